@@ -1,0 +1,161 @@
+"""Source positions and the project's errors: one class per kind of mistake, collected and reported together.
+
+Every message a user can see is written here, in Chinese, so that wording stays consistent.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class SourcePos:
+    """Where something stands in a source file; lines and columns count from 1."""
+
+    file: str
+    line: int
+    col: int
+    end_line: int | None = None
+    end_col: int | None = None
+    line_text: str = field(default="", compare=False, repr=False)
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+def display_width(text: str) -> int:
+    """Terminal columns taken by text: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def caret_lines(pos: SourcePos) -> list[str]:
+    """The offending source line and a caret underline beneath the offending part."""
+    if not pos.line_text:
+        return []
+    text = pos.line_text.rstrip("\n")
+    start = max(pos.col - 1, 0)
+    same_line = pos.end_line in (None, pos.line) and pos.end_col and pos.end_col > pos.col
+    end = (pos.end_col - 1) if same_line else start + 1
+    end = min(max(end, start + 1), max(len(text), start + 1))
+    gutter = f"{pos.line:>5} | "
+    pad = " " * display_width(text[:start].replace("\t", " "))
+    marks = "^" * max(display_width(text[start:end]), 1)
+    return [gutter + text, " " * (len(gutter) - 2) + "| " + pad + marks]
+
+
+class SiteBuilderError(Exception):
+    """Base of every error that bad input can cause; never shown as a traceback."""
+
+    severity = "错误"
+
+    def __init__(self, pos: SourcePos | None, message: str, example: str | None = None):
+        super().__init__(message)
+        self.pos = pos
+        self.message = message
+        self.example = example
+
+    def format(self) -> str:
+        where = f"{self.pos}: " if self.pos else ""
+        lines = [f"{where}{self.severity}：{self.message}"]
+        if self.pos:
+            lines += caret_lines(self.pos)
+        if self.example:
+            lines.append(f"  示例：{self.example}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.format()
+
+
+class Problems(SiteBuilderError):
+    """Several errors found in one run, raised together so that the user sees them all at once."""
+
+    def __init__(self, errors: list[SiteBuilderError]):
+        self.errors = sorted(errors, key=sort_key)
+        super().__init__(None, f"共发现 {len(self.errors)} 处错误。")
+
+    def format(self) -> str:
+        return "\n\n".join(e.format() for e in self.errors) + f"\n\n{self.message}"
+
+
+def sort_key(error: SiteBuilderError) -> tuple:
+    pos = error.pos
+    return (pos.file, pos.line, pos.col) if pos else ("", 0, 0)
+
+
+def raise_if_any(errors: list[SiteBuilderError]) -> None:
+    if errors:
+        raise Problems(errors)
+
+
+def did_you_mean(name: str, candidates) -> str:
+    """A Chinese 'did you mean' hint naming the closest known names, or nothing."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(candidates), n=3, cutoff=0.4)
+    if not close:
+        return ""
+    return "你是不是想写" + "、".join(f"“{c}”" for c in close) + "？"
+
+
+# --- Rule files -------------------------------------------------------------------------------------
+
+
+class RuleSyntaxError(SiteBuilderError):
+    pass
+
+
+class UndefinedName(SiteBuilderError):
+    def __init__(self, pos, name, known, kind="名称", example=None):
+        hint = did_you_mean(name, known)
+        super().__init__(pos, f"未定义的{kind}“{name}”。{hint}".rstrip(), example)
+
+
+class DuplicateName(SiteBuilderError):
+    def __init__(self, pos, name, first: SourcePos):
+        super().__init__(pos, f"名称“{name}”重复定义，第一次定义在第 {first.line} 行。每个名称只能定义一次。")
+
+
+class RuleTypeError(SiteBuilderError):
+    pass
+
+
+class WeightError(SiteBuilderError):
+    pass
+
+
+class BandError(SiteBuilderError):
+    pass
+
+
+class CycleError(SiteBuilderError):
+    pass
+
+
+class StageError(SiteBuilderError):
+    pass
+
+
+class HeaderError(SiteBuilderError):
+    pass
+
+
+class EvaluationError(SiteBuilderError):
+    """A computation that cannot be carried out, such as a division by zero in the data."""
+
+
+# --- Station records --------------------------------------------------------------------------------
+
+
+class RecordError(SiteBuilderError):
+    """A mistake in a station record; the message starts with the path inside the record."""
+
+    def __init__(self, pos, path: str, message: str, example: str | None = None):
+        prefix = f"{path}：" if path else ""
+        super().__init__(pos, prefix + message, example)
+        self.path = path
+
+
+class RecordWarning(RecordError):
+    severity = "警告"

@@ -1,0 +1,376 @@
+"""Rule text → AST with Lark (LALR, positions kept). Lark's exceptions become the project's own.
+
+Each statement starts with a keyword at the beginning of a line, so the text is cut into statements
+and each one is parsed on its own: one run reports every syntax error in the file, not just the first.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+
+from . import ast
+from .errors import Problems, RuleSyntaxError, SiteBuilderError, SourcePos, did_you_mean, raise_if_any
+
+STATEMENT_EXAMPLES = {
+    "规则集": "规则集 广州市社工站评估 “广州市社工站购买服务项目评估”",
+    "版本": "版本 “2024”",
+    "文件": "文件 评估办法 “《广州市社工站购买服务项目评估办法》”",
+    "生效": "生效 2024-01-01 起　或　生效 2024-01-01 至 2025-12-31",
+    "阶段": "阶段 中期、末期",
+    "评估方": "评估方 第三方 “第三方评估机构” 权重 55% 【评估办法 评估结果说明】",
+    "评分项": "评分项 服务质量 属于 第三方 满分 20 按片区 平均 保留 2 位",
+    "参数": "参数 缺员上限 = 中期 5、末期 10　或　参数 费用比例下限 = 80%",
+    "事实": "事实 社工缺少人次 数值 “社工人员配备累计缺少的人次”",
+    "定义": "定义 费用不足 = 人员费用支出比例 < 费用比例下限",
+    "总分": "总分 保留 2 位 四舍五入",
+    "等级": "等级 良好 当 80 <= 总分 < 90",
+    "否决等级": "否决等级 不合格",
+    "否决": "否决 社工人员配备不足 当 社工缺少人次 >= 缺员上限 未核查时 仅提示",
+    "未核查默认": "未核查默认 仅提示",
+    "完成率": "完成率 = 取整(实际 ÷ 目标 × 100, 2)",
+}
+KEYWORDS = sorted(STATEMENT_EXAMPLES, key=len, reverse=True)
+_STATEMENT_START = re.compile(r"[ \t\u3000]*(" + "|".join(KEYWORDS) + r")(?!\w)")
+
+TOKEN_NAMES = {
+    "NAME": "名称",
+    "NUMBER": "数字（如 10 或 15.26）",
+    "PERCENT": "百分比（如 55%）",
+    "STRING": "带引号的文字（如 “第三方评估机构”）",
+    "CITATION": "出处（如 【评估办法 评估结果说明】）",
+    "DATE": "日期（如 2024-01-01）",
+    "CMP": "比较符号（如 >= 或 <）",
+    "_EQ": "等号“=”",
+    "_SEP": "分隔符“、”或“，”",
+    "_LPAR": "左括号“（”",
+    "_RPAR": "右括号“）”",
+    "ADD_OP": "加减号",
+    "MUL_OP": "乘除号",
+    "TOTAL": "“总分”",
+    "$END": "语句结束",
+}
+OPERATORS = {"×": "*", "÷": "/", "＋": "+", "－": "-", "≥": ">=", "≤": "<=", "≠": "!=", "==": "="}
+
+
+@cache
+def lark_parser() -> Lark:
+    grammar = Path(__file__).with_name("grammar.lark")
+    return Lark.open(str(grammar), parser="lalr", propagate_positions=True, maybe_placeholders=True)
+
+
+def parse_rules(text: str, path: str) -> ast.RuleFile:
+    """Parse a whole rule file, raising Problems with every syntax error found."""
+    lines = text.splitlines(keepends=True)
+    declarations, errors = [], []
+    for first_line, chunk in statements(lines):
+        try:
+            declarations += parse_statement(chunk, first_line, path, lines)
+        except Problems as problems:
+            errors += problems.errors
+        except SiteBuilderError as error:
+            errors.append(error)
+    raise_if_any(errors)
+    return ast.RuleFile(path, text, tuple(declarations))
+
+
+def statements(lines: list[str]):
+    """Cut the file into (first line number, text) pieces, one per statement."""
+    start, chunk = 1, []
+    for number, line in enumerate(lines, start=1):
+        if _STATEMENT_START.match(line) and chunk:
+            yield start, "".join(chunk)
+            start, chunk = number, []
+        chunk.append(line)
+    if chunk:
+        yield start, "".join(chunk)
+
+
+def parse_statement(chunk: str, first_line: int, path: str, lines: list[str]) -> list:
+    # Leading newlines keep Lark's line numbers equal to the file's.
+    padded = "\n" * (first_line - 1) + chunk
+    try:
+        tree = lark_parser().parse(padded)
+    except UnexpectedInput_ as error:
+        raise syntax_error(error, chunk, first_line, path, lines) from None
+    except LarkError as error:  # anything else Lark can raise must still reach the user as ours
+        raise RuleSyntaxError(SourcePos(path, first_line, 1, line_text=lines[first_line - 1]),
+                              f"无法理解这条语句（{type(error).__name__}）。") from None
+    builder = AstBuilder(path, lines)
+    declarations = builder.transform(tree).children
+    raise_if_any(builder.errors)
+    return declarations
+
+
+UnexpectedInput_ = (UnexpectedToken, UnexpectedCharacters, UnexpectedEOF)
+
+
+def syntax_error(error, chunk: str, first_line: int, path: str, lines: list[str]) -> RuleSyntaxError:
+    keyword = statement_keyword(chunk)
+    example = STATEMENT_EXAMPLES.get(keyword)
+    token = getattr(error, "token", None)
+    if isinstance(error, UnexpectedEOF) or (token is not None and token.type == "$END"):
+        line = chunk_last_line(chunk, first_line)
+        pos = SourcePos(path, line, len(lines[line - 1].rstrip("\n")) + 1, line_text=lines[line - 1])
+        return RuleSyntaxError(pos, f"“{keyword}”语句不完整。{expected_text(error)}", example)
+    pos = SourcePos(path, error.line, error.column, line_text=lines[error.line - 1])
+    if isinstance(error, UnexpectedCharacters):
+        return RuleSyntaxError(pos, f"无法识别的字符“{error.char}”。{expected_text(error)}", example)
+    if keyword is None or starts_line(pos):
+        return unknown_statement(pos, str(token))
+    return RuleSyntaxError(pos, f"这里不应出现“{token}”。{expected_text(error)}", example)
+
+
+def starts_line(pos: SourcePos) -> bool:
+    return not pos.line_text[: pos.col - 1].strip()
+
+
+def unknown_statement(pos: SourcePos, first_word: str) -> RuleSyntaxError:
+    hint = did_you_mean(first_word, KEYWORDS)
+    message = f"每条语句应以关键词开头，“{first_word}”不是关键词。{hint}".rstrip()
+    return RuleSyntaxError(pos, message, "评分项 服务监测 属于 第三方 满分 10")
+
+
+def statement_keyword(chunk: str) -> str | None:
+    for line in chunk.splitlines():
+        if line.strip() and not line.strip().startswith(("#", "＃")):
+            match = _STATEMENT_START.match(line)
+            return match.group(1) if match else None
+    return None
+
+
+def chunk_last_line(chunk: str, first_line: int) -> int:
+    """Line number of the chunk's last line with code on it (used for 'statement incomplete')."""
+    code_lines = [i for i, line in enumerate(chunk.splitlines()) if line.split("#")[0].strip()]
+    return first_line + (code_lines[-1] if code_lines else 0)
+
+
+def expected_text(error) -> str:
+    """What the parser would have accepted, in words a policy staffer knows."""
+    expected = set(getattr(error, "expected", None) or getattr(error, "allowed", None) or [])
+    names = [terminal_name(t) for t in sorted(expected)]
+    names = [n for n in names if n]
+    if expected & {terminal_of(k) for k in KEYWORDS if k != "总分"}:
+        names.append("下一条语句")
+    if not names:
+        return ""
+    names = sorted(set(names), key=lambda n: (n in ENGLISH_ALIASES, n))
+    return "此处应为：" + "、".join(names[:6]) + ("等。" if len(names) > 6 else "。")
+
+
+ENGLISH_ALIASES = {f"“{w}”" for w in ("if", "then", "else", "and", "or", "not", "yes", "no")}
+
+
+def terminal_of(keyword: str) -> str:
+    return next(t.name for t in lark_parser().terminals if t.pattern.value == keyword)
+
+
+def terminal_name(terminal: str) -> str | None:
+    """A terminal's name for users; statement keywords and English aliases are left out."""
+    if terminal in TOKEN_NAMES:
+        return TOKEN_NAMES[terminal]
+    try:
+        pattern = lark_parser().get_terminal(terminal).pattern
+    except KeyError:
+        return None
+    if pattern.type != "str" or pattern.value in KEYWORDS or f"“{pattern.value}”" in ENGLISH_ALIASES:
+        return None
+    return f"“{pattern.value}”"
+
+
+def pos_of(path: str, lines: list[str], item) -> SourcePos:
+    """Position of a token or a tree's meta."""
+    line = getattr(item, "line", 1) or 1
+    return SourcePos(path, line, getattr(item, "column", 1) or 1,
+                     getattr(item, "end_line", None), getattr(item, "end_column", None),
+                     line_text=lines[line - 1] if 0 < line <= len(lines) else "")
+
+
+def unquote(token: Token | None) -> str | None:
+    return None if token is None else str(token)[1:-1]
+
+
+@v_args(inline=True, meta=True)
+class AstBuilder(Transformer):
+    """One tiny method per grammar rule; each builds one AST node. Value errors are collected."""
+
+    def __init__(self, path: str, lines: list[str]):
+        super().__init__()
+        self.path, self.lines, self.errors = path, lines, []
+
+    def at(self, item) -> SourcePos:
+        return pos_of(self.path, self.lines, item)
+
+    # declarations
+    def header(self, meta, id_, title):
+        return ast.Header(str(id_), unquote(title), self.at(meta))
+
+    def version(self, meta, text):
+        value = unquote(text) if text.type == "STRING" else str(text)
+        return ast.Version(value, self.at(meta))
+
+    def document(self, meta, alias, title):
+        return ast.Document(str(alias), unquote(title), self.at(meta))
+
+    def effective_open(self, meta, start):
+        return ast.Effective(self.date(start), None, self.at(meta))
+
+    def effective_closed(self, meta, start, end):
+        return ast.Effective(self.date(start), self.date(end), self.at(meta))
+
+    def stages(self, meta, *names):
+        return ast.Stages(tuple(ast.Name(str(n), self.at(n)) for n in names), self.at(meta))
+
+    def party(self, meta, name, label, weight, scaling, citation):
+        rounding = scaling.children[0] if scaling is not None else None
+        return ast.Party(str(name), unquote(label), self.percent_value(weight), scaling is not None,
+                         rounding, citation, self.at(meta))
+
+    def item(self, meta, name, label, party, maximum, aggregate, citation):
+        return ast.Item(str(name), unquote(label), ast.Name(str(party), self.at(party)), Decimal(maximum),
+                        aggregate, citation, self.at(meta))
+
+    def aggregate(self, meta, function, rounding):
+        return ast.Aggregate(ast.Name(str(function), self.at(function)), rounding, self.at(meta))
+
+    def rounding(self, meta, places, mode):
+        if "." in places:
+            self.errors.append(RuleSyntaxError(self.at(places), "保留的位数应是整数。", "保留 2 位"))
+        return ast.Rounding(int(Decimal(places)), None if mode is None else str(mode), self.at(meta))
+
+    def parameter_fixed(self, meta, name, value, citation):
+        return ast.Parameter(str(name), value, (), citation, self.at(meta))
+
+    def parameter_staged(self, meta, name, *rest):
+        *staged, citation = rest
+        return ast.Parameter(str(name), None, tuple(staged), citation, self.at(meta))
+
+    def staged(self, meta, stage, value):
+        return ast.StagedValue(ast.Name(str(stage), self.at(stage)), value, self.at(meta))
+
+    def fact(self, meta, name, type_, label, citation):
+        return ast.Fact(str(name), type_, unquote(label), citation, self.at(meta))
+
+    def type_bool(self, meta):
+        return "是否"
+
+    def type_number(self, meta):
+        return "数值"
+
+    def type_ratio(self, meta):
+        return "比例"
+
+    def definition(self, meta, name, expr, citation):
+        return ast.Definition(str(name), expr, citation, self.at(meta))
+
+    def total(self, meta, _keyword, rounding, citation):
+        return ast.Total(rounding, citation, self.at(meta))
+
+    def band(self, meta, name, bounds, citation):
+        lower, upper = bounds
+        return ast.Band(str(name), lower, upper, citation, self.at(meta))
+
+    def band_one_sided(self, meta, _total, op, number):
+        return self.band_bounds([(str(op), number)], meta)
+
+    def band_two_sided(self, meta, low, op1, _total, op2, high):
+        # "80 <= 总分" is read as "总分 >= 80": flip the operator to face the total.
+        flipped = {"<": ">", "<=": ">=", "≤": ">=", ">": "<", ">=": "<=", "≥": "<="}.get(str(op1), str(op1))
+        return self.band_bounds([(flipped, low), (str(op2), high)], meta)
+
+    def band_bounds(self, conditions, meta):
+        lower = upper = None
+        for op, number in conditions:
+            op = OPERATORS.get(op, op)
+            bound = ast.Bound(Decimal(number), op in (">=", "<="), self.at(number))
+            if op in (">", ">="):
+                lower = bound
+            elif op in ("<", "<="):
+                upper = bound
+            else:
+                self.errors.append(RuleSyntaxError(self.at(number), f"等级的分数界限只能用 >、>=、<、<=，不能用“{op}”。",
+                                                   STATEMENT_EXAMPLES["等级"]))
+        return lower, upper
+
+    def veto_grade(self, meta, name):
+        return ast.VetoGrade(ast.Name(str(name), self.at(name)), self.at(meta))
+
+    def veto(self, meta, name, label, condition, unchecked, citation):
+        return ast.Veto(str(name), unquote(label), condition, unchecked, citation, self.at(meta))
+
+    def unchecked(self, meta, policy):
+        return policy
+
+    def unchecked_default(self, meta, policy):
+        return ast.UncheckedDefault(policy, self.at(meta))
+
+    def withhold_grade(self, meta):
+        return "暂缓评级"
+
+    def show_only(self, meta):
+        return "仅提示"
+
+    def completion(self, meta, expr, citation):
+        return ast.Completion(expr, citation, self.at(meta))
+
+    def citation(self, meta, token):
+        document, _, clause = str(token)[1:-1].strip().partition(" ")
+        return ast.Citation(document.strip(), clause.strip(), self.at(token))
+
+    # expressions
+    def number(self, meta, token):
+        return ast.Number(Decimal(token), str(token), self.at(token))
+
+    def percent(self, meta, token):
+        return ast.Number(self.percent_value(token), str(token), self.at(token))
+
+    def yes(self, meta, *_):
+        return ast.Boolean(True, self.at(meta))
+
+    def no(self, meta, *_):
+        return ast.Boolean(False, self.at(meta))
+
+    def name(self, meta, token):
+        return ast.Name(str(token), self.at(token))
+
+    def negate(self, meta, operand):
+        return ast.Negate(operand, self.at(meta))
+
+    def binary(self, meta, left, op, right):
+        return ast.Binary(OPERATORS.get(str(op), str(op)), left, right, self.at(meta))
+
+    def compare(self, meta, *parts):
+        operands, ops = parts[0::2], tuple(OPERATORS.get(str(op), str(op)) for op in parts[1::2])
+        return ast.Compare(tuple(operands), ops, self.at(meta))
+
+    def and_expr(self, meta, left, right):
+        return ast.Logical("且", left, right, self.at(meta))
+
+    def or_expr(self, meta, left, right):
+        return ast.Logical("或", left, right, self.at(meta))
+
+    def not_expr(self, meta, operand):
+        return ast.Not(operand, self.at(meta))
+
+    def if_expr(self, meta, condition, then, otherwise):
+        return ast.If(condition, then, otherwise, self.at(meta))
+
+    def call(self, meta, function, *args):
+        return ast.Call(str(function), tuple(a for a in args if a is not None), self.at(meta))
+
+    # values
+    def percent_value(self, token) -> Decimal:
+        return Decimal(str(token)[:-1]).scaleb(-2)
+
+    def date(self, token) -> date | None:
+        try:
+            return date.fromisoformat(str(token))
+        except ValueError:
+            self.errors.append(RuleSyntaxError(self.at(token), f"“{token}”不是有效的日期。", "2024-01-01"))
+            return None

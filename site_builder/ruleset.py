@@ -1,0 +1,83 @@
+"""A checked rule set, ready to evaluate, and the language's fixed vocabulary (functions, rounding modes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
+
+from . import ast
+
+# 四舍五入 is the default everywhere; the others must be named in the rule file.
+ROUNDING_MODES = {
+    "四舍五入": ROUND_HALF_UP, "half_up": ROUND_HALF_UP,
+    "去尾": ROUND_DOWN, "down": ROUND_DOWN,
+    "进一": ROUND_UP, "up": ROUND_UP,
+    "四舍六入五成双": ROUND_HALF_EVEN, "half_even": ROUND_HALF_EVEN,
+}
+DEFAULT_ROUNDING = "四舍五入"
+
+# name → canonical name; aggregates work on lists of numbers.
+FUNCTIONS = {
+    "最小": "最小", "min": "最小",
+    "最大": "最大", "max": "最大",
+    "求和": "求和", "sum": "求和",
+    "平均": "平均", "mean": "平均",
+    "取整": "取整", "round": "取整",
+}
+AGGREGATES = ("最小", "最大", "求和", "平均")
+
+NUMBER, BOOLEAN = "数值", "是否"
+FACT_VALUE_TYPES = {"是否": BOOLEAN, "数值": NUMBER, "比例": NUMBER}
+WITHHOLD, SHOW_ONLY = "暂缓评级", "仅提示"
+
+
+def round_decimal(value: Decimal, places: int, mode: str | None = None) -> Decimal:
+    """Round to a number of decimal places with a named mode; 四舍五入 unless another is named."""
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUNDING_MODES[mode or DEFAULT_ROUNDING])
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Everything a rule file declares, checked: names resolve, weights add up, bands tile the scale."""
+
+    source: ast.RuleFile
+    id: str
+    title: str
+    version: str
+    documents: dict[str, ast.Document]
+    effective: ast.Effective
+    stages: tuple[str, ...]
+    parties: dict[str, ast.Party]
+    items: dict[str, ast.Item]
+    parameters: dict[str, ast.Parameter]
+    facts: dict[str, ast.Fact]
+    definitions: dict[str, ast.Definition]
+    total: ast.Total | None
+    bands: tuple[ast.Band, ...]
+    veto_grade: str | None
+    vetoes: tuple[ast.Veto, ...]
+    unchecked_default: str
+    completion: ast.Completion | None
+
+    @property
+    def path(self) -> str:
+        return self.source.path
+
+    @property
+    def maximum_total(self) -> Decimal:
+        return sum((self.converted_maximum(item) for item in self.items.values()), Decimal(0))
+
+    def converted_maximum(self, item: ast.Item) -> Decimal:
+        party = self.parties[item.party.name]
+        return item.maximum * party.weight if party.scaled else item.maximum
+
+    def in_force_on(self, day: date) -> bool:
+        start, end = self.effective.start, self.effective.end
+        return start <= day and (end is None or day <= end)
+
+    def parameter_value(self, name: str, stage: str):
+        parameter = self.parameters[name]
+        if parameter.value is not None:
+            return parameter.value.value
+        return next(s.value.value for s in parameter.staged if s.stage.name == stage)
