@@ -1,0 +1,210 @@
+"""The whole repository at once: every rule file and every station record, checked together.
+
+This is what `site-builder check` and the MkDocs plugin share: load everything, report all errors
+in one run, keep warnings apart, and give each record the rule-set version that evaluates it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from .checks import check_rules
+from .errors import Problems, RecordError, RecordWarning, SiteBuilderError, did_you_mean
+from .evaluate import Result, completion_rate, evaluate
+from .parser import parse_rules
+from .records import StationRecord, path_errors, read_record, record_rule_errors
+from .ruleset import RuleSet
+
+RULES_DIR, STATIONS_DIR = "rules", "stations"
+
+
+@dataclass
+class Project:
+    root: Path
+    rulesets: list[RuleSet] = field(default_factory=list)
+    records: list[StationRecord] = field(default_factory=list)
+    ruleset_of: dict[str, RuleSet] = field(default_factory=dict)
+    results: dict[str, Result] = field(default_factory=dict)
+    errors: list[SiteBuilderError] = field(default_factory=list)
+    warnings: list[SiteBuilderError] = field(default_factory=list)
+
+    def raise_errors(self) -> None:
+        if self.errors:
+            raise Problems(self.errors)
+
+    def record(self, key: str) -> StationRecord:
+        return next(r for r in self.records if r.key == key)
+
+
+def load_project(root: Path | str = ".") -> Project:
+    """Load and check everything under root; errors and warnings are collected, never raised here."""
+    project = Project(Path(root))
+    project.rulesets = load_rulesets(project)
+    project.records = load_records(project)
+    check_duplicates(project)
+    for record in project.records:
+        assign_and_evaluate(project, record)
+    return project
+
+
+def relative(project: Project, path: Path) -> str:
+    try:
+        return path.relative_to(project.root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def collect(project: Project, action):
+    """Run one loading step, keeping whatever errors it raises with the project's."""
+    try:
+        return action()
+    except Problems as problems:
+        project.errors += problems.errors
+    except SiteBuilderError as error:
+        project.errors.append(error)
+    return None
+
+
+def load_rulesets(project: Project) -> list[RuleSet]:
+    rulesets = []
+    for path in sorted((project.root / RULES_DIR).rglob("*.rules")):
+        name = relative(project, path)
+        ruleset = collect(project, lambda: check_rules(parse_rules(path.read_text(encoding="utf-8"), name)))
+        if ruleset is not None:
+            rulesets.append(ruleset)
+    check_versions(project, rulesets)
+    return rulesets
+
+
+def check_versions(project: Project, rulesets: list[RuleSet]) -> None:
+    seen: dict[tuple, RuleSet] = {}
+    for ruleset in rulesets:
+        key = (ruleset.id, ruleset.version)
+        if key in seen:
+            project.errors.append(RecordError(ruleset.source.declarations[0].pos, "",
+                                              f"规则集“{ruleset.id}”的版本“{ruleset.version}”已在 {seen[key].path} 中定义。"))
+        seen[key] = ruleset
+
+
+def load_records(project: Project) -> list[StationRecord]:
+    records = []
+    for path in sorted((project.root / STATIONS_DIR).rglob("*.yaml")):
+        name = relative(project, path)
+        record = collect(project, lambda: read_record(name, path.read_text(encoding="utf-8")))
+        if record is not None:
+            project.errors += path_errors(record, STATIONS_DIR)
+            records.append(record)
+    return records
+
+
+def check_duplicates(project: Project) -> None:
+    first: dict[str, StationRecord] = {}
+    districts: dict[str, StationRecord] = {}
+    for record in project.records:
+        if record.key in first:
+            project.errors.append(RecordError(record.at("station", "id"), "station.id",
+                                              f"与 {first[record.key].path} 重复：同一站点、同一服务年度、同一阶段只能有一份记录。"))
+        first.setdefault(record.key, record)
+        other = districts.setdefault(record.station_id, record)
+        if other.district_id != record.district_id:
+            project.errors.append(RecordError(record.at("station", "id"), "station.id",
+                                              f"站点编号“{record.station_id}”已被 {other.path}（{other.district_id}）使用，站点编号须全市唯一。"))
+
+
+def assign_and_evaluate(project: Project, record: StationRecord) -> None:
+    ruleset = collect(project, lambda: select_ruleset(record, project.rulesets))
+    if ruleset is None:
+        return
+    errors = record_rule_errors(record, ruleset)
+    if errors:
+        project.errors += errors
+        return
+    project.ruleset_of[record.key] = ruleset
+    result = collect(project, lambda: evaluate(ruleset, record.inputs()))
+    if result is not None:
+        project.results[record.key] = result
+        project.warnings += audit(record, result)
+
+
+def select_ruleset(record: StationRecord, rulesets: list[RuleSet]) -> RuleSet:
+    """The named version, else the version of the named rule set (or of any) in force on the visit date."""
+    wanted = record.evaluation.get("rules") or {}
+    candidates = rulesets
+    if "id" in wanted:
+        candidates = [r for r in rulesets if r.id == wanted["id"]]
+        if not candidates:
+            known = sorted({r.id for r in rulesets})
+            raise RecordError(record.at("evaluation", "rules", "id"), "evaluation.rules.id",
+                              f"没有编号为“{wanted['id']}”的规则集。{did_you_mean(wanted['id'], known)}",
+                              "、".join(known) or None)
+    if "version" in wanted:
+        named = [r for r in candidates if r.version == wanted["version"]]
+        if not named:
+            versions = "、".join(sorted(r.version for r in candidates))
+            raise RecordError(record.at("evaluation", "rules", "version"), "evaluation.rules.version",
+                              f"规则集“{wanted['id']}”没有版本“{wanted['version']}”，现有版本：{versions}。", f'version: "{versions.split("、")[0]}"')
+        return named[0]
+    return in_force(record, candidates)
+
+
+def in_force(record: StationRecord, candidates: list[RuleSet]) -> RuleSet:
+    day = record.visit_date
+    found = [r for r in candidates if r.in_force_on(day)]
+    if len(found) == 1:
+        return found[0]
+    where = record.at("evaluation", "visit_date")
+    if not found:
+        raise RecordError(where, "evaluation.visit_date", f"评估日期 {day} 不在任何规则集版本的生效期内。",
+                          "在 evaluation.rules 中写明规则集编号与版本")
+    names = "、".join(f"{r.id} {r.version}（{r.path}）" for r in found)
+    raise RecordError(where, "evaluation.visit_date", f"评估日期 {day} 同时落在多个规则集版本的生效期内：{names}。",
+                      "在 evaluation.rules 中写明版本，如 version: \"2024\"")
+
+
+# --- audits: warnings, not failures ---------------------------------------------------------------
+
+def audit(record: StationRecord, result: Result) -> list[SiteBuilderError]:
+    return stated_result_warnings(record, result) + indicator_warnings(record, result) + count_warnings(record)
+
+
+def warning(record: StationRecord, keys: tuple, message: str) -> RecordWarning:
+    from .records import dotted
+    return RecordWarning(record.at(*keys), dotted(keys), message)
+
+
+def stated_result_warnings(record: StationRecord, result: Result) -> list[SiteBuilderError]:
+    stated, found = record.content.get("stated", {}), []
+    if "total" in stated and Decimal(stated["total"]) != result.total:
+        found.append(warning(record, ("stated", "total"), f"报告写明总分 {stated['total']}，按规则计算为 {result.total}。"))
+    if "grade" in stated and stated["grade"] != result.grade:
+        found.append(warning(record, ("stated", "grade"), f"报告写明等级“{stated['grade']}”，按规则评定为“{result.grade or '暂缓评级'}”。"))
+    return found
+
+
+def indicator_warnings(record: StationRecord, result: Result) -> list[SiteBuilderError]:
+    found = []
+    for index, indicator in enumerate(record.content.get("indicators", [])):
+        if "target" not in indicator or "stated_percent" not in indicator:
+            continue
+        rate = completion_rate(result.ruleset, Decimal(indicator["actual"]), Decimal(indicator["target"]))
+        stated = Decimal(indicator["stated_percent"].rstrip("%"))
+        if rate is not None and rate != stated:
+            found.append(warning(record, ("indicators", index, "stated_percent"),
+                                 f"“{indicator['name']}”写明完成率 {stated}%，按 {indicator['actual']} ÷ {indicator['target']} 计算为 {rate}%。"))
+    return found
+
+
+def count_warnings(record: StationRecord) -> list[SiteBuilderError]:
+    found = []
+    satisfaction = record.content.get("satisfaction", {})
+    if satisfaction.get("satisfied", 0) > satisfaction.get("surveyed", float("inf")):
+        found.append(warning(record, ("satisfaction", "satisfied"), "满意人数多于受访人数。"))
+    for index, section in enumerate(record.content["report"]["sub_districts"]):
+        figures = section.get("figures", {})
+        visits = figures.get("home_visits", 0) + figures.get("phone_visits", 0)
+        if "person_times" in figures and visits > figures["person_times"]:
+            found.append(warning(record, ("report", "sub_districts", index, "figures", "person_times"),
+                                 f"入户探访与电访合计 {visits} 人次，多于服务总人次 {figures['person_times']}。"))
+    return found

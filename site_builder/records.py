@@ -1,0 +1,320 @@
+"""Station records: YAML files → validated records with positions kept, checked against the rules.
+
+Validation runs in two passes. The schema pass (record_schema.yaml, via jsonschema) catches unknown
+keys, missing fields and wrong types. The rules pass catches what only the rule set knows: item names,
+score ranges, sub-districts, stages, veto facts, and the file path agreeing with the ids.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import PurePosixPath
+
+import jsonschema
+
+from .errors import Problems, RecordError, SiteBuilderError, did_you_mean
+from .evaluate import Inputs, Unchecked
+from .ruleset import RuleSet
+from .schema import record_schema
+from .yaml_source import Positions, load_yaml, to_plain
+
+PERCENT_EXAMPLE = "“85%”"
+TYPE_NAMES = {"string": "文字", "number": "数字", "integer": "整数", "boolean": "是/否（true 或 false）",
+              "object": "若干字段（键: 值）", "array": "列表（每项以“- ”开头）"}
+
+
+@dataclass(frozen=True)
+class StationRecord:
+    """One evaluation of one station, as committed in stations/<district>/<station>/<period>-<stage>.yaml."""
+
+    path: str
+    text: str
+    document: object          # ruamel round-trip document, for rewriting without losing comments
+    content: dict             # the same values as plain Python, numbers as Decimal
+    positions: Positions
+
+    @property
+    def station(self) -> dict:
+        return self.content["station"]
+
+    @property
+    def evaluation(self) -> dict:
+        return self.content["evaluation"]
+
+    @property
+    def station_id(self) -> str:
+        return self.station["id"]
+
+    @property
+    def district_id(self) -> str:
+        return self.station["district"]["id"]
+
+    @property
+    def stage(self) -> str:
+        return self.evaluation["stage"]
+
+    @property
+    def period(self) -> str:
+        return self.evaluation["period"]
+
+    @property
+    def visit_date(self) -> datetime.date:
+        return datetime.date.fromisoformat(self.evaluation["visit_date"])
+
+    @property
+    def key(self) -> str:
+        """The record's id: district/station/period-stage, the same as its path under stations/."""
+        return f"{self.district_id}/{self.station_id}/{self.period}-{self.stage}"
+
+    @property
+    def sub_district_ids(self) -> list[str]:
+        return [s["id"] for s in self.station["sub_districts"]]
+
+    def at(self, *keys, key: bool = False):
+        return self.positions.of(keys, key=key)
+
+    def inputs(self) -> Inputs:
+        scores = {name: as_decimal(score) for name, score in self.content["scores"].items()}
+        return Inputs(self.stage, scores, {name: fact_value(v) for name, v in self.content["facts"].items()})
+
+    def table_label(self, sub_district: str) -> str:
+        """How the report's score table names a sub-district (东1片区), defaulting to its id."""
+        found = next((s for s in self.station["sub_districts"] if s["id"] == sub_district), {})
+        return found.get("table_label", sub_district)
+
+
+def as_decimal(score):
+    """YAML integers stay int for the schema; the evaluator wants every number as a Decimal."""
+    if isinstance(score, dict):
+        return {k: as_decimal(v) for k, v in score.items()}
+    return Decimal(score)
+
+
+def fact_value(value):
+    """A fact as the evaluator reads it: yes/no, a number, a percentage as a fraction, or Unchecked."""
+    if isinstance(value, dict):
+        return Unchecked(value["not_checked"])
+    if isinstance(value, str):
+        return Decimal(value.rstrip("%")).scaleb(-2)
+    return value if isinstance(value, bool) else Decimal(value)
+
+
+def read_record(path: str, text: str) -> StationRecord:
+    """Parse and schema-check one record file, raising Problems (or a RecordError) on mistakes."""
+    document = load_yaml(text, path)
+    positions = Positions(path, text, document)
+    if not isinstance(document, dict):
+        raise RecordError(positions.of(()), "", "记录文件应由若干字段组成（如 “station:”、“evaluation:”）。",
+                          "station:\n  id: shiqiao-dongxi")
+    content = to_plain(document)
+    errors = schema_errors(content, positions)
+    if errors:
+        raise Problems(errors)
+    return StationRecord(path, text, document, content, positions)
+
+
+# --- schema pass --------------------------------------------------------------------------------------
+
+def schema_errors(content: dict, positions: Positions) -> list[SiteBuilderError]:
+    validator = jsonschema.Draft202012Validator(record_schema(), format_checker=jsonschema.FormatChecker())
+    errors = []
+    for error in validator.iter_errors(content):
+        errors += translate(error, positions)
+    return errors
+
+
+def translate(error: jsonschema.ValidationError, positions: Positions) -> list[RecordError]:
+    keys = tuple(error.absolute_path)
+    where = dotted(keys)
+    title = error.schema.get("title") if isinstance(error.schema, dict) else None
+    kind = error.validator
+    if kind == "required":
+        missing = [k for k in error.validator_value if k not in error.instance]
+        return [RecordError(positions.of(keys, key=True), where, f"缺少必填字段“{k}”{field_title(error.schema, k)}。",
+                            f"{k}: …") for k in missing]
+    if kind in ("additionalProperties", "unevaluatedProperties"):
+        allowed = allowed_keys(error.schema)
+        return [RecordError(positions.of(keys + (k,), key=True), dotted(keys + (k,)),
+                            f"未知字段“{k}”。{did_you_mean(k, allowed) or '可用的字段有：' + '、'.join(sorted(allowed)) + '。'}")
+                for k in error.instance if k not in allowed]
+    return [RecordError(positions.of(keys), where, value_message(error, title), example_of(error.schema))]
+
+
+def value_message(error, title: str | None) -> str:
+    named = f"（{title}）" if title else ""
+    value, kind, limit = error.instance, error.validator, error.validator_value
+    if kind == "type":
+        return f"{named}应为{TYPE_NAMES.get(limit, limit)}，这里是“{shown(value)}”。".lstrip("（）")
+    if kind in ("minimum", "exclusiveMinimum"):
+        return f"{named}不能小于{'或等于' if kind == 'exclusiveMinimum' else ''} {limit}，这里是 {shown(value)}。"
+    if kind == "maximum":
+        return f"{named}不能大于 {limit}，这里是 {shown(value)}。"
+    if kind in ("pattern", "format"):
+        return f"{named}格式不对：“{shown(value)}”。"
+    if kind in ("minItems", "minLength", "minProperties"):
+        return f"{named}不能为空。"
+    if kind == "enum":
+        return f"{named}只能是 {'、'.join(map(str, limit))} 之一，这里是“{shown(value)}”。"
+    if kind in ("oneOf", "anyOf"):
+        return f"{named}写法不对：“{shown(value)}”。"
+    return f"{named}不符合要求：{error.message}"
+
+
+def example_of(schema) -> str | None:
+    if not isinstance(schema, dict):
+        return None
+    if "$ref" in schema:
+        schema = resolve(schema["$ref"])
+    examples = schema.get("examples")
+    if examples:
+        return "、".join(str(e) for e in examples)
+    if "oneOf" in schema:  # the fact shape
+        return f"是 写 true、否 写 false、数字如 0、比例如 {PERCENT_EXAMPLE}，未核查写 {{not_checked: 报告未载明}}"
+    return None
+
+
+def resolve(ref: str) -> dict:
+    node = record_schema()
+    for part in ref.lstrip("#/").split("/"):
+        node = node[part]
+    return node
+
+
+def allowed_keys(schema: dict) -> set[str]:
+    """Property names a mapping may use, following $ref and allOf."""
+    if "$ref" in schema:
+        return allowed_keys(resolve(schema["$ref"])) | set(schema.get("properties", {}))
+    found = set(schema.get("properties", {}))
+    for part in schema.get("allOf", []):
+        found |= allowed_keys(part)
+    return found
+
+
+def field_title(schema: dict, key: str) -> str:
+    title = schema.get("properties", {}).get(key, {}).get("title")
+    return f"（{title}）" if title else ""
+
+
+def dotted(keys: tuple) -> str:
+    text = ""
+    for key in keys:
+        text += f"[{key}]" if isinstance(key, int) else (f".{key}" if text else str(key))
+    return text
+
+
+def shown(value) -> str:
+    if isinstance(value, dict):
+        return "{…}"
+    if isinstance(value, list):
+        return "[…]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = str(value)
+    return text if len(text) <= 30 else text[:30] + "…"
+
+
+# --- rules pass --------------------------------------------------------------------------------------
+
+def record_rule_errors(record: StationRecord, ruleset: RuleSet) -> list[SiteBuilderError]:
+    """What the record gets wrong with respect to the rule set that evaluates it."""
+    return (stage_errors(record, ruleset) + score_errors(record, ruleset) + fact_errors(record, ruleset)
+            + sub_district_errors(record))
+
+
+def stage_errors(record: StationRecord, ruleset: RuleSet) -> list[SiteBuilderError]:
+    if record.stage in ruleset.stages:
+        return []
+    return [RecordError(record.at("evaluation", "stage"), "evaluation.stage",
+                        f"规则集“{ruleset.id}”（版本 {ruleset.version}）没有“{record.stage}”阶段，只有"
+                        f"{'、'.join(ruleset.stages)}。{did_you_mean(record.stage, ruleset.stages)}", "stage: 中期")]
+
+
+def score_errors(record: StationRecord, ruleset: RuleSet) -> list[SiteBuilderError]:
+    scores, errors = record.content["scores"], []
+    for name in scores:
+        if name not in ruleset.items:
+            errors.append(RecordError(record.at("scores", name, key=True), f"scores.{name}",
+                                      f"规则集中没有评分项“{name}”。{did_you_mean(name, ruleset.items)}"))
+    for item in ruleset.items.values():
+        if item.name not in scores:
+            errors.append(RecordError(record.at("scores", key=True), "scores", f"缺少评分项“{item.name}”的评分（满分 {item.maximum}）。",
+                                      f"{item.name}: 9.5"))
+        else:
+            errors += item_score_errors(record, item, scores[item.name])
+    return errors
+
+
+def item_score_errors(record: StationRecord, item, given) -> list[SiteBuilderError]:
+    path = ("scores", item.name)
+    if item.aggregate and not isinstance(given, dict):
+        return [RecordError(record.at(*path), dotted(path), f"“{item.name}”按片区评分，应写成各片区的分数。",
+                            f"{item.name}:\n    西片区: 15\n    东一片区: 15.26")]
+    if not item.aggregate and isinstance(given, dict):
+        return [RecordError(record.at(*path), dotted(path), f"“{item.name}”不按片区评分，应写一个分数。", f"{item.name}: 9.5")]
+    if not isinstance(given, dict):
+        return range_errors(record, path, given, item.maximum)
+    errors = []
+    for sub_district, score in given.items():
+        if sub_district not in record.sub_district_ids:
+            errors.append(RecordError(record.at(*path, sub_district, key=True), dotted(path + (sub_district,)),
+                                      f"站点没有声明片区“{sub_district}”（station.sub_districts 中有："
+                                      f"{'、'.join(record.sub_district_ids)}）。{did_you_mean(sub_district, record.sub_district_ids)}"))
+        errors += range_errors(record, path + (sub_district,), score, item.maximum)
+    return errors
+
+
+def range_errors(record: StationRecord, path: tuple, score, maximum: Decimal) -> list[SiteBuilderError]:
+    if score < 0 or score > maximum:
+        return [RecordError(record.at(*path), dotted(path), f"评分 {score} 超出范围：应在 0 到满分 {maximum} 之间。",
+                            f"{path[-1]}: {maximum}")]
+    return []
+
+
+FACT_SHAPES = {"是否": (bool,), "数值": (int, Decimal), "比例": (str,)}
+FACT_EXAMPLES = {"是否": "false", "数值": "0", "比例": PERCENT_EXAMPLE}
+
+
+def fact_errors(record: StationRecord, ruleset: RuleSet) -> list[SiteBuilderError]:
+    facts, errors = record.content["facts"], []
+    for name in facts:
+        if name not in ruleset.facts:
+            errors.append(RecordError(record.at("facts", name, key=True), f"facts.{name}",
+                                      f"规则集中没有事实“{name}”。{did_you_mean(name, ruleset.facts)}"))
+    for fact in ruleset.facts.values():
+        example = f"{fact.name}: {FACT_EXAMPLES[fact.type]}　或　{fact.name}: {{not_checked: 报告未载明}}"
+        if fact.name not in facts:
+            errors.append(RecordError(record.at("facts", key=True), "facts",
+                                      f"缺少否决事实“{fact.name}”（{fact.label or fact.type}）。报告未写明时，记为未核查并写明原因。", example))
+            continue
+        value = facts[fact.name]
+        wrong_shape = not isinstance(value, dict) and (not isinstance(value, FACT_SHAPES[fact.type])
+                                                        or (fact.type == "数值" and isinstance(value, bool)))
+        if wrong_shape:
+            errors.append(RecordError(record.at("facts", fact.name), f"facts.{fact.name}",
+                                      f"事实“{fact.name}”应为{fact.type}，这里是“{shown(value)}”。", example))
+    return errors
+
+
+def sub_district_errors(record: StationRecord) -> list[SiteBuilderError]:
+    errors = []
+    for index, section in enumerate(record.content["report"]["sub_districts"]):
+        name = section["sub_district"]
+        if name not in record.sub_district_ids:
+            path = ("report", "sub_districts", index, "sub_district")
+            errors.append(RecordError(record.at(*path), dotted(path), f"站点没有声明片区“{name}”。"
+                                      f"{did_you_mean(name, record.sub_district_ids)}"))
+    return errors
+
+
+def path_errors(record: StationRecord, stations_dir: str) -> list[SiteBuilderError]:
+    """The file must live at stations/<district id>/<station id>/<period>-<stage>.yaml."""
+    relative = PurePosixPath(record.path).relative_to(PurePosixPath(stations_dir)).as_posix()
+    expected = record.key + ".yaml"
+    if relative == expected:
+        return []
+    return [RecordError(record.at("station", "id"), "station.id",
+                        f"文件位置与记录中的编号不一致：文件在 {stations_dir}/{relative}，按记录中的区编号、站点编号、"
+                        f"服务年度和阶段，应在 {stations_dir}/{expected}。", f"{stations_dir}/{expected}")]
+

@@ -1,0 +1,135 @@
+"""Round-trip YAML reading with ruamel.yaml: comments and key order survive, every value keeps its position."""
+
+from __future__ import annotations
+
+import datetime
+import io
+from decimal import Decimal
+from functools import cache
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from .errors import RecordError, SourcePos
+
+
+class InvalidDate(str):
+    """A value shaped like a date that is not one (2025-02-30); kept as text so the check can point at it."""
+
+
+def construct_timestamp(constructor, node):
+    try:
+        return RoundTripConstructor.construct_yaml_timestamp(constructor, node)
+    except ValueError:
+        return InvalidDate(node.value)
+
+
+@cache
+def yaml_class():
+    RoundTripConstructor.add_constructor("tag:yaml.org,2002:timestamp", construct_timestamp)
+    return YAML
+
+
+def new_yaml() -> YAML:
+    """A round-trip YAML reader and writer with the project's canonical layout."""
+    yaml = yaml_class()(typ="rt")
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = 4096
+    yaml.preserve_quotes = True
+    return yaml
+
+
+def load_yaml(text: str, path: str):
+    """Parse YAML text, turning ruamel's errors into a RecordError at the line where the syntax broke."""
+    try:
+        return new_yaml().load(text)
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        raise RecordError(pos_at(path, text, mark.line, mark.column), "",
+                          f"YAML 格式有误：{yaml_problem(error)}。",
+                          "缩进用空格对齐，冒号后留一个空格，如 “stage: 中期”") from None
+    except (YAMLError, ValueError, TypeError) as error:
+        raise RecordError(SourcePos(path, 1, 1), "", f"YAML 无法读取：{error}。") from None
+
+
+def dump_yaml(document) -> str:
+    stream = io.StringIO()
+    new_yaml().dump(document, stream)
+    return stream.getvalue()
+
+
+YAML_PROBLEMS = {
+    "mapping values are not allowed here": "这里不能出现冒号（文字中含“: ”时请给整段加引号）",
+    "could not find expected ':'": "缺少冒号",
+    "found character '\\t' that cannot start any token": "不能用 Tab 缩进，请改用空格",
+    "found duplicate key": "同一层里有重复的字段名",
+    "expected <block end>, but found": "缩进不一致",
+    "found undefined alias": "引用了未定义的锚点",
+}
+
+
+def yaml_problem(error: MarkedYAMLError) -> str:
+    problem = str(error.problem or "")
+    for english, chinese in YAML_PROBLEMS.items():
+        if problem.startswith(english):
+            return chinese
+    return problem or "无法解析"
+
+
+def pos_at(path: str, text: str, line0: int, col0: int) -> SourcePos:
+    lines = text.splitlines()
+    line_text = lines[line0] if 0 <= line0 < len(lines) else ""
+    return SourcePos(path, line0 + 1, col0 + 1, line_text=line_text)
+
+
+def to_plain(node):
+    """ruamel's round-trip objects → plain Python: dict, list, str, int, Decimal, bool, None.
+
+    Numbers with a fraction become Decimal from the shortest text that reads back as the same float,
+    which for anything written with up to 15 significant digits is exactly what the file says.
+    """
+    if isinstance(node, CommentedMap | dict):
+        return {str(k): to_plain(v) for k, v in node.items()}
+    if isinstance(node, CommentedSeq | list):
+        return [to_plain(v) for v in node]
+    if isinstance(node, bool) or node is None:
+        return node
+    if isinstance(node, float):
+        return Decimal(repr(float(node)))
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, datetime.date):
+        return node.isoformat()[:10]
+    return str(node)
+
+
+class Positions:
+    """Finds the line and column of any path inside a loaded document."""
+
+    def __init__(self, path: str, text: str, document):
+        self.path, self.text, self.document = path, text, document
+
+    def of(self, keys: tuple, key: bool = False) -> SourcePos:
+        """Where the value at keys stands (or its key, with key=True); falls back to the nearest parent."""
+        node, line, col = self.document, 0, 0
+        for index, step in enumerate(keys):
+            last = index == len(keys) - 1
+            found = self.child_position(node, step, key and last)
+            if found is None:
+                break
+            line, col = found
+            node = node[step]
+        return pos_at(self.path, self.text, line, col)
+
+    @staticmethod
+    def child_position(node, step, want_key: bool):
+        try:
+            if isinstance(node, CommentedMap) and step in node:
+                return node.lc.key(step) if want_key else node.lc.value(step)
+            if isinstance(node, CommentedSeq) and isinstance(step, int) and step < len(node):
+                return node.lc.item(step)
+        except (AttributeError, KeyError, IndexError, TypeError):
+            return None
+        return None
