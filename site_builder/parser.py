@@ -7,6 +7,7 @@ and each one is parsed on its own: one run reports every syntax error in the fil
 from __future__ import annotations
 
 import re
+from copy import copy
 from datetime import date
 from decimal import Decimal
 from functools import cache
@@ -67,7 +68,7 @@ def lark_parser() -> Lark:
 
 def parse_rules(text: str, path: str) -> ast.RuleFile:
     """Parse a whole rule file, raising Problems with every syntax error found."""
-    lines = text.splitlines(keepends=True)
+    lines = source_lines(text)
     declarations, errors = [], []
     for first_line, chunk in statements(lines):
         try:
@@ -78,6 +79,11 @@ def parse_rules(text: str, path: str) -> ast.RuleFile:
             errors.append(error)
     raise_if_any(errors)
     return ast.RuleFile(path, text, tuple(declarations))
+
+
+def source_lines(text: str) -> list[str]:
+    """The text's lines, ends kept, cut only at "\\n" as Lark counts them (not at \\r, \\f or U+2028)."""
+    return [line for line in re.split(r"(?<=\n)", text) if line]
 
 
 def statements(lines: list[str]):
@@ -116,12 +122,13 @@ def syntax_error(error, chunk: str, first_line: int, path: str, lines: list[str]
     example = STATEMENT_EXAMPLES.get(keyword)
     token = getattr(error, "token", None)
     if isinstance(error, UnexpectedEOF) or (token is not None and token.type == "$END"):
-        line = chunk_last_line(chunk, first_line)
-        pos = SourcePos(path, line, len(lines[line - 1].rstrip("\n")) + 1, line_text=lines[line - 1])
+        line, col = statement_end(token, chunk, first_line, lines)
+        pos = SourcePos(path, line, col, line_text=lines[line - 1])
         return RuleSyntaxError(pos, f"“{keyword}”语句不完整。{expected_text(error)}", example)
-    pos = SourcePos(path, error.line, error.column, line_text=lines[error.line - 1])
+    end = (error.line, token.end_column) if token is not None and token.end_line == error.line else (None, None)
+    pos = SourcePos(path, error.line, error.column, *end, line_text=lines[error.line - 1])
     if isinstance(error, UnexpectedCharacters):
-        return RuleSyntaxError(pos, f"无法识别的字符“{error.char}”。{expected_text(error)}", example)
+        return RuleSyntaxError(pos, character_message(error.char) + expected_text(error), example)
     if keyword is None or starts_line(pos):
         return unknown_statement(pos, str(token))
     return RuleSyntaxError(pos, f"这里不应出现“{token}”。{expected_text(error)}", example)
@@ -145,23 +152,65 @@ def statement_keyword(chunk: str) -> str | None:
     return None
 
 
-def chunk_last_line(chunk: str, first_line: int) -> int:
-    """Line number of the chunk's last line with code on it (used for 'statement incomplete')."""
-    code_lines = [i for i, line in enumerate(chunk.splitlines()) if line.split("#")[0].strip()]
-    return first_line + (code_lines[-1] if code_lines else 0)
+def statement_end(token, chunk: str, first_line: int, lines: list[str]) -> tuple[int, int]:
+    """Line and column just after a statement's last token: where the missing part belongs."""
+    if token is not None and token.end_line:  # Lark's $END borrows the last token's position
+        return token.end_line, token.end_column
+    number = first_line + max((i for i, line in enumerate(chunk.split("\n")) if code_of(line).strip()), default=0)
+    return number, len(code_of(lines[number - 1]).rstrip()) + 1
+
+
+def code_of(line: str) -> str:
+    return re.split("[#＃]", line, maxsplit=1)[0]
+
+
+UNCLOSED = {"“": "”", '"': '"', "【": "】"}
+
+
+def character_message(char: str) -> str:
+    if char in UNCLOSED:
+        return f"“{char}”没有配对的“{UNCLOSED[char]}”：引号和出处都要在同一行内写完整。"
+    shown = char if char.isprintable() else f"U+{ord(char):04X}"
+    return f"无法识别的字符“{shown}”。"
 
 
 def expected_text(error) -> str:
     """What the parser would have accepted, in words a policy staffer knows."""
-    expected = set(getattr(error, "expected", None) or getattr(error, "allowed", None) or [])
-    names = [terminal_name(t) for t in sorted(expected)]
-    names = [n for n in names if n]
-    if expected & {terminal_of(k) for k in KEYWORDS if k != "总分"}:
-        names.append("下一条语句")
+    expected = accepted_terminals(error)
+    statement_can_end = "$END" in expected or bool(expected & statement_terminals())
+    if statement_can_end:  # 总分 here starts the next statement, not an operand
+        expected -= statement_terminals() | {"$END", "TOTAL"}
+    names = sorted({n for n in map(terminal_name, expected) if n}, key=lambda n: (n.startswith("“"), n))
+    names += ["下一条语句"] if statement_can_end else []
     if not names:
         return ""
-    names = sorted(set(names), key=lambda n: (n in ENGLISH_ALIASES, n))
     return "此处应为：" + "、".join(names[:6]) + ("等。" if len(names) > 6 else "。")
+
+
+def accepted_terminals(error) -> set[str]:
+    """Terminals that would let the parse go on. Lark's own lists are not used: they leave out terminals
+    named in Chinese (they are not isupper()), and after LALR's default reductions include some that fail."""
+    parser = getattr(error, "interactive_parser", None)
+    if parser is None:
+        return set(getattr(error, "expected", None) or getattr(error, "allowed", None) or [])
+    terminals = {t.name for t in lark_parser().terminals} | {"$END"}
+    return {name for name in parser.choices() if name in terminals and feeds(parser, name)}
+
+
+def feeds(parser, terminal: str) -> bool:
+    cursor = parser.copy(deepcopy_values=False)
+    cursor.parser_state.parse_conf = copy(cursor.parser_state.parse_conf)
+    cursor.parser_state.parse_conf.callbacks = {}  # no tree building while probing
+    try:
+        cursor.feed_token(Token(terminal, ""))
+    except UnexpectedToken:
+        return False
+    return True
+
+
+@cache
+def statement_terminals() -> frozenset[str]:
+    return frozenset(terminal_of(k) for k in KEYWORDS if k != "总分")
 
 
 ENGLISH_ALIASES = {f"“{w}”" for w in ("if", "then", "else", "and", "or", "not", "yes", "no")}

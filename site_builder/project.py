@@ -11,10 +11,10 @@ from decimal import Decimal
 from pathlib import Path
 
 from .checks import check_rules
-from .errors import Problems, RecordError, RecordWarning, SiteBuilderError, did_you_mean
+from .errors import Problems, RecordError, RecordWarning, SiteBuilderError, did_you_mean, sort_key
 from .evaluate import Result, completion_rate, evaluate
 from .parser import parse_rules
-from .records import StationRecord, path_errors, read_record, record_rule_errors
+from .records import StationRecord, path_errors, read_record, record_rule_errors, schema_errors
 from .ruleset import RuleSet
 
 RULES_DIR, STATIONS_DIR = "rules", "stations"
@@ -26,6 +26,7 @@ class Project:
     rulesets: list[RuleSet] = field(default_factory=list)
     records: list[StationRecord] = field(default_factory=list)
     ruleset_of: dict[str, RuleSet] = field(default_factory=dict)
+    malformed: set[str] = field(default_factory=set)  # paths of records that failed the schema
     results: dict[str, Result] = field(default_factory=dict)
     errors: list[SiteBuilderError] = field(default_factory=list)
     warnings: list[SiteBuilderError] = field(default_factory=list)
@@ -46,7 +47,19 @@ def load_project(root: Path | str = ".") -> Project:
     check_duplicates(project)
     for record in project.records:
         assign_and_evaluate(project, record)
+    project.errors = one_per_position(project.errors)
     return project
+
+
+def one_per_position(errors: list[SiteBuilderError]) -> list[SiteBuilderError]:
+    """The schema and the rules pass may both object to one value; the reader needs the first only."""
+    seen, kept = set(), []
+    for error in sorted(errors, key=sort_key):
+        where = (error.pos.file, error.pos.line, error.pos.col) if error.pos else id(error)
+        if where not in seen:
+            seen.add(where)
+            kept.append(error)
+    return kept
 
 
 def relative(project: Project, path: Path) -> str:
@@ -93,16 +106,34 @@ def load_records(project: Project) -> list[StationRecord]:
     for path in sorted((project.root / STATIONS_DIR).rglob("*.yaml")):
         name = relative(project, path)
         record = collect(project, lambda: read_record(name, path.read_text(encoding="utf-8")))
-        if record is not None:
-            project.errors += path_errors(record, STATIONS_DIR)
-            records.append(record)
+        if record is None:
+            continue
+        errors = schema_errors(record)
+        if errors:
+            project.errors += errors
+            project.malformed.add(record.path)
+        project.errors += best_effort(lambda: path_errors(record, STATIONS_DIR))
+        records.append(record)
     return records
+
+
+def best_effort(check, fallback: object = ()):
+    """Run a check on a record that may have failed the schema: what it cannot read, it skips.
+
+    This way one run also reports a score above its maximum in a file that has a misspelt key elsewhere.
+    """
+    try:
+        return check()
+    except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError):
+        return [] if fallback == () else fallback
 
 
 def check_duplicates(project: Project) -> None:
     first: dict[str, StationRecord] = {}
     districts: dict[str, StationRecord] = {}
     for record in project.records:
+        if record.path in project.malformed:
+            continue
         if record.key in first:
             project.errors.append(RecordError(record.at("station", "id"), "station.id",
                                               f"与 {first[record.key].path} 重复：同一站点、同一服务年度、同一阶段只能有一份记录。"))
@@ -114,12 +145,12 @@ def check_duplicates(project: Project) -> None:
 
 
 def assign_and_evaluate(project: Project, record: StationRecord) -> None:
-    ruleset = collect(project, lambda: select_ruleset(record, project.rulesets))
+    ruleset = collect(project, lambda: best_effort(lambda: select_ruleset(record, project.rulesets), None))
     if ruleset is None:
         return
-    errors = record_rule_errors(record, ruleset)
-    if errors:
-        project.errors += errors
+    errors = best_effort(lambda: record_rule_errors(record, ruleset))
+    project.errors += errors
+    if errors or record.path in project.malformed:
         return
     project.ruleset_of[record.key] = ruleset
     result = collect(project, lambda: evaluate(ruleset, record.inputs()))

@@ -14,7 +14,7 @@ from pathlib import PurePosixPath
 
 import jsonschema
 
-from .errors import Problems, RecordError, SiteBuilderError, did_you_mean
+from .errors import RecordError, SiteBuilderError, did_you_mean
 from .evaluate import Inputs, Unchecked
 from .ruleset import RuleSet
 from .schema import record_schema
@@ -102,33 +102,29 @@ def fact_value(value):
 
 
 def read_record(path: str, text: str) -> StationRecord:
-    """Parse and schema-check one record file, raising Problems (or a RecordError) on mistakes."""
+    """Parse one record file; YAML syntax errors raise, content is checked by schema_errors and the rules pass."""
     document = load_yaml(text, path)
     positions = Positions(path, text, document)
     if not isinstance(document, dict):
         raise RecordError(positions.of(()), "", "记录文件应由若干字段组成（如 “station:”、“evaluation:”）。",
                           "station:\n  id: shiqiao-dongxi")
-    content = to_plain(document)
-    errors = schema_errors(content, positions)
-    if errors:
-        raise Problems(errors)
-    return StationRecord(path, text, document, content, positions)
+    return StationRecord(path, text, document, to_plain(document), positions)
 
 
 # --- schema pass --------------------------------------------------------------------------------------
 
-def schema_errors(content: dict, positions: Positions) -> list[SiteBuilderError]:
+def schema_errors(record: StationRecord) -> list[SiteBuilderError]:
     validator = jsonschema.Draft202012Validator(record_schema(), format_checker=jsonschema.FormatChecker())
     errors = []
-    for error in validator.iter_errors(content):
-        errors += translate(error, positions)
+    for error in validator.iter_errors(record.content):
+        errors += translate(error, record.positions)
     return errors
 
 
 def translate(error: jsonschema.ValidationError, positions: Positions) -> list[RecordError]:
     keys = tuple(error.absolute_path)
     where = dotted(keys)
-    title = error.schema.get("title") if isinstance(error.schema, dict) else None
+    title = schema_title(keys)
     kind = error.validator
     if kind == "required":
         missing = [k for k in error.validator_value if k not in error.instance]
@@ -139,26 +135,26 @@ def translate(error: jsonschema.ValidationError, positions: Positions) -> list[R
         return [RecordError(positions.of(keys + (k,), key=True), dotted(keys + (k,)),
                             f"未知字段“{k}”。{did_you_mean(k, allowed) or '可用的字段有：' + '、'.join(sorted(allowed)) + '。'}")
                 for k in error.instance if k not in allowed]
-    return [RecordError(positions.of(keys), where, value_message(error, title), example_of(error.schema))]
+    named = title or (str(keys[-1]) if keys else "此处")
+    return [RecordError(positions.of(keys), where, value_message(error, named), example_of(error.schema))]
 
 
-def value_message(error, title: str | None) -> str:
-    named = f"（{title}）" if title else ""
+def value_message(error, named: str) -> str:
     value, kind, limit = error.instance, error.validator, error.validator_value
     if kind == "type":
-        return f"{named}应为{TYPE_NAMES.get(limit, limit)}，这里是“{shown(value)}”。".lstrip("（）")
+        return f"{named}应为{TYPE_NAMES.get(limit, limit)}，这里是“{shown(value)}”。"
     if kind in ("minimum", "exclusiveMinimum"):
         return f"{named}不能小于{'或等于' if kind == 'exclusiveMinimum' else ''} {limit}，这里是 {shown(value)}。"
     if kind == "maximum":
         return f"{named}不能大于 {limit}，这里是 {shown(value)}。"
     if kind in ("pattern", "format"):
-        return f"{named}格式不对：“{shown(value)}”。"
+        return f"{named}的格式不对：“{shown(value)}”。"
     if kind in ("minItems", "minLength", "minProperties"):
         return f"{named}不能为空。"
     if kind == "enum":
         return f"{named}只能是 {'、'.join(map(str, limit))} 之一，这里是“{shown(value)}”。"
     if kind in ("oneOf", "anyOf"):
-        return f"{named}写法不对：“{shown(value)}”。"
+        return f"{named}的写法不对：“{shown(value)}”。"
     return f"{named}不符合要求：{error.message}"
 
 
@@ -173,6 +169,25 @@ def example_of(schema) -> str | None:
     if "oneOf" in schema:  # the fact shape
         return f"是 写 true、否 写 false、数字如 0、比例如 {PERCENT_EXAMPLE}，未核查写 {{not_checked: 报告未载明}}"
     return None
+
+
+def schema_title(keys: tuple) -> str | None:
+    """The Chinese title the schema gives the field at keys, following properties, items and $ref."""
+    node = record_schema()
+    for key in keys:
+        node = resolve(node["$ref"]) | node if "$ref" in node else node
+        if isinstance(key, int):
+            node = node.get("items", {})
+        else:
+            properties = node.get("properties", {})
+            for part in node.get("allOf", []):
+                properties = allowed_properties(part) | properties
+            node = properties.get(key) or (node.get("additionalProperties") if isinstance(node.get("additionalProperties"), dict) else {})
+    return node.get("title") if isinstance(node, dict) else None
+
+
+def allowed_properties(schema: dict) -> dict:
+    return (resolve(schema["$ref"]) if "$ref" in schema else schema).get("properties", {})
 
 
 def resolve(ref: str) -> dict:

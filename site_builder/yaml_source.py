@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import io
+from dataclasses import replace
 from decimal import Decimal
 from functools import cache
 
@@ -120,8 +121,12 @@ class Positions:
             if found is None:
                 break
             line, col = found
-            node = node[step]
-        return pos_at(self.path, self.text, line, col)
+            node = step if (key and last) else node[step]
+        pos = pos_at(self.path, self.text, line, col)
+        if isinstance(node, (CommentedMap, CommentedSeq)) or node is None:
+            return pos
+        width = len(str(node).split("\n")[0]) or 1  # underline the whole scalar, not just its first character
+        return replace(pos, end_line=pos.line, end_col=pos.col + width)
 
     @staticmethod
     def child_position(node, step, want_key: bool):
