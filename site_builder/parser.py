@@ -40,22 +40,21 @@ STATEMENT_EXAMPLES = {
 KEYWORDS = sorted(STATEMENT_EXAMPLES, key=len, reverse=True)
 _STATEMENT_START = re.compile(r"[ \t\u3000]*(" + "|".join(KEYWORDS) + r")(?!\w)")
 
-TOKEN_NAMES = {
+TOKEN_NAMES = {  # in the order they are listed to the user
     "NAME": "名称",
     "NUMBER": "数字（如 10 或 15.26）",
     "PERCENT": "百分比（如 55%）",
     "STRING": "带引号的文字（如 “第三方评估机构”）",
-    "CITATION": "出处（如 【评估办法 评估结果说明】）",
     "DATE": "日期（如 2024-01-01）",
-    "CMP": "比较符号（如 >= 或 <）",
-    "_EQ": "等号“=”",
-    "_SEP": "分隔符“、”或“，”",
     "_LPAR": "左括号“（”",
     "_RPAR": "右括号“）”",
+    "_EQ": "等号“=”",
+    "_SEP": "分隔符“、”或“，”",
+    "CMP": "比较符号（如 >= 或 <）",
     "ADD_OP": "加减号",
     "MUL_OP": "乘除号",
     "TOTAL": "“总分”",
-    "$END": "语句结束",
+    "CITATION": "出处（如 【评估办法 评估结果说明】）",
 }
 OPERATORS = {"×": "*", "÷": "/", "＋": "+", "－": "-", "≥": ">=", "≤": "<=", "≠": "!=", "==": "="}
 
@@ -180,7 +179,9 @@ def expected_text(error) -> str:
     statement_can_end = "$END" in expected or bool(expected & statement_terminals())
     if statement_can_end:  # 总分 here starts the next statement, not an operand
         expected -= statement_terminals() | {"$END", "TOTAL"}
-    names = sorted({n for n in map(terminal_name, expected) if n}, key=lambda n: (n.startswith("“"), n))
+    order = list(TOKEN_NAMES)
+    terminals = sorted(expected, key=lambda t: (order.index(t) if t in order else len(order), len(t), t))
+    names = list(dict.fromkeys(n for n in map(terminal_name, terminals) if n))
     names += ["下一条语句"] if statement_can_end else []
     if not names:
         return ""

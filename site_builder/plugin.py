@@ -1,0 +1,39 @@
+"""Thin MkDocs glue: check rules and records before the build, generate pages in memory, watch the data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mkdocs.config import base, config_options
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+
+from .errors import Problems
+from .project import RULES_DIR, STATIONS_DIR, load_project
+from .schema_doc import field_reference
+
+
+class SiteBuilderConfig(base.Config):
+    root = config_options.Type(str, default=".")
+
+
+class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
+    def root(self, config) -> Path:
+        return (Path(config.config_file_path).parent / self.config.root).resolve()
+
+    def on_pre_build(self, config) -> None:
+        project = load_project(self.root(config))
+        if project.errors:
+            # The same Chinese file:line:col messages as `site-builder check`; nothing is published.
+            raise PluginError("站点记录或规则有错误，网站未生成：\n\n" + Problems(project.errors).format())
+        self.project = project
+
+    def on_files(self, files: Files, config) -> Files:
+        files.append(File.generated(config, "reference/record-fields.md", content=field_reference()))
+        return files
+
+    def on_serve(self, server, config, builder):
+        for folder in (RULES_DIR, STATIONS_DIR):
+            server.watch(str(self.root(config) / folder))
+        return server
