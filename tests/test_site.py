@@ -1,0 +1,42 @@
+"""A real `mkdocs build --strict` of the repository, and a build that must stop on invalid data."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = "stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml"
+
+
+def copy_repository(target: Path) -> Path:
+    for folder in ("rules", "stations", "docs"):
+        shutil.copytree(ROOT / folder, target / folder)
+    shutil.copy(ROOT / "mkdocs.yml", target / "mkdocs.yml")
+    return target
+
+
+def build(repo: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(repo / "site")],
+                          cwd=repo, capture_output=True, text=True)
+
+
+def test_site_builds_strict_with_the_generated_field_reference(tmp_path):
+    repo = copy_repository(tmp_path)
+    done = build(repo)
+    assert done.returncode == 0, done.stderr
+    reference = (repo / "site/reference/record-fields/index.html").read_text(encoding="utf-8")
+    assert "scores" in reference and "实地评估日期" in reference
+    assert "fonts.googleapis.com" not in (repo / "site/index.html").read_text(encoding="utf-8")
+
+
+def test_invalid_record_stops_the_build_with_the_check_message(tmp_path):
+    repo = copy_repository(tmp_path)
+    seed = repo / SEED
+    seed.write_text(seed.read_text(encoding="utf-8").replace("服务监测: 9.82", "服务监测: 12.5"), encoding="utf-8")
+    done = build(repo)
+    assert done.returncode != 0
+    assert f"{SEED}:63:9: 错误：scores.服务监测：评分 12.5 超出范围" in done.stderr
+    assert "Traceback" not in done.stderr
