@@ -10,8 +10,11 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
 from .errors import Problems
-from .project import RULES_DIR, STATIONS_DIR, load_project
+from .project import RULES_DIR, STATIONS_DIR, Project, load_project
 from .schema_doc import field_reference
+from .site import generated_pages, home_summary_for
+
+HOME_MARKER = "<!-- site-builder: 首页统计 -->"
 
 
 class SiteBuilderConfig(base.Config):
@@ -19,6 +22,8 @@ class SiteBuilderConfig(base.Config):
 
 
 class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
+    project: Project | None = None
+
     def root(self, config) -> Path:
         return (Path(config.config_file_path).parent / self.config.root).resolve()
 
@@ -30,8 +35,15 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
         self.project = project
 
     def on_files(self, files: Files, config) -> Files:
-        files.append(File.generated(config, "reference/record-fields.md", content=field_reference()))
+        pages = {"reference/record-fields.md": field_reference(), **generated_pages(self.project)}
+        for src_uri, content in pages.items():
+            files.append(File.generated(config, src_uri, content=content))
         return files
+
+    def on_page_markdown(self, markdown: str, page, config, files) -> str:
+        if HOME_MARKER in markdown:
+            return markdown.replace(HOME_MARKER, home_summary_for(self.project))
+        return markdown
 
     def on_serve(self, server, config, builder):
         for folder in (RULES_DIR, STATIONS_DIR):
