@@ -16,6 +16,7 @@ from .ruleset import (AGGREGATES, BOOLEAN, FACT_VALUE_TYPES, FUNCTIONS, NUMBER, 
 SINGLE_HEADERS = {ast.Header: "规则集", ast.Version: "版本", ast.Effective: "生效", ast.Stages: "阶段"}
 COMPLETION_NAMES = ("实际", "目标")
 TOTAL_NAME = "总分"
+MAX_PLACES = 10  # more decimal places than any score needs, and within Decimal's 40-digit precision
 
 
 def check_rules(rule_file: ast.RuleFile) -> RuleSet:
@@ -67,7 +68,7 @@ class Checker:
     # --- header and names ----------------------------------------------------------------------------
 
     def file_start(self) -> SourcePos:
-        first_line = self.file.source.splitlines()[0] if self.file.source else ""
+        first_line = self.file.source.split("\n", 1)[0]  # lines end at \n only, as the parser counts them
         return SourcePos(self.file.path, 1, 1, line_text=first_line)
 
     def check_headers(self) -> dict:
@@ -144,6 +145,9 @@ class Checker:
             self.check_rounding(total.rounding)
 
     def check_rounding(self, rounding: ast.Rounding | None) -> None:
+        if rounding is not None and rounding.places > MAX_PLACES:
+            self.errors.append(RuleTypeError(rounding.pos, f"保留的位数应在 0 到 {MAX_PLACES} 之间，这里是 {rounding.places}。",
+                                             "保留 2 位 四舍五入"))
         if rounding is not None and rounding.mode is not None and rounding.mode not in ROUNDING_MODES:
             self.errors.append(UndefinedName(rounding.pos, rounding.mode, ROUNDING_MODES, kind="取整方式",
                                              example="保留 2 位 四舍五入"))
@@ -169,7 +173,7 @@ class Checker:
         for parameter in self.of(ast.Parameter):
             given = [s.stage for s in parameter.staged]
             for stage in given:
-                if stage.name not in stages:
+                if stages and stage.name not in stages:  # without a 阶段 statement, that is the error
                     self.errors.append(UndefinedName(stage.pos, stage.name, stages, kind="评估阶段",
                                                      example="阶段 中期、末期"))
             names = [s.name for s in given]
@@ -182,7 +186,7 @@ class Checker:
                                               "参数 缺员上限 = 中期 5、末期 10"))
             kinds = {type(v.value) for v in parameter.staged}
             if len(kinds) > 1:
-                self.errors.append(RuleTypeError(parameter.pos, f"参数“{parameter.name}”各阶段的取值类型不一致：有的是数值，有的是是否。"))
+                self.errors.append(RuleTypeError(parameter.pos, f"参数“{parameter.name}”各阶段的取值类型不一致：有的是数值，有的是“是/否”。"))
 
     # --- expressions and types ------------------------------------------------------------------------
 
@@ -195,6 +199,16 @@ class Checker:
         for completion in self.of(ast.Completion):
             typer.expect(completion.expr, NUMBER, "完成率应得出一个数值", "完成率 = 取整(实际 ÷ 目标 × 100, 2)",
                          extra=dict.fromkeys(COMPLETION_NAMES, NUMBER))
+            self.check_completion_names(completion)
+
+    def check_completion_names(self, completion: ast.Completion) -> None:
+        """A completion rate is worked out per indicator, apart from any station's scores, facts or stage."""
+        for name in name_nodes(completion.expr):
+            declaration = self.values.get(name.name)
+            fixed = isinstance(declaration, ast.Parameter) and declaration.value is not None
+            if name.name not in COMPLETION_NAMES and not fixed and (declaration or name.name == TOTAL_NAME):
+                self.errors.append(RuleTypeError(name.pos, f"完成率公式只能用“实际”“目标”、数字和不分阶段的参数，不能用“{name.name}”。",
+                                                 "完成率 = 取整(实际 ÷ 目标 × 100, 2)"))
 
     def check_cycles(self, definitions: dict) -> None:
         graph = {name: names_in(d.expr) & definitions.keys() for name, d in definitions.items()}
@@ -210,13 +224,21 @@ class Checker:
         if not bands:
             self.errors.append(BandError(self.file_start(), "规则文件没有任何“等级”语句。", "等级 优秀 当 总分 >= 90"))
             return ()
-        for band in bands:
-            if band.lower and band.upper and (band.lower.value, not band.lower.inclusive) > (band.upper.value, band.upper.inclusive):
-                self.errors.append(BandError(band.pos, f"等级“{band.name}”的下限高于上限，任何总分都达不到。"))
         top = self.total_ceiling(parties, items)
-        ordered = sorted(bands, key=lower_key)
-        self.check_band_coverage(ordered, top)
-        return tuple(reversed(ordered))
+        reachable = [band for band in bands if self.reachable(band, top)]
+        if reachable:  # an unreachable band is reported once, not again as an overlap or a gap
+            self.check_band_coverage(sorted(reachable, key=lower_key), top)
+        return tuple(reversed(sorted(bands, key=lower_key)))
+
+    def reachable(self, band: ast.Band, top: Decimal) -> bool:
+        lower, upper = band.lower, band.upper
+        if lower and upper and (lower.value, not lower.inclusive) > (upper.value, upper.inclusive):
+            self.errors.append(BandError(band.pos, f"等级“{band.name}”的下限高于上限，任何总分都达不到。"))
+            return False
+        if (lower and (lower.value, not lower.inclusive) > (top, False)) or (upper and (upper.value, upper.inclusive) < (Decimal(0), True)):
+            self.errors.append(BandError(band.pos, f"等级“{band.name}”在 0 到 {top} 分之外，任何总分都达不到。"))
+            return False
+        return True
 
     def total_ceiling(self, parties: dict, items: dict) -> Decimal:
         total = Decimal(0)
@@ -226,10 +248,7 @@ class Checker:
         return total
 
     def check_band_coverage(self, ordered: list[ast.Band], top: Decimal) -> None:
-        """Bands must tile the score scale from 0 to the highest total: no overlap, no gap, none out of reach."""
-        for band in ordered:
-            if (band.lower and band.lower.value > top) or (band.upper and (band.upper.value, band.upper.inclusive) < (Decimal(0), True)):
-                self.errors.append(BandError(band.pos, f"等级“{band.name}”在 0 到 {top} 分之外，任何总分都达不到。"))
+        """Bands must tile the score scale from 0 to the highest total: no overlap, no gap."""
         if ordered[0].lower and (ordered[0].lower.value, not ordered[0].lower.inclusive) > (Decimal(0), False):
             self.errors.append(BandError(ordered[0].pos, f"总分低于 {ordered[0].lower.value} 时不属于任何等级。",
                                          "等级 不合格 当 总分 < 60"))
@@ -281,12 +300,12 @@ class Typer:
         found = self.type_of(expr)
         self.extra = {}
         if found is not None and found != wanted:
-            self.error(RuleTypeError(expr.pos, f"{what}，这里得出的是{found}。", example))
+            self.error(RuleTypeError(expr.pos, f"{what}，这里得出的是{word(found)}。", example))
 
     def need(self, expr, wanted: str, context: str) -> None:
         found = self.type_of(expr)
         if found is not None and found != wanted:
-            self.error(RuleTypeError(expr.pos, f"{context}需要{wanted}，这里是{found}。", TYPE_EXAMPLES[wanted]))
+            self.error(RuleTypeError(expr.pos, f"{context}需要{word(wanted)}，这里是{word(found)}。", TYPE_EXAMPLES[wanted]))
 
     def type_of(self, expr) -> str | None:
         method = getattr(self, "type_" + type(expr).__name__.lower())
@@ -341,9 +360,9 @@ class Typer:
         types = [self.type_of(o) for o in expr.operands]
         for op, left, right, operand in zip(expr.ops, types, types[1:], expr.operands[1:]):
             if op in ("=", "!=") and None not in (left, right) and left != right:
-                self.error(RuleTypeError(operand.pos, f"不能比较{left}与{right}。", "人员费用支出比例 < 80%"))
+                self.error(RuleTypeError(operand.pos, f"不能比较{word(left)}与{word(right)}。", "人员费用支出比例 < 80%"))
             elif op not in ("=", "!=") and BOOLEAN in (left, right):
-                self.error(RuleTypeError(operand.pos, f"“{op}”只能比较数值，不能比较是否。", "社工缺少人次 >= 缺员上限"))
+                self.error(RuleTypeError(operand.pos, f"“{op}”只能比较数值，不能比较“是/否”。", "社工缺少人次 >= 缺员上限"))
         return BOOLEAN
 
     def type_logical(self, expr: ast.Logical):
@@ -359,7 +378,7 @@ class Typer:
         self.need(expr.condition, BOOLEAN, "“如果”的条件")
         then, otherwise = self.type_of(expr.then), self.type_of(expr.otherwise)
         if None not in (then, otherwise) and then != otherwise:
-            self.error(RuleTypeError(expr.otherwise.pos, f"“则”与“否则”两边的类型应一致：一边是{then}，一边是{otherwise}。",
+            self.error(RuleTypeError(expr.otherwise.pos, f"“则”与“否则”两边的类型应一致：一边是{word(then)}，一边是{word(otherwise)}。",
                                      "如果 费用不足 则 1 否则 0"))
         return then or otherwise
 
@@ -383,8 +402,9 @@ class Typer:
             return NUMBER
         self.need(expr.args[0], NUMBER, "“取整”")
         places = expr.args[1]
-        if not (isinstance(places, ast.Number) and places.value == places.value.to_integral_value()):
-            self.error(RuleTypeError(places.pos, "“取整”的第二个参数应是整数的保留位数。", example))
+        if not (isinstance(places, ast.Number) and places.value == places.value.to_integral_value()
+                and places.value <= MAX_PLACES):
+            self.error(RuleTypeError(places.pos, f"“取整”的第二个参数应是保留的位数：0 到 {MAX_PLACES} 之间的整数。", example))
         if len(expr.args) == 3:
             mode = expr.args[2]
             if not (isinstance(mode, ast.Name) and mode.name in ROUNDING_MODES):
@@ -395,12 +415,14 @@ class Typer:
 
 def names_in(expr) -> set[str]:
     """Every name an expression reads, at any depth."""
+    return {name.name for name in name_nodes(expr)}
+
+
+def name_nodes(expr):
     if isinstance(expr, ast.Name):
-        return {expr.name}
-    found: set[str] = set()
+        yield expr
     for child in children(expr):
-        found |= names_in(child)
-    return found
+        yield from name_nodes(child)
 
 
 def children(expr) -> tuple:
@@ -467,3 +489,8 @@ HEADER_EXAMPLES = {
     "阶段": "阶段 中期、末期",
 }
 TYPE_EXAMPLES = {NUMBER: "社工缺少人次 + 1", BOOLEAN: "社工缺少人次 >= 缺员上限"}
+
+
+def word(type_: str) -> str:
+    """A type as it reads in a sentence: 数值, or “是/否” (a bare 是否 reads as 'whether')."""
+    return "“是/否”" if type_ == BOOLEAN else type_

@@ -33,7 +33,7 @@ def caret_lines(pos: SourcePos) -> list[str]:
     """The offending source line and a caret underline beneath the offending part."""
     if not pos.line_text:
         return []
-    text = pos.line_text.rstrip("\n")
+    text = pos.line_text.rstrip("\r\n")  # a CRLF file's \r would send the cursor back to the line start
     start = max(pos.col - 1, 0)
     same_line = pos.end_line in (None, pos.line) and pos.end_col and pos.end_col > pos.col
     end = (pos.end_col - 1) if same_line else start + 1

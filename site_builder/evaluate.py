@@ -7,11 +7,12 @@ has no loops. Arithmetic is decimal.Decimal throughout; rounding happens only wh
 from __future__ import annotations
 
 import operator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from decimal import Decimal, DivisionByZero, InvalidOperation, localcontext
+from decimal import Decimal, DecimalException, DivisionByZero, InvalidOperation, localcontext
 
 from . import ast
-from .errors import EvaluationError
+from .errors import EvaluationError, raise_if_any
 from .ruleset import DEFAULT_ROUNDING, FUNCTIONS, WITHHOLD, RuleSet, round_decimal
 
 
@@ -90,9 +91,8 @@ class Result:
 
 
 def evaluate(ruleset: RuleSet, inputs: Inputs) -> Result:
-    with localcontext() as context:
-        context.prec = 40
-        context.traps[DivisionByZero] = context.traps[InvalidOperation] = True
+    raise_if_any(input_errors(ruleset, inputs))
+    with decimal_context():
         return Evaluation(ruleset, inputs).result()
 
 
@@ -100,10 +100,51 @@ def completion_rate(ruleset: RuleSet, actual: Decimal, target: Decimal) -> Decim
     """An indicator's completion rate by the rule file's 完成率 formula; None without a formula or a target."""
     if ruleset.completion is None or not target:
         return None
-    with localcontext() as context:
-        context.prec = 40
+    with decimal_context():
         evaluation = Evaluation(ruleset, Inputs("", {}, {}), extra={"实际": actual, "目标": target})
         return evaluation.value(ruleset.completion.expr)
+
+
+@contextmanager
+def decimal_context():
+    """40 digits, and any arithmetic Decimal cannot carry out becomes the project's EvaluationError."""
+    with localcontext() as context:
+        context.prec = 40
+        context.traps[DivisionByZero] = context.traps[InvalidOperation] = True
+        try:
+            yield
+        except DecimalException as error:
+            raise EvaluationError(None, f"数值超出了可计算的范围（{type(error).__name__}）：请检查规则文件与记录中过大的数字。") from None
+
+
+def input_errors(ruleset: RuleSet, inputs: Inputs) -> list[EvaluationError]:
+    """Inputs the evaluation cannot use: an unknown stage, a missing or misshapen score, a fact of the wrong kind."""
+    errors = []
+    if ruleset.stages and inputs.stage not in ruleset.stages:
+        errors.append(EvaluationError(None, f"规则集没有“{inputs.stage}”阶段，只有{'、'.join(ruleset.stages)}。"))
+    for item in ruleset.items.values():
+        message = score_problem(item, inputs.scores.get(item.name))
+        errors += [EvaluationError(None, message)] if message else []
+    for fact in ruleset.facts.values():
+        value = inputs.facts.get(fact.name, UNKNOWN)
+        wanted = (lambda v: isinstance(v, bool)) if fact.type == "是否" else is_number
+        if not (isinstance(value, Unchecked) or wanted(value)):
+            errors.append(EvaluationError(None, f"事实“{fact.name}”的类型是“{fact.type}”，这里给的是“{show(value)}”。"))
+    return errors
+
+
+def score_problem(item: ast.Item, given) -> str | None:
+    if given is None:
+        return f"缺少评分项“{item.name}”的评分。"
+    if item.aggregate and not (isinstance(given, dict) and given and all(map(is_number, given.values()))):
+        return f"评分项“{item.name}”按片区评分，应给出各片区的分数。"
+    if not item.aggregate and not is_number(given):
+        return f"评分项“{item.name}”应是一个分数，这里是“{show(given)}”。"
+    return None
+
+
+def is_number(value) -> bool:
+    return isinstance(value, (int, Decimal)) and not isinstance(value, bool)
 
 
 class Evaluation:
@@ -324,28 +365,33 @@ def fact_names(expr, rules: RuleSet) -> set[str]:
     return found
 
 
-def render(expr) -> str:
-    """The expression as the rule file spells it (normalised operators)."""
+def render(expr, names: dict[str, str] | None = None) -> str:
+    """The expression as the rule file spells it (normalised operators); names may be replaced by values."""
+    names = names or {}
+
+    def again(child) -> str:
+        return render(child, names)
+
     if isinstance(expr, ast.Number):
         return expr.text
     if isinstance(expr, ast.Boolean):
         return "是" if expr.value else "否"
     if isinstance(expr, ast.Name):
-        return expr.name
+        return names.get(expr.name, expr.name)
     if isinstance(expr, ast.Negate):
-        return f"-{render(expr.operand)}"
+        return f"-{again(expr.operand)}"
     if isinstance(expr, (ast.Binary, ast.Logical)):
-        return f"({render(expr.left)} {expr.op} {render(expr.right)})"
+        return f"({again(expr.left)} {expr.op} {again(expr.right)})"
     if isinstance(expr, ast.Compare):
-        parts = [render(expr.operands[0])]
+        parts = [again(expr.operands[0])]
         for op, operand in zip(expr.ops, expr.operands[1:]):
-            parts += [op, render(operand)]
+            parts += [op, again(operand)]
         return " ".join(parts)
     if isinstance(expr, ast.Not):
-        return f"非 {render(expr.operand)}"
+        return f"非 {again(expr.operand)}"
     if isinstance(expr, ast.If):
-        return f"如果 {render(expr.condition)} 则 {render(expr.then)} 否则 {render(expr.otherwise)}"
-    return f"{expr.function}({', '.join(render(a) for a in expr.args)})"
+        return f"如果 {again(expr.condition)} 则 {again(expr.then)} 否则 {again(expr.otherwise)}"
+    return f"{expr.function}({', '.join(again(a) for a in expr.args)})"
 
 
 def plain(value: Decimal) -> str:

@@ -128,7 +128,7 @@ def syntax_error(error, chunk: str, first_line: int, path: str, lines: list[str]
     pos = SourcePos(path, error.line, error.column, *end, line_text=lines[error.line - 1])
     if isinstance(error, UnexpectedCharacters):
         return RuleSyntaxError(pos, character_message(error.char) + expected_text(error), example)
-    if keyword is None or starts_line(pos):
+    if keyword is None or (token.type == "NAME" and starts_line(pos)):  # a misspelt keyword
         return unknown_statement(pos, str(token))
     return RuleSyntaxError(pos, f"这里不应出现“{token}”。{expected_text(error)}", example)
 
@@ -327,26 +327,25 @@ class AstBuilder(Transformer):
         return ast.Band(str(name), lower, upper, citation, self.at(meta))
 
     def band_one_sided(self, meta, _total, op, number):
-        return self.band_bounds([(str(op), number)], meta)
+        return self.band_bounds([(op, number)], meta)
 
     def band_two_sided(self, meta, low, op1, _total, op2, high):
         # "80 <= 总分" is read as "总分 >= 80": flip the operator to face the total.
         flipped = {"<": ">", "<=": ">=", "≤": ">=", ">": "<", ">=": "<=", "≥": "<="}.get(str(op1), str(op1))
-        return self.band_bounds([(flipped, low), (str(op2), high)], meta)
+        return self.band_bounds([(Token.new_borrow_pos(op1.type, flipped, op1), low), (op2, high)], meta)
 
     def band_bounds(self, conditions, meta):
-        lower = upper = None
-        for op, number in conditions:
-            op = OPERATORS.get(op, op)
-            bound = ast.Bound(Decimal(number), op in (">=", "<="), self.at(number))
-            if op in (">", ">="):
-                lower = bound
-            elif op in ("<", "<="):
-                upper = bound
-            else:
-                self.errors.append(RuleSyntaxError(self.at(number), f"等级的分数界限只能用 >、>=、<、<=，不能用“{op}”。",
-                                                   STATEMENT_EXAMPLES["等级"]))
-        return lower, upper
+        bounds = {}
+        for op_token, number in conditions:
+            op = OPERATORS.get(str(op_token), str(op_token))
+            side = "lower" if op in (">", ">=") else "upper" if op in ("<", "<=") else None
+            if side is None or side in bounds:
+                message = (f"等级的分数界限只能用 >、>=、<、<=，不能用“{op}”。" if side is None
+                           else "等级的两个分数界限应一个是下限、一个是上限。")
+                self.errors.append(RuleSyntaxError(self.at(op_token), message, STATEMENT_EXAMPLES["等级"]))
+                continue
+            bounds[side] = ast.Bound(Decimal(number), op in (">=", "<="), self.at(number))
+        return bounds.get("lower"), bounds.get("upper")
 
     def veto_grade(self, meta, name):
         return ast.VetoGrade(ast.Name(str(name), self.at(name)), self.at(meta))
