@@ -12,6 +12,7 @@ from . import urls
 from .text import attr, cell
 
 NOT_GRADED = "暂缓评级"
+WIDE = "---\nhide:\n  - toc\n---\n\n"  # listings need the width more than an outline
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def home_summary(rows: list[Evaluated], rules: list[RuleSet], latest: int = 10) 
 
 
 def all_reports_page(rows: list[Evaluated]) -> str:
-    return ("# 全部评估\n\n按区、街道、服务年度、阶段、等级筛选，或点击表头按总分等排序。\n\n"
+    return (WIDE + "# 全部评估\n\n按区、街道、服务年度、阶段、等级筛选，或点击表头按总分等排序。\n\n"
             + evaluations_table(rows, urls.ALL_REPORTS, "all-reports") + "\n")
 
 
@@ -99,7 +100,7 @@ def district_page(district_id: str, rows: list[Evaluated]) -> str:
     name = rows[0].record.station["district"]["name"]
     stations = sorted({(r.record.station_id, r.record.station["name"]) for r in rows})
     station_links = "、".join(f"[{cell(label)}]({urls.relative(urls.station(sid), current)})" for sid, label in stations)
-    return (f"# {cell(name)}\n\n本区共有 {len(stations)} 个社工站的 {len(rows)} 份评估报告。\n\n"
+    return (WIDE + f"# {cell(name)}\n\n本区共有 {len(stations)} 个社工站的 {len(rows)} 份评估报告。\n\n"
             f"社工站：{station_links}\n\n{evaluations_table(rows, current, 'district-reports')}\n")
 
 
@@ -107,7 +108,7 @@ def station_page(station_id: str, rows: list[Evaluated]) -> str:
     current = urls.station(station_id)
     station = newest_first(rows)[0].record.station
     district = urls.relative(urls.district(station["district"]["id"]), current)
-    lines = [f"# {cell(station['name'])}", "",
+    lines = [WIDE + f"# {cell(station['name'])}", "",
              f"{cell(station['short_name'])} · [{cell(station['district']['name'])}]({district}) · {cell(station['street'])}"
              + (f" · 承接机构：{cell(station['operator'])}" if "operator" in station else ""), "",
              "## 历次评估", "", "| 服务年度 | 阶段 | 评估日期 | 总分 | 等级 | 报告 |", "|---|---|---|--:|---|---|"]
