@@ -1,6 +1,8 @@
 # Two commands: `make site` builds the website into site/, `make test` runs every test.
 # Each creates the local virtual environment .venv and installs the pinned dependencies it needs.
 
+export NO_MKDOCS_2_WARNING := 1
+
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
