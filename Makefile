@@ -29,7 +29,7 @@ $(BIN)/python:
 
 $(VENV)/.site-installed: requirements/site.lock pyproject.toml | $(BIN)/python
 	$(PIP) -r requirements/site.lock
-	$(PIP) --no-deps --no-build-isolation -e . || $(PIP) --no-deps -e .
+	$(PIP) --no-deps -e .
 	touch $@
 
 $(VENV)/.test-installed: requirements/test.lock $(VENV)/.site-installed
