@@ -56,7 +56,8 @@ TOKEN_NAMES = {  # in the order they are listed to the user
     "TOTAL": "“总分”",
     "CITATION": "出处（如 【评估办法 评估结果说明】）",
 }
-OPERATORS = {"×": "*", "÷": "/", "＋": "+", "－": "-", "≥": ">=", "≤": "<=", "≠": "!=", "==": "="}
+OPERATORS = {"×": "*", "÷": "/", "＋": "+", "－": "-", "≥": ">=", "≤": "<=", "≠": "!=", "==": "=",
+             "＞": ">", "＜": "<", "＝": "=", "＞＝": ">=", "＜＝": "<="}
 
 
 @cache
@@ -331,7 +332,8 @@ class AstBuilder(Transformer):
 
     def band_two_sided(self, meta, low, op1, _total, op2, high):
         # "80 <= 总分" is read as "总分 >= 80": flip the operator to face the total.
-        flipped = {"<": ">", "<=": ">=", "≤": ">=", ">": "<", ">=": "<=", "≥": "<="}.get(str(op1), str(op1))
+        op = OPERATORS.get(str(op1), str(op1))
+        flipped = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(op, op)
         return self.band_bounds([(Token.new_borrow_pos(op1.type, flipped, op1), low), (op2, high)], meta)
 
     def band_bounds(self, conditions, meta):

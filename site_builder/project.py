@@ -43,10 +43,12 @@ def load_project(root: Path | str = ".") -> Project:
     """Load and check everything under root; errors and warnings are collected, never raised here."""
     project = Project(Path(root))
     project.rulesets = load_rulesets(project)
+    rules_broken = bool(project.errors)
     project.records = load_records(project)
     check_duplicates(project)
-    for record in project.records:
-        assign_and_evaluate(project, record)
+    if not rules_broken:  # with a broken rule file, every record would also report its rule set as missing
+        for record in project.records:
+            assign_and_evaluate(project, record)
     project.errors = one_per_position(project.errors)
     return project
 

@@ -424,3 +424,17 @@ def test_policy_staff_can_add_a_ninth_veto(rules_text, load_rules, seed_inputs):
     assert len(ruleset.vetoes) == 9
     result = evaluate(ruleset, seed_inputs(facts={"挪用服务经费": True}))
     assert (result.fired, result.score_grade, result.grade) == (["挪用服务经费"], "良好", "不合格")
+
+
+def test_a_keyword_cannot_be_used_as_a_name(rule_errors):
+    errors = rule_errors(BASE + "事实 是 是否\n")
+    assert [(type(e), e.message, e.pos.line) for e in errors] == \
+        [(RuleTypeError, "“是”是规则语言的关键词，不能用作名称。", BASE.count("\n") + 1)]
+
+
+def test_full_width_comparison_signs_from_a_chinese_keyboard_are_accepted(load_rules):
+    ruleset = load_rules(edit("等级 良好 当 80 <= 总分 < 90", "等级 良好 当 80 ＜＝ 总分 ＜ 90")
+                         .replace("否决 缺人 当 缺少人次 >= 上限", "否决 缺人 当 缺少人次 ＞＝ 上限"))
+    good = next(b for b in ruleset.bands if b.name == "良好")
+    assert (good.lower.value, good.lower.inclusive, good.upper.value, good.upper.inclusive) == \
+        (Decimal(80), True, Decimal(90), False)

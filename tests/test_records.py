@@ -192,3 +192,11 @@ def test_counts_that_do_not_add_up_are_a_warning(repo):
 def test_loading_and_dumping_a_record_leaves_its_bytes_unchanged(path):
     text = (ROOT / path).read_text(encoding="utf-8")
     assert dump_yaml(read_record(path, text).document) == text
+
+
+def test_a_broken_rule_file_is_reported_once_not_again_for_every_record(repo):
+    rules = repo / "rules/guangzhou/sgz-2024.rules"
+    rules.write_text(rules.read_text(encoding="utf-8").replace("满分 10 【指标体系 服务监测】", "满分 【指标体系 服务监测】"),
+                     encoding="utf-8")
+    project = load_project(repo)
+    assert [e.pos.file for e in project.errors] == ["rules/guangzhou/sgz-2024.rules"]
