@@ -1,4 +1,8 @@
-"""`site-builder check | evaluate | schema`: the command policy staff and CI run."""
+"""`site-builder check | evaluate | explain | schema | …`: the command policy staff and CI run.
+
+Commands with more than a few lines of their own live in their own module, which provides
+`add_command(commands)`; they are listed in COMMAND_MODULES.
+"""
 
 from __future__ import annotations
 
@@ -37,7 +41,15 @@ def argument_parser() -> argparse.ArgumentParser:
     schema = commands.add_parser("schema", help=f"生成编辑器用的 JSON Schema（{SCHEMA_FILE}）")
     schema.add_argument("--check", action="store_true", help="只检查文件是否最新，不写入")
     schema.set_defaults(command=run_schema)
+    explain = commands.add_parser("explain", help="逐项说明一份记录的每个数字是怎样算出来的")
+    explain.add_argument("path", help="站点记录文件")
+    explain.set_defaults(command=run_explain)
+    for module in COMMAND_MODULES:
+        module.add_command(commands)
     return parser
+
+
+COMMAND_MODULES: tuple = ()
 
 
 def run_check(args) -> int:
@@ -129,6 +141,34 @@ def display(text: str) -> int:
 def aligned(row: tuple) -> str:
     widths = (26, 8, 8, 8)
     return "".join(cell + " " * max(width - display(cell), 1) for cell, width in zip(row, widths)).rstrip()
+
+
+def run_explain(args) -> int:
+    project, key = loaded_record(args)
+    print(explanation(project.results[key]))
+    return 0
+
+
+def explanation(result: Result) -> str:
+    """Every computed figure: the formula with values put in, the rule line it came from, and its citation."""
+    lines = [f"规则集：{result.ruleset.title}（版本 {result.ruleset.version}，{result.ruleset.path}）", f"阶段：{result.stage}", ""]
+    for step in result.steps:
+        lines.append(f"■ {step.subject}")
+        lines.append(f"  {step.formula}")
+        where = f"  规则：{step.pos.file}:{step.pos.line}" if step.pos else "  规则：—"
+        if step.pos and step.pos.line_text:
+            where += f"  {step.pos.line_text.strip()}"
+        lines.append(where)
+        if step.citation:
+            lines.append(f"  依据：【{step.citation.document} {step.citation.clause}】"
+                         + citation_title(result, step.citation.document))
+        lines.append("")
+    return "\n".join(lines).rstrip()
+
+
+def citation_title(result: Result, alias: str) -> str:
+    document = result.ruleset.documents.get(alias)
+    return f" {document.title}" if document else ""
 
 
 def run_schema(args) -> int:

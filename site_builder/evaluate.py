@@ -184,7 +184,11 @@ class Evaluation:
         raw = apply_aggregate(function, values)
         rounded = self.rounded(raw, item.aggregate.rounding)
         listing = "、".join(f"{k} {plain(v)}" for k, v in sub_scores.items())
-        self.step(f"{item.name}（各片区{function}）", f"{function}({listing}) = {plain(raw)}{rounding_note(item.aggregate.rounding, rounded)}", item.aggregate, item.citation)
+        formula = f"{function}({listing})"
+        if function == "平均":
+            formula += f" = ({' + '.join(plain(v) for v in values)}) ÷ {len(values)}"
+        self.step(f"{item.name}（各片区{function}）", f"{formula} = {approximate(raw)}{rounding_note(item.aggregate.rounding, rounded)}",
+                  item.aggregate, item.citation)
         return rounded
 
     def convert(self, item: ast.Item, party: ast.Party, score: Decimal) -> Decimal:
@@ -397,6 +401,13 @@ def render(expr, names: dict[str, str] | None = None) -> str:
 def plain(value: Decimal) -> str:
     """A decimal without exponent or trailing zeros beyond what it carries: 15.09, 20, 0.55."""
     return f"{value:f}"
+
+
+def approximate(value: Decimal, places: int = 6) -> str:
+    """A long quotient shortened for reading (15.086666…); exact values are shown whole."""
+    text = plain(value)
+    whole, _, fraction = text.partition(".")
+    return text if len(fraction) <= places else f"{whole}.{fraction[:places]}…"
 
 
 def pct(value: Decimal) -> str:

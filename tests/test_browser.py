@@ -61,7 +61,12 @@ def test_index_filters_by_grade(page, site_url):
 def test_chinese_search_finds_the_report(page, site_url, query):
     page.goto(site_url + "/")
     page.locator("label.md-search__icon, .md-search__input").first.click()
-    page.locator("input.md-search__input").fill(query)
+    # Type only once the search worker has loaded the index (the theme then stops showing 正在初始化搜索引擎).
+    expect(page.locator(".md-search-result__meta")).not_to_have_text("正在初始化搜索引擎", timeout=15000)
+    search_box = page.locator("input.md-search__input")
+    search_box.fill(query)
+    # Chinese arrives through an input method, whose last step is a key release; the theme searches on keyup.
+    search_box.press("End")
     result = page.locator(".md-search-result__item", has_text=STATION).first
     expect(result).to_be_visible(timeout=15000)
     result.locator("a").first.click()
