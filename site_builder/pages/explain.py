@@ -66,8 +66,17 @@ def result_explanation(rules: RuleSet, stage: str) -> str:
 
 
 def veto_line(index: int, veto: ast.Veto, rules: RuleSet, stage: str) -> str:
-    condition = veto_condition(veto, rules, stage)
-    return f"（{chinese_number(index)}）{narrative(veto.label or veto.name)}　<small>本次{stage}评估按规则判定：`{condition}`</small>  "
+    """A veto as the regulation lists it, followed by its condition with this rule set's thresholds.
+
+    Where a threshold differs by stage, every stage is shown, as the regulation states them, and the
+    record's own stage is marked.
+    """
+    by_stage = {s: veto_condition(veto, rules, s) for s in rules.stages}
+    if len(set(by_stage.values())) == 1:
+        condition = f"判定条件：`{by_stage[stage]}`"
+    else:
+        condition = "判定条件：" + "；".join(f"{s}评估 `{c}`" + ("（本次）" if s == stage else "") for s, c in by_stage.items())
+    return f"（{chinese_number(index)}）{narrative(veto.label or veto.name)}<br><small>{condition}</small>  "
 
 
 def score_table(result: Result, table_label) -> str:

@@ -6,6 +6,7 @@ from .. import ast
 from ..evaluate import pct, plain, render
 from ..ruleset import RuleSet
 from . import urls
+from .changes import changes
 from .explain import band_words, literal_text
 from .text import cell
 
@@ -64,10 +65,15 @@ def parameters_table(rules: RuleSet) -> str:
 
 
 def versions_list(rules: RuleSet, versions: list[RuleSet], current: str) -> str:
-    lines = []
+    """Every version of this rule set, oldest first, each with what changed from the one before."""
+    lines, previous = [], None
     for other in sorted(versions, key=lambda r: r.effective.start):
-        label = f"{cell(other.version)}（{other.effective.start} 起）"
+        until = f"至 {other.effective.end}" if other.effective.end else "起"
+        label = f"{cell(other.version)}（{other.effective.start} {until}）"
         lines.append(f"- **{label}**（本页）" if other is rules else f"- [{label}]({urls.relative(urls.ruleset(other), current)})")
+        if previous is not None:
+            lines += [f"    - {cell(change)}" for change in changes(previous, other)] or ["    - 与上一版本相比，计分规则没有变化。"]
+        previous = other
     return "\n".join(lines)
 
 
