@@ -11,6 +11,7 @@ import json
 import sys
 from pathlib import Path
 
+from . import impact
 from .errors import SiteBuilderError
 from .evaluate import Result, plain
 from .project import Project, load_project
@@ -49,7 +50,7 @@ def argument_parser() -> argparse.ArgumentParser:
     return parser
 
 
-COMMAND_MODULES: tuple = ()
+COMMAND_MODULES: tuple = (impact,)
 
 
 def run_check(args) -> int:
