@@ -44,6 +44,8 @@ def parameter_values(rules: RuleSet, stage: str) -> dict[str, str]:
 
 
 def veto_condition(veto: ast.Veto, rules: RuleSet, stage: str) -> str:
+    if isinstance(veto.condition, ast.Name):  # a yes/no fact on its own reads better spelt out
+        return f"{veto.condition.name} = 是"
     return render(veto.condition, parameter_values(rules, stage))
 
 
@@ -76,7 +78,7 @@ def veto_line(index: int, veto: ast.Veto, rules: RuleSet, stage: str) -> str:
         condition = f"判定条件：`{by_stage[stage]}`"
     else:
         condition = "判定条件：" + "；".join(f"{s}评估 `{c}`" + ("（本次）" if s == stage else "") for s, c in by_stage.items())
-    return f"（{chinese_number(index)}）{narrative(veto.label or veto.name)}<br><small>{condition}</small>  "
+    return f"（{chinese_number(index)}）{narrative(veto.label or veto.name)}<br><span class=\"veto-condition\">{condition}</span>  "
 
 
 def score_table(result: Result, table_label) -> str:
