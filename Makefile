@@ -12,11 +12,8 @@ PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
 site: $(VENV)/.site-installed
 	$(BIN)/site-builder check
-	@# Build beside the published folder and swap only on success: a failed build never leaves a half-written site.
-	rm -rf site.new
-	$(BIN)/mkdocs build --strict --quiet --site-dir site.new
-	rm -rf site.old; if [ -d site ]; then mv site site.old; fi; mv site.new site; rm -rf site.old
-	@echo "网站已生成：site/index.html"
+	@# Builds beside the published folder and swaps only on success: a failed build never leaves a half-written site.
+	$(BIN)/site-builder build
 
 test: $(VENV)/.test-installed
 	$(BIN)/python -m pytest
@@ -47,4 +44,4 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) site site.new site.old
+	rm -rf $(VENV) site .site-*
