@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from mkdocs.config import base, config_options
@@ -11,6 +12,7 @@ from mkdocs.structure.files import File, Files
 
 from .errors import Problems
 from .project import RULES_DIR, STATIONS_DIR, Project, load_project
+from .provenance import Provenance, read_provenance
 from .schema_doc import field_reference
 from .site import generated_pages, home_summary_for
 
@@ -23,9 +25,17 @@ class SiteBuilderConfig(base.Config):
 
 class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
     project: Project | None = None
+    provenance: Provenance = Provenance()
 
     def root(self, config) -> Path:
         return (Path(config.config_file_path).parent / self.config.root).resolve()
+
+    def on_config(self, config):
+        self.provenance = read_provenance(self.root(config), config.repo_url)
+        if self.provenance.commit_time and "SOURCE_DATE_EPOCH" not in os.environ:
+            # Same commit, same bytes: the sitemap's dates come from the commit, not from the clock.
+            os.environ["SOURCE_DATE_EPOCH"] = str(self.provenance.commit_time)
+        return config
 
     def on_pre_build(self, config) -> None:
         project = load_project(self.root(config))
@@ -35,7 +45,7 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
         self.project = project
 
     def on_files(self, files: Files, config) -> Files:
-        pages = {"reference/record-fields.md": field_reference(), **generated_pages(self.project)}
+        pages = {"reference/record-fields.md": field_reference(), **generated_pages(self.project, self.provenance)}
         for src_uri, content in pages.items():
             files.append(File.generated(config, src_uri, content=content))
         return files

@@ -9,6 +9,7 @@ from .pages.listings import Evaluated, all_reports_page, district_page, district
 from .pages.report import report_page
 from .pages.ruleset_page import rules_index, ruleset_page
 from .project import Project
+from .provenance import Provenance
 from .ruleset import RuleSet
 
 
@@ -22,12 +23,13 @@ def standing_text(project: Project, rules: RuleSet) -> str | None:
     return path.read_text(encoding="utf-8") if path.exists() else None
 
 
-def generated_pages(project: Project) -> dict[str, str]:
+def generated_pages(project: Project, provenance: Provenance) -> dict[str, str]:
     rows = evaluated(project)
     pages = {urls.ALL_REPORTS: all_reports_page(rows), "districts/index.md": districts_index(rows),
              "rules/index.md": rules_index(project.rulesets)}
     for row in rows:
-        pages[urls.report(row.record)] = report_page(row.record, row.result, standing_text(project, row.result.ruleset))
+        pages[urls.report(row.record)] = report_page(row.record, row.result, standing_text(project, row.result.ruleset),
+                                                     provenance)
     for district_id, members in group(rows, lambda r: r.record.district_id).items():
         pages[urls.district(district_id)] = district_page(district_id, members)
     for station_id, members in group(rows, lambda r: r.record.station_id).items():

@@ -6,6 +6,7 @@ import re
 
 from ..evaluate import Result, completion_rate, plain
 from ..records import StationRecord
+from ..provenance import Provenance
 from ..ruleset import RuleSet
 from . import urls
 from .explain import result_explanation, score_table, trace, veto_checklist, weights_and_bands
@@ -14,7 +15,8 @@ from .text import cell, chinese_date, narrative, number, numbered
 _PLACEHOLDER = re.compile(r"\{(站点全称|站点简称|组织评估的部门|评估机构|购买方|阶段)\}")
 
 
-def report_page(record: StationRecord, result: Result, standing_text: str | None) -> str:
+def report_page(record: StationRecord, result: Result, standing_text: str | None,
+                provenance: Provenance = Provenance()) -> str:
     src = urls.report(record)
     parts = [
         title_block(record, result, src),
@@ -24,6 +26,7 @@ def report_page(record: StationRecord, result: Result, standing_text: str | None
         feedback_round(record),
         grade_section(record, result),
         f"## 五、结语\n\n{narrative(record.content['report']['conclusion'])}",
+        provenance_note(record, result, provenance),
     ]
     return "\n\n".join(p for p in parts if p) + "\n"
 
@@ -193,3 +196,14 @@ def grade_section(record: StationRecord, result: Result) -> str:
         "以下是详细的评分情况：", score_table(result, record.table_label), trace(score_steps, "计算过程：评分与等级"),
         "### 一票否决核查", veto_checklist(result) + unchecked, trace(veto_steps, "计算过程：一票否决"),
     ])
+
+
+def provenance_note(record: StationRecord, result: Result, provenance: Provenance) -> str:
+    """Where this page comes from, so anyone can check it against the repository."""
+    source = f"[`{record.path}`]({provenance.source_url(record.path)})" if provenance.source_url(record.path) \
+        else f"`{record.path}`"
+    change = provenance.last_changes.get(record.path)
+    changed = f"，最后修改于 {change.date}（提交 `{change.commit[:12]}`）" if change else ""
+    built = f"提交 `{provenance.commit[:12]}`" if provenance.commit else "未纳入版本管理的工作目录"
+    return (f'!!! info "数据来源"\n    评估记录 {source}{changed}；规则 `{result.ruleset.path}`'
+            f"（{cell(result.ruleset.title)}，版本 {cell(result.ruleset.version)}）；本页由 {built} 生成。")

@@ -1,0 +1,94 @@
+"""The same commit gives the same site, byte for byte, wherever and whenever it is built; every link resolves."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ALLOWED_EXTERNAL = ()  # the site links to no third-party host
+
+
+def build_clone(target: Path) -> Path:
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(target)], check=True)
+    done = subprocess.run([sys.executable, "-m", "site_builder.cli", "--root", str(target), "build"],
+                          capture_output=True, text=True, env={"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr
+    return target / "site"
+
+
+def fingerprint(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def two_builds(tmp_path_factory):
+    return build_clone(tmp_path_factory.mktemp("a") / "repo"), build_clone(tmp_path_factory.mktemp("elsewhere") / "x")
+
+
+def test_two_builds_of_one_commit_in_different_folders_are_identical(two_builds):
+    first, second = two_builds
+    assert fingerprint(first) == fingerprint(second)
+
+
+def test_no_absolute_build_path_leaks_into_the_output(two_builds):
+    first, _ = two_builds
+    folder = str(first.parent)
+    leaks = [p for p in first.rglob("*") if p.is_file() and folder.encode() in p.read_bytes()]
+    assert leaks == []
+
+
+class Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if "id" in attributes:
+            self.ids.add(attributes["id"])
+        for name in ("href", "src"):
+            if attributes.get(name):
+                self.links.append(attributes[name])
+
+
+def parse(page: Path) -> Links:
+    links = Links()
+    links.feed(page.read_text(encoding="utf-8"))
+    return links
+
+
+def target_of(page: Path, link: str, site: Path) -> tuple[Path, str]:
+    url = urlparse(link)
+    path = (page.parent / unquote(url.path)).resolve() if url.path else page
+    if path.is_dir() or link.endswith("/"):
+        path = path / "index.html"
+    return path, unquote(url.fragment)
+
+
+def test_every_internal_link_and_anchor_resolves_and_none_leaves_the_site(two_builds):
+    site, _ = two_builds
+    broken, external = [], []
+    pages = {page: parse(page) for page in site.rglob("*.html")}
+    for page, links in pages.items():
+        for link in links.links:
+            if re.match(r"^[a-z]+:", link) and not link.startswith(ALLOWED_EXTERNAL or "\0"):
+                if not link.startswith(("data:", "mailto:")):
+                    external.append(f"{page.relative_to(site)} → {link}")
+                continue
+            target, anchor = target_of(page, link, site)
+            if not target.exists():
+                broken.append(f"{page.relative_to(site)} → {link}")
+            elif anchor and target.suffix == ".html" and anchor not in pages.get(target, parse(target)).ids:
+                broken.append(f"{page.relative_to(site)} → {link} (no #{anchor})")
+    assert external == []
+    assert broken == []
