@@ -141,6 +141,8 @@ def translate(error: jsonschema.ValidationError, positions: Positions) -> list[R
 
 def value_message(error, named: str) -> str:
     value, kind, limit = error.instance, error.validator, error.validator_value
+    if value is None:  # a blank left after the colon, as `site-builder new` leaves every field to fill
+        return f"{named}还没有填写。"
     if kind == "type":
         return f"{named}应为{TYPE_NAMES.get(limit, limit)}，这里是“{shown(value)}”。"
     if kind in ("minimum", "exclusiveMinimum"):
@@ -166,7 +168,7 @@ def example_of(schema) -> str | None:
     examples = schema.get("examples")
     if examples:
         return "、".join(str(e) for e in examples)
-    if "oneOf" in schema:  # the fact shape
+    if any("not_checked" in part.get("properties", {}) for part in schema.get("oneOf", [])):  # the fact shape
         return f"是 写 true、否 写 false、数字如 0、比例如 {PERCENT_EXAMPLE}，未核查写 {{not_checked: 报告未载明}}"
     return None
 

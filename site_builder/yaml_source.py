@@ -117,11 +117,14 @@ class Positions:
         node, line, col = self.document, 0, 0
         for index, step in enumerate(keys):
             last = index == len(keys) - 1
-            found = self.child_position(node, step, key and last)
+            # a blank value has no position of its own: ruamel gives where the next token starts, often on the
+            # next field's line, so point at the blank value's key instead
+            blank = not key and last and isinstance(node, CommentedMap) and node.get(step, "") is None
+            found = self.child_position(node, step, (key and last) or blank)
             if found is None:
                 break
             line, col = found
-            node = step if (key and last) else node[step]
+            node = step if (key and last) or blank else node[step]
         pos = pos_at(self.path, self.text, line, col)
         if isinstance(node, (CommentedMap, CommentedSeq)) or node is None:
             return pos
