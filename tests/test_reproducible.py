@@ -69,7 +69,8 @@ def parse(page: Path) -> Links:
 
 def target_of(page: Path, link: str, site: Path) -> tuple[Path, str]:
     url = urlparse(link)
-    path = (page.parent / unquote(url.path)).resolve() if url.path else page
+    base = site if url.path.startswith("/") else page.parent  # the 404 page links from the site root
+    path = (base / unquote(url.path).lstrip("/")).resolve() if url.path else page
     if path.is_dir() or link.endswith("/"):
         path = path / "index.html"
     return path, unquote(url.fragment)

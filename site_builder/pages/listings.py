@@ -47,15 +47,10 @@ def evaluations_table(rows: list[Evaluated], current: str, table_id: str) -> str
 def evaluation_row(row: Evaluated, current: str) -> str:
     record = row.record
     station = record.station
-    report = urls.relative(urls.report(record), current)
-    cells = [station["district"]["name"], station["street"], f'<a href="{attr(page_url(report))}">{attr(station["name"])}</a>',
+    report = urls.href(urls.report(record), current)
+    cells = [station["district"]["name"], station["street"], f'<a href="{attr(report)}">{attr(station["name"])}</a>',
              record.period, record.stage, record.evaluation["visit_date"], plain(row.result.total), row.grade]
     return "<tr>" + "".join(f"<td>{c if i == 2 else attr(c)}</td>" for i, c in enumerate(cells)) + "</tr>"
-
-
-def page_url(relative_md: str) -> str:
-    """Raw HTML links are not rewritten by MkDocs, so point at the directory URL the page will have."""
-    return relative_md[: -len(".md")] + "/"
 
 
 def grade_counts(rows: list[Evaluated], rules: list[RuleSet]) -> str:

@@ -32,3 +32,14 @@ def ruleset(rules: RuleSet) -> str:
 def relative(target: str, current: str) -> str:
     """A Markdown link from page current to page target, which MkDocs then checks and rewrites."""
     return posixpath.relpath(target, posixpath.dirname(current) or ".")
+
+
+def url_dir(src: str) -> str:
+    """The folder a page is served from: reports/index.md → reports, districts/panyu.md → districts/panyu."""
+    stem, name = posixpath.splitext(src)[0], posixpath.basename(src)
+    return posixpath.dirname(src) if name == "index.md" else stem
+
+
+def href(target: str, current: str) -> str:
+    """A link for raw HTML, which MkDocs does not rewrite: from page current's URL to page target's URL."""
+    return posixpath.relpath(url_dir(target) or ".", url_dir(current) or ".") + "/"
