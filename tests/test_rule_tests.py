@@ -1,0 +1,241 @@
+"""`site-builder test`: the shipped rule tests pass, a changed rule fails exactly the cases it should,
+and every mistake in a test file is reported in Chinese at its line and column, never as a traceback."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from site_builder.cli import main
+from site_builder.yaml_source import load_yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+RULES = "rules/guangzhou/sgz-2024.rules"
+TESTS = "rules/guangzhou/sgz-2024.tests.yaml"
+
+# A small valid test file; the validation tests change one line of it. Line numbers are given in comments.
+VALID = """\
+defaults:
+  stage: 中期
+  scores:
+    服务监测: 9.82
+    服务成效: 12.3
+    运营管理: 9.1
+    服务质量:
+      东一片区: 15
+      东二片区: 15.26
+      西片区: 15
+    购买方评分: 20
+    督导中心评分: 14.65
+    监督方评分: 8.8
+  facts:
+    保洁安保占用社工名额: false
+    社工缺少人次: 0
+    持证社工缺少人次: 0
+    人员费用支出比例: "85%"
+    整改不到位: false
+    专业评估不合格: false
+    财务评估不合格: false
+    严重违法违规: false
+cases:
+  - name: 市桥中期
+    expect:
+      total: 89.76
+      grade: 良好
+"""
+# line 2: stage, 4: 服务监测, 6: 运营管理, 7–10: 服务质量, 13: 监督方评分, 16: 社工缺少人次,
+# 18: 人员费用支出比例, 19: 整改不到位, 21: 财务评估不合格, 24: the case, 25–27: expect
+
+
+def run(capsys, root: Path, *args) -> tuple[int, str, str]:
+    code = main(["--root", str(root), "test", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def failed_cases(out: str) -> set[str]:
+    return {m[1] for m in re.finditer(r"^  ✗ (.+)（rules/\S+:\d+）$", out, re.M)}
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A copy of the repository's rules/ only: rule tests need nothing else."""
+    shutil.copytree(ROOT / "rules", tmp_path / "rules")
+    return tmp_path
+
+
+def with_tests(repo: Path, text: str) -> Path:
+    (repo / TESTS).write_text(text, encoding="utf-8")
+    return repo
+
+
+# --- the shipped cases ------------------------------------------------------------------------------
+
+
+def test_shipped_rule_tests_all_pass(capsys):
+    cases = load_yaml((ROOT / TESTS).read_text(encoding="utf-8"), TESTS)["cases"]
+    code, out, err = run(capsys, ROOT)
+    assert (code, err) == (0, "")
+    assert "✗" not in out
+    assert out.count("  ✓ ") == len(cases) >= 30
+    assert out.strip().splitlines()[-1] == f"规则测试：{len(cases)} 通过，0 失败。"
+
+
+def test_a_rule_file_path_runs_the_tests_beside_it(capsys):
+    code, out, _ = run(capsys, ROOT, str(ROOT / RULES))
+    assert code == 0
+    assert out.startswith(f"{TESTS}（测试 {RULES}，")
+
+
+def test_good_from_85_fails_exactly_the_case_at_80(repo, capsys):
+    rules = repo / RULES
+    text = rules.read_text(encoding="utf-8")
+    text = text.replace("等级 良好   当 80 <= 总分 < 90", "等级 良好   当 85 <= 总分 < 90")
+    text = text.replace("等级 合格   当 60 <= 总分 < 80", "等级 合格   当 60 <= 总分 < 85")
+    rules.write_text(text, encoding="utf-8")
+    band_line = next(n for n, line in enumerate(text.splitlines(), 1) if line.startswith("等级 合格"))
+    cases = load_yaml((repo / TESTS).read_text(encoding="utf-8"), TESTS)["cases"]
+
+    code, out, _ = run(capsys, repo)
+
+    assert code == 1
+    assert failed_cases(out) == {"总分 80.00 为良好的下限"}
+    assert "      等级：应为 良好，实际为 合格" in out
+    assert "按分数评定的等级：总分 80.00 满足 60 <= 总分 < 85，等级为合格" in out
+    assert f"规则：{RULES}:{band_line}  等级 合格   当 60 <= 总分 < 85" in out
+    assert out.strip().splitlines()[-1] == f"规则测试：{len(cases) - 1} 通过，1 失败。"
+
+
+def test_failure_shows_expected_and_actual_total_with_the_total_rule(repo, capsys):
+    with_tests(repo, VALID.replace("total: 89.76", "total: 89.75"))
+    code, out, _ = run(capsys, repo)
+    assert code == 1
+    assert f"  ✗ 市桥中期（{TESTS}:24）" in out
+    assert "      总分：应为 89.75，实际为 89.76" in out
+    assert "服务质量（各片区平均）：平均(东一片区 15、东二片区 15.26、西片区 15)" in out
+    assert f"规则：{RULES}:" in out and "依据：【评估办法 评估结果说明】" in out
+    assert out.strip().splitlines()[-1] == "规则测试：0 通过，1 失败。"
+
+
+def test_veto_lists_compare_regardless_of_order_and_failures_name_the_veto(repo, capsys):
+    text = VALID.replace("    整改不到位: false", "    整改不到位: true").replace("    社工缺少人次: 0", "    社工缺少人次: 5")
+    with_tests(repo, text.replace("      grade: 良好\n", "      grade: 不合格\n      vetoes: [整改不到位, 社工人员配备不足]\n"))
+    assert run(capsys, repo)[0] == 0
+    with_tests(repo, text.replace("      grade: 良好\n", "      vetoes: [整改不到位]\n"))
+    code, out, _ = run(capsys, repo)
+    assert code == 1
+    assert "      触发的否决：应为 整改不到位，实际为 社工人员配备不足、整改不到位" in out
+    assert "■ 否决：社工人员配备不足：社工缺少人次 >= 社工缺少人次上限；其中 社工缺少人次 = 5、社工缺少人次上限 = 5；结果：触发" in out
+
+
+# --- mistakes in a test file --------------------------------------------------------------------------
+
+
+def test_the_valid_example_passes(repo, capsys):
+    code, out, _ = run(capsys, with_tests(repo, VALID))
+    assert code == 0
+    assert "  ✓ 市桥中期" in out
+
+
+SERVICE_QUALITY = "    服务质量:\n      东一片区: 15\n      东二片区: 15.26\n      西片区: 15\n"
+
+
+@pytest.mark.parametrize("old, new, expected", [
+    ("    服务监测: 9.82", "    服务监督: 9.82",
+     "4:5: 错误：defaults.scores.服务监督：规则集中没有评分项“服务监督”。你是不是想写“服务监测”、“服务质量”、“服务成效”？"),
+    ("  stage: 中期", "  stage: 中旬",
+     "2:10: 错误：defaults.stage：规则集没有“中旬”阶段，只有中期、末期。你是不是想写“中期”？"),
+    ("    整改不到位: false", "    整改不道位: false",
+     "19:5: 错误：defaults.facts.整改不道位：规则集中没有事实“整改不道位”。你是不是想写“整改不到位”？"),
+    ("    整改不到位: false", "    整改不到位: 否",
+     "19:12: 错误：defaults.facts.整改不到位：事实“整改不到位”应为是否（是写 true，否写 false），这里是“否”。"),
+    ("    社工缺少人次: 0", "    社工缺少人次: 很多",
+     "16:13: 错误：defaults.facts.社工缺少人次：事实“社工缺少人次”应为数字，这里是“很多”。"),
+    ('    人员费用支出比例: "85%"', "    人员费用支出比例: 0.85",
+     "18:15: 错误：defaults.facts.人员费用支出比例：事实“人员费用支出比例”应为百分比（如 “79.99%”），这里是“0.85”。"),
+    ("    财务评估不合格: false", "    财务评估不合格: {not_checked: }",
+     "21:14: 错误：defaults.facts.财务评估不合格：未核查的事实应写成 {not_checked: 原因}，并写明原因。"),
+    ("    运营管理: 9.1", "    运营管理: 12",
+     "6:11: 错误：defaults.scores.运营管理：评分 12 超出范围：应在 0 到满分 10 之间。"),
+    ("    运营管理: 9.1", "    运营管理: 九",
+     "6:11: 错误：defaults.scores.运营管理：评分应为数字，这里是“九”。"),
+    (SERVICE_QUALITY, "    服务质量: 15\n",
+     "7:11: 错误：defaults.scores.服务质量：“服务质量”按片区评分，应写成各片区的分数。"),
+    ("    监督方评分: 8.8\n", "",
+     "3:3: 错误：defaults.scores：缺少评分项“监督方评分”的评分（满分 10）：用例“市桥中期”没有写，defaults.scores 中也没有。"),
+    ("    严重违法违规: false\n", "",
+     "14:3: 错误：defaults.facts：缺少否决事实“严重违法违规”（是否有违反国家法律法规及有关规定、情节严重的情形）："
+     "用例“市桥中期”没有写，defaults.facts 中也没有。"),
+    ("  stage: 中期\n", "",
+     "23:5: 错误：cases[0]：用例“市桥中期”没有写阶段（stage），defaults 中也没有。"),
+    ("    expect:\n      total: 89.76\n      grade: 良好\n", "",
+     "24:5: 错误：cases[0]：用例“市桥中期”缺少 expect（预期结果）。"),
+    ("    expect:\n      total: 89.76\n      grade: 良好\n", "    expect: {}\n",
+     "25:13: 错误：cases[0].expect：expect 中至少写一项：total、score_grade、grade、vetoes、unchecked。"),
+    ("  - name: 市桥中期\n", "  - stage: 中期\n",
+     "24:5: 错误：cases[0]：用例缺少名称（name）：用一句中文说明它测试什么。"),
+    ("      grade: 良好", "      grades: 良好",
+     "27:7: 错误：cases[0].expect.grades：未知字段“grades”。你是不是想写“grade”、“score_grade”？"),
+    ("      grade: 良好", "      grade: 好",
+     "27:14: 错误：cases[0].expect.grade：规则集中没有等级“好”，只有优秀、良好、合格、不合格、暂缓评级。你是不是想写“良好”？"),
+    ("      grade: 良好", "      score_grade: 暂缓评级",
+     "27:20: 错误：cases[0].expect.score_grade：规则集中没有等级“暂缓评级”，只有优秀、良好、合格、不合格。"),
+    ("      total: 89.76", "      total: 八十九",
+     "26:14: 错误：cases[0].expect.total：预期总分应为数字，这里是“八十九”。"),
+    ("      grade: 良好", "      vetoes: 整改不到位",
+     "27:15: 错误：cases[0].expect.vetoes：应写成否决名称的列表，这里是“整改不到位”；一个也没有时写 []。"),
+    ("      grade: 良好", "      unchecked: [整改不到位, 整改不道位]",
+     "27:26: 错误：cases[0].expect.unchecked[1]：规则集中没有否决“整改不道位”。你是不是想写“整改不到位”？"),
+    ("cases:\n", "case:\n",
+     "23:1: 错误：case：未知字段“case”。你是不是想写“cases”？"),
+    ("    expect:\n", "    expected:\n",
+     "25:5: 错误：cases[0].expected：未知字段“expected”。你是不是想写“expect”？"),
+])
+def test_each_mistake_is_reported_at_its_line_and_column(repo, capsys, old, new, expected):
+    assert old in VALID
+    code, out, err = run(capsys, with_tests(repo, VALID.replace(old, new)))
+    assert code == 1
+    assert f"{TESTS}:{expected}" in out.splitlines()
+    assert "Traceback" not in out + err
+    assert out.strip().splitlines()[-1] == "规则测试：0 通过，0 失败；1 个测试文件有错误，未能运行。"
+
+
+def test_duplicate_case_names_point_at_the_first(repo, capsys):
+    second = "  - name: 市桥中期\n    expect:\n      grade: 良好\n"
+    _, out, _ = run(capsys, with_tests(repo, VALID + second))
+    assert f"{TESTS}:28:11: 错误：cases[1].name：用例名称“市桥中期”与第 24 行的用例重复，每个用例的名称应各不相同。" in out
+
+
+def test_a_test_file_without_its_rule_file_is_reported(repo, capsys):
+    (repo / "rules/guangzhou/other.tests.yaml").write_text(VALID, encoding="utf-8")
+    code, out, _ = run(capsys, repo, str(repo / "rules/guangzhou/other.tests.yaml"))
+    assert code == 1
+    assert ("rules/guangzhou/other.tests.yaml:1:1: 错误：找不到被测试的规则文件 rules/guangzhou/other.rules："
+            "测试文件 <名称>.tests.yaml 测试的是同一目录下的 <名称>.rules。") in out
+
+
+def test_a_broken_rule_file_is_reported_instead_of_running_cases(repo, capsys):
+    rules = repo / RULES
+    rules.write_text(rules.read_text(encoding="utf-8").replace("总分 保留 2 位", "总分 保留 2 为"), encoding="utf-8")
+    code, out, _ = run(capsys, with_tests(repo, VALID))
+    assert code == 1
+    assert f"{RULES}:" in out and "错误：这里不应出现“为”。" in out
+    assert f"被测试的规则文件 {RULES} 有错误，用例未运行" in out
+    assert "✓" not in out
+
+
+def test_malformed_yaml_gives_a_located_chinese_error_without_traceback(repo, capsys):
+    broken = VALID.replace("      grade: 良好", "     grade: 良好")
+    code, out, err = run(capsys, with_tests(repo, broken))
+    assert code == 1
+    assert f"{TESTS}:27:6: 错误：YAML 格式有误：缩进不一致。" in out.splitlines()
+    assert "Traceback" not in out + err
+
+
+def test_an_unknown_path_is_a_chinese_error(capsys):
+    code, out, err = run(capsys, ROOT, "rules/guangzhou/nothing.tests.yaml")
+    assert code == 1
+    assert err.startswith("错误：找不到规则测试文件“rules/guangzhou/nothing.tests.yaml”")
