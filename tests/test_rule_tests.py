@@ -131,6 +131,14 @@ def test_veto_lists_compare_regardless_of_order_and_failures_name_the_veto(repo,
     assert "■ 否决：社工人员配备不足：社工缺少人次 >= 社工缺少人次上限；其中 社工缺少人次 = 5、社工缺少人次上限 = 5；结果：触发" in out
 
 
+def test_the_example_on_the_docs_page_passes(repo, capsys):
+    page = (ROOT / "docs/rule-tests.md").read_text(encoding="utf-8")
+    example = re.search(r"一个完整的小例子：\n\n```yaml\n(.*?)```", page, re.S)[1]
+    code, out, _ = run(capsys, with_tests(repo, example))
+    assert code == 0
+    assert out.strip().splitlines()[-1] == "规则测试：4 通过，0 失败。"
+
+
 # --- mistakes in a test file --------------------------------------------------------------------------
 
 
