@@ -18,6 +18,7 @@ from pathlib import Path
 import jsonschema
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from ruamel.yaml.tokens import ScalarToken
 
@@ -377,11 +378,15 @@ def fmt_summary(check: bool, total: int, changed: int, failed: int) -> str:
 
 def canonical_text(text: str, path: str) -> str:
     """The file in canonical layout; raises rather than return a text that reads differently or lost a comment."""
+    text = text.replace("\r\n", "\n")  # ruamel reads CRLF text but drops its blank lines between sections
     document = load_yaml(text, path)
     if document is None:  # empty or comments only: nothing to lay out, and dumping would write "null"
         return text
-    canonical = canonical_layout(dump_yaml(document))
-    unchanged_content(text, canonical, document, path)
+    try:
+        canonical = canonical_layout(dump_yaml(document))
+        unchanged_content(text, canonical, document, path)
+    except YAMLError as error:  # the plain scanner refusing what the round-trip reader took: keep the file as it is
+        raise RecordError(SourcePos(path, 1, 1), "", f"YAML 无法整理：{error}。文件未改动。") from None
     return canonical
 
 
@@ -471,5 +476,5 @@ def unchanged_content(text: str, canonical: str, document, path: str) -> None:
         if index >= len(after) or after[index] != comment.text:
             line_text = text.splitlines()[comment.line - 1]
             raise RecordError(SourcePos(path, comment.line, comment.col, line_text=line_text), "",
-                              "整理格式会丢失这条注释，文件未改动。写在 {…} 或 […] 里面的注释无法保留。",
-                              "把注释移到这一行的上方，单独成行")
+                              "整理格式会丢失这条注释，文件未改动。写在 {…} 或 […] 里面、或写在 --- 之前的注释无法保留。",
+                              "把注释移到它所说明的字段的上一行，单独成行")
