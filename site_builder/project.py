@@ -14,6 +14,7 @@ from .checks import check_rules
 from .errors import Problems, RecordError, RecordWarning, SiteBuilderError, did_you_mean, sort_key
 from .evaluate import Result, completion_rate, evaluate
 from .parser import parse_rules
+from .privacy import privacy_problems
 from .records import StationRecord, path_errors, read_record, record_rule_errors, schema_errors
 from .ruleset import RuleSet
 
@@ -115,8 +116,15 @@ def load_records(project: Project) -> list[StationRecord]:
             project.errors += errors
             project.malformed.add(record.path)
         project.errors += best_effort(lambda: path_errors(record, STATIONS_DIR))
+        file_problems(project, privacy_problems(record))  # not best-effort: a malformed record is screened too
         records.append(record)
     return records
+
+
+def file_problems(project: Project, problems: list[SiteBuilderError]) -> None:
+    """Errors stop publishing; warnings are listed for reviewers and do not."""
+    for problem in problems:
+        (project.warnings if isinstance(problem, RecordWarning) else project.errors).append(problem)
 
 
 def best_effort(check, fallback: object = ()):
