@@ -102,6 +102,8 @@ def read_text(path: Path, name: str) -> str:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise RuleTestError(SourcePos(name, 1, 1), "", "文件不是 UTF-8 编码，请用 UTF-8 保存。") from None
+    except OSError as error:
+        raise RuleTestError(SourcePos(name, 1, 1), "", f"无法读取文件：{error.strerror or error}。") from None
 
 
 def rules_path_of(test_path: Path) -> Path:
@@ -114,7 +116,7 @@ def tested_ruleset(path: Path, name: str, positions: Positions) -> RuleSet:
         raise RuleTestError(start, "", f"找不到被测试的规则文件 {name}：测试文件 <名称>{TESTS_SUFFIX} "
                                        f"测试的是同一目录下的 <名称>{RULES_SUFFIX}。")
     try:
-        return check_rules(parse_rules(path.read_text(encoding="utf-8"), name))
+        return check_rules(parse_rules(read_text(path, name), name))
     except Problems as problems:
         notice = RuleTestError(start, "", f"被测试的规则文件 {name} 有错误，用例未运行：先改正规则文件中的错误"
                                           "（运行 site-builder check 也可查看）。")
@@ -541,7 +543,7 @@ def step_lines(step: Step, ruleset: RuleSet) -> list[str]:
 
 def test_file_paths(root: Path, wanted: list[str]) -> list[Path]:
     if not wanted:
-        return sorted((root / RULES_DIR).rglob("*" + TESTS_SUFFIX))
+        return test_files_under(root / RULES_DIR)
     return [path for text in wanted for path in paths_named(root, text)]
 
 
@@ -551,13 +553,17 @@ def paths_named(root: Path, text: str) -> list[Path]:
     if not path.is_absolute() and not path.exists():
         path = root / text
     if path.is_dir():
-        return sorted(path.rglob("*" + TESTS_SUFFIX))
+        return test_files_under(path)
     if path.name.endswith(RULES_SUFFIX):
         path = path.with_name(path.name[:-len(RULES_SUFFIX)] + TESTS_SUFFIX)
     if path.name.endswith(TESTS_SUFFIX) and path.is_file():
         return [path]
     raise SiteBuilderError(None, f"找不到规则测试文件“{text}”：规则测试文件名以 {TESTS_SUFFIX} 结尾，"
                                  f"与被测试的规则文件放在同一目录，如 {RULES_DIR}/guangzhou/sgz-2024{TESTS_SUFFIX}。")
+
+
+def test_files_under(folder: Path) -> list[Path]:
+    return sorted(path for path in folder.rglob("*" + TESTS_SUFFIX) if path.is_file())
 
 
 def untested_rule_files(root: Path) -> list[str]:
