@@ -52,8 +52,8 @@ class Checker:
         self.check_weights(parties, items)
         self.check_parameters(stages)
         definitions = {d.name: d for d in self.of(ast.Definition)}
-        self.check_expressions(definitions)
-        self.check_cycles(definitions)
+        if self.check_cycles(definitions):  # typing follows definitions, so only along chains of bounded length
+            self.check_expressions(definitions)
         bands = self.check_bands(parties, items)
         veto_grade = self.check_veto_grade(bands)
         header = headers.get(ast.Header)
@@ -217,12 +217,24 @@ class Checker:
                 self.errors.append(RuleTypeError(name.pos, f"完成率公式只能用“实际”“目标”、数字和不分阶段的参数，不能用“{name.name}”。",
                                                  "完成率 = 取整(实际 ÷ 目标 × 100, 2)"))
 
-    def check_cycles(self, definitions: dict) -> None:
+    def check_cycles(self, definitions: dict) -> bool:
+        """Report reference cycles and over-long chains; True when definitions can be walked safely."""
         graph = {name: names_in(d.expr) & definitions.keys() for name, d in definitions.items()}
-        for cycle in find_cycles(graph):
+        cycles = find_cycles(graph)
+        for cycle in cycles:
             first = definitions[cycle[0]]
             path = " → ".join(cycle + [cycle[0]])
             self.errors.append(CycleError(first.pos, f"定义之间循环引用：{path}。定义不能直接或间接引用自己。"))
+        return not cycles and self.check_chain_length(graph, definitions)
+
+    def check_chain_length(self, graph: dict[str, set[str]], definitions: dict) -> bool:
+        """Evaluation follows definitions recursively; a bound on how far one leads keeps it within the stack."""
+        for name, length in chain_lengths(graph).items():
+            if length > MAX_DEFINITION_CHAIN:
+                self.errors.append(CycleError(definitions[name].pos, f"定义“{name}”经由其他定义层层引用，超过 "
+                                              f"{MAX_DEFINITION_CHAIN} 层。请合并中间的定义。"))
+                return False
+        return True
 
     # --- grade bands ----------------------------------------------------------------------------------
 
@@ -447,22 +459,45 @@ def children(expr) -> tuple:
     return ()
 
 
+MAX_DEFINITION_CHAIN = 50
+
+
+def chain_lengths(graph: dict[str, set[str]]) -> dict[str, int]:
+    """For an acyclic graph: the longest chain of references starting at each node, computed without recursion."""
+    lengths: dict[str, int] = {}
+    for start in sorted(graph):
+        stack = [start]
+        while stack:
+            node = stack[-1]
+            pending = [n for n in graph[node] if n not in lengths]
+            if pending:
+                stack += pending
+                continue
+            stack.pop()
+            lengths[node] = 1 + max((lengths[n] for n in graph[node]), default=0)
+    return lengths
+
+
 def find_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
-    """Each reference cycle once, found by depth-first search."""
-    cycles, done = [], set()
-
-    def visit(node, path):
-        if node in path:
-            cycle = path[path.index(node):]
-            if not set(cycle) & done:
-                cycles.append(cycle)
-                done.update(cycle)
-            return
-        for successor in sorted(graph.get(node, ())):
-            visit(successor, path + [node])
-
-    for node in sorted(graph):
-        visit(node, [])
+    """Reference cycles, each reported once; an iterative depth-first search, linear in the graph's size."""
+    cycles, finished, on_path = [], set(), []
+    for start in sorted(graph):
+        if start in finished:
+            continue
+        stack = [(start, iter(sorted(graph.get(start, ()))))]
+        on_path.append(start)
+        while stack:
+            node, successors = stack[-1]
+            successor = next(successors, None)
+            if successor is None:
+                stack.pop()
+                on_path.pop()
+                finished.add(node)
+            elif successor in on_path:
+                cycles.append(on_path[on_path.index(successor):])
+            elif successor not in finished:
+                stack.append((successor, iter(sorted(graph.get(successor, ())))))
+                on_path.append(successor)
     return cycles
 
 

@@ -38,10 +38,23 @@ def caret_lines(pos: SourcePos) -> list[str]:
     same_line = pos.end_line in (None, pos.line) and pos.end_col and pos.end_col > pos.col
     end = (pos.end_col - 1) if same_line else start + 1
     end = min(max(end, start + 1), max(len(text), start + 1))
+    text, start, end = window(text, start, end)
     gutter = f"{pos.line:>5} | "
     pad = " " * display_width(text[:start].replace("\t", " "))
     marks = "^" * max(display_width(text[start:end]), 1)
     return [gutter + text, " " * (len(gutter) - 2) + "| " + pad + marks]
+
+
+SHOWN_AROUND = 60  # characters of context either side of the mistake on very long lines
+
+
+def window(text: str, start: int, end: int) -> tuple[str, int, int]:
+    """Cut a very long line down to the part around the mistake, marking the cuts with …."""
+    end = min(end, start + SHOWN_AROUND)
+    left, right = max(start - SHOWN_AROUND, 0), min(end + SHOWN_AROUND, len(text))
+    prefix, suffix = ("…" if left else ""), ("…" if right < len(text) else "")
+    shift = left - len(prefix)
+    return prefix + text[left:right] + suffix, start - shift, end - shift
 
 
 class SiteBuilderError(Exception):

@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 
 from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedToken, VisitError
 
 from . import ast
 from .errors import Problems, RuleSyntaxError, SiteBuilderError, SourcePos, did_you_mean, raise_if_any
@@ -108,10 +108,38 @@ def parse_statement(chunk: str, first_line: int, path: str, lines: list[str]) ->
     except LarkError as error:  # anything else Lark can raise must still reach the user as ours
         raise RuleSyntaxError(SourcePos(path, first_line, 1, line_text=lines[first_line - 1]),
                               f"无法理解这条语句（{type(error).__name__}）。") from None
+    statement_start = SourcePos(path, first_line, 1, line_text=lines[first_line - 1])
     builder = AstBuilder(path, lines)
-    declarations = builder.transform(tree).children
+    try:
+        declarations = builder.transform(tree).children
+    except (RecursionError, VisitError):
+        raise too_deep(statement_start) from None
     raise_if_any(builder.errors)
+    if any(nesting_depth(d) > MAX_NESTING for d in declarations):
+        raise too_deep(statement_start)
     return declarations
+
+
+# Checking and evaluating walk expressions recursively; a bound keeps every walk well inside Python's stack.
+MAX_NESTING = 100
+
+
+def too_deep(pos: SourcePos) -> RuleSyntaxError:
+    return RuleSyntaxError(pos, f"这条语句的表达式太长或嵌套太深（超过 {MAX_NESTING} 层）。请拆成几条“定义”。",
+                           "定义 小计 = a + b + c，再写 定义 合计 = 小计 + d")
+
+
+def nesting_depth(node) -> int:
+    """How deep the AST under node goes, counted without recursion."""
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        current, depth = stack.pop()
+        deepest = max(deepest, depth)
+        for value in vars(current).values() if hasattr(current, "__dataclass_fields__") else ():
+            for child in value if isinstance(value, tuple) else (value,):
+                if hasattr(child, "__dataclass_fields__") and not isinstance(child, SourcePos):
+                    stack.append((child, depth + 1))
+    return deepest
 
 
 UnexpectedInput_ = (UnexpectedToken, UnexpectedCharacters, UnexpectedEOF)

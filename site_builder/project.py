@@ -11,7 +11,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from .checks import check_rules
-from .errors import Problems, RecordError, RecordWarning, SiteBuilderError, did_you_mean, sort_key
+from .errors import (Problems, RecordError, RecordWarning, SiteBuilderError, SourcePos, did_you_mean,
+                     sort_key)
 from .evaluate import Result, completion_rate, evaluate
 from .parser import parse_rules
 from .privacy import privacy_problems
@@ -87,11 +88,23 @@ def load_rulesets(project: Project) -> list[RuleSet]:
     rulesets = []
     for path in sorted((project.root / RULES_DIR).rglob("*.rules")):
         name = relative(project, path)
-        ruleset = collect(project, lambda: check_rules(parse_rules(path.read_text(encoding="utf-8"), name)))
+        ruleset = collect(project, lambda: check_rules(parse_rules(read_source(path, name), name)))
         if ruleset is not None:
             rulesets.append(ruleset)
     check_versions(project, rulesets)
     return rulesets
+
+
+def read_source(path: Path, name: str) -> str:
+    """A file's text; anything that is not UTF-8 is refused with the position of the first bad byte."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        raise RecordError(SourcePos(name, line, column), "", f"文件不是 UTF-8 编码（第 {error.start + 1} 个字节无法识别）。"
+                          "请用 UTF-8 保存，或检查是否误把其他文件放进了目录。") from None
 
 
 def check_versions(project: Project, rulesets: list[RuleSet]) -> None:
@@ -108,7 +121,7 @@ def load_records(project: Project) -> list[StationRecord]:
     records = []
     for path in sorted((project.root / STATIONS_DIR).rglob("*.yaml")):
         name = relative(project, path)
-        record = collect(project, lambda: read_record(name, path.read_text(encoding="utf-8")))
+        record = collect(project, lambda: read_record(name, read_source(path, name)))
         if record is None:
             continue
         errors = schema_errors(record)

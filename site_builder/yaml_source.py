@@ -12,6 +12,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent, MappingEndEvent, MappingStartEvent, SequenceEndEvent, SequenceStartEvent
 
 from .errors import RecordError, SourcePos
 
@@ -42,17 +43,42 @@ def new_yaml() -> YAML:
     return yaml
 
 
+# A record is a few dozen KB of text; these bounds keep hostile files from exhausting memory or the stack.
+MAX_RECORD_CHARS = 2_000_000
+MAX_NESTING = 30
+
+
 def load_yaml(text: str, path: str):
     """Parse YAML text, turning ruamel's errors into a RecordError at the line where the syntax broke."""
+    if len(text) > MAX_RECORD_CHARS:
+        raise RecordError(SourcePos(path, 1, 1), "", f"文件过大（{len(text)} 个字符），一份评估记录不应超过 {MAX_RECORD_CHARS} 个字符。")
     try:
+        refuse_aliases_and_deep_nesting(text, path)
         return new_yaml().load(text)
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         raise RecordError(pos_at(path, text, mark.line, mark.column), "",
                           f"YAML 格式有误：{yaml_problem(error)}。",
                           "缩进用空格对齐，冒号后留一个空格，如 “stage: 中期”") from None
-    except (YAMLError, ValueError, TypeError) as error:
-        raise RecordError(SourcePos(path, 1, 1), "", f"YAML 无法读取：{error}。") from None
+    except (YAMLError, ValueError, TypeError, RecursionError) as error:
+        raise RecordError(SourcePos(path, 1, 1), "", f"YAML 无法读取：{type(error).__name__}。") from None
+
+
+def refuse_aliases_and_deep_nesting(text: str, path: str) -> None:
+    """Read the event stream first: an alias can expand into billions of values (the "billion laughs")."""
+    depth = 0
+    for event in YAML(typ="rt").parse(text):
+        if isinstance(event, AliasEvent):
+            mark = event.start_mark
+            raise RecordError(pos_at(path, text, mark.line, mark.column), "",
+                              "记录中不能使用 YAML 别名（*名称）：请把内容直接写出来。")
+        if isinstance(event, (MappingStartEvent, SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_NESTING:
+                mark = event.start_mark
+                raise RecordError(pos_at(path, text, mark.line, mark.column), "", f"嵌套超过 {MAX_NESTING} 层，记录不需要这么深的结构。")
+        elif isinstance(event, (MappingEndEvent, SequenceEndEvent)):
+            depth -= 1
 
 
 def dump_yaml(document) -> str:
