@@ -94,6 +94,13 @@ YAML_PROBLEMS = {
     "found duplicate key": "同一层里有重复的字段名",
     "expected <block end>, but found": "缩进不一致",
     "found undefined alias": "引用了未定义的锚点",
+    "found unexpected end of stream": "文件意外结束（可能缺少右引号或右括号）",
+    "sequence entries are not allowed here": "这里不能出现列表项“- ”（请检查缩进）",
+    "expected ',' or ']'": "缺少“,”或“]”",
+    "expected ',' or '}'": "缺少“,”或“}”",
+    "found unknown escape character": "引号内有无法识别的转义符“\\”",
+    "found character": "出现了不能用在这里的字符（如 @、`、%）",
+    "expected a comment or a line break": "这一行在值后面还有多余的内容",
 }
 
 
@@ -102,7 +109,7 @@ def yaml_problem(error: MarkedYAMLError) -> str:
     for english, chinese in YAML_PROBLEMS.items():
         if problem.startswith(english):
             return chinese
-    return problem or "无法解析"
+    return f"无法解析（{problem}）" if problem else "无法解析"
 
 
 def pos_at(path: str, text: str, line0: int, col0: int) -> SourcePos:
