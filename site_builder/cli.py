@@ -62,7 +62,7 @@ def run_check(args) -> int:
         print("\n—— 以下为警告，不影响发布 ——" if args.format == "text" else "", file=sys.stdout)
         for warning in project.warnings:
             print(emit(warning, "warning"))
-    summary = (f"检查了 {len(project.rulesets)} 个规则文件、{len(project.records)} 份站点记录："
+    summary = (f"检查了 {project.rule_files} 个规则文件、{len(project.records)} 份站点记录："
                f"{len(project.errors)} 处错误，{len(project.warnings)} 条警告。")
     print(summary if args.format == "text" else f"::notice::{summary}")
     return 1 if project.errors else 0

@@ -27,6 +27,7 @@ class Project:
     root: Path
     rulesets: list[RuleSet] = field(default_factory=list)
     records: list[StationRecord] = field(default_factory=list)
+    rule_files: int = 0  # files found under rules/, loaded or not
     ruleset_of: dict[str, RuleSet] = field(default_factory=dict)
     malformed: set[str] = field(default_factory=set)  # paths of records that failed the schema
     results: dict[str, Result] = field(default_factory=dict)
@@ -86,7 +87,9 @@ def collect(project: Project, action):
 
 def load_rulesets(project: Project) -> list[RuleSet]:
     rulesets = []
-    for path in sorted((project.root / RULES_DIR).rglob("*.rules")):
+    paths = sorted((project.root / RULES_DIR).rglob("*.rules"))
+    project.rule_files = len(paths)
+    for path in paths:
         name = relative(project, path)
         ruleset = collect(project, lambda: check_rules(parse_rules(read_source(path, name), name)))
         if ruleset is not None:
