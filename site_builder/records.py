@@ -289,7 +289,7 @@ def range_errors(record: StationRecord, path: tuple, score, maximum: Decimal) ->
     return []
 
 
-FACT_SHAPES = {"是否": (bool,), "数值": (int, Decimal), "比例": (str,)}
+FACT_PYTHON_TYPES = {"是否": (bool,), "数值": (int, Decimal), "比例": (str,)}
 FACT_EXAMPLES = {"是否": "false", "数值": "0", "比例": PERCENT_EXAMPLE}
 
 
@@ -306,7 +306,7 @@ def fact_errors(record: StationRecord, ruleset: RuleSet) -> list[SiteBuilderErro
                                       f"缺少否决事实“{fact.name}”（{fact.label or fact.type}）。报告未写明时，记为未核查并写明原因。", example))
             continue
         value = facts[fact.name]
-        wrong_shape = not isinstance(value, dict) and (not isinstance(value, FACT_SHAPES[fact.type])
+        wrong_shape = not isinstance(value, dict) and (not isinstance(value, FACT_PYTHON_TYPES[fact.type])
                                                         or (fact.type == "数值" and isinstance(value, bool)))
         if wrong_shape:
             errors.append(RecordError(record.at("facts", fact.name), f"facts.{fact.name}",

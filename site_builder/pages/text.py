@@ -38,10 +38,6 @@ def number(value) -> str:
     return str(value)
 
 
-def yuan(value) -> str:
-    return f"{number(value)} 元"
-
-
 def numbered(items: list[str]) -> str:
     """（1）（2）… paragraphs, as the official report numbers its findings."""
     return "\n\n".join(f"（{index}）{narrative(item)}" for index, item in enumerate(items, 1))
@@ -51,6 +47,3 @@ def chinese_date(iso: str) -> str:
     year, month, day = iso.split("-")
     return f"{int(year)}年{int(month)}月{int(day)}日"
 
-
-def link(label: str, target: str) -> str:
-    return f"[{cell(label)}]({target})"
