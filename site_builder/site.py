@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .open_data import open_data_files
 from .pages import urls
 from .pages.listings import Evaluated, all_reports_page, district_page, districts_index, home_summary, station_page
 from .pages.report import report_page
@@ -23,7 +24,7 @@ def standing_text(project: Project, rules: RuleSet) -> str | None:
     return path.read_text(encoding="utf-8") if path.exists() else None
 
 
-def generated_pages(project: Project, provenance: Provenance) -> dict[str, str]:
+def generated_pages(project: Project, provenance: Provenance) -> dict[str, str | bytes]:
     rows = evaluated(project)
     pages = {urls.ALL_REPORTS: all_reports_page(rows), "districts/index.md": districts_index(rows),
              "rules/index.md": rules_index(project.rulesets)}
@@ -37,6 +38,7 @@ def generated_pages(project: Project, provenance: Provenance) -> dict[str, str]:
     for rules in project.rulesets:
         versions = [other for other in project.rulesets if other.id == rules.id]
         pages[urls.ruleset(rules)] = ruleset_page(rules, versions)
+    pages.update(open_data_files(rows, project.rulesets))  # data/results.csv, .json, one JSON per report, data/index.md
     return pages
 
 

@@ -8,6 +8,7 @@ from ..evaluate import Result, completion_rate, plain
 from ..records import StationRecord
 from ..provenance import Provenance
 from ..ruleset import RuleSet
+from ..open_data import report_downloads
 from . import urls
 from .explain import result_explanation, score_table, trace, veto_checklist, weights_and_bands
 from .text import cell, chinese_date, narrative, number, numbered
@@ -27,6 +28,7 @@ def report_page(record: StationRecord, result: Result, standing_text: str | None
         grade_section(record, result),
         f"## 五、结语\n\n{narrative(record.content['report']['conclusion'])}",
         provenance_note(record, result, provenance),
+        report_downloads(record),
     ]
     return "\n\n".join(p for p in parts if p) + "\n"
 

@@ -10,10 +10,18 @@ from ..ruleset import RuleSet
 HOME = "index.md"
 ALL_REPORTS = "reports/index.md"
 DATA_DICTIONARY = "reference/record-fields.md"
+OPEN_DATA = "data/index.md"
+RESULTS_CSV = "data/results.csv"
+RESULTS_JSON = "data/results.json"
 
 
 def report(record: StationRecord) -> str:
     return f"reports/{record.key}.md"
+
+
+def report_data(record: StationRecord) -> str:
+    """A record's open data sits beside its report: reports/<key>.md → reports/<key>.json."""
+    return f"reports/{record.key}.json"
 
 
 def district(district_id: str) -> str:

@@ -1,0 +1,141 @@
+"""Open data: a real build publishes data/results.csv and .json, one JSON per record beside its report, and a
+data-dictionary page; report, home and all-reports pages link to them."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import re
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+
+from browser import build_site
+from sample_evaluations import EARLIER, EARLIER_STAFF_SHORTFALL, FIRED_EARLIER, KEYS, SEED, write_sample_records
+from site_builder.open_data import DECIMAL, TEXT, csv_cell
+
+BOM = b"\xef\xbb\xbf"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    repo = tmp_path_factory.mktemp("repo")
+    write_sample_records(repo)
+    return build_site(repo)
+
+
+@pytest.fixture(scope="module")
+def table(site) -> list[dict[str, str]]:
+    raw = (site / "data/results.csv").read_bytes()
+    assert raw.startswith(BOM)
+    return list(csv.DictReader(io.StringIO(raw[len(BOM):].decode("utf-8"), newline="")))
+
+
+def header(site) -> list[str]:
+    return next(csv.reader(io.StringIO((site / "data/results.csv").read_text(encoding="utf-8-sig"))))
+
+
+def by_key(rows: list[dict]) -> dict[str, dict]:
+    return {row["记录编号"]: row for row in rows}
+
+
+def test_csv_has_one_row_per_record_in_key_order_with_the_seed_figures(table):
+    assert [row["记录编号"] for row in table] == sorted(KEYS.values())
+    seed = by_key(table)[KEYS[SEED]]
+    assert (seed["总分"], seed["服务质量"], seed["等级"]) == ("89.76", "15.09", "良好")
+    assert (seed["服务质量（东一片区）"], seed["服务质量（东二片区）"], seed["服务质量（西片区）"]) == ("15", "15.26", "15")
+    assert (seed["区"], seed["站点编号"], seed["规则集"], seed["规则版本"]) == ("番禺区", "shiqiao-dongxi", "广州市社工站评估", "2024")
+    assert by_key(table)[KEYS[EARLIER]]["触发的否决"] == FIRED_EARLIER
+
+
+def test_csv_header_keeps_record_fields_then_items_then_results(site):
+    columns = header(site)
+    assert columns[:11] == ["记录编号", "区编号", "区", "街道", "站点编号", "站点名称", "服务年度", "阶段", "评估日期",
+                            "规则集", "规则版本"]
+    assert columns[11:15] == ["服务监测", "服务成效", "运营管理", "服务质量"]
+    assert columns[-5:] == ["总分", "按分数等级", "等级", "触发的否决", "未核查的否决"]
+
+
+def as_csv(value) -> str:
+    return "、".join(value) if isinstance(value, list) else value or ""
+
+
+def test_json_parses_and_matches_the_csv(site, table):
+    data = json.loads((site / "data/results.json").read_text(encoding="utf-8"))
+    assert data["字段"] == header(site)
+    assert [{k: as_csv(v) for k, v in row.items()} for row in data["评估"]] == table
+    assert data["评估"][0]["未核查的否决"] and isinstance(data["评估"][0]["未核查的否决"], list)
+
+
+def test_each_record_has_its_json_beside_its_report_with_details_and_trace(site):
+    rows = by_key(json.loads((site / "data/results.json").read_text(encoding="utf-8"))["评估"])
+    for key in KEYS.values():
+        assert (site / "reports" / key / "index.html").exists()
+        detail = json.loads((site / "reports" / f"{key}.json").read_text(encoding="utf-8"))
+        assert detail["评估"] == rows[key]
+        assert detail["记录文件"] == f"stations/{key}.yaml"
+        assert {item["名称"] for item in detail["评分项明细"]} >= {"服务质量", "购买方评分"}
+        assert all(re.fullmatch(r"rules/guangzhou/sgz-2024\.rules:\d+", step["规则位置"]) for step in detail["计算过程"])
+        assert any(step["项目"] == "总分" for step in detail["计算过程"])
+    earlier = json.loads((site / "reports" / f"{KEYS[EARLIER]}.json").read_text(encoding="utf-8"))
+    veto = next(v for v in earlier["一票否决"] if v["名称"] == FIRED_EARLIER)
+    assert veto["结果"] == "触发" and veto["读取的事实"]["社工缺少人次"] == str(EARLIER_STAFF_SHORTFALL)
+    unchecked = next(v for v in earlier["一票否决"] if v["结果"] == "未核查")
+    assert all("未核查" in value for value in unchecked["读取的事实"].values() if isinstance(value, dict))
+
+
+def hrefs(page: Path) -> list[str]:
+    return [html.unescape(h) for h in re.findall(r'href="([^"]+)"', page.read_text(encoding="utf-8"))]
+
+
+def resolves(page: Path, link: str) -> Path:
+    target = (page.parent / unquote(link)).resolve()
+    return target / "index.html" if target.is_dir() else target
+
+
+def test_report_page_links_its_own_json_and_the_csv(site):
+    page = site / "reports" / KEYS[SEED] / "index.html"
+    targets = {resolves(page, link) for link in hrefs(page)}
+    assert (site / "reports" / f"{KEYS[SEED]}.json").resolve() in targets
+    assert (site / "data/results.csv").resolve() in targets
+    assert (site / "data/index.html").resolve() in targets
+
+
+@pytest.mark.parametrize("page", ["index.html", "reports/index.html"])
+def test_home_and_all_reports_link_the_downloads(site, page):
+    targets = {resolves(site / page, link) for link in hrefs(site / page)}
+    assert {(site / "data/results.csv").resolve(), (site / "data/results.json").resolve()} <= targets
+
+
+def data_page_rows(site) -> list[list[str]]:
+    page = (site / "data/index.html").read_text(encoding="utf-8")
+    rows = (re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in re.findall(r"<tr>(.*?)</tr>", page, re.S))
+    return [[html.unescape(re.sub(r"<[^>]+>", "", c)) for c in cells] for cells in rows if cells]
+
+
+def test_data_page_describes_every_csv_column_with_an_example_from_the_data(site, table):
+    columns = header(site)
+    described = data_page_rows(site)[:len(columns)]
+    assert [row[0] for row in described] == columns
+    assert all(meaning and kind for _, meaning, kind, _ in described)
+    examples = {row[0]: row[3] for row in described}
+    assert all(examples[name] == next((r[name] for r in table if r[name]), "") for name in columns)
+
+
+def test_data_page_is_in_the_nav_and_links_the_downloads(site):
+    home = site / "index.html"
+    assert (site / "data/index.html").resolve() in {resolves(home, link) for link in hrefs(home)}
+    page = site / "data/index.html"
+    targets = {resolves(page, link) for link in hrefs(page)}
+    assert {(site / "data/results.csv").resolve(), (site / "data/results.json").resolve(),
+            (site / "reports" / f"{sorted(KEYS.values())[0]}.json").resolve()} <= targets
+
+
+def test_text_that_a_spreadsheet_would_run_as_a_formula_is_neutralised_but_numbers_are_not():
+    assert csv_cell("=HYPERLINK(\"x\")", TEXT) == "'=HYPERLINK(\"x\")"
+    assert csv_cell(["@a", "b"], TEXT) == "'@a、b"
+    assert csv_cell("-1.5", DECIMAL) == "-1.5"
+    assert csv_cell(None, DECIMAL) == ""
