@@ -6,6 +6,7 @@ from pathlib import Path
 
 from .open_data import open_data_files
 from .pages import urls
+from .pages.comparison import Comparisons
 from .pages.listings import Evaluated, all_reports_page, district_page, districts_index, home_summary, station_page
 from .pages.report import report_page
 from .pages.ruleset_page import rules_index, ruleset_page
@@ -28,9 +29,10 @@ def generated_pages(project: Project, provenance: Provenance) -> dict[str, str |
     rows = evaluated(project)
     pages = {urls.ALL_REPORTS: all_reports_page(rows), "districts/index.md": districts_index(rows),
              "rules/index.md": rules_index(project.rulesets)}
+    comparisons = Comparisons(rows)
     for row in rows:
         pages[urls.report(row.record)] = report_page(row.record, row.result, standing_text(project, row.result.ruleset),
-                                                     provenance)
+                                                     provenance, comparisons)
     for district_id, members in group(rows, lambda r: r.record.district_id).items():
         pages[urls.district(district_id)] = district_page(district_id, members)
     for station_id, members in group(rows, lambda r: r.record.station_id).items():

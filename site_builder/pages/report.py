@@ -10,6 +10,7 @@ from ..provenance import Provenance
 from ..ruleset import RuleSet
 from ..open_data import report_downloads
 from . import urls
+from .comparison import Comparisons, comparison_section
 from .explain import result_explanation, score_table, trace, veto_checklist, weights_and_bands
 from .text import cell, chinese_date, narrative, number, numbered
 
@@ -17,7 +18,7 @@ _PLACEHOLDER = re.compile(r"\{(站点全称|站点简称|组织评估的部门|�
 
 
 def report_page(record: StationRecord, result: Result, standing_text: str | None,
-                provenance: Provenance = Provenance()) -> str:
+                provenance: Provenance = Provenance(), comparisons: Comparisons | None = None) -> str:
     src = urls.report(record)
     parts = [
         title_block(record, result, src),
@@ -26,6 +27,7 @@ def report_page(record: StationRecord, result: Result, standing_text: str | None
         summary(record, result),
         feedback_round(record),
         grade_section(record, result),
+        comparison_section(record, result, comparisons),
         f"## 五、结语\n\n{narrative(record.content['report']['conclusion'])}",
         provenance_note(record, result, provenance),
         report_downloads(record),
