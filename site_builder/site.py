@@ -30,9 +30,10 @@ def generated_pages(project: Project, provenance: Provenance) -> dict[str, str |
     pages = {urls.ALL_REPORTS: all_reports_page(rows), "districts/index.md": districts_index(rows),
              "rules/index.md": rules_index(project.rulesets)}
     comparisons = Comparisons(rows)
+    by_station = group(rows, lambda r: r.record.station_id)
     for row in rows:
         pages[urls.report(row.record)] = report_page(row.record, row.result, standing_text(project, row.result.ruleset),
-                                                     provenance, comparisons)
+                                                     provenance, comparisons, history=by_station[row.record.station_id])
     for district_id, members in group(rows, lambda r: r.record.district_id).items():
         pages[urls.district(district_id)] = district_page(district_id, members)
     for station_id, members in group(rows, lambda r: r.record.station_id).items():

@@ -9,6 +9,7 @@ from ..evaluate import Result, plain
 from ..records import StationRecord
 from ..ruleset import RuleSet
 from . import urls
+from .charts import listing_charts
 from .text import attr, cell
 
 NOT_GRADED = "暂缓评级"
@@ -66,6 +67,7 @@ def home_summary(rows: list[Evaluated], rules: list[RuleSet], latest: int = 10) 
     return "\n\n".join([
         f"## 按等级统计\n\n共发布 {len(rows)} 份评估报告，涉及 {len({r.record.station_id for r in rows})} 个社工站。",
         grade_counts(rows, rules),
+        listing_charts(rows, rules),
         "## 最新评估",
         evaluations_table(newest_first(rows)[:latest], current, "latest"),
         f"[查看全部评估]({urls.relative(urls.ALL_REPORTS, current)})",
@@ -99,7 +101,7 @@ def district_page(district_id: str, rows: list[Evaluated]) -> str:
     stations = sorted({(r.record.station_id, r.record.station["name"]) for r in rows})
     station_links = "、".join(f"[{cell(label)}]({urls.relative(urls.station(sid), current)})" for sid, label in stations)
     return (WIDE + f"# {cell(name)}\n\n本区共有 {len(stations)} 个社工站的 {len(rows)} 份评估报告。\n\n"
-            f"社工站：{station_links}\n\n{evaluations_table(rows, current, 'district-reports')}\n")
+            f"社工站：{station_links}\n\n{listing_charts(rows)}\n\n{evaluations_table(rows, current, 'district-reports')}\n")
 
 
 def station_page(station_id: str, rows: list[Evaluated]) -> str:

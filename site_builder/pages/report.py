@@ -10,6 +10,7 @@ from ..provenance import Provenance
 from ..ruleset import RuleSet
 from ..open_data import report_downloads
 from . import urls
+from .charts import history_chart, indicator_chart, score_chart
 from .comparison import Comparisons, comparison_section
 from .explain import result_explanation, score_table, trace, veto_checklist, weights_and_bands
 from .text import cell, chinese_date, narrative, number, numbered
@@ -18,10 +19,12 @@ _PLACEHOLDER = re.compile(r"\{(站点全称|站点简称|组织评估的部门|�
 
 
 def report_page(record: StationRecord, result: Result, standing_text: str | None,
-                provenance: Provenance = Provenance(), comparisons: Comparisons | None = None) -> str:
+                provenance: Provenance = Provenance(), comparisons: Comparisons | None = None,
+                history: list | None = None) -> str:
     src = urls.report(record)
     parts = [
         title_block(record, result, src),
+        history_chart(history, record.key) if history else "",
         narrative(record.content["report"].get("introduction")),
         background(record, result.ruleset, standing_text),
         summary(record, result),
@@ -79,6 +82,7 @@ def summary(record: StationRecord, result: Result) -> str:
         "## 二、评估总结",
         "### （一）社工站基本情况", narrative(report["basic_situation"]), station_facts(record),
         "### （二）各项目服务进度情况", narrative(report["progress"]), indicator_table(record, result),
+        indicator_chart(record.content.get("indicators", []), result.ruleset),
         people_tables(record),
         "### （三）项目运营管理", findings(report["operations"]),
         "### （四）服务成效和服务监测情况", findings(report["outcomes"]),
@@ -197,7 +201,8 @@ def grade_section(record: StationRecord, result: Result) -> str:
         if result.unchecked else ""
     return "\n\n".join([
         "## 四、评估等级", weights_and_bands(rules), statement,
-        "以下是详细的评分情况：", score_table(result, record.table_label), trace(score_steps, "计算过程：评分与等级"),
+        "以下是详细的评分情况：", score_chart(result),
+        score_table(result, record.table_label), trace(score_steps, "计算过程：评分与等级"),
         "### 一票否决核查", veto_checklist(result) + unchecked, trace(veto_steps, "计算过程：一票否决"),
     ])
 
