@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -10,7 +11,9 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
-from .errors import Problems
+from . import pdf
+from .errors import Problems, SiteBuilderError
+from .pages import urls
 from .project import RULES_DIR, STATIONS_DIR, Project, load_project
 from .provenance import Provenance, read_provenance
 from .schema_doc import field_reference
@@ -21,6 +24,7 @@ HOME_MARKER = "<!-- site-builder: 首页统计 -->"
 
 class SiteBuilderConfig(base.Config):
     root = config_options.Type(str, default=".")
+    pdf = config_options.Type(bool, default=False)  # a PDF beside every report page (site_builder/pdf.py)
 
 
 class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
@@ -51,9 +55,21 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
         return files
 
     def on_page_markdown(self, markdown: str, page, config, files) -> str:
+        if pdf.PDF_MARKER in markdown:
+            markdown = pdf.fill_marker(markdown, page.file.src_uri, pdf.wanted(self.config.pdf))
         if HOME_MARKER in markdown:
             return markdown.replace(HOME_MARKER, home_summary_for(self.project))
         return markdown
+
+    def on_post_build(self, config) -> None:
+        if self.project is None or not pdf.wanted(self.config.pdf):
+            return
+        try:
+            timing = pdf.render_reports(Path(config.site_dir), [urls.report(r) for r in self.project.records],
+                                        site_url=config.site_url)
+        except SiteBuilderError as error:
+            raise PluginError(error.format()) from None
+        logging.getLogger("mkdocs.plugins.site_builder").info(timing.summary())
 
     def on_serve(self, server, config, builder):
         for folder in (RULES_DIR, STATIONS_DIR):

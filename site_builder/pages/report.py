@@ -7,6 +7,7 @@ import re
 from ..evaluate import Result, completion_rate, plain
 from ..records import StationRecord
 from ..provenance import Provenance
+from ..pdf import PDF_MARKER
 from ..ruleset import RuleSet
 from ..open_data import report_downloads
 from . import urls
@@ -49,11 +50,11 @@ def title_block(record: StationRecord, result: Result, src: str) -> str:
         f"[{cell(station['short_name'])}的全部评估]({urls.relative(urls.station(record.station_id), src)})",
         f"[规则：{cell(result.ruleset.title)} {cell(result.ruleset.version)}]({urls.relative(urls.ruleset(result.ruleset), src)})",
     ])
-    return (f"# {cell(title)}\n\n{period}\n\n"
+    return (f'# {cell(title)}\n\n<p class="report-period">{period}</p>\n\n'
             f'<div class="result-card" role="group" aria-label="评估结果">'
             f'<span>总分 <strong data-total>{plain(result.total)}</strong></span>'
             f'<span>等级 <strong data-grade>{cell(grade)}</strong></span>'
-            f'<span>{cell(record.stage)}评估 · {chinese_date(evaluation["visit_date"])}</span></div>\n\n{links}')
+            f'<span>{cell(record.stage)}评估 · {chinese_date(evaluation["visit_date"])}</span></div>\n\n{links}{PDF_MARKER}')
 
 
 def fill_standing(template: str, record: StationRecord) -> str:

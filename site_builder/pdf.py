@@ -1,0 +1,150 @@
+"""A PDF of every report page, for printing and stamping: the built page with its own print stylesheet, by WeasyPrint.
+
+Off by default (the site stays quick to build and byte-for-byte reproducible); on with the plugin option
+`pdf: true`, SITE_BUILDER_PDF=1, or `site-builder build --pdf`. Each report's PDF is written beside its page
+(reports/<区>/<站点>/<年度>-<阶段>.pdf) and the page links to it only when PDFs are produced.
+
+Why WeasyPrint and not Chromium's print-to-PDF (measured on the 市桥 report, docs/print.md):
+the Chinese fonts are embedded as real CID font subsets (Chromium's Skia writes Noto CJK as Type 3 glyph
+procedures), the bytes are the same on every build (Chromium stamps the time), the PDFs are tagged (PDF/UA-1),
+and no browser is needed to publish the site. Both render the same print stylesheet at about the same speed.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import posixpath
+import re
+import shutil
+import subprocess
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urljoin
+
+from .errors import SiteBuilderError
+
+PDF_MARKER = "<!-- site-builder: PDF -->"  # report.py puts it where the link goes; the plugin fills or drops it
+ENV = "SITE_BUILDER_PDF"
+JOBS_ENV = "SITE_BUILDER_PDF_JOBS"
+PDF_VARIANT = "pdf/ua-1"  # tagged, with the document's language and title: readable by screen readers too
+
+_STYLESHEET = re.compile(r'<link rel="stylesheet" href="([^"]+)"\s*/?>')
+_RELATIVE_LINK = re.compile(r'(<a\b[^>]*?)\shref="(?![a-z][a-z0-9+.-]*:|#|/)([^"]*)"', re.I)
+
+
+def wanted(option: bool) -> bool:
+    """PDFs are produced when the plugin option says so or the environment asks for them."""
+    return option or os.environ.get(ENV, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def pdf_path(report_src: str) -> str:
+    """reports/panyu/shiqiao-dongxi/2024-2025-中期.md → the same path ending in .pdf (beside the page's folder)."""
+    return posixpath.splitext(report_src)[0] + ".pdf"
+
+
+def pdf_link(report_src: str) -> str:
+    """The 下载 PDF link for a report page's links line (raw HTML: MkDocs checks only links to pages)."""
+    name = posixpath.basename(pdf_path(report_src))
+    return f' · <a class="pdf-download" href="../{name}" type="application/pdf">下载 PDF</a>'
+
+
+def fill_marker(markdown: str, report_src: str, produced: bool) -> str:
+    return markdown.replace(PDF_MARKER, pdf_link(report_src) if produced else "")
+
+
+@dataclass(frozen=True)
+class Timing:
+    reports: int
+    seconds: float
+    jobs: int
+
+    def summary(self) -> str:
+        each = self.seconds / self.reports if self.reports else 0.0
+        return f"已生成 {self.reports} 份报告的 PDF，用时 {self.seconds:.1f} 秒（{self.jobs} 个进程，平均每份 {each:.2f} 秒）"
+
+
+def default_jobs() -> int:
+    if os.environ.get(JOBS_ENV, "").isdigit() and int(os.environ[JOBS_ENV]) > 0:
+        return int(os.environ[JOBS_ENV])
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+def render_reports(site_dir: Path, report_srcs: list[str], jobs: int | None = None,
+                   site_url: str | None = None) -> Timing:
+    """Render each report page of a built site (reports/<key>/index.html) to reports/<key>.pdf.
+
+    Links between pages become links to the published site when its address (site_url) is known, and plain
+    text otherwise: a PDF is read away from the site, and the build folder's path must not end up in it.
+    """
+    check_renderer()
+    jobs = jobs or default_jobs()
+    base = site_url.rstrip("/") + "/" if site_url else None
+    tasks = [(str(site_dir / posixpath.splitext(src)[0] / "index.html"), str(site_dir / pdf_path(src)),
+              base and base + posixpath.splitext(src)[0] + "/")
+             for src in report_srcs]
+    started = time.perf_counter()
+    if jobs == 1 or len(tasks) < 2:
+        for task in tasks:
+            _render(task)
+    else:
+        # fork: the workers start at once, without importing the site builder again
+        context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            list(pool.map(_render, tasks, chunksize=max(1, min(16, len(tasks) // (jobs * 4) or 1))))
+    return Timing(len(tasks), time.perf_counter() - started, jobs)
+
+
+def check_renderer() -> None:
+    """Fail before rendering anything if WeasyPrint, Pango or a Chinese font is missing: no PDFs of empty boxes."""
+    try:
+        import weasyprint  # noqa: F401  (imports Pango through cffi)
+    except (ImportError, OSError) as error:
+        raise SiteBuilderError(None, "生成 PDF 需要 WeasyPrint 与 Pango，没有生成任何 PDF。\n"
+                                     "请安装锁定的依赖（make site 会安装 WeasyPrint），"
+                                     "Debian/Ubuntu 上再安装：apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk\n"
+                                     f"（{error}）") from None
+    if shutil.which("fc-list"):
+        fonts = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True).stdout
+        if not fonts.strip():
+            raise SiteBuilderError(None, "生成 PDF 需要中文字体，本机没有（fc-list :lang=zh 为空），没有生成任何 PDF。\n"
+                                         "Debian/Ubuntu：apt-get install fonts-noto-cjk")
+
+
+# --- inside a worker process -------------------------------------------------------------------------------
+
+_stylesheets: dict[str, object] = {}
+_fonts = None
+
+
+def absolute_links(html: str, page_url: str | None) -> str:
+    """Relative links → the published page they point to, or no link at all when the site's address is unknown."""
+    if page_url:
+        return _RELATIVE_LINK.sub(lambda m: f'{m.group(1)} href="{urljoin(page_url, m.group(2))}"', html)
+    return _RELATIVE_LINK.sub(lambda m: f'{m.group(1)} data-pdf-href="{m.group(2)}"', html)  # kept for print.css
+
+
+def _render(task: tuple[str, str, str | None]) -> None:
+    """One page to one PDF. The site's stylesheets are parsed once per process, not once per report."""
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
+    global _fonts
+    if _fonts is None:
+        _fonts = FontConfiguration()
+        # Material's stylesheet is written for browsers: WeasyPrint names every property it skips. Not our errors.
+        logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    html_file, pdf_file = Path(task[0]), Path(task[1])
+    html = absolute_links(html_file.read_text(encoding="utf-8"), task[2])
+    sheets = []
+    for href in _STYLESHEET.findall(html):
+        css_file = str((html_file.parent / href).resolve())
+        if css_file not in _stylesheets:
+            _stylesheets[css_file] = weasyprint.CSS(filename=css_file, font_config=_fonts)
+        sheets.append(_stylesheets[css_file])
+    document = weasyprint.HTML(string=_STYLESHEET.sub("", html), base_url=str(html_file))
+    pdf = document.write_pdf(stylesheets=sheets, font_config=_fonts, pdf_variant=PDF_VARIANT)
+    pdf_file.write_bytes(pdf)

@@ -1,0 +1,79 @@
+"""What the PDFs cost at scale: N valid copies of the seed record, the site built, every report rendered to PDF.
+
+    .venv/bin/python tests/pdf_benchmark.py --reports 1000 --jobs 2 [--keep /tmp/pdf-bench]
+
+Each copy is the 市桥 record under its own station id, name and path (stations/panyu/bench-0001/…), so it passes
+`site-builder check` and gets its own report page. The site is built once without PDFs (as `mkdocs build` does by
+default), then site_builder.pdf renders every report page, exactly as the build's PDF step does; only that step is
+timed for the per-report cost. Nothing is extrapolated: every report is rendered.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "stations" / "panyu" / "shiqiao-dongxi" / "2024-2025-中期.yaml"
+
+
+def make_repo(repo: Path, reports: int) -> None:
+    for folder in ("rules", "docs"):
+        shutil.copytree(ROOT / folder, repo / folder)
+    shutil.copy(ROOT / "mkdocs.yml", repo / "mkdocs.yml")
+    seed = SEED.read_text(encoding="utf-8")
+    for index in range(1, reports + 1):
+        station = f"bench-{index:04d}"
+        text = (seed.replace("id: shiqiao-dongxi", f"id: {station}", 1)
+                .replace("name: 市桥街东西片社工服务站", f"name: 测试{index:04d}号社工服务站", 1)
+                .replace("short_name: 市桥街东西片社工站", f"short_name: 测试{index:04d}号社工站", 1))
+        target = repo / "stations" / "panyu" / station / SEED.name
+        target.parent.mkdir(parents=True)
+        target.write_text(text, encoding="utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reports", type=int, default=1000)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--keep", type=Path, help="build here and keep it (default: a temporary folder, removed)")
+    args = parser.parse_args()
+
+    from site_builder.pages import urls
+    from site_builder.pdf import render_reports
+    from site_builder.project import load_project
+    from site_builder.publish import build_into
+
+    repo = args.keep or Path(tempfile.mkdtemp(prefix="pdf-bench-"))
+    try:
+        make_repo(repo, args.reports)
+        started = time.perf_counter()
+        build_into(repo / "mkdocs.yml", repo / "site")
+        build_seconds = time.perf_counter() - started
+        project = load_project(repo)
+        assert not project.errors and len(project.records) == args.reports, project.errors[:3]
+        timing = render_reports(repo / "site", [urls.report(r) for r in project.records], jobs=args.jobs)
+        pdfs = sorted((repo / "site" / "reports").rglob("*.pdf"))
+        sizes = [p.stat().st_size for p in pdfs]
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        print(json.dumps({
+            "reports": args.reports, "jobs": timing.jobs, "site_build_without_pdf_s": round(build_seconds, 1),
+            "pdf_step_s": round(timing.seconds, 1), "pdf_per_report_s": round(timing.seconds / args.reports, 3),
+            "pdf_cpu_s_per_report": round((children.ru_utime + children.ru_stime) / args.reports, 3),
+            "pdfs": len(pdfs), "pdf_mb_total": round(sum(sizes) / 2**20, 1), "pdf_kb_each": round(sum(sizes) / len(sizes) / 1024),
+            "max_worker_rss_mb": round(children.ru_maxrss / 1024),
+        }, ensure_ascii=False, indent=1))
+        return 0 if len(pdfs) == args.reports else 1
+    finally:
+        if not args.keep:
+            shutil.rmtree(repo, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
