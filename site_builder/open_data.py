@@ -210,7 +210,7 @@ def report_downloads(record) -> str:
     return ("**下载数据**：" + " · ".join([
         f"[本评估（JSON）]({urls.relative(urls.report_data(record), src)})",
         f"[全部评估（CSV）]({urls.relative(urls.RESULTS_CSV, src)})",
-        f"[字段说明]({urls.relative(urls.OPEN_DATA, src)})"]))
+        f"[数据说明]({urls.relative(urls.OPEN_DATA, src)})"]))
 
 
 def data_page(table: Table) -> str:

@@ -77,7 +77,7 @@ def home_summary(rows: list[Evaluated], rules: list[RuleSet], latest: int = 10) 
 def all_reports_page(rows: list[Evaluated]) -> str:
     here = urls.ALL_REPORTS
     downloads = (f"全部评估结果可下载为 [CSV]({urls.relative(urls.RESULTS_CSV, here)}) 或 "
-                 f"[JSON]({urls.relative(urls.RESULTS_JSON, here)})（[字段说明]({urls.relative(urls.OPEN_DATA, here)})）。")
+                 f"[JSON]({urls.relative(urls.RESULTS_JSON, here)})（[数据说明]({urls.relative(urls.OPEN_DATA, here)})）。")
     return (WIDE + "# 全部评估\n\n按区、街道、服务年度、阶段、等级筛选，或点击表头按总分等排序。\n\n" + downloads + "\n\n"
             + evaluations_table(rows, urls.ALL_REPORTS, "all-reports") + "\n")
 
