@@ -11,7 +11,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
-from . import pdf
+from . import a11y, pdf
 from .errors import Problems, SiteBuilderError
 from .pages import urls
 from .project import RULES_DIR, STATIONS_DIR, Project, load_project
@@ -60,6 +60,12 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
         if HOME_MARKER in markdown:
             return markdown.replace(HOME_MARKER, home_summary_for(self.project))
         return markdown
+
+    def on_post_page(self, output: str, page, config) -> str:
+        return a11y.fix_html(output)
+
+    def on_post_template(self, output_content: str, template_name: str, config) -> str:
+        return a11y.fix_html(output_content)
 
     def on_post_build(self, config) -> None:
         if self.project is None or not pdf.wanted(self.config.pdf):
