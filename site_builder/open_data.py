@@ -50,7 +50,7 @@ def open_data_files(rows: list[Evaluated], rulesets: list[RuleSet]) -> dict[str,
     """Every open-data file of the site by source path, the data-dictionary page included."""
     table = results_table(rows, rulesets)
     files: dict[str, str | bytes] = {urls.RESULTS_CSV: results_csv(table), urls.RESULTS_JSON: results_json(table),
-                                     urls.OPEN_DATA: data_page(table)}
+                                     urls.SUB_DISTRICT_CSV: sub_district_csv(table), urls.OPEN_DATA: data_page(table)}
     for row in table.rows:
         files[urls.report_data(row.record)] = record_json(row, table)
     return files
@@ -58,7 +58,7 @@ def open_data_files(rows: list[Evaluated], rulesets: list[RuleSet]) -> dict[str,
 
 def results_table(rows: list[Evaluated], rulesets: list[RuleSet]) -> Table:
     ordered = sorted(rows, key=lambda row: row.record.key)
-    return Table(record_columns() + item_columns(ordered, rulesets) + result_columns(), ordered)
+    return Table(record_columns() + item_columns(rulesets) + result_columns(), ordered)
 
 
 # --- columns -------------------------------------------------------------------------------------------
@@ -93,17 +93,16 @@ def result_columns() -> list[Column]:
     ]
 
 
-def item_columns(rows: list[Evaluated], rulesets: list[RuleSet]) -> list[Column]:
-    """Each item's converted score, then its per-sub-district scores; an item several versions share is one column."""
+def item_columns(rulesets: list[RuleSet]) -> list[Column]:
+    """Each item's converted score; an item several versions share is one column.
+
+    Sub-district scores go to their own long table (sub-district-scores.csv): every station names its own
+    sub-districts, so as columns they would multiply with the number of stations.
+    """
     columns: dict[str, Column] = {}
     for rules in rulesets:
         for item in rules.items.values():
             columns.setdefault(item.name, Column(item.name, item_meaning(rules, item), DECIMAL, converted_score(item.name)))
-            for sub_district in sub_districts_scored(rows, item.name):
-                name = f"{item.name}（{sub_district}）"
-                meaning = (f"评分项“{item.name}”在片区“{sub_district}”的评分（未折算）；“{item.name}”一列是各片区评分"
-                           "按规则汇总后的折算分；没有此片区的评估为空")
-                columns.setdefault(name, Column(name, meaning, DECIMAL, sub_district_score(item.name, sub_district)))
     return list(columns.values())
 
 
@@ -111,12 +110,6 @@ def item_meaning(rules: RuleSet, item: ast.Item) -> str:
     party = rules.parties[item.party.name]
     return (f"评分项“{item.label or item.name}”的折算分（计入总分的分数），由{party.label or party.name}评分，"
             f"满分 {plain(item.maximum)}（{rules.title} {rules.version}）；所用规则没有此项时为空")
-
-
-def sub_districts_scored(rows: list[Evaluated], item_name: str) -> list[str]:
-    """The sub-districts any record scores this item for, in the order the records first name them."""
-    return list(dict.fromkeys(sub_district for row in rows for item in row.result.items
-                              if item.name == item_name for sub_district in item.sub_scores))
 
 
 def item_of(result: Result, name: str) -> ItemResult | None:
@@ -130,14 +123,6 @@ def converted_score(name: str) -> Callable[[Evaluated], Value]:
     return value
 
 
-def sub_district_score(name: str, sub_district: str) -> Callable[[Evaluated], Value]:
-    def value(row: Evaluated) -> Value:
-        item = item_of(row.result, name)
-        score = item.sub_scores.get(sub_district) if item else None
-        return plain(score) if score is not None else None
-    return value
-
-
 # --- files ---------------------------------------------------------------------------------------------
 
 
@@ -146,13 +131,29 @@ def csv_cell(value: Value, kind: str) -> str:
     return "'" + text if kind != DECIMAL and text.startswith(FORMULA_STARTS) else text
 
 
-def results_csv(table: Table) -> bytes:
+def csv_bytes(header: list[str], rows) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180 line ends, as Excel writes them
-    writer.writerow(column.name for column in table.columns)
-    for row in table.rows:
-        writer.writerow(csv_cell(column.value(row), column.kind) for column in table.columns)
+    writer.writerow(header)
+    writer.writerows(rows)
     return (BOM + buffer.getvalue()).encode("utf-8")
+
+
+def results_csv(table: Table) -> bytes:
+    return csv_bytes([column.name for column in table.columns],
+                     ([csv_cell(column.value(row), column.kind) for column in table.columns] for row in table.rows))
+
+
+SUB_DISTRICT_COLUMNS = [("记录编号", "与 results.csv 的记录编号相同"), ("评分项", "按片区评分的评分项"),
+                        ("片区编号", "记录中声明的片区编号"), ("片区名称", "报告评分表中的片区名称"),
+                        ("评分", "该片区的评分（未折算；results.csv 中该评分项一列是按规则汇总后的折算分）")]
+
+
+def sub_district_csv(table: Table) -> bytes:
+    """One row per record, item and sub-district, for the items the rules score per sub-district."""
+    rows = ([row.record.key, item.name, sub_district, csv_cell(row.record.table_label(sub_district), TEXT), plain(score)]
+            for row in table.rows for item in row.result.items for sub_district, score in item.sub_scores.items())
+    return csv_bytes([name for name, _ in SUB_DISTRICT_COLUMNS], rows)
 
 
 def dumps(data) -> str:
@@ -224,6 +225,8 @@ def data_page(table: Table) -> str:
         f"共 {len(table.rows)} 份评估、{len(table.columns)} 列。",
         "## 字段说明（results.csv 与 results.json）",
         columns_table(table),
+        "## 各片区评分（sub-district-scores.csv）",
+        "\n".join(["| 字段 | 含义 |", "|---|---|"] + [f"| {name} | {meaning} |" for name, meaning in SUB_DISTRICT_COLUMNS]),
         "## 单份评估的 JSON",
         RECORD_JSON_KEYS,
         "## 约定",
@@ -235,7 +238,9 @@ def downloads_list(table: Table, src: str) -> str:
     lines = [f"- [results.csv]({urls.relative(urls.RESULTS_CSV, src)})：全部评估，一份评估一行；UTF-8 编码，带 BOM，"
              "Excel 可直接打开中文。",
              f"- [results.json]({urls.relative(urls.RESULTS_JSON, src)})：同样的行，JSON 格式：`字段` 是列名的列表，"
-             "`评估` 是各行（键为列名）。"]
+             "`评估` 是各行（键为列名）。",
+             f"- [sub-district-scores.csv]({urls.relative(urls.SUB_DISTRICT_CSV, src)})：按片区评分的评分项在各片区的评分，"
+             "一份评估的一个片区一行。"]
     if table.rows:
         example = table.rows[0].record
         lines.append(f"- 每份评估另有一个 JSON 文件，与报告页同址，扩展名为 `.json`，如 "
@@ -273,8 +278,8 @@ RECORD_JSON_KEYS = "\n".join([
 
 CONVENTIONS = "\n".join([
     "- 数值一律写成文字（如 `\"89.76\"`），是规则计算出的准确十进制数，没有经过浮点数转换；读入时请按十进制小数处理。",
-    "- 行按记录编号排序；列依次为记录信息、各规则集的评分项（按规则文件中的次序，按片区评分的项随后列出各片区评分）、"
-    "总分与等级、否决情形。同一版本的仓库生成的文件逐字节相同。",
+    "- 行按记录编号排序；列依次为记录信息、各规则集的评分项（按规则文件中的次序）、总分与等级、否决情形。"
+    "各片区的评分另见 sub-district-scores.csv。同一版本的仓库生成的文件逐字节相同。",
     "- 列表在 CSV 中以“、”连接，在 JSON 中为数组；空值在 CSV 中为空，在 JSON 中为 `null`。",
     "- 为防止电子表格把文字当作公式执行，CSV 中以 `=`、`+`、`-`、`@` 开头的文字前加了一个 `'`；JSON 保留原文。",
 ])

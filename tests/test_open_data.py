@@ -46,7 +46,6 @@ def test_csv_has_one_row_per_record_in_key_order_with_the_seed_figures(table):
     assert [row["记录编号"] for row in table] == sorted(KEYS.values())
     seed = by_key(table)[KEYS[SEED]]
     assert (seed["总分"], seed["服务质量"], seed["等级"]) == ("89.76", "15.09", "良好")
-    assert (seed["服务质量（东一片区）"], seed["服务质量（东二片区）"], seed["服务质量（西片区）"]) == ("15", "15.26", "15")
     assert (seed["区"], seed["站点编号"], seed["规则集"], seed["规则版本"]) == ("番禺区", "shiqiao-dongxi", "广州市社工站评估", "2024")
     assert by_key(table)[KEYS[EARLIER]]["触发的否决"] == FIRED_EARLIER
 
@@ -139,3 +138,12 @@ def test_text_that_a_spreadsheet_would_run_as_a_formula_is_neutralised_but_numbe
     assert csv_cell(["@a", "b"], TEXT) == "'@a、b"
     assert csv_cell("-1.5", DECIMAL) == "-1.5"
     assert csv_cell(None, DECIMAL) == ""
+
+
+def test_sub_district_scores_are_a_long_table_so_columns_do_not_grow_with_stations(site):
+    text = (site / "data/sub-district-scores.csv").read_text(encoding="utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    seed = {row["片区编号"]: (row["片区名称"], row["评分"]) for row in rows
+            if row["记录编号"] == KEYS[SEED] and row["评分项"] == "服务质量"}
+    assert seed == {"东一片区": ("东1片区", "15"), "东二片区": ("东2片区", "15.26"), "西片区": ("西片区", "15")}
+    assert not any("（" in column for column in header(site))

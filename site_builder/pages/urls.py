@@ -13,6 +13,7 @@ DATA_DICTIONARY = "reference/record-fields.md"
 OPEN_DATA = "data/index.md"
 RESULTS_CSV = "data/results.csv"
 RESULTS_JSON = "data/results.json"
+SUB_DISTRICT_CSV = "data/sub-district-scores.csv"
 
 
 def report(record: StationRecord) -> str:
