@@ -312,3 +312,18 @@ def test_screenshots_of_the_report_charts(browser, site_url, name, width, height
     context.close()
     assert watch.problems == []
     assert all((ARTIFACTS / f"{chart_id}-{name}.png").stat().st_size > 2_000 for chart_id in REPORT_CHARTS)
+
+
+def test_with_many_stations_the_listing_shows_district_means_instead_of_one_row_per_station(seed_result, ruleset,
+                                                                                           seed_inputs):
+    lower = evaluate(ruleset, seed_inputs(scores={"购买方评分": Decimal("10")}))
+    stations = charts.STATIONS_PER_CHART + 1
+    results = [seed_result if i % 2 == 0 else lower for i in range(stations)]
+    rows = [row(result, f"d{i % 3}/station-{i}/2024-2025-中期", "2025-02-20", f"站{i}") for i, result in enumerate(results)]
+    for index, evaluated in enumerate(rows):
+        evaluated.record.station["district"] = {"name": f"第{index % 3}区"}
+    svgs = [svg_of(figure) for figure in re.findall(r"<figure.*?</figure>", charts.listing_charts(rows, [ruleset]), re.S)]
+    assert [svg.find(f"{SVG}title").text for svg in svgs] == ["各等级评估份数", "各区社工站最近一次评估的平均总分"]
+    first_district = [results[i].total for i in range(0, stations, 3)]
+    mean = (sum(first_district) / len(first_district)).quantize(Decimal("0.01"))  # exact here: no half to round
+    assert f"第0区（{len(first_district)}站）{mean}分" in alternative(svgs[1]).replace(" ", "")

@@ -16,7 +16,7 @@ from collections import Counter
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from ..evaluate import Result, completion_rate, plain
-from ..ruleset import RuleSet
+from ..ruleset import RuleSet, round_decimal
 from .text import attr
 
 WIDTH = 360     # viewBox width
@@ -246,14 +246,18 @@ def grade_chart(rows: list, rules: list[RuleSet]) -> str:
     return figure("chart-grades", "各等级评估份数", desc, len(counts) * DOT_ROW + 4, body)
 
 
+def latest_per_station(rows: list) -> list:
+    latest: dict[str, object] = {}
+    for row in sorted(rows, key=lambda row: (row.record.visit_date, row.record.key)):
+        latest[row.record.station_id] = row
+    return list(latest.values())
+
+
 def totals_chart(rows: list) -> str:
     """Each station's latest total (Evaluated rows), highest first, against the newest rule set's grade bands."""
     if not rows:
         return ""
-    latest: dict[str, object] = {}
-    for row in sorted(rows, key=lambda row: (row.record.visit_date, row.record.key)):
-        latest[row.record.station_id] = row
-    ranked = sorted(latest.values(), key=lambda row: (-row.result.total, row.record.station["short_name"], row.record.key))
+    ranked = sorted(latest_per_station(rows), key=lambda row: (-row.result.total, row.record.station["short_name"], row.record.key))
     rules = max(rows, key=lambda row: (row.record.visit_date, row.record.key)).result.ruleset
     points = [(row.record.station["short_name"], row.result.total, row.grade, False) for row in ranked]
     body, height = dot_chart(points, rules)
@@ -262,8 +266,30 @@ def totals_chart(rows: list) -> str:
     return figure("chart-totals", "各社工站最近一次评估的总分", desc, height, body)
 
 
+def district_totals_chart(rows: list) -> str:
+    """Each district's mean of its stations' latest totals: the home page's view once stations are too many to list."""
+    by_district: dict[str, list] = {}
+    for row in latest_per_station(rows):
+        by_district.setdefault(row.record.station["district"]["name"], []).append(row)
+    means = {name: round_decimal(sum((r.result.total for r in members), Decimal(0)) / len(members), 2)
+             for name, members in by_district.items()}
+    rules = max(rows, key=lambda row: (row.record.visit_date, row.record.key)).result.ruleset
+    points = [(f"{name}（{len(by_district[name])} 站）", mean, "", False)
+              for name, mean in sorted(means.items(), key=lambda pair: (-pair[1], pair[0]))]
+    body, height = dot_chart(points, rules)
+    words = "；".join(f"{name} {plain(mean)} 分" for name, mean, _, _ in points)
+    desc = f"各区社工站最近一次评估总分的平均值，从高到低：{words}。虚线为等级分界 {bands_words(rules)} 分。"
+    return figure("chart-district-totals", "各区社工站最近一次评估的平均总分", desc, height, body)
+
+
+# Beyond this many stations a chart with one row each would run for pages; the home page then shows districts.
+STATIONS_PER_CHART = 40
+
+
 def listing_charts(rows: list, rules: list[RuleSet] | None = None) -> str:
     """The home and district pages' charts: evaluations per grade, then each station's latest total."""
     if rules is None:
         rules = list({(row.result.ruleset.id, row.result.ruleset.version): row.result.ruleset for row in rows}.values())
-    return "\n\n".join(chart for chart in (grade_chart(rows, rules), totals_chart(rows)) if chart)
+    many = len({row.record.station_id for row in rows}) > STATIONS_PER_CHART
+    totals = district_totals_chart(rows) if many and rows else totals_chart(rows)
+    return "\n\n".join(chart for chart in (grade_chart(rows, rules), totals) if chart)
