@@ -93,3 +93,16 @@ def scores_totalling(ruleset):
         assert remaining == 0, f"no scores within the maxima total {target}"
         return changed
     return scores
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Debian Chromium for every browser test (see tests/browser.py for how pages are watched)."""
+    from playwright.sync_api import sync_playwright
+
+    from browser import CHROMIUM, CHROMIUM_FLAGS
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()

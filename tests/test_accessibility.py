@@ -16,7 +16,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect, sync_playwright
 
-from browser import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, ROOT, Watch, build_site, serve
+from browser import ARTIFACTS, ROOT, Watch, build_site, serve
 
 REPORT = "/reports/panyu/shiqiao-dongxi/2024-2025-中期/"
 PAGES = {
@@ -47,14 +47,6 @@ def site_url(tmp_path_factory):
         target.write_text(text, encoding="utf-8")
     with serve(build_site(repo)) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

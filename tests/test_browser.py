@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from browser import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, Watch, build_site, serve
+from browser import ARTIFACTS, Watch, build_site, serve
 
 STATION = "市桥街东西片社工服务站"
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
@@ -18,14 +18,6 @@ def site_url(tmp_path_factory):
     site = build_site(tmp_path_factory.mktemp("repo"))
     with serve(site) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from browser import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, Watch, build_site, serve
+from browser import ARTIFACTS, Watch, build_site, serve
 from site_builder.evaluate import evaluate
 from site_builder.pages import charts
 from site_builder.pages.listings import Evaluated
@@ -260,14 +260,6 @@ def contrast_on_white(colour: str) -> float:
 def site_url(site):
     with serve(site) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.mark.parametrize("path, chart_ids", [(REPORT, REPORT_CHARTS), ("/", LISTING_CHARTS), ("/districts/panyu/", LISTING_CHARTS)])
