@@ -118,3 +118,11 @@ def test_links_in_a_pdf_go_to_the_published_site_or_nowhere():
         '<a href="https://example.org/x">x</a>')
     assert absolute_links(html, None).startswith(
         '<a data-pdf-href="../../../../districts/panyu/">番禺区</a> <a href="#一票否决核查">')
+
+
+def test_a_page_that_cannot_be_rendered_stops_the_build_with_a_chinese_message(site, tmp_path):
+    from site_builder.errors import SiteBuilderError
+    copy = tmp_path / "site"
+    shutil.copytree(site / "assets", copy / "assets")
+    with pytest.raises(SiteBuilderError, match="生成 PDF 失败：.*index.html"):
+        render_reports(copy, [f"{REPORT}.md", "reports/panyu/missing/2024-2025-中期.md"], jobs=2)
