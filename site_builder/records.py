@@ -153,6 +153,10 @@ def value_message(error, named: str) -> str:
         return f"{named}的格式不对：“{shown(value)}”。"
     if kind in ("minItems", "minLength", "minProperties"):
         return f"{named}不能为空。"
+    if kind == "maxLength":
+        return f"{named}太长：最多 {limit} 个字符，这里有 {len(value)} 个。"
+    if kind == "not":  # the only negated rule: ids that Windows reserves for devices
+        return f"{named}不能用“{shown(value)}”：这是 Windows 保留的设备名，不能作目录名。"
     if kind == "enum":
         return f"{named}只能是 {'、'.join(map(str, limit))} 之一，这里是“{shown(value)}”。"
     if kind in ("oneOf", "anyOf"):

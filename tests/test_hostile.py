@@ -31,6 +31,10 @@ RECORD_CASES = {
     "tab indentation": (SEED_TEXT.replace("  stage: 中期", "\tstage: 中期").encode(), "YAML 格式有误"),
     "python object tag": (b"station: !!python/object/apply:os.system [echo hi]\n", "社工站应为若干字段"),  # never run
     "path traversal in ids": (SEED_TEXT.replace("  id: shiqiao-dongxi", "  id: ../../etc").encode(), "station.id"),
+    "absolute path as id": (SEED_TEXT.replace("  id: shiqiao-dongxi", "  id: /etc/passwd").encode(), "station.id"),
+    "windows device name as id": (SEED_TEXT.replace("  id: shiqiao-dongxi", "  id: con").encode(),
+                                  "Windows 保留的设备名"),
+    "very long id": (SEED_TEXT.replace("  id: shiqiao-dongxi", "  id: " + "a" * 300).encode(), "最多 64 个字符"),
 }
 
 RULE_CASES = {
