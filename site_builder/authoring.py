@@ -115,7 +115,9 @@ def check_option(option: str, field: dict, value: str) -> None:
 
 def field_problem(field: dict, value) -> str | None:
     """Why value does not fit the schema field, in Chinese, or None when it fits."""
-    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(field).iter_errors(value))
+    # The field may refer to shared definitions ("#/$defs/…"), which live at the schema's root.
+    standalone = {**field, "$defs": record_schema()["$defs"]}
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(standalone).iter_errors(value))
     if error is None:
         return None
     return "不能为空" if error.validator == "minLength" else "的格式不对"
