@@ -109,7 +109,9 @@ def test_keyboard_reaches_search_and_opens_the_calculation_on_a_report(browser, 
     context, page, watch = open_page(browser)
     page.goto(site_url + REPORT)
     stops = tab_until(page, lambda s: s["tag"] == "input" and "md-search__input" in s["cls"], limit=20)
+    expect(page.locator(".md-search-result__meta")).not_to_have_text("正在初始化搜索引擎", timeout=15000)
     page.keyboard.type("困难群众")
+    page.keyboard.press("End")  # an input method ends with a key release; the theme searches on keyup
     expect(page.locator(".md-search-result__item").first).to_be_visible(timeout=15000)
     page.keyboard.press("Escape")
 
