@@ -103,9 +103,15 @@ def _render_all(tasks: list[tuple[str, str, str | None]], jobs: int) -> None:
         for task in tasks:
             _render(task)
     else:
-        # fork: the workers start at once, without importing the site builder again. A worker is replaced after
-        # REPORTS_PER_WORKER reports: WeasyPrint's caches grow by about 1 MB a report (1.4 GB after 500).
-        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+        # Workers come from a fork server that has loaded only this module and WeasyPrint, not from the build
+        # process: forked from the build, each worker soon copied the build's whole heap (300–600 MB private
+        # for 1,000 reports). A worker is replaced after REPORTS_PER_WORKER reports, as WeasyPrint's caches
+        # grow by about 1 MB a report.
+        if "forkserver" in multiprocessing.get_all_start_methods():
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload([__name__, "weasyprint"])
+        else:
+            context = multiprocessing.get_context()
         with context.Pool(jobs, maxtasksperchild=REPORTS_PER_WORKER) as pool:
             for _ in pool.imap_unordered(_render, tasks):
                 pass
