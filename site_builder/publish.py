@@ -49,6 +49,7 @@ def publish_atomically(config_file: Path, site_dir: Path, pdf: bool = False) -> 
 
 def build_into(config_file: Path, staging: Path, pdf: bool = False) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr)
+    logging.getLogger("jieba").setLevel(logging.WARNING)  # its dictionary-loading chatter is not news
     try:
         config = load_config(str(config_file), site_dir=str(staging), strict=True)
         if pdf:  # the PDFs are part of the build: a failed one leaves the published site as it was
