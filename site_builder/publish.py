@@ -12,6 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import jieba
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, ConfigurationError, PluginError
@@ -49,7 +50,7 @@ def publish_atomically(config_file: Path, site_dir: Path, pdf: bool = False) -> 
 
 def build_into(config_file: Path, staging: Path, pdf: bool = False) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr)
-    logging.getLogger("jieba").setLevel(logging.WARNING)  # its dictionary-loading chatter is not news
+    jieba.setLogLevel(logging.WARNING)  # the search plugin's segmenter; its dictionary-loading chatter is not news
     try:
         config = load_config(str(config_file), site_dir=str(staging), strict=True)
         if pdf:  # the PDFs are part of the build: a failed one leaves the published site as it was
