@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -36,6 +38,31 @@ def make_repo(repo: Path, reports: int) -> None:
         target = repo / "stations" / "panyu" / station / SEED.name
         target.parent.mkdir(parents=True)
         target.write_text(text, encoding="utf-8")
+
+
+class WorkerMemory(threading.Thread):
+    """The largest resident memory of any rendering worker, sampled every second from /proc.
+
+    (getrusage's figure for children is no use here: a child forked for `git` starts with the build's whole RSS.)
+    """
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.largest_mb, self.done = 0, threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(1):
+            processes = {}
+            for status in Path("/proc").glob("[0-9]*/status"):
+                try:
+                    fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
+                except OSError:
+                    continue
+                processes[int(status.parent.name)] = (int(fields["PPid"]), fields.get("VmRSS", "0 kB"))
+            servers = {pid for pid, (parent, _) in processes.items() if parent == os.getpid()}
+            for parent, rss in processes.values():
+                if parent in servers:  # a worker: forked by the fork server this process started
+                    self.largest_mb = max(self.largest_mb, int(rss.split()[0]) // 1024)
 
 
 def stop_fork_server() -> None:
@@ -64,7 +91,10 @@ def main() -> int:
         build_seconds = time.perf_counter() - started
         project = load_project(repo)
         assert not project.errors and len(project.records) == args.reports, project.errors[:3]
+        memory = WorkerMemory()
+        memory.start()
         timing = render_reports(repo / "site", [urls.report(r) for r in project.records], jobs=args.jobs)
+        memory.done.set()
         pdfs = sorted((repo / "site" / "reports").rglob("*.pdf"))
         sizes = [p.stat().st_size for p in pdfs]
         stop_fork_server()  # so that its workers' CPU time and memory are counted below
@@ -74,7 +104,7 @@ def main() -> int:
             "pdf_step_s": round(timing.seconds, 1), "pdf_per_report_s": round(timing.seconds / args.reports, 3),
             "pdf_cpu_s_per_report": round((children.ru_utime + children.ru_stime) / args.reports, 3),
             "pdfs": len(pdfs), "pdf_mb_total": round(sum(sizes) / 2**20, 1), "pdf_kb_each": round(sum(sizes) / len(sizes) / 1024),
-            "max_worker_rss_mb": round(children.ru_maxrss / 1024),
+            "largest_worker_rss_mb": memory.largest_mb,
             "build_process_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         }, ensure_ascii=False, indent=1))
         return 0 if len(pdfs) == args.reports else 1
