@@ -7,8 +7,8 @@ Off by default (about 1 CPU-second a report; the site stays quick to build); on 
 Why WeasyPrint and not Chromium's print-to-PDF (measured on the 市桥 report, docs/print.md):
 the Chinese fonts are embedded as real CID font subsets (Chromium's Skia writes Noto CJK as Type 3 glyph
 procedures), the bytes are the same on every build (Chromium stamps the time), the PDFs are tagged (PDF/UA-1),
-and no browser is needed to publish the site. Chromium needs about a quarter less CPU per report (0.77 s against
-1.02 s); both render the same print stylesheet, so Ctrl+P in a browser and the PDF look alike.
+and no browser is needed to publish the site. Chromium needs about a fifth less CPU per report (0.75 s against
+0.94 s); both render the same print stylesheet, so Ctrl+P in a browser and the PDF look alike.
 """
 
 from __future__ import annotations
