@@ -238,13 +238,15 @@ def machine() -> dict:
 
 
 def scaling(by_size: dict[int, dict]) -> dict | None:
-    """Build time per report at the largest N over that at the smallest (the target is ≤ 1.15)."""
+    """Build time per report at the largest N over that at the smallest (the target is ≤ 1.15), wall and CPU."""
     finished = [n for n, run in by_size.items() if figure(run, ("ours", "build", "ok"))]
     if len(finished) < 2:
         return None
     small, large = min(finished), max(finished)
-    per_report = [figure(by_size[n], ("ours", "build", "per_report_ms")) for n in (small, large)]
-    return {"from": small, "to": large, "per_report_ratio": round(per_report[1] / per_report[0], 2)}
+    wall, cpu = (("ours", "build", "per_report_ms"), ("ours", "build", "cpu_s"))
+    return {"from": small, "to": large,
+            "per_report_ratio": round(figure(by_size[large], wall) / figure(by_size[small], wall), 2),
+            "per_report_cpu_ratio": round(figure(by_size[large], cpu) / large / (figure(by_size[small], cpu) / small), 2)}
 
 
 def save(out: Path, runs: list[dict]) -> None:
