@@ -96,12 +96,16 @@ def evaluate(ruleset: RuleSet, inputs: Inputs) -> Result:
         return Evaluation(ruleset, inputs).result()
 
 
-def completion_rate(ruleset: RuleSet, actual: Decimal, target: Decimal) -> Decimal | None:
-    """An indicator's completion rate by the rule file's 完成率 formula; None without a formula or a target."""
+def completion_rate(ruleset: RuleSet, actual: Decimal | int, target: Decimal | int) -> Decimal | None:
+    """An indicator's completion rate by the rule file's 完成率 formula; None without a formula or a target.
+
+    Records keep whole numbers as int (the schema's integers); the formula needs Decimals to round.
+    """
     if ruleset.completion is None or not target:
         return None
     with decimal_context():
-        evaluation = Evaluation(ruleset, Inputs("", {}, {}), extra={"实际": actual, "目标": target})
+        extra = {"实际": Decimal(actual), "目标": Decimal(target)}
+        evaluation = Evaluation(ruleset, Inputs("", {}, {}), extra=extra)
         return evaluation.value(ruleset.completion.expr)
 
 

@@ -307,3 +307,8 @@ def test_fact_of_the_wrong_kind_is_an_evaluation_error(ruleset, seed_inputs):
 def test_single_score_item_needs_a_number(ruleset, seed_inputs):
     messages = evaluation_messages(ruleset, seed_inputs(scores={"服务监测": "9.82"}))
     assert messages == ["评分项“服务监测”应是一个分数，这里是“9.82”。"]
+
+
+def test_completion_rate_accepts_whole_numbers_as_records_hold_them(ruleset):
+    # YAML integers reach the pages as int; 25 of 40 must still round to 62.50 like Decimals do.
+    assert completion_rate(ruleset, 25, 40) == Decimal("62.50")
