@@ -17,7 +17,9 @@ from .pages import urls
 from .project import RULES_DIR, STATIONS_DIR, Project, load_project
 from .provenance import Provenance, read_provenance
 from .schema_doc import field_reference
-from .site import generated_pages, home_summary_for
+from .page_cache import PageCache
+from .render import BulkRenderer, Rendering, bulk_files, with_pages
+from .site import BulkPages, generated_pages, home_summary_for
 
 HOME_MARKER = "<!-- site-builder: 首页统计 -->"
 
@@ -30,6 +32,10 @@ class SiteBuilderConfig(base.Config):
 class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
     project: Project | None = None
     provenance: Provenance = Provenance()
+    bulk: BulkPages | None = None
+    bulk_files: list[File] = []
+    nav = None
+    rendering: Rendering | None = None
 
     def root(self, config) -> Path:
         return (Path(config.config_file_path).parent / self.config.root).resolve()
@@ -47,12 +53,26 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
             # The same Chinese file:line:col messages as `site-builder check`; nothing is published.
             raise PluginError("站点记录或规则有错误，网站未生成：\n\n" + Problems(project.errors).format())
         self.project = project
+        self.bulk = BulkPages(project, self.provenance)
 
     def on_files(self, files: Files, config) -> Files:
-        pages = {"reference/record-fields.md": field_reference(), **generated_pages(self.project, self.provenance)}
+        pages = {"reference/record-fields.md": field_reference(), **generated_pages(self.project)}
         for src_uri, content in pages.items():
             files.append(File.generated(config, src_uri, content=content))
+        self.bulk_files = bulk_files(config, self.bulk)
+        for file in self.bulk_files:
+            files.append(file)
         return files
+
+    def on_nav(self, nav, config, files):
+        self.nav = nav
+        return nav
+
+    def on_env(self, env, config, files):
+        # Report and station pages render in worker processes from here on, beside MkDocs' own pages.
+        cache = PageCache(self.root(config))
+        self.rendering = Rendering(BulkRenderer(config, files, self.nav, env, self.bulk, self.provenance, cache))
+        return env
 
     def on_page_markdown(self, markdown: str, page, config, files) -> str:
         if pdf.PDF_MARKER in markdown:
@@ -64,10 +84,21 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
     def on_post_page(self, output: str, page, config) -> str:
         return a11y.fix_html(output)
 
+    def on_template_context(self, context, template_name: str, config):
+        if template_name == "sitemap.xml":  # MkDocs lists only the pages it renders itself
+            context["pages"] = list(context["pages"]) + with_pages(self.bulk_files, config)
+        return context
+
     def on_post_template(self, output_content: str, template_name: str, config) -> str:
         return a11y.fix_html(output_content)
 
     def on_post_build(self, config) -> None:
+        if self.rendering is not None:
+            rendering, self.rendering = self.rendering, None
+            outcome = rendering.wait()
+            rendering.renderer.cache.keep_only(outcome.keys)
+            logging.getLogger("mkdocs.plugins.site_builder").info(
+                f"报告与站点页面 {outcome.rendered + outcome.from_cache} 个（新渲染 {outcome.rendered}，取自缓存 {outcome.from_cache}）")
         if self.project is None or not pdf.wanted(self.config.pdf):
             return
         try:

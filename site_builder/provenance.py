@@ -17,6 +17,11 @@ class Change:
     date: str  # YYYY-MM-DD, the committer date
 
 
+# Report pages name the commit they were built from. The renderer writes it in after rendering, so that the
+# rendered page of an unchanged record stays the same from one commit to the next and its cached copy holds.
+BUILT_FROM_MARKER = "<!-- site-builder: 构建提交 -->"
+
+
 @dataclass(frozen=True)
 class Provenance:
     commit: str | None = None
@@ -25,10 +30,16 @@ class Provenance:
     repo_url: str | None = None
 
     def source_url(self, path: str) -> str | None:
-        """A link to the file as of the built commit, for GitHub-style hosts."""
-        if not (self.repo_url and self.commit):
+        """A link to the file as of its last change (the same bytes as in the built commit), for GitHub-style hosts."""
+        change = self.last_changes.get(path)
+        commit = change.commit if change else self.commit
+        if not (self.repo_url and commit):
             return None
-        return f"{self.repo_url.rstrip('/')}/blob/{self.commit}/{path}"
+        return f"{self.repo_url.rstrip('/')}/blob/{commit}/{path}"
+
+    def built_from(self) -> str:
+        """What BUILT_FROM_MARKER becomes in the page's HTML."""
+        return f"提交 <code>{self.commit[:12]}</code>" if self.commit else "未纳入版本管理的工作目录"
 
 
 def git(root: Path, *args: str) -> str | None:

@@ -25,24 +25,47 @@ def standing_text(project: Project, rules: RuleSet) -> str | None:
     return path.read_text(encoding="utf-8") if path.exists() else None
 
 
-def generated_pages(project: Project, provenance: Provenance) -> dict[str, str | bytes]:
+def generated_pages(project: Project) -> dict[str, str | bytes]:
+    """The pages there are a few of, rendered by MkDocs itself: listings, rule sets, open data."""
     rows = evaluated(project)
     pages = {urls.ALL_REPORTS: all_reports_page(rows), "districts/index.md": districts_index(rows),
              "rules/index.md": rules_index(project.rulesets)}
-    comparisons = Comparisons(rows)
-    by_station = group(rows, lambda r: r.record.station_id)
-    for row in rows:
-        pages[urls.report(row.record)] = report_page(row.record, row.result, standing_text(project, row.result.ruleset),
-                                                     provenance, comparisons, history=by_station[row.record.station_id])
     for district_id, members in group(rows, lambda r: r.record.district_id).items():
         pages[urls.district(district_id)] = district_page(district_id, members)
-    for station_id, members in group(rows, lambda r: r.record.station_id).items():
-        pages[urls.station(station_id)] = station_page(station_id, members)
     for rules in project.rulesets:
         versions = [other for other in project.rulesets if other.id == rules.id]
         pages[urls.ruleset(rules)] = ruleset_page(rules, versions)
     pages.update(open_data_files(rows, project.rulesets))  # data/results.csv, .json, one JSON per report, data/index.md
     return pages
+
+
+class BulkPages:
+    """The pages there is one of per report and per station, by source path.
+
+    Their Markdown is made one page at a time, when the renderer (render.py) asks, so that ten thousand
+    report pages are never all held in memory at once.
+    """
+
+    def __init__(self, project: Project, provenance: Provenance):
+        self.project, self.provenance = project, provenance
+        self.rows = evaluated(project)
+        self.comparisons = Comparisons(self.rows)
+        self.by_station = group(self.rows, lambda r: r.record.station_id)
+        self.station_ids = list(self.by_station)
+        self.sources = [urls.report(row.record) for row in self.rows] + [urls.station(s) for s in self.station_ids]
+        self.standing = {rules.path: standing_text(project, rules) for rules in project.rulesets}
+
+    def markdown(self, index: int) -> str:
+        if index < len(self.rows):
+            row = self.rows[index]
+            return report_page(row.record, row.result, self.standing[row.result.ruleset.path], self.provenance,
+                               self.comparisons, history=self.by_station[row.record.station_id])
+        station_id = self.station_ids[index - len(self.rows)]
+        return station_page(station_id, self.by_station[station_id])
+
+    def evaluated(self, index: int) -> Evaluated | None:
+        """The record and result behind a report page; None for a station page."""
+        return self.rows[index] if index < len(self.rows) else None
 
 
 def group(rows: list[Evaluated], key) -> dict[str, list[Evaluated]]:

@@ -6,7 +6,7 @@ import re
 
 from ..evaluate import Result, completion_rate, plain
 from ..records import StationRecord
-from ..provenance import Provenance
+from ..provenance import BUILT_FROM_MARKER, Provenance
 from ..pdf import PDF_MARKER
 from ..ruleset import RuleSet
 from ..open_data import report_downloads
@@ -214,6 +214,5 @@ def provenance_note(record: StationRecord, result: Result, provenance: Provenanc
         else f"`{record.path}`"
     change = provenance.last_changes.get(record.path)
     changed = f"，最后修改于 {change.date}（提交 `{change.commit[:12]}`）" if change else ""
-    built = f"提交 `{provenance.commit[:12]}`" if provenance.commit else "未纳入版本管理的工作目录"
     return (f'!!! info "数据来源"\n    评估记录 {source}{changed}；规则 `{result.ruleset.path}`'
-            f"（{cell(result.ruleset.title)}，版本 {cell(result.ruleset.version)}）；本页由 {built} 生成。")
+            f"（{cell(result.ruleset.title)}，版本 {cell(result.ruleset.version)}）；本页由 {BUILT_FROM_MARKER} 生成。")

@@ -1,0 +1,205 @@
+"""The pages there is one of per report and per station, rendered outside MkDocs' page loop, on every core.
+
+Why: MkDocs renders pages one after another in one process, and at 10,000 reports these pages are almost
+the whole build. The plugin registers them with MkDocs as excluded files, so that links to them resolve
+and are checked, and hands them to this module. It renders each through MkDocs' own steps (the plugin
+events, Markdown, the theme's template) in worker processes forked once the navigation is known, while
+MkDocs builds the other pages. A page whose inputs have not changed comes from the page cache.
+
+What the workers log at warning level is replayed in the main process, where `mkdocs build --strict`
+counts it, so a broken link on a report page still fails the build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import multiprocessing
+import os
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from mkdocs.commands.build import _populate_page, get_context
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page
+from mkdocs.utils import write_file
+
+from .page_cache import PageCache, page_key
+from .provenance import BUILT_FROM_MARKER, Provenance
+from .site import BulkPages
+
+PAGES_PER_TASK = 50
+_active: BulkRenderer | None = None  # what forked workers render; set just before the fork
+
+
+def bulk_files(config, pages: BulkPages) -> list[File]:
+    """The bulk pages as MkDocs files: known to links and URLs, but not rendered by MkDocs."""
+    quiet_about_bulk_links()
+    return [File.generated(config, src, content="", inclusion=InclusionLevel.EXCLUDED) for src in pages.sources]
+
+
+class QuietAboutBulkLinks(logging.Filter):
+    """MkDocs notes, for every link to a bulk page, that the page is "excluded from the built site": here it is
+    not excluded, only rendered by us, and ten thousand such notes would bury everything else in the log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.levelno <= logging.INFO and "which is excluded from the built site" in record.getMessage())
+
+
+def quiet_about_bulk_links() -> None:
+    logger = logging.getLogger("mkdocs.structure.pages")
+    if not any(isinstance(f, QuietAboutBulkLinks) for f in logger.filters):
+        logger.addFilter(QuietAboutBulkLinks())
+
+
+def with_pages(files: list[File], config) -> list[File]:
+    """The bulk files with the Page objects that a template listing them (the sitemap) reads URLs from."""
+    for file in files:
+        if file.page is None:
+            Page(None, file, config)
+    return files
+
+
+@dataclass
+class Outcome:
+    """What rendering some pages gives back to the main process."""
+
+    keys: set[str] = field(default_factory=set)
+    warnings: list[tuple[str, int, str]] = field(default_factory=list)
+    rendered: int = 0
+    from_cache: int = 0
+
+    def add(self, other: Outcome) -> None:
+        self.keys |= other.keys
+        self.warnings += other.warnings
+        self.rendered += other.rendered
+        self.from_cache += other.from_cache
+
+
+class BulkRenderer:
+    def __init__(self, config, files: Files, nav, env, pages: BulkPages, provenance: Provenance, cache: PageCache):
+        self.config, self.files, self.nav, self.env = config, files, nav, env
+        self.pages, self.provenance, self.cache = pages, provenance, cache
+        self.doc_files = files.documentation_pages()
+        self.fingerprint = site_fingerprint(config, nav)
+
+    def page_html(self, index: int, outcome: Outcome) -> tuple[str, str]:
+        src = self.pages.sources[index]
+        markdown = self.pages.markdown(index)
+        key = page_key(self.fingerprint, src, markdown)
+        outcome.keys.add(key)
+        html = self.cache.get(key)
+        if html is None:
+            html = self.themed(self.files.get_file_from_path(src), markdown)
+            self.cache.put(key, html)
+            outcome.rendered += 1
+        else:
+            outcome.from_cache += 1
+        return src, html.replace(BUILT_FROM_MARKER, self.provenance.built_from())
+
+    def themed(self, file: File, markdown: str) -> str:
+        """The page as MkDocs would write it: plugin events, Markdown, then the theme's template."""
+        file.content_string = markdown
+        page = file.page or Page(None, file, self.config)
+        try:
+            _populate_page(page, self.config, self.files)
+            page.active = True
+            context = get_context(self.nav, self.doc_files, self.config, page)
+            template = self.env.get_template(page.meta.get("template", "main.html"))
+            context = self.config.plugins.on_page_context(context, page=page, config=self.config, nav=self.nav)
+            output = self.config.plugins.on_post_page(template.render(context), page=page, config=self.config)
+        finally:
+            page.active, page.content, page.markdown, file.content_string = False, None, None, ""  # keep memory flat
+        return output
+
+    def render(self, indices: range) -> Outcome:
+        outcome = Outcome()
+        with WarningsKept(outcome.warnings):
+            for index in indices:
+                src, html = self.page_html(index, outcome)
+                write_file(html.encode("utf-8", errors="xmlcharrefreplace"), self.files.get_file_from_path(src).abs_dest_path)
+        return outcome
+
+
+def site_fingerprint(config, nav) -> str:
+    """Everything besides a page's own Markdown that its HTML depends on."""
+    digest = hashlib.sha256()
+    for package in ("mkdocs", "mkdocs-material", "pymdown-extensions", "Markdown", "Pygments", "site-builder"):
+        digest.update(f"{package}={version(package)};".encode())
+    for source in sorted(Path(__file__).parent.rglob("*.py")):
+        digest.update(source.read_bytes())
+    config_file = Path(config.config_file_path or "")
+    digest.update(config_file.read_bytes() if config_file.is_file() else b"")
+    for page in nav.pages:
+        digest.update(f"{page.title}\0{page.url}\0".encode())
+    return digest.hexdigest()
+
+
+def version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
+class WarningsKept(logging.Handler):
+    """Collects what is logged at warning level or above while rendering, to replay in the main process."""
+
+    def __init__(self, kept: list):
+        super().__init__(logging.WARNING)
+        self.kept = kept
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.kept.append((record.name, record.levelno, record.getMessage()))
+
+    def __enter__(self):
+        logging.getLogger().addHandler(self)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        logging.getLogger().removeHandler(self)
+
+
+def replay(warnings: list[tuple[str, int, str]]) -> None:
+    for name, level, message in warnings:
+        logging.getLogger(name).log(level, message)
+
+
+def workers() -> int:
+    return max(1, int(os.environ.get("SITE_BUILDER_JOBS", 0)) or os.cpu_count() or 1)
+
+
+def _render_task(indices: range) -> Outcome:
+    assert _active is not None
+    return _active.render(indices)
+
+
+class Rendering:
+    """Bulk pages being rendered in worker processes while MkDocs goes on with its own pages."""
+
+    def __init__(self, renderer: BulkRenderer):
+        global _active
+        _active = renderer
+        count = len(renderer.pages.sources)
+        tasks = [range(start, min(start + PAGES_PER_TASK, count)) for start in range(0, count, PAGES_PER_TASK)]
+        self.renderer = renderer
+        if workers() == 1 or len(tasks) <= 1:
+            self.pool, self.pending = None, [renderer.render(task) for task in tasks]
+        else:
+            self.pool = multiprocessing.get_context("fork").Pool(workers())
+            self.pending = self.pool.map_async(_render_task, tasks, chunksize=1)
+
+    def wait(self) -> Outcome:
+        """Every page written; the workers' warnings replayed here, where strict mode counts them."""
+        try:
+            results = self.pending if self.pool is None else self.pending.get()
+        finally:
+            if self.pool is not None:
+                self.pool.close()
+                self.pool.join()
+        outcome = Outcome()
+        for result in results:
+            outcome.add(result)
+        replay(outcome.warnings)
+        return outcome
