@@ -289,6 +289,8 @@ def station_addresses(record: StationRecord) -> list[str]:
 
 def privacy_problems(record: StationRecord) -> list[SiteBuilderError]:
     """Errors for personal data in the record, and warnings for the reviewed exceptions that let some through."""
+    if EXCEPTIONS_KEY not in record.content and not may_hold_personal_data(record):
+        return []
     exceptions = recorded_exceptions(record)
     excused: dict[int, list[Finding]] = {index: [] for index, _ in exceptions}
     refused = []
@@ -297,6 +299,29 @@ def privacy_problems(record: StationRecord) -> list[SiteBuilderError]:
         (refused if index is None else excused[index]).append(finding)
     source = Source(record)
     return [refusal(source, f, refused) for f in refused] + exception_warnings(record, exceptions, excused, source)
+
+
+def may_hold_personal_data(record: StationRecord) -> bool:
+    """Whether any detector fires anywhere, before the costly scan that places each match in the file.
+
+    The file's text holds numbers as written (13812345678, not 1.38e10); the values hold text as read, after
+    escapes and folding, which the file may spell differently. Every text findings() screens is one of these.
+    """
+    addresses = station_addresses(record)
+    return bool(matches_in(record.text, addresses)) or any(matches_in(text, addresses) for text in texts(record.content))
+
+
+def texts(node) -> Iterator[str]:
+    """Every key and text value under node."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield key
+            yield from texts(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from texts(value)
+    elif isinstance(node, str):
+        yield node
 
 
 def recorded_exceptions(record: StationRecord) -> list[tuple[int, dict]]:

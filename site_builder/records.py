@@ -8,8 +8,9 @@ score ranges, sub-districts, stages, veto facts, and the file path agreeing with
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 from pathlib import PurePosixPath
 
 import jsonschema
@@ -18,7 +19,7 @@ from .errors import RecordError, SiteBuilderError, did_you_mean
 from .evaluate import Inputs, Unchecked
 from .ruleset import RuleSet
 from .schema import record_schema
-from .yaml_source import Positions, load_yaml, to_plain
+from .yaml_source import Positions, RoundTrip, fast_mapping, load_yaml, to_plain
 
 PERCENT_EXAMPLE = "“85%”"
 TYPE_NAMES = {"string": "文字", "number": "数字", "integer": "整数", "boolean": "是/否（true 或 false）",
@@ -31,9 +32,17 @@ class StationRecord:
 
     path: str
     text: str
-    document: object          # ruamel round-trip document, for rewriting without losing comments
-    content: dict             # the same values as plain Python, numbers as Decimal
-    positions: Positions
+    content: dict             # the record's values as plain Python, numbers as Decimal
+    round_trip: RoundTrip = field(compare=False, repr=False)
+
+    @property
+    def document(self):
+        """ruamel's round-trip document, for rewriting without losing comments."""
+        return self.round_trip.document
+
+    @property
+    def positions(self) -> Positions:
+        return self.round_trip.positions
 
     @property
     def station(self) -> dict:
@@ -103,18 +112,34 @@ def fact_value(value):
 
 def read_record(path: str, text: str) -> StationRecord:
     """Parse one record file; YAML syntax errors raise, content is checked by schema_errors and the rules pass."""
+    content = fast_mapping(text)
+    if content is not None:
+        return StationRecord(path, text, content, RoundTrip(path, text))
+    return read_record_round_trip(path, text)
+
+
+def read_record_round_trip(path: str, text: str) -> StationRecord:
+    """The authority: ruamel's round-trip reader, which every error message comes from."""
     document = load_yaml(text, path)
     positions = Positions(path, text, document)
     if not isinstance(document, dict):
         raise RecordError(positions.of(()), "", "记录文件应由若干字段组成（如 “station:”、“evaluation:”）。",
                           "station:\n  id: shiqiao-dongxi")
-    return StationRecord(path, text, document, to_plain(document), positions)
+    return StationRecord(path, text, to_plain(document), RoundTrip(path, text, document))
 
 
 # --- schema pass --------------------------------------------------------------------------------------
 
+@cache
+def record_validator() -> jsonschema.Draft202012Validator:
+    """One validator for every record: building it (and its format checker) costs as much as validating."""
+    return jsonschema.Draft202012Validator(record_schema(), format_checker=jsonschema.FormatChecker())
+
+
 def schema_errors(record: StationRecord) -> list[SiteBuilderError]:
-    validator = jsonschema.Draft202012Validator(record_schema(), format_checker=jsonschema.FormatChecker())
+    validator = record_validator()
+    if validator.is_valid(record.content):  # the common case, and cheaper than collecting no errors
+        return []
     errors = []
     for error in validator.iter_errors(record.content):
         errors += translate(error, record.positions)

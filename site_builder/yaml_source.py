@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import datetime
 import io
+import re
 from dataclasses import replace
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import AliasEvent, MappingEndEvent, MappingStartEvent, SequenceEndEvent, SequenceStartEvent
+from ruamel.yaml.parser import RoundTripParser
 
 from .errors import RecordError, SourcePos
 
@@ -53,30 +55,77 @@ def load_yaml(text: str, path: str):
     if len(text) > MAX_RECORD_CHARS:
         raise RecordError(SourcePos(path, 1, 1), "", f"文件过大（{len(text)} 个字符），一份评估记录不应超过 {MAX_RECORD_CHARS} 个字符。")
     try:
-        refuse_aliases_and_deep_nesting(text, path)
-        return new_yaml().load(text)
-    except MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        raise RecordError(pos_at(path, text, mark.line, mark.column), "",
-                          f"YAML 格式有误：{yaml_problem(error)}。",
-                          "缩进用空格对齐，冒号后留一个空格，如 “stage: 中期”") from None
+        return guarded_yaml().load(text)
+    except Refused as refusal:
+        raise RecordError(pos_at(path, text, refusal.mark.line, refusal.mark.column), "", refusal.message) from None
     except (YAMLError, ValueError, TypeError, RecursionError) as error:
-        raise RecordError(SourcePos(path, 1, 1), "", f"YAML 无法读取：{type(error).__name__}。") from None
+        raise reading_error(text, path, error) from None
+
+
+def reading_error(text: str, path: str, error: Exception) -> RecordError:
+    """The error to report for a file that did not load: an alias or deep nesting anywhere in it comes first,
+    then the first syntax error, as when every file was scanned for them before loading."""
+    try:
+        refuse_aliases_and_deep_nesting(text, path)
+    except (YAMLError, ValueError, TypeError, RecursionError) as scan_error:
+        error = scan_error
+    if isinstance(error, MarkedYAMLError):
+        mark = error.problem_mark or error.context_mark
+        return RecordError(pos_at(path, text, mark.line, mark.column), "",
+                           f"YAML 格式有误：{yaml_problem(error)}。",
+                           "缩进用空格对齐，冒号后留一个空格，如 “stage: 中期”")
+    return RecordError(SourcePos(path, 1, 1), "", f"YAML 无法读取：{type(error).__name__}。")
+
+
+ALIAS_MESSAGE = "记录中不能使用 YAML 别名（*名称）：请把内容直接写出来。"
+NESTING_MESSAGE = f"嵌套超过 {MAX_NESTING} 层，记录不需要这么深的结构。"
+
+
+class Refused(Exception):
+    """An alias or too deep a structure, met while loading; becomes a RecordError at mark."""
+
+    def __init__(self, mark, message: str):
+        super().__init__(message)
+        self.mark, self.message = mark, message
+
+
+class GuardedParser(RoundTripParser):
+    """Checks every event as the composer takes it, so one parse both refuses aliases (the "billion laughs":
+    an alias can expand into billions of values) and deep nesting, and builds the document."""
+
+    depth = 0
+
+    def get_event(self):
+        event = super().get_event()
+        if isinstance(event, AliasEvent):
+            raise Refused(event.start_mark, ALIAS_MESSAGE)
+        if isinstance(event, (MappingStartEvent, SequenceStartEvent)):
+            self.depth += 1
+            if self.depth > MAX_NESTING:
+                raise Refused(event.start_mark, NESTING_MESSAGE)
+        elif isinstance(event, (MappingEndEvent, SequenceEndEvent)):
+            self.depth -= 1
+        return event
+
+
+def guarded_yaml() -> YAML:
+    yaml = new_yaml()
+    yaml.Parser = GuardedParser
+    return yaml
 
 
 def refuse_aliases_and_deep_nesting(text: str, path: str) -> None:
-    """Read the event stream first: an alias can expand into billions of values (the "billion laughs")."""
+    """Scan the whole event stream for what GuardedParser refuses, past the point where loading stopped."""
     depth = 0
     for event in YAML(typ="rt").parse(text):
         if isinstance(event, AliasEvent):
             mark = event.start_mark
-            raise RecordError(pos_at(path, text, mark.line, mark.column), "",
-                              "记录中不能使用 YAML 别名（*名称）：请把内容直接写出来。")
+            raise RecordError(pos_at(path, text, mark.line, mark.column), "", ALIAS_MESSAGE)
         if isinstance(event, (MappingStartEvent, SequenceStartEvent)):
             depth += 1
             if depth > MAX_NESTING:
                 mark = event.start_mark
-                raise RecordError(pos_at(path, text, mark.line, mark.column), "", f"嵌套超过 {MAX_NESTING} 层，记录不需要这么深的结构。")
+                raise RecordError(pos_at(path, text, mark.line, mark.column), "", NESTING_MESSAGE)
         elif isinstance(event, (MappingEndEvent, SequenceEndEvent)):
             depth -= 1
 
@@ -137,6 +186,87 @@ def to_plain(node):
     if isinstance(node, datetime.date):
         return node.isoformat()[:10]
     return str(node)
+
+
+# --- the fast reader: content only, through ruamel's C parser ------------------------------------------
+
+# What the fast reader leaves to the round-trip reader, which refuses or reports it: a token that could be an
+# anchor, alias or tag (at a node's start: line start, after "- ", "? ", ": " or a flow indicator), merge keys,
+# and anything that could nest deeper than MAX_NESTING. A false alarm only costs time.
+SLOW_TOKENS = re.compile(r"(?:^[ \t]*|[-?:][ \t]+|[\[{,][ \t]*)[&*!]|<<", re.MULTILINE)
+# In block style each level of nesting starts further right at least every second level, so with no line
+# starting its content beyond column 40 the depth stays under ~80, harmless for the C composer's recursion.
+DEEP_INDENT = re.compile(r"^[ \t\-?:]{41}", re.MULTILINE)
+MAX_FLOW_OPENERS = 200  # "[" and "{" anywhere, in flow collections or in text: a bound on flow nesting
+
+
+class NotPlain(Exception):
+    """The fast reader met something only the round-trip reader turns into content the same way."""
+
+
+def fast_mapping(text: str) -> dict | None:
+    """The record's content as to_plain gives it after a round-trip load, read in a tenth of the time;
+    None whenever the round-trip reader is needed: it decides every error message and every doubtful case."""
+    if (len(text) > MAX_RECORD_CHARS or text.count("[") + text.count("{") > MAX_FLOW_OPENERS
+            or SLOW_TOKENS.search(text) or DEEP_INDENT.search(text)):
+        return None
+    try:
+        content = plain_from_safe(safe_yaml().load(text), 1)
+    except Exception:  # noqa: BLE001 -- syntax errors, invalid dates, unknown tags…: the slow path reports them
+        return None
+    return content if isinstance(content, dict) else None
+
+
+@cache
+def safe_yaml() -> YAML:
+    """ruamel's C parser (ruamel.yaml.clib) with the same YAML 1.2 resolver as the round-trip reader."""
+    return YAML(typ="safe")
+
+
+def plain_from_safe(node, depth: int):
+    """The safe loader's values → what to_plain makes of the round-trip loader's values for the same text."""
+    if isinstance(node, dict):
+        if depth > MAX_NESTING:
+            raise NotPlain
+        return {plain_key(k): plain_from_safe(v, depth + 1) for k, v in node.items()}
+    if isinstance(node, list):
+        if depth > MAX_NESTING:
+            raise NotPlain
+        return [plain_from_safe(v, depth + 1) for v in node]
+    if isinstance(node, str) or node is None or isinstance(node, bool):
+        return node
+    if isinstance(node, float):
+        return Decimal(repr(node))
+    if isinstance(node, int):
+        return node
+    if type(node) is datetime.date:  # a date and time: the two readers differ on time zones
+        return node.isoformat()
+    raise NotPlain
+
+
+def plain_key(key) -> str:
+    """Text and integer keys read the same either way; anything else (dates, floats, null) goes the slow way."""
+    if isinstance(key, str) or (isinstance(key, int) and not isinstance(key, bool)):
+        return str(key)
+    raise NotPlain
+
+
+class RoundTrip:
+    """The round-trip document and its positions, parsed on first use: only errors, warnings and
+    `site-builder fmt` need them, and the round-trip parse costs ten times the fast one."""
+
+    def __init__(self, path: str, text: str, document=None):
+        self.path, self.text, self._document = path, text, document
+
+    @property
+    def document(self):
+        if self._document is None:
+            self._document = load_yaml(self.text, self.path)
+        return self._document
+
+    @cached_property
+    def positions(self) -> "Positions":
+        return Positions(self.path, self.text, self.document)
 
 
 class Positions:
