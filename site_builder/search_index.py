@@ -18,6 +18,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import shutil
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -263,14 +264,14 @@ class _Writer:
         self.bytes += len(payload)
 
     def write(self) -> dict:
-        if self.folder.exists():
-            import shutil
-            shutil.rmtree(self.folder)
-        self.folder.mkdir(parents=True)
+        # The search page (search/index.html) shares the folder: remove only the index's own files.
+        for folder in ("s", "h", "t"):
+            shutil.rmtree(self.folder / folder, ignore_errors=True)
+        self.folder.mkdir(parents=True, exist_ok=True)
         keys, cold_entries = self.key_table()
         shards = 1 << max(0, int(np.ceil(np.log2(max(1, cold_entries / SHARD_ENTRIES)))))
         shards = min(shards, 8192)
-        self.write_postings(keys, shards)
+        self.write_postings(keys, shards, groups=max(1, int(self.totals.sum()) // 400_000))
         facet_values = self.write_docs()
         self.write_titles()
         meta = {"format": FORMAT, "docs": len(self.docs), "shards": shards, "chunk": CHUNK, "facets": list(FACETS),
@@ -312,7 +313,8 @@ class _Writer:
         order = np.argsort(k, kind="stable")
         return k[order], d[order], c[order], f[order]
 
-    def write_postings(self, keys: np.ndarray, shards: int, groups: int = 16) -> None:
+    def write_postings(self, keys: np.ndarray, shards: int, groups: int) -> None:
+        """Shards in groups of about 400,000 positions, so that memory stays small however large the site."""
         hot_keys = keys[self.totals > HOT_POSITIONS]
         self.hot_id = {int(k): i for i, k in enumerate(hot_keys)}
         self.hot_keys = len(hot_keys)
@@ -328,7 +330,8 @@ class _Writer:
             by_shard: dict[int, list[bytes]] = {}
             for home, (_, entry) in zip(homes, listed):
                 by_shard.setdefault(home, []).append(entry)
-            for shard, listed in sorted(by_shard.items()):
+            for shard in range(group, shards, groups):  # every shard is written, empty or not: no 404s
+                listed = by_shard.get(shard, [])
                 self.put(f"s/{shard}.bin", gz(small_varints([len(listed)]) + b"".join(listed)))
 
     def bigram_entries(self, k: np.ndarray, d: np.ndarray, p: np.ndarray) -> list[tuple[int, bytes]]:
