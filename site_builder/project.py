@@ -6,8 +6,12 @@ in one run, keep warnings apart, and give each record the rule-set version that 
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 from .checks import check_rules
@@ -16,8 +20,10 @@ from .errors import (Problems, RecordError, RecordWarning, SiteBuilderError, Sou
 from .evaluate import Result, completion_rate, evaluate
 from .parser import parse_rules
 from .privacy import privacy_problems
+from .record_cache import RecordCache, cache_enabled
 from .records import StationRecord, path_errors, read_record, record_rule_errors, schema_errors
 from .ruleset import RuleSet
+from .yaml_source import RoundTrip
 
 RULES_DIR, STATIONS_DIR = "rules", "stations"
 
@@ -42,12 +48,15 @@ class Project:
         return next(r for r in self.records if r.key == key)
 
 
-def load_project(root: Path | str = ".") -> Project:
-    """Load and check everything under root; errors and warnings are collected, never raised here."""
+def load_project(root: Path | str = ".", cache: bool | None = None) -> Project:
+    """Load and check everything under root; errors and warnings are collected, never raised here.
+
+    cache=False (or SITE_BUILDER_NO_CACHE=1) reads every record afresh instead of reusing clean ones (record_cache).
+    """
     project = Project(Path(root))
     project.rulesets = load_rulesets(project)
     rules_broken = bool(project.errors)
-    project.records = load_records(project)
+    project.records = load_records(project, cache_enabled() if cache is None else cache)
     check_duplicates(project)
     if not rules_broken:  # with a broken rule file, every record would also report its rule set as missing
         for record in project.records:
@@ -99,8 +108,11 @@ def load_rulesets(project: Project) -> list[RuleSet]:
 
 
 def read_source(path: Path, name: str) -> str:
+    return decode_source(path.read_bytes(), name)
+
+
+def decode_source(data: bytes, name: str) -> str:
     """A file's text; anything that is not UTF-8 is refused with the position of the first bad byte."""
-    data = path.read_bytes()
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -120,21 +132,80 @@ def check_versions(project: Project, rulesets: list[RuleSet]) -> None:
         seen[key] = ruleset
 
 
-def load_records(project: Project) -> list[StationRecord]:
+def load_records(project: Project, use_cache: bool = True) -> list[StationRecord]:
+    """Every record under stations/, in path order; unchanged clean records come from the cache."""
+    cache = RecordCache(project.root) if use_cache else None
+    files = [(relative(project, path), path.read_bytes()) for path in sorted((project.root / STATIONS_DIR).rglob("*.yaml"))]
+    clean = {name: content for name, data in files if cache and (content := cache.get(name, data)) is not None}
+    misses = [(name, data) for name, data in files if name not in clean]
+    if len(misses) >= POOL_THRESHOLD:
+        clean |= screened_in_pool(misses, cache)
     records = []
-    for path in sorted((project.root / STATIONS_DIR).rglob("*.yaml")):
-        name = relative(project, path)
-        record = collect(project, lambda: read_record(name, read_source(path, name)))
-        if record is None:
-            continue
-        errors = schema_errors(record)
-        if errors:
-            project.errors += errors
-            project.malformed.add(record.path)
-        project.errors += best_effort(lambda: path_errors(record, STATIONS_DIR))
-        file_problems(project, privacy_problems(record))  # not best-effort: a malformed record is screened too
-        records.append(record)
+    for name, data in files:
+        record = clean_record(name, data, clean[name]) if name in clean else checked_record(project, name, data, cache)
+        if record is not None:
+            records.append(record)
     return records
+
+
+def clean_record(name: str, data: bytes, content: dict) -> StationRecord:
+    """A record already known to pass the YAML, schema, path and privacy checks."""
+    text = data.decode("utf-8-sig")
+    return StationRecord(name, text, content, RoundTrip(name, text))
+
+
+def checked_record(project: Project, name: str, data: bytes, cache: RecordCache | None) -> StationRecord | None:
+    """Read and check one record, its errors and warnings going to the project's; kept in the cache if clean."""
+    problems_before = len(project.errors) + len(project.warnings)
+    record = collect(project, lambda: read_record(name, decode_source(data, name)))
+    if record is None:
+        return None
+    errors = schema_errors(record)
+    if errors:
+        project.errors += errors
+        project.malformed.add(record.path)
+    project.errors += best_effort(lambda: path_errors(record, STATIONS_DIR))
+    file_problems(project, privacy_problems(record))  # not best-effort: a malformed record is screened too
+    if cache and len(project.errors) + len(project.warnings) == problems_before:
+        cache.put(name, data, record.content)
+    return record
+
+
+# A process pool pays for itself from a few hundred records (forking and passing results cost ~0.1 s).
+POOL_THRESHOLD = 200
+
+
+def screened_in_pool(misses: list[tuple[str, bytes]], cache: RecordCache | None) -> dict[str, dict]:
+    """The content of the records that pass the YAML, schema, path and privacy checks, read on every core.
+
+    A record with any problem is left out, to be read again in this process: its messages then come from
+    the same code, in the same order, as when reading serially. Without a pool, everything is read serially.
+    """
+    workers = os.cpu_count() or 1
+    if workers < 2:
+        return {}
+    if cache:
+        cache.clear_stale()
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            screened = pool.map(partial(screen, cache=cache), misses, chunksize=max(1, len(misses) // (workers * 8)))
+            return {name: content for name, content in screened if content is not None}
+    except Exception:  # noqa: BLE001 -- no fork on this platform, a worker killed…: serial reading is the fallback
+        return {}
+
+
+def screen(name_and_data: tuple[str, bytes], cache: RecordCache | None) -> tuple[str, dict | None]:
+    """In a worker: the record's content if it is clean, else None; never raises."""
+    name, data = name_and_data
+    try:
+        record = read_record(name, decode_source(data, name))
+        if schema_errors(record) or path_errors(record, STATIONS_DIR) or privacy_problems(record):
+            return name, None
+    except Exception:  # noqa: BLE001 -- whatever went wrong is reported when the main process reads it again
+        return name, None
+    if cache:
+        cache.put(name, data, record.content)
+    return name, record.content
 
 
 def file_problems(project: Project, problems: list[SiteBuilderError]) -> None:
