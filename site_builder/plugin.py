@@ -36,6 +36,7 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
     bulk_files: list[File] = []
     nav = None
     rendering: Rendering | None = None
+    renderer: BulkRenderer | None = None  # kept after the build, for the preview's quick updates
 
     def root(self, config) -> Path:
         return (Path(config.config_file_path).parent / self.config.root).resolve()
@@ -96,6 +97,7 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
         if self.rendering is not None:
             rendering, self.rendering = self.rendering, None
             outcome = rendering.wait()
+            self.renderer = rendering.renderer
             rendering.renderer.cache.keep_only(outcome.keys)
             logging.getLogger("mkdocs.plugins.site_builder").info(
                 f"报告与站点页面 {outcome.rendered + outcome.from_cache} 个（新渲染 {outcome.rendered}，取自缓存 {outcome.from_cache}）")

@@ -101,6 +101,8 @@ class BulkRenderer:
     def themed(self, file: File, markdown: str) -> str:
         """The page as MkDocs would write it: plugin events, Markdown, then the theme's template."""
         file.content_string = markdown
+        # MkDocs checks links less strictly on excluded pages; while rendering, the page is an ordinary one.
+        file.inclusion = InclusionLevel.NOT_IN_NAV
         page = file.page or Page(None, file, self.config)
         try:
             _populate_page(page, self.config, self.files)
@@ -111,14 +113,14 @@ class BulkRenderer:
             output = self.config.plugins.on_post_page(template.render(context), page=page, config=self.config)
         finally:
             page.active, page.content, page.markdown, file.content_string = False, None, None, ""  # keep memory flat
+            file.inclusion = InclusionLevel.EXCLUDED
         return output
 
-    def render(self, indices: range) -> Outcome:
+    def render(self, indices) -> Outcome:
         outcome = Outcome()
-        with WarningsKept(outcome.warnings):
-            for index in indices:
-                src, html = self.page_html(index, outcome)
-                write_file(html.encode("utf-8", errors="xmlcharrefreplace"), self.files.get_file_from_path(src).abs_dest_path)
+        for index in indices:
+            src, html = self.page_html(index, outcome)
+            write_file(html.encode("utf-8", errors="xmlcharrefreplace"), self.files.get_file_from_path(src).abs_dest_path)
         return outcome
 
 
@@ -153,12 +155,13 @@ class WarningsKept(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         self.kept.append((record.name, record.levelno, record.getMessage()))
 
+    # MkDocs counts warnings for --strict on its own logger, which need not pass them on to the root logger.
     def __enter__(self):
-        logging.getLogger().addHandler(self)
+        logging.getLogger("mkdocs").addHandler(self)
         return self
 
     def __exit__(self, *exc) -> None:
-        logging.getLogger().removeHandler(self)
+        logging.getLogger("mkdocs").removeHandler(self)
 
 
 def replay(warnings: list[tuple[str, int, str]]) -> None:
@@ -171,8 +174,13 @@ def workers() -> int:
 
 
 def _render_task(indices: range) -> Outcome:
+    """In a worker process: render some pages, keeping what is logged for the main process to replay."""
     assert _active is not None
-    return _active.render(indices)
+    warnings: list = []
+    with WarningsKept(warnings):
+        outcome = _active.render(indices)
+    outcome.warnings = warnings
+    return outcome
 
 
 class Rendering:
@@ -201,5 +209,5 @@ class Rendering:
         outcome = Outcome()
         for result in results:
             outcome.add(result)
-        replay(outcome.warnings)
+        replay(outcome.warnings)  # empty when rendered in this process: those were logged as they happened
         return outcome
