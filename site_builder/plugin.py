@@ -19,9 +19,12 @@ from .provenance import Provenance, read_provenance
 from .schema_doc import field_reference
 from .page_cache import PageCache
 from .render import BulkRenderer, Rendering, bulk_files, with_pages
+from .search_index import SearchIndexBuilder, page_search_doc
 from .site import BulkPages, generated_pages, home_summary_for
 
 HOME_MARKER = "<!-- site-builder: 首页统计 -->"
+# Listings repeat what the reports say; searching them would put every listing beside every report.
+UNSEARCHED = ("reports/", "districts/", "stations/")
 
 
 class SiteBuilderConfig(base.Config):
@@ -37,6 +40,7 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
     nav = None
     rendering: Rendering | None = None
     renderer: BulkRenderer | None = None  # kept after the build, for the preview's quick updates
+    page_search: SearchIndexBuilder | None = None  # the pages MkDocs renders itself
 
     def root(self, config) -> Path:
         return (Path(config.config_file_path).parent / self.config.root).resolve()
@@ -66,7 +70,7 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
         return files
 
     def on_nav(self, nav, config, files):
-        self.nav = nav
+        self.nav, self.page_search = nav, SearchIndexBuilder()
         return nav
 
     def on_env(self, env, config, files):
@@ -81,6 +85,11 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
         if HOME_MARKER in markdown:
             return markdown.replace(HOME_MARKER, home_summary_for(self.project))
         return markdown
+
+    def on_page_content(self, html: str, page, config, files) -> str:
+        if not page.file.src_uri.startswith(UNSEARCHED):
+            self.page_search.add(page_search_doc(page.url, page.title or "", html))
+        return html
 
     def on_post_page(self, output: str, page, config) -> str:
         return a11y.fix_html(output)
@@ -99,6 +108,8 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
             outcome = rendering.wait()
             self.renderer = rendering.renderer
             rendering.renderer.cache.keep_only(outcome.keys)
+            outcome.search.merge(self.page_search)
+            outcome.search.write(Path(config.site_dir))
             logging.getLogger("mkdocs.plugins.site_builder").info(
                 f"报告与站点页面 {outcome.rendered + outcome.from_cache} 个（新渲染 {outcome.rendered}，取自缓存 {outcome.from_cache}）")
         if self.project is None or not pdf.wanted(self.config.pdf):

@@ -27,6 +27,7 @@ from mkdocs.utils import write_file
 
 from .page_cache import PageCache, page_key
 from .provenance import BUILT_FROM_MARKER, Provenance
+from .search_index import SearchIndexBuilder, report_search_doc
 from .site import BulkPages
 
 PAGES_PER_TASK = 50
@@ -69,12 +70,14 @@ class Outcome:
     warnings: list[tuple[str, int, str]] = field(default_factory=list)
     rendered: int = 0
     from_cache: int = 0
+    search: SearchIndexBuilder = field(default_factory=SearchIndexBuilder)  # the report pages, in page order
 
     def add(self, other: Outcome) -> None:
         self.keys |= other.keys
         self.warnings += other.warnings
         self.rendered += other.rendered
         self.from_cache += other.from_cache
+        self.search.merge(other.search)
 
 
 class BulkRenderer:
@@ -120,7 +123,11 @@ class BulkRenderer:
         outcome = Outcome()
         for index in indices:
             src, html = self.page_html(index, outcome)
-            write_file(html.encode("utf-8", errors="xmlcharrefreplace"), self.files.get_file_from_path(src).abs_dest_path)
+            file = self.files.get_file_from_path(src)
+            write_file(html.encode("utf-8", errors="xmlcharrefreplace"), file.abs_dest_path)
+            row = self.pages.evaluated(index)
+            if row is not None:  # station pages only list reports, which are indexed themselves
+                outcome.search.add(report_search_doc(row.record, row.result, file.url))
         return outcome
 
 
