@@ -2,7 +2,7 @@
 
 A page's key is a hash of everything its HTML depends on: its source path, its Markdown, and the
 site's fingerprint (code, theme and configuration; see render.py). Entries are compressed HTML files
-under .cache/site-builder/pages/, written atomically; one that cannot be read is simply rendered again.
+under .cache/site-builder-pages/, written atomically; one that cannot be read is simply rendered again.
 The cache holds our own output only, never anything that is executed.
 """
 
@@ -13,7 +13,7 @@ import os
 import zlib
 from pathlib import Path
 
-CACHE_DIR = Path(".cache") / "site-builder" / "pages"
+CACHE_DIR = Path(".cache") / "site-builder-pages"  # beside the record cache, which clears its own folder
 DISABLE_ENV = "SITE_BUILDER_NO_CACHE"
 
 
