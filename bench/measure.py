@@ -116,4 +116,5 @@ def site_sizes(site: Path) -> dict:
             "site_on_disk_mb": round(sum(path.stat().st_blocks * 512 for path in files) / MB, 1),
             "report_html_mean_kb": round(mean(reports) / 1024, 1) if reports else None,
             "report_html_max_kb": round(max(reports) / 1024, 1) if reports else None,
-            "search_index_mb": round((site / "search" / "search_index.json").stat().st_size / MB, 1)}
+            # Material's one file (the baseline) or our sharded index: everything under search/
+            "search_index_mb": round(sum(p.stat().st_size for p in (site / "search").rglob("*") if p.is_file()) / MB, 1)}

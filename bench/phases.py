@@ -1,12 +1,12 @@
-"""The plugin's own work, timed outside a build: load and check, evaluate, generate the pages' Markdown.
+"""The plugin's own work, timed outside a build: load and check (cold and warm), evaluate, generate Markdown.
 
     .venv/bin/python bench/phases.py REPO [--write-docs DOCS]
 
-Prints one JSON object. Calls the site-builder plugin's own hooks on REPO/mkdocs.yml (on_config,
-on_pre_build = load_project, on_files = page generation), so it follows the plugin as it changes.
-The load is split into phases by wrapping the functions site_builder.project calls (YAML reading,
-schema pass, rules pass, evaluation, audits). With --write-docs, also writes every generated page
-as a Markdown file, for the stock-MkDocs baseline.
+Prints one JSON object. The cold load reads every record afresh (cache off); the warm load reads them
+from the record cache that a first load filled. Evaluation is timed again on its own over every record.
+Page generation makes every page's Markdown: the few pages MkDocs renders and every report and station page.
+With --write-docs, also writes every generated page as a Markdown file, for the stock-MkDocs baseline.
+The caches are emptied at the end, so that the build measured next starts cold.
 """
 
 from __future__ import annotations
@@ -14,51 +14,52 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import shutil
 from collections import Counter
 from pathlib import Path
 from time import perf_counter, process_time
 
 from mkdocs.config import load_config
-from mkdocs.structure.files import Files
 
-import site_builder.project as project_module
-
-PHASES = ("read_record", "schema_errors", "record_rule_errors", "evaluate", "audit")
-
-
-class PhaseTimer:
-    """Replaces module functions by timed wrappers; seconds[name] accumulates over all calls."""
-
-    def __init__(self, module, names):
-        self.seconds = {name: 0.0 for name in names if hasattr(module, name)}
-        for name in self.seconds:
-            setattr(module, name, self.timed(name, getattr(module, name)))
-
-    def timed(self, name, function):
-        def wrapper(*args, **kwargs):
-            start = perf_counter()
-            try:
-                return function(*args, **kwargs)
-            finally:
-                self.seconds[name] += perf_counter() - start
-        return wrapper
+from site_builder.evaluate import evaluate
+from site_builder.page_cache import CACHE_DIR as PAGE_CACHE
+from site_builder.project import load_project
+from site_builder.provenance import read_provenance
+from site_builder.record_cache import CACHE_DIR as RECORD_CACHE
+from site_builder.schema_doc import field_reference
+from site_builder.site import BulkPages, generated_pages, home_summary_for
 
 
 def timed(action):
-    """The action's value, wall seconds and CPU seconds (on a shared machine, CPU is the steadier figure)."""
-    start, cpu = perf_counter(), process_time()
+    """The action's value, wall seconds and CPU seconds of this process and its finished children."""
+    def cpu() -> float:
+        return process_time() + sum(getattr(resource.getrusage(resource.RUSAGE_CHILDREN), f) for f in ("ru_utime", "ru_stime"))
+    start, used = perf_counter(), cpu()
     value = action()
-    return value, perf_counter() - start, process_time() - cpu
+    return value, round(perf_counter() - start, 2), round(cpu() - used, 2)
 
 
-def write_pages(plugin, config, files: Files, docs: Path) -> None:
+def clear_caches(root: Path) -> None:
+    for folder in (RECORD_CACHE, PAGE_CACHE):
+        shutil.rmtree(root / folder, ignore_errors=True)
+
+
+def all_pages(project, root: Path) -> dict[str, str]:
+    pages = BulkPages(project, read_provenance(root))
+    found = {"reference/record-fields.md": field_reference(), **generated_pages(project)}
+    found.update((src, pages.markdown(index)) for index, src in enumerate(pages.sources))
+    return found
+
+
+def write_docs(pages: dict[str, str | bytes], project, docs: Path) -> None:
     """The generated pages as files, and the home page with the plugin's summary filled in."""
-    for file in files:
-        target = docs / file.src_uri
+    for src, content in pages.items():
+        target = docs / src
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(file.content_string, encoding="utf-8")
+        target.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
     home = docs / "index.md"
-    home.write_text(plugin.on_page_markdown(home.read_text(encoding="utf-8"), None, config, None), encoding="utf-8")
+    home.write_text(home.read_text(encoding="utf-8").replace("<!-- site-builder: 首页统计 -->", home_summary_for(project)),
+                    encoding="utf-8")
 
 
 def main() -> None:
@@ -66,24 +67,26 @@ def main() -> None:
     parser.add_argument("root", type=Path)
     parser.add_argument("--write-docs", type=Path)
     args = parser.parse_args()
-    timer = PhaseTimer(project_module, PHASES)
-    config = load_config(str(args.root / "mkdocs.yml"))
-    plugin = config.plugins["site-builder"]
-    config = config.plugins.on_config(config)  # the events as `mkdocs build` sends them, to every plugin
-    _, load_seconds, load_cpu = timed(lambda: config.plugins.on_pre_build(config=config))
-    files, pages_seconds, pages_cpu = timed(lambda: config.plugins.on_files(Files([]), config=config))
+    load_config(str(args.root / "mkdocs.yml"))  # the configuration must load, as in a build
+    clear_caches(args.root)
+    project, cold_s, cold_cpu = timed(lambda: load_project(args.root, cache=False))
+    load_project(args.root)  # fills the record cache
+    _, warm_s, warm_cpu = timed(lambda: load_project(args.root))
+    ruleset_of = project.ruleset_of
+    _, evaluate_s, evaluate_cpu = timed(lambda: [evaluate(ruleset_of[r.key], r.inputs()) for r in project.records])
+    pages, pages_s, pages_cpu = timed(lambda: all_pages(project, args.root))
     if args.write_docs:
-        write_pages(plugin, config, files, args.write_docs)
-    project = plugin.project
+        write_docs(pages, project, args.write_docs)
+    clear_caches(args.root)
     results = project.results.values()
     print(json.dumps({
         "records": len(project.records), "errors": len(project.errors), "warnings": len(project.warnings),
         "fired": sum(1 for r in results if r.fired), "with_unchecked": sum(1 for r in results if r.unchecked),
         "grades": Counter(r.grade or "暂缓评级" for r in results),
-        "load_project_s": round(load_seconds, 2), "load_project_cpu_s": round(load_cpu, 2),
-        "phases_s": {k: round(v, 2) for k, v in timer.seconds.items()},
-        "generate_pages_s": round(pages_seconds, 2), "generate_pages_cpu_s": round(pages_cpu, 2), "pages": len(files),
-        "markdown_bytes": sum(len(file.content_bytes) for file in files),
+        "load_cold_s": cold_s, "load_cold_cpu_s": cold_cpu, "load_warm_s": warm_s, "load_warm_cpu_s": warm_cpu,
+        "evaluate_s": evaluate_s, "evaluate_cpu_s": evaluate_cpu,
+        "generate_pages_s": pages_s, "generate_pages_cpu_s": pages_cpu, "pages": len(pages),
+        "markdown_bytes": sum(len(c if isinstance(c, bytes) else c.encode("utf-8")) for c in pages.values()),
         "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }, ensure_ascii=False))
 
