@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from . import authoring, impact, preview, publish, rule_tests
+from . import authoring, impact, preview, publish, rule_tests, shards
 from .errors import SiteBuilderError
 from .evaluate import Result, plain
 from .project import Project, load_project
@@ -50,7 +50,7 @@ def argument_parser() -> argparse.ArgumentParser:
     return parser
 
 
-COMMAND_MODULES: tuple = (impact, publish, preview, rule_tests, authoring)
+COMMAND_MODULES: tuple = (impact, publish, preview, shards, rule_tests, authoring)
 
 
 def run_check(args) -> int:

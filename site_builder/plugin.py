@@ -18,7 +18,7 @@ from .project import RULES_DIR, STATIONS_DIR, Project, load_project
 from .provenance import Provenance, read_provenance
 from .schema_doc import field_reference
 from .page_cache import PageCache
-from .render import BulkRenderer, Rendering, bulk_files, with_pages
+from .render import BulkRenderer, Rendering, bulk_files, shard_districts, with_pages
 from .search_index import SearchIndexBuilder, page_search_doc
 from .site import BulkPages, generated_pages, home_summary_for
 
@@ -76,7 +76,8 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
     def on_env(self, env, config, files):
         # Report and station pages render in worker processes from here on, beside MkDocs' own pages.
         cache = PageCache(self.root(config))
-        self.rendering = Rendering(BulkRenderer(config, files, self.nav, env, self.bulk, self.provenance, cache))
+        renderer = BulkRenderer(config, files, self.nav, env, self.bulk, self.provenance, cache)
+        self.rendering = Rendering(renderer, shard_districts())
         return env
 
     def on_page_markdown(self, markdown: str, page, config, files) -> str:
@@ -107,7 +108,8 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
             rendering, self.rendering = self.rendering, None
             outcome = rendering.wait()
             self.renderer = rendering.renderer
-            rendering.renderer.cache.keep_only(outcome.keys)
+            if rendering.complete:  # a shard's build uses only part of the cache and must not empty the rest
+                rendering.renderer.cache.keep_only(outcome.keys)
             outcome.search.merge(self.page_search)
             outcome.search.write(Path(config.site_dir))
             logging.getLogger("mkdocs.plugins.site_builder").info(

@@ -48,7 +48,8 @@ def publish_atomically(config_file: Path, site_dir: Path, pdf: bool = False) -> 
     swap_in(staging, site_dir)
 
 
-def build_into(config_file: Path, staging: Path, pdf: bool = False) -> None:
+def build_into(config_file: Path, staging: Path, pdf: bool = False):
+    """Build the site into staging; returns the MkDocs configuration the build ran with."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr)
     jieba.setLogLevel(logging.WARNING)  # the search plugin's segmenter; its dictionary-loading chatter is not news
     try:
@@ -60,6 +61,7 @@ def build_into(config_file: Path, staging: Path, pdf: bool = False) -> None:
             build(config)
         finally:
             config.plugins.on_shutdown()
+        return config
     except (PluginError, ConfigurationError, Abort) as error:
         raise SiteBuilderError(None, f"网站未生成，已发布的网站保持不变。\n{error}") from None
 

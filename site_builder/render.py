@@ -180,7 +180,7 @@ def workers() -> int:
     return max(1, int(os.environ.get("SITE_BUILDER_JOBS", 0)) or os.cpu_count() or 1)
 
 
-def _render_task(indices: range) -> Outcome:
+def _render_task(indices: list[int]) -> Outcome:
     """In a worker process: render some pages, keeping what is logged for the main process to replay."""
     assert _active is not None
     warnings: list = []
@@ -190,15 +190,26 @@ def _render_task(indices: range) -> Outcome:
     return outcome
 
 
+SHARD_ENV = "SITE_BUILDER_SHARD"  # unset: every page; "none": no page; "panyu,huangpu": those districts' pages
+
+
+def shard_districts() -> set[str] | None:
+    """Which districts' report and station pages this build renders (see shards.py); None for all."""
+    chosen = os.environ.get(SHARD_ENV, "").strip()
+    if not chosen:
+        return None
+    return set() if chosen == "none" else {d.strip() for d in chosen.split(",") if d.strip()}
+
+
 class Rendering:
     """Bulk pages being rendered in worker processes while MkDocs goes on with its own pages."""
 
-    def __init__(self, renderer: BulkRenderer):
+    def __init__(self, renderer: BulkRenderer, districts: set[str] | None = None):
         global _active
         _active = renderer
-        count = len(renderer.pages.sources)
-        tasks = [range(start, min(start + PAGES_PER_TASK, count)) for start in range(0, count, PAGES_PER_TASK)]
-        self.renderer = renderer
+        self.renderer, self.complete = renderer, districts is None
+        chosen = renderer.pages.indices_in(districts)
+        tasks = [chosen[start:start + PAGES_PER_TASK] for start in range(0, len(chosen), PAGES_PER_TASK)]
         if workers() == 1 or len(tasks) <= 1:
             self.pool, self.pending = None, [renderer.render(task) for task in tasks]
         else:
@@ -217,4 +228,14 @@ class Rendering:
         for result in results:
             outcome.add(result)
         replay(outcome.warnings)  # empty when rendered in this process: those were logged as they happened
+        if not self.complete:  # a shard's build, or the merge: the search index still covers every report
+            outcome.search = report_search(self.renderer)
         return outcome
+
+
+def report_search(renderer: BulkRenderer) -> SearchIndexBuilder:
+    """Every report in the index, in page order, as the workers would have added them."""
+    search = SearchIndexBuilder()
+    for row, src in zip(renderer.pages.rows, renderer.pages.sources):
+        search.add(report_search_doc(row.record, row.result, renderer.files.get_file_from_path(src).url))
+    return search

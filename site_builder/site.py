@@ -63,6 +63,15 @@ class BulkPages:
         station_id = self.station_ids[index - len(self.rows)]
         return station_page(station_id, self.by_station[station_id])
 
+    def indices_in(self, districts: set[str] | None) -> list[int]:
+        """The pages of the given districts' reports and stations (all of them for None): one shard's share."""
+        if districts is None:
+            return list(range(len(self.sources)))
+        reports = [i for i, row in enumerate(self.rows) if row.record.district_id in districts]
+        stations = [len(self.rows) + i for i, station_id in enumerate(self.station_ids)
+                    if self.by_station[station_id][0].record.district_id in districts]
+        return reports + stations
+
     def evaluated(self, index: int) -> Evaluated | None:
         """The record and result behind a report page; None for a station page."""
         return self.rows[index] if index < len(self.rows) else None

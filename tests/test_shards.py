@@ -1,0 +1,81 @@
+"""A site built as shards and merged is the same site, byte for byte; an incomplete set of shards publishes nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from site_builder.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def tree(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("shards")
+    subprocess.run([sys.executable, str(ROOT / "bench/synthetic.py"), "--reports", "40", "--out", str(path)],
+                   check=True, capture_output=True)
+    shutil.copytree(ROOT / "stations", path / "stations", dirs_exist_ok=True)
+    shutil.copytree(ROOT / "docs", path / "docs")
+    shutil.copy(ROOT / "mkdocs.yml", path / "mkdocs.yml")
+    assert main(["--root", str(path), "build", "--site-dir", "single"]) == 0
+    return path
+
+
+def districts(repo: Path) -> list[str]:
+    return sorted(p.name for p in (repo / "stations").iterdir() if p.is_dir())
+
+
+def build_shards(repo: Path, groups: list[list[str]]) -> list[Path]:
+    outs = []
+    for number, group in enumerate(groups):
+        out = repo / f"shard-{number}"
+        assert main(["--root", str(repo), "shard", "build", "--districts", ",".join(group), "--out", str(out)]) == 0
+        outs.append(out)
+    return outs
+
+
+def test_two_shards_merged_give_the_same_site_as_one_build(repo):
+    names = districts(repo)
+    assert len(names) >= 2
+    shards = build_shards(repo, [names[::2], names[1::2]])
+    assert main(["--root", str(repo), "shard", "merge", *map(str, shards), "--site-dir", "merged"]) == 0
+    single, merged = tree(repo / "single"), tree(repo / "merged")
+    assert merged == single
+    assert any(path.startswith("reports/panyu/shiqiao-dongxi/") for path in merged)
+
+
+def test_a_missing_shard_publishes_nothing(repo, capsys):
+    names = districts(repo)
+    shards = build_shards(repo, [names[:1]])
+    (repo / "published").mkdir()
+    (repo / "published" / "index.html").write_text("旧网站", encoding="utf-8")
+    assert main(["--root", str(repo), "shard", "merge", *map(str, shards), "--site-dir", "published"]) == 1
+    assert "分片不齐" in capsys.readouterr().err
+    assert tree(repo / "published") == {"index.html": hashlib.sha256("旧网站".encode()).hexdigest()}
+
+
+def test_overlapping_shards_are_refused(repo, capsys):
+    names = districts(repo)
+    shards = build_shards(repo, [names, names[:1]])
+    assert main(["--root", str(repo), "shard", "merge", *map(str, shards), "--site-dir", "overlap"]) == 1
+    assert "不能重叠" in capsys.readouterr().err
+    assert not (repo / "overlap").exists()
+
+
+def test_a_manifest_cannot_copy_from_outside_the_shard(repo, capsys):
+    fake = repo / "fake-shard"
+    fake.mkdir()
+    (fake / "shard.json").write_text('{"districts": [], "pages": ["../../etc/passwd"]}', encoding="utf-8")
+    assert main(["--root", str(repo), "shard", "merge", str(fake), "--site-dir", "evil"]) == 1
+    assert "无效" in capsys.readouterr().err
