@@ -81,8 +81,13 @@ class TreeMemory(threading.Thread):
 
 
 def build(folder: Path, timeout: float, log: Path, env: dict) -> dict:
-    """Run `mkdocs build --strict` in folder as a child; its rusage comes from wait4, its tree's memory from /proc."""
+    """Run `mkdocs build --strict` in folder and measure it."""
     command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(folder / "site")]
+    return run_measured(command, folder, timeout, log, env)
+
+
+def run_measured(command: list[str], folder: Path, timeout: float, log: Path, env: dict) -> dict:
+    """Run a command in folder as a child; its rusage comes from wait4, its tree's memory from /proc."""
     start, machine_busy = perf_counter(), busy_cpu_seconds()
     with open(log, "w") as output:
         child = subprocess.Popen(command, cwd=folder, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
