@@ -59,19 +59,29 @@ def resident_bytes(pid: int) -> int:
         return 0
 
 
+def proportional_bytes(pid: int) -> int:
+    """PSS: each shared page counted once over the processes sharing it (forked workers share the parent's)."""
+    try:
+        line = next(line for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines() if line.startswith("Pss:"))
+        return int(line.split()[1]) * 1024
+    except (OSError, StopIteration, ValueError):
+        return 0
+
+
 class TreeMemory(threading.Thread):
     """Samples the summed resident memory of a process tree every `interval` seconds; keeps the peak."""
 
     def __init__(self, root: int, interval: float = 0.05):
         super().__init__(daemon=True)
         self.root, self.interval = root, interval
-        self.peak_bytes, self.most_processes = 0, 0
+        self.peak_bytes, self.peak_pss_bytes, self.most_processes = 0, 0, 0
         self.done = threading.Event()
 
     def run(self) -> None:
         while not self.done.is_set():
             tree = process_tree(self.root)
             self.peak_bytes = max(self.peak_bytes, sum(resident_bytes(pid) for pid in tree))
+            self.peak_pss_bytes = max(self.peak_pss_bytes, sum(proportional_bytes(pid) for pid in tree))
             self.most_processes = max(self.most_processes, len(tree))
             self.done.wait(self.interval)
 
@@ -105,7 +115,8 @@ def run_measured(command: list[str], folder: Path, timeout: float, log: Path, en
             "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
             "other_processes_cpu_s": round(max(machine_busy - cpu, 0), 1),  # contention from the rest of the machine
             "max_rss_one_process_mb": round(usage.ru_maxrss / 1024, 1),  # what /usr/bin/time -v reports
-            "peak_rss_tree_mb": round(memory.peak_bytes / MB, 1), "processes": memory.most_processes}
+            "peak_rss_tree_mb": round(memory.peak_bytes / MB, 1), "peak_pss_tree_mb": round(memory.peak_pss_bytes / MB, 1),
+            "processes": memory.most_processes}
 
 
 def report_pages(site: Path) -> list[Path]:

@@ -77,6 +77,7 @@ FIGURES = (  # label, path into a site's measurements
     ("　冷构建 每份报告（毫秒）", ("build", "per_report_ms")),
     ("　冷构建 CPU user+sys，全部进程（秒）", ("build", "cpu_s")),
     ("　冷构建 峰值内存，进程树合计（MB）", ("build", "peak_rss_tree_mb")),
+    ("　冷构建 峰值内存，进程树 PSS 合计（MB，共享页只计一次）", ("build", "peak_pss_tree_mb")),
     ("　冷构建 峰值内存，单个进程（MB）", ("build", "max_rss_one_process_mb")),
     ("mkdocs build 热（记录与页面缓存，无改动），墙钟（秒）", ("warm_build", "wall_s")),
     ("　热构建 CPU（秒）", ("warm_build", "cpu_s")),

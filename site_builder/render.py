@@ -12,6 +12,7 @@ counts it, so a broken link on a report page still fails the build.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import multiprocessing
@@ -213,6 +214,7 @@ class Rendering:
         if workers() == 1 or len(tasks) <= 1:
             self.pool, self.pending = None, [renderer.render(task) for task in tasks]
         else:
+            gc.freeze()  # the workers share the parent's objects; a collection in a worker would copy every page
             self.pool = multiprocessing.get_context("fork").Pool(workers())
             self.pending = self.pool.map_async(_render_task, tasks, chunksize=1)
 
@@ -224,6 +226,7 @@ class Rendering:
             if self.pool is not None:
                 self.pool.close()
                 self.pool.join()
+                gc.unfreeze()
         outcome = Outcome()
         for result in results:
             outcome.add(result)
