@@ -57,8 +57,11 @@ class ChangedFiles(FileSystemEventHandler):
     def __init__(self):
         self.lock, self.paths = threading.Lock(), set()
 
+    # Reading a file is an event too (opened, closed without writing): a build would otherwise "change" every file.
+    WRITES = {"modified", "created", "deleted", "moved", "closed"}
+
     def on_any_event(self, event) -> None:
-        if event.is_directory:
+        if event.is_directory or event.event_type not in self.WRITES:
             return
         with self.lock:
             self.paths.update(Path(p) for p in (event.src_path, getattr(event, "dest_path", "")) if p)
