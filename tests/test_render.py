@@ -162,3 +162,15 @@ def test_the_preview_asks_for_a_full_build_when_a_record_is_added_or_rules_chang
     shutil.copy(preview.root / SEED, added)
     assert not preview.quick_update({added})
     assert not preview.quick_update({preview.root / "rules/guangzhou/sgz-2024.rules"})
+
+
+def test_the_preview_counts_writes_not_reads_as_changes():
+    from watchdog.events import FileClosedNoWriteEvent, FileModifiedEvent, FileMovedEvent, FileOpenedEvent
+
+    from site_builder.preview import ChangedFiles
+    changed = ChangedFiles()
+    for event in (FileOpenedEvent("/r/stations/a.yaml"), FileClosedNoWriteEvent("/r/stations/b.yaml"),
+                  FileModifiedEvent("/r/stations/c.yaml"), FileMovedEvent("/r/stations/.c.yaml.swp", "/r/stations/d.yaml")):
+        changed.on_any_event(event)
+    assert changed.take() == {Path("/r/stations/c.yaml"), Path("/r/stations/.c.yaml.swp"), Path("/r/stations/d.yaml")}
+    assert changed.take() == set()
