@@ -31,6 +31,7 @@ BATCH = 256                # documents encoded together while adding
 HOT_POSITIONS = 3000       # a key with more positions than this keeps them out of its shard, in blocks
 BLOCK_POSITIONS = 6000     # positions per block of a hot key (about 6 KB compressed)
 SHARD_ENTRIES = 2500       # target cold positions per shard, which sets the shard count
+GROUPS = 64                # shards are written in 64 groups (shard mod 64), each from one slice of every batch
 PLANE = 0x110000           # key = first code point × PLANE + second (0 for a unigram)
 FACETS = ("区", "服务年度", "阶段", "等级")
 KINDS = ("报告", "页面")
@@ -183,13 +184,18 @@ def _encode_batch(base: int, streams: list[str]) -> _Batch:
     pair = term[:-1] & term[1:]
     keys = codes[:-1][pair].astype(np.uint64) * PLANE + codes[1:][pair]
     order = np.argsort(keys, kind="stable")
+    order = order[np.argsort(shard_of(keys[order], GROUPS).astype(np.uint8), kind="stable")]  # by (group, key)
     keys, docs, positions = keys[order], doc_of[:-1][pair][order], position[:-1][pair][order]
-    unique, runs = np.unique(keys, return_counts=True)
+    edges = np.flatnonzero(keys[1:] != keys[:-1]) + 1 if len(keys) else np.zeros(0, np.int64)
+    unique = keys[np.concatenate(([0], edges))] if len(keys) else keys
+    runs = np.diff(np.concatenate(([0], edges, [len(keys)]))) if len(keys) else np.zeros(0, np.int64)
     pos_type = np.uint16 if len(positions) == 0 or positions.max() < 65536 else np.uint32
     uni = codes[term].astype(np.uint64) * PLANE
     uni_doc, uni_pos = doc_of[term], position[term]
     composite = uni * np.uint64(BATCH) + uni_doc.astype(np.uint64)
     pairs, first, counts = np.unique(composite, return_index=True, return_counts=True)
+    by_group = np.argsort(shard_of(pairs // BATCH, GROUPS).astype(np.uint8), kind="stable")
+    pairs, first, counts = pairs[by_group], first[by_group], counts[by_group]
     return _Batch(base, unique, runs.astype(np.uint32), docs.astype(np.uint16), positions.astype(pos_type),
                   (pairs // BATCH) * 1, (pairs % BATCH).astype(np.uint16), counts.astype(np.uint32),
                   uni_pos[first].astype(np.uint32))
@@ -271,7 +277,7 @@ class _Writer:
         keys, cold_entries = self.key_table()
         shards = 1 << max(0, int(np.ceil(np.log2(max(1, cold_entries / SHARD_ENTRIES)))))
         shards = min(shards, 8192)
-        self.write_postings(keys, shards, groups=max(1, int(self.totals.sum()) // 400_000))
+        self.write_postings(keys, shards)
         facet_values = self.write_docs()
         self.write_titles()
         meta = {"format": FORMAT, "docs": len(self.docs), "shards": shards, "chunk": CHUNK, "facets": list(FACETS),
@@ -289,41 +295,50 @@ class _Writer:
         self.totals = totals
         return keys, int(totals[totals <= HOT_POSITIONS].sum())
 
-    def gather(self, wanted) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(key, document, position) of the bigram entries whose key is wanted, sorted by key, document, position."""
+    @staticmethod
+    def group_slice(keys: np.ndarray, group: int | None) -> tuple[int, int]:
+        """Batches keep their keys ordered by group (key hash mod GROUPS), so a group is one slice of each."""
+        if group is None:
+            return 0, len(keys)
+        lo, hi = np.searchsorted(shard_of(keys, GROUPS), [group, group + 1])
+        return int(lo), int(hi)
+
+    def gather(self, group: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(key, document, position) of the group's bigram entries, sorted by key, document, position."""
         parts_k, parts_d, parts_p = [], [], []
         for b in self.batches:
-            mask = np.repeat(wanted(b.keys), b.runs)
-            parts_k.append(np.repeat(b.keys, b.runs)[mask])
-            parts_d.append(b.docs[mask].astype(np.int64) + b.base)
-            parts_p.append(b.positions[mask].astype(np.int64))
+            lo, hi = self.group_slice(b.keys, group)
+            ends = np.cumsum(b.runs)
+            start, stop = (int(ends[lo - 1]) if lo else 0), (int(ends[hi - 1]) if hi else 0)
+            parts_k.append(np.repeat(b.keys[lo:hi], b.runs[lo:hi]))
+            parts_d.append(b.docs[start:stop].astype(np.int64) + b.base)
+            parts_p.append(b.positions[start:stop].astype(np.int64))
         k, d, p = (np.concatenate(x) if x else np.zeros(0, np.int64) for x in (parts_k, parts_d, parts_p))
         order = np.argsort(k, kind="stable")
         return k[order], d[order], p[order]
 
-    def gather_unigrams(self, wanted) -> tuple[np.ndarray, ...]:
+    def gather_unigrams(self, group: int | None) -> tuple[np.ndarray, ...]:
         parts = [[], [], [], []]
         for b in self.batches:
-            mask = wanted(b.uni_keys)
-            parts[0].append(b.uni_keys[mask])
-            parts[1].append(b.uni_docs[mask].astype(np.int64) + b.base)
-            parts[2].append(b.uni_counts[mask].astype(np.int64))
-            parts[3].append(b.uni_first[mask].astype(np.int64))
+            lo, hi = self.group_slice(b.uni_keys, group)
+            parts[0].append(b.uni_keys[lo:hi])
+            parts[1].append(b.uni_docs[lo:hi].astype(np.int64) + b.base)
+            parts[2].append(b.uni_counts[lo:hi].astype(np.int64))
+            parts[3].append(b.uni_first[lo:hi].astype(np.int64))
         k, d, c, f = (np.concatenate(x) if x else np.zeros(0, np.int64) for x in parts)
         order = np.argsort(k, kind="stable")
         return k[order], d[order], c[order], f[order]
 
-    def write_postings(self, keys: np.ndarray, shards: int, groups: int) -> None:
-        """Shards in groups of about 400,000 positions, so that memory stays small however large the site."""
+    def write_postings(self, keys: np.ndarray, shards: int) -> None:
+        """Shards in GROUPS groups (all at once for a small site), so that memory stays small however large the site."""
         hot_keys = keys[self.totals > HOT_POSITIONS]
         self.hot_id = {int(k): i for i, k in enumerate(hot_keys)}
         self.hot_keys = len(hot_keys)
         self.unigram_keys = 0
-        groups = min(groups, shards)
+        groups = GROUPS if shards >= GROUPS else 1
         for group in range(groups):
-            in_group = lambda ks: shard_of(ks, shards) % groups == group  # noqa: E731
-            entries = self.bigram_entries(*self.gather(in_group))
-            unigrams = self.unigram_entries(*self.gather_unigrams(in_group))
+            entries = self.bigram_entries(*self.gather(group if groups > 1 else None))
+            unigrams = self.unigram_entries(*self.gather_unigrams(group if groups > 1 else None))
             self.unigram_keys += len(unigrams)
             listed = sorted(entries + unigrams)
             homes = shard_of(np.array([key for key, _ in listed], np.uint64), shards).tolist()
