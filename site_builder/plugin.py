@@ -24,7 +24,8 @@ from .site import BulkPages, generated_pages, home_summary_for
 
 HOME_MARKER = "<!-- site-builder: 首页统计 -->"
 # Listings repeat what the reports say; searching them would put every listing beside every report.
-UNSEARCHED = ("reports/", "districts/", "stations/")
+# (These are source paths and, being folders, also the start of the pages' URLs. The search page has no content.)
+UNSEARCHED = ("reports/", "districts/", "stations/", "search.md")
 
 
 class SiteBuilderConfig(base.Config):

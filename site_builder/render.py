@@ -27,6 +27,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import write_file
 
 from .page_cache import PageCache, page_key
+from .pages import urls
 from .provenance import BUILT_FROM_MARKER, Provenance
 from .search_index import SearchIndexBuilder, report_search_doc
 from .site import BulkPages
@@ -128,7 +129,7 @@ class BulkRenderer:
             write_file(html.encode("utf-8", errors="xmlcharrefreplace"), file.abs_dest_path)
             row = self.pages.evaluated(index)
             if row is not None:  # station pages only list reports, which are indexed themselves
-                outcome.search.add(report_search_doc(row.record, row.result, file.url))
+                outcome.search.add(report_search_doc(row.record, row.result, search_url(src)))
         return outcome
 
 
@@ -240,5 +241,10 @@ def report_search(renderer: BulkRenderer) -> SearchIndexBuilder:
     """Every report in the index, in page order, as the workers would have added them."""
     search = SearchIndexBuilder()
     for row, src in zip(renderer.pages.rows, renderer.pages.sources):
-        search.add(report_search_doc(row.record, row.result, renderer.files.get_file_from_path(src).url))
+        search.add(report_search_doc(row.record, row.result, search_url(src)))
     return search
+
+
+def search_url(src: str) -> str:
+    """A report's URL as the search results link it: readable, not percent-encoded (the browser encodes it)."""
+    return urls.url_dir(src) + "/"
