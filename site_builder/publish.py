@@ -12,7 +12,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import jieba
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, ConfigurationError, PluginError
@@ -51,7 +50,6 @@ def publish_atomically(config_file: Path, site_dir: Path, pdf: bool = False) -> 
 def build_into(config_file: Path, staging: Path, pdf: bool = False):
     """Build the site into staging; returns the MkDocs configuration the build ran with."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr)
-    jieba.setLogLevel(logging.WARNING)  # the search plugin's segmenter; its dictionary-loading chatter is not news
     try:
         config = load_config(str(config_file), site_dir=str(staging), strict=True)
         if pdf:  # the PDFs are part of the build: a failed one leaves the published site as it was
