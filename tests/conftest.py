@@ -100,7 +100,7 @@ def browser():
     """One headless Debian Chromium for every browser test (see tests/browser.py for how pages are watched)."""
     from playwright.sync_api import sync_playwright
 
-    from browser import CHROMIUM, CHROMIUM_FLAGS
+    from site_harness import CHROMIUM, CHROMIUM_FLAGS
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)

@@ -13,7 +13,7 @@ import shutil
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from browser import ROOT
+from site_harness import ROOT
 
 SEED = "stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml"
 PEER = "stations/panyu/shiqiao-peer/2024-2025-中期.yaml"

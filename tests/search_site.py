@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from browser import build_site
+from site_harness import build_site
 from site_builder.pages import urls
 from site_builder.plugin import UNSEARCHED
 from site_builder.project import load_project

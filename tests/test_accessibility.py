@@ -16,7 +16,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from browser import ARTIFACTS, ROOT, Watch, serve
+from site_harness import ARTIFACTS, ROOT, Watch, serve
 from search_site import build_site_with_search
 
 REPORT = "/reports/panyu/shiqiao-dongxi/2024-2025-中期/"

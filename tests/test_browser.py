@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from browser import ARTIFACTS, Watch, serve
+from site_harness import ARTIFACTS, Watch, serve
 from search_site import build_site_with_search
 
 STATION = "市桥街东西片社工服务站"

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import pytest
 from playwright.sync_api import expect
 
-from browser import ARTIFACTS, Watch, build_site, serve
+from site_harness import ARTIFACTS, Watch, build_site, serve
 from site_builder.evaluate import evaluate
 from site_builder.pages import charts
 from site_builder.pages.listings import Evaluated

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from browser import build_site
+from site_harness import build_site
 from sample_evaluations import (EARLIER, EARLIER_SCORES, FIRED_EARLIER, KEYS, PEER, PEER_SCORES, SEED, SEED_SCORES,
                                 converted, signed, total, write_sample_records)
 from site_builder.pages.comparison import Comparisons, percent, veto_changes

@@ -13,7 +13,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from browser import build_site
+from site_harness import build_site
 from sample_evaluations import EARLIER, EARLIER_STAFF_SHORTFALL, FIRED_EARLIER, KEYS, SEED, write_sample_records
 from site_builder.open_data import DECIMAL, TEXT, csv_cell
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from browser import ARTIFACTS
+from site_harness import ARTIFACTS
 from site_builder.cli import main
 from site_builder.pdf import render_reports
 

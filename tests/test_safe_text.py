@@ -6,7 +6,7 @@ import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
-from browser import build_site
+from site_harness import build_site
 
 from site_builder.pages.text import narrative
 

@@ -10,7 +10,7 @@ from urllib.parse import unquote
 import pytest
 from playwright.sync_api import expect
 
-from browser import Watch, serve
+from site_harness import Watch, serve
 from search_site import build_site_with_search, project_docs
 from test_search_index import FILTERS, corpus_repo, expected, labelled_queries
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from browser import ROOT
+from site_harness import ROOT
 from search_client import LocalIndex, cold_search_bytes
 from site_builder.pages import urls
 from site_builder.project import load_project

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from browser import build_site
+from site_harness import build_site
 from site_builder.project import load_project
 
 ROOT = Path(__file__).resolve().parent.parent
