@@ -17,11 +17,14 @@ import hashlib
 import logging
 import multiprocessing
 import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
 from mkdocs.commands.build import _populate_page, get_context
+from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.utils import write_file
@@ -213,20 +216,24 @@ class Rendering:
         chosen = renderer.pages.indices_in(districts)
         tasks = [chosen[start:start + PAGES_PER_TASK] for start in range(0, len(chosen), PAGES_PER_TASK)]
         if workers() == 1 or len(tasks) <= 1:
-            self.pool, self.pending = None, [renderer.render(task) for task in tasks]
+            self.pool, self.done = None, [renderer.render(task) for task in tasks]
         else:
             gc.freeze()  # the workers share the parent's objects; a collection in a worker would copy every page
-            self.pool = multiprocessing.get_context("fork").Pool(workers())
-            self.pending = self.pool.map_async(_render_task, tasks, chunksize=1)
+            # concurrent.futures, not multiprocessing.Pool: a worker killed (say, out of memory) fails the build
+            # with BrokenProcessPool instead of leaving it waiting forever for the lost task.
+            self.pool = ProcessPoolExecutor(workers(), mp_context=multiprocessing.get_context("fork"))
+            self.pending = [self.pool.submit(_render_task, task) for task in tasks]
 
     def wait(self) -> Outcome:
         """Every page written; the workers' warnings replayed here, where strict mode counts them."""
         try:
-            results = self.pending if self.pool is None else self.pending.get()
+            results = self.done if self.pool is None else [future.result() for future in self.pending]
+        except BrokenProcessPool:
+            raise PluginError("渲染报告页的工作进程意外退出（可能是内存不足），网站未生成。"
+                              "可用 SITE_BUILDER_JOBS=1 在单个进程中渲染。") from None
         finally:
             if self.pool is not None:
-                self.pool.close()
-                self.pool.join()
+                self.pool.shutdown(cancel_futures=True)
                 gc.unfreeze()
         outcome = Outcome()
         for result in results:

@@ -174,3 +174,19 @@ def test_the_preview_counts_writes_not_reads_as_changes():
         changed.on_any_event(event)
     assert changed.take() == {Path("/r/stations/c.yaml"), Path("/r/stations/.c.yaml.swp"), Path("/r/stations/d.yaml")}
     assert changed.take() == set()
+
+
+def test_a_worker_that_dies_fails_the_build_instead_of_hanging(repo, tmp_path, monkeypatch, caplog):
+    parent = os.getpid()
+
+    def dies_in_a_worker(self, index):
+        if os.getpid() != parent:
+            os._exit(9)  # as the kernel's out-of-memory killer would end it
+        return "# 页面\n"
+    monkeypatch.setenv("SITE_BUILDER_NO_CACHE", "1")
+    monkeypatch.setenv("SITE_BUILDER_JOBS", "2")
+    monkeypatch.setattr(site.BulkPages, "markdown", dies_in_a_worker)
+    config = load_config(str(repo / "mkdocs.yml"), site_dir=str(tmp_path / "site"), strict=True)
+    with caplog.at_level(logging.ERROR), pytest.raises(Abort):
+        build(config)
+    assert "工作进程意外退出" in caplog.text
