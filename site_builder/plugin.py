@@ -1,4 +1,5 @@
-"""Thin MkDocs glue: check rules and records before the build, generate pages in memory, watch the data."""
+"""Thin MkDocs glue: check rules and records before the build, generate pages in memory, hand report and station
+pages to the renderer (render.py), write the search index, watch the data."""
 
 from __future__ import annotations
 
@@ -11,14 +12,14 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
-from . import a11y, pdf
+from . import pdf
 from .errors import Problems, SiteBuilderError
+from .page_cache import PageCache
 from .pages import urls
 from .project import RULES_DIR, STATIONS_DIR, Project, load_project
 from .provenance import Provenance, read_provenance
-from .schema_doc import field_reference
-from .page_cache import PageCache
 from .render import BulkRenderer, Rendering, bulk_files, shard_districts, with_pages
+from .schema_doc import field_reference
 from .search_index import SearchIndexBuilder, page_search_doc
 from .site import BulkPages, generated_pages, home_summary_for
 
@@ -93,16 +94,10 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
             self.page_search.add(page_search_doc(page.url, page.title or "", html))
         return html
 
-    def on_post_page(self, output: str, page, config) -> str:
-        return a11y.fix_html(output)
-
     def on_template_context(self, context, template_name: str, config):
         if template_name == "sitemap.xml":  # MkDocs lists only the pages it renders itself
             context["pages"] = list(context["pages"]) + with_pages(self.bulk_files, config)
         return context
-
-    def on_post_template(self, output_content: str, template_name: str, config) -> str:
-        return a11y.fix_html(output_content)
 
     def on_post_build(self, config) -> None:
         if self.rendering is not None:
