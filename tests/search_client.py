@@ -137,7 +137,8 @@ class LocalIndex:
             column = self.facets[self.meta["facets"].index(name)]
             wanted = self.meta["values"][name].index(value) + 1
             found = {d: m for d, m in found.items() if column[d] == wanted}
-        return sorted(found, key=lambda d: (not found[d][1], -self.order[d] if found[d][1] else 0, -found[d][0], -self.order[d], d))
+        return sorted(found, key=lambda d: (not found[d][1], self.kind[d], -self.order[d] if found[d][1] else 0,
+                                            -found[d][0], -self.order[d], d))
 
     def titles(self, docs: list[int]) -> list[tuple[str, str]]:
         chunk = self.meta["chunk"]

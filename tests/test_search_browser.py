@@ -78,6 +78,14 @@ def test_a_station_name_lists_its_own_reports_first(page, searchable):
         assert search(page, url, labelled["query"])[: len(own)] == [d.url for d in own], labelled["query"]
 
 
+def test_reports_come_before_the_sites_own_pages(page, searchable):
+    url, docs = searchable
+    kind = {d.url: d.kind for d in docs}
+    kinds = [kind[result] for result in search(page, url, "爱心汤")]
+    assert "报告" in kinds and "页面" in kinds  # the home page and the performance page mention it too
+    assert kinds == sorted(kinds, key=lambda k: k != "报告")
+
+
 @pytest.mark.parametrize("facet", FILTERS)
 def test_each_filter_narrows_the_results(page, searchable, facet):
     url, docs = searchable

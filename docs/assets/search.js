@@ -249,7 +249,9 @@
       });
       function rank(d) {
         var m = found.get(d);
-        return [m[1] ? 0 : 1, m[1] ? -self.order[d] : 0, -m[0], -self.order[d], d];
+        // The query in the title first; then reports before other pages (a reader searching a project name wants
+        // the reports, not this site's documentation); then more matches, newer evaluations.
+        return [m[1] ? 0 : 1, self.kind[d], m[1] ? -self.order[d] : 0, -m[0], -self.order[d], d];
       }
       return docs.sort(function (a, b) {
         var x = rank(a), y = rank(b);
