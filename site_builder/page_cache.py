@@ -26,7 +26,7 @@ def page_key(fingerprint: str, src_uri: str, markdown: str) -> str:
 class PageCache:
     def __init__(self, root: Path, enabled: bool = True):
         self.folder = root / CACHE_DIR
-        self.enabled = enabled and not os.environ.get(DISABLE_ENV)
+        self.enabled = enabled and os.environ.get(DISABLE_ENV, "") in ("", "0")  # as the record cache reads it
 
     def path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key[2:]}.html.z"

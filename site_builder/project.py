@@ -7,13 +7,13 @@ in one run, keep warnings apart, and give each record the rule-set version that 
 from __future__ import annotations
 
 import multiprocessing
-import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
 
+from . import jobs
 from .checks import check_rules
 from .errors import (Problems, RecordError, RecordWarning, SiteBuilderError, SourcePos, did_you_mean,
                      sort_key)
@@ -181,7 +181,7 @@ def screened_in_pool(misses: list[tuple[str, bytes]], cache: RecordCache | None)
     A record with any problem is left out, to be read again in this process: its messages then come from
     the same code, in the same order, as when reading serially. Without a pool, everything is read serially.
     """
-    workers = os.cpu_count() or 1
+    workers = jobs.workers()
     if workers < 2:
         return {}
     if cache:

@@ -29,6 +29,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.utils import write_file
 
+from .jobs import workers
 from .page_cache import PageCache, page_key
 from .pages import urls
 from .provenance import BUILT_FROM_MARKER, Provenance
@@ -179,10 +180,6 @@ class WarningsKept(logging.Handler):
 def replay(warnings: list[tuple[str, int, str]]) -> None:
     for name, level, message in warnings:
         logging.getLogger(name).log(level, message)
-
-
-def workers() -> int:
-    return max(1, int(os.environ.get("SITE_BUILDER_JOBS", 0)) or os.cpu_count() or 1)
 
 
 def _render_task(indices: list[int]) -> Outcome:
