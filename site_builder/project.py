@@ -160,12 +160,17 @@ def checked_record(project: Project, name: str, data: bytes, cache: RecordCache 
     record = collect(project, lambda: read_record(name, decode_source(data, name)))
     if record is None:
         return None
-    errors = schema_errors(record)
-    if errors:
-        project.errors += errors
-        project.malformed.add(record.path)
-    project.errors += best_effort(lambda: path_errors(record, STATIONS_DIR))
-    file_problems(project, privacy_problems(record))  # not best-effort: a malformed record is screened too
+    try:
+        errors = schema_errors(record)
+        if errors:
+            project.errors += errors
+            project.malformed.add(record.path)
+        project.errors += best_effort(lambda: path_errors(record, STATIONS_DIR))
+        file_problems(project, privacy_problems(record))  # not best-effort: a malformed record is screened too
+    except SiteBuilderError as error:
+        # Positions come from the round-trip reader; should it refuse a file the fast reader took, that is the error.
+        project.errors.append(error)
+        return None
     if cache and len(project.errors) + len(project.warnings) == problems_before:
         cache.put(name, data, record.content)
     return record

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from decimal import Decimal
@@ -15,6 +16,7 @@ from site_builder.records import read_record, read_record_round_trip
 from site_builder.yaml_source import fast_mapping, load_yaml, to_plain
 
 ROOT = Path(__file__).resolve().parent.parent
+SEED_PATH = "stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml"
 RECORD = "stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml"
 
 
@@ -143,3 +145,20 @@ def test_a_markdown_star_list_in_a_block_scalar_is_read_the_round_trip_way_with_
     text = "narrative: |-\n  * 列表项\n  **重点**\n"
     assert fast_mapping(text) is None  # a line starting with * could be an alias; the check errs on the safe side
     assert read_record("x.yaml", text).content == {"narrative": "* 列表项\n**重点**"}
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("专业评估不合格: {not_checked:", "专业评估不合格: {n\tot_checked:", "缺少“,”或“}”"),  # libyaml takes this tab
+    ("\n  id: shiqiao-dongxi", "\n\tid: shiqiao-dongxi", "不能用 Tab 缩进"),
+])
+def test_a_tab_the_fast_reader_might_accept_gives_the_round_trip_error(tmp_path, old, new, message):
+    """Found by the record fuzz test: the C parser accepted a tab the round-trip reader refuses, and the error
+    then escaped load_project from the schema pass, which asked for positions."""
+    shutil.copytree(ROOT / "rules", tmp_path / "rules")
+    record = tmp_path / SEED_PATH
+    record.parent.mkdir(parents=True)
+    text = (ROOT / SEED_PATH).read_text(encoding="utf-8")
+    assert old in text
+    record.write_text(text.replace(old, new, 1), encoding="utf-8")
+    project = load_project(tmp_path, cache=False)
+    assert any(message in error.format() for error in project.errors), [e.format() for e in project.errors]
