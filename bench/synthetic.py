@@ -24,6 +24,7 @@ import yaml
 from site_builder.checks import check_rules
 from site_builder.parser import parse_rules
 from site_builder.ruleset import RuleSet
+from site_builder.search_index import strings_in  # the same walk the search index makes over a record
 
 REPO = Path(__file__).resolve().parent.parent
 SEED_RECORD = REPO / "stations" / "panyu" / "shiqiao-dongxi" / "2024-2025-中期.yaml"
@@ -77,16 +78,6 @@ def load_ruleset(source: Path) -> RuleSet:
 
 
 # --- phrase material from the seed record ------------------------------------------------------------
-
-def strings_in(node) -> list[str]:
-    if isinstance(node, str):
-        return [node]
-    if isinstance(node, dict):
-        return [s for value in node.values() for s in strings_in(value)]
-    if isinstance(node, list):
-        return [s for value in node for s in strings_in(value)]
-    return []
-
 
 def seed_sentences() -> list[str]:
     """The seed narrative split into sentences, without list numbering and without the marked project."""

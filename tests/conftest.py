@@ -97,7 +97,7 @@ def scores_totalling(ruleset):
 
 @pytest.fixture(scope="session")
 def browser():
-    """One headless Debian Chromium for every browser test (see tests/browser.py for how pages are watched)."""
+    """One headless Debian Chromium for every browser test (see tests/site_harness.py for how pages are watched)."""
     from playwright.sync_api import sync_playwright
 
     from site_harness import CHROMIUM, CHROMIUM_FLAGS
@@ -106,3 +106,16 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh desktop-sized page; the test fails on any console error, failed request or third-party host."""
+    from site_harness import Watch
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    watch = Watch(page)
+    yield page
+    context.close()
+    assert watch.problems == []

@@ -21,16 +21,6 @@ def site_url(tmp_path_factory):
         yield url
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    watch = Watch(page)
-    yield page
-    context.close()
-    assert watch.problems == []
-
-
 def test_reader_browses_from_home_to_the_report_and_sees_the_computed_result(page, site_url):
     page.goto(site_url + "/")
     page.get_by_role("link", name="全部评估").first.click()

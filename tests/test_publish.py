@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import signal
 import subprocess
@@ -13,14 +12,11 @@ from pathlib import Path
 import pytest
 
 from site_builder.cli import main
+from site_harness import file_digests
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = "stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml"
 
-
-def fingerprint(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +35,7 @@ def test_a_build_publishes_the_site_and_leaves_no_staging_folder(published):
 
 
 def test_a_broken_record_leaves_the_previous_site_intact(published, capsys):
-    before = fingerprint(published / "site")
+    before = file_digests(published / "site")
     seed = published / SEED
     good = seed.read_text(encoding="utf-8")
     seed.write_text(good.replace("服务监测: 9.82", "服务监测: 12.5"), encoding="utf-8")
@@ -48,12 +44,12 @@ def test_a_broken_record_leaves_the_previous_site_intact(published, capsys):
     finally:
         seed.write_text(good, encoding="utf-8")
     assert "网站未生成，已发布的网站保持不变" in capsys.readouterr().err
-    assert fingerprint(published / "site") == before
+    assert file_digests(published / "site") == before
     assert [p.name for p in published.iterdir() if p.name.startswith(".site-")] == []
 
 
 def test_an_interrupted_build_leaves_the_previous_site_intact(published):
-    before = fingerprint(published / "site")
+    before = file_digests(published / "site")
     build = subprocess.Popen([sys.executable, "-m", "site_builder.cli", "--root", str(published), "build"],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
@@ -61,6 +57,6 @@ def test_an_interrupted_build_leaves_the_previous_site_intact(published):
         time.sleep(0.01)  # kill it once it has started writing the new site
     build.send_signal(signal.SIGKILL)
     assert build.wait() == -signal.SIGKILL, "the build finished before it could be interrupted"
-    assert fingerprint(published / "site") == before
+    assert file_digests(published / "site") == before
     assert main(["--root", str(published), "build"]) == 0  # the next build clears what the killed one left
     assert [p.name for p in published.iterdir() if p.name.startswith(".site-")] == []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import re
@@ -18,6 +17,7 @@ from mkdocs.exceptions import Abort
 
 from site_builder import site
 from site_builder.preview import Preview
+from site_harness import file_digests
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = "stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml"
@@ -41,10 +41,6 @@ def mkdocs_build(repo: Path, site_dir: str, **env) -> str:
     return done.stderr
 
 
-def tree(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
-
 
 def counts(log: str) -> tuple[int, int]:
     found = re.search(r"新渲染 (\d+)，取自缓存 (\d+)", log)
@@ -62,7 +58,7 @@ def test_parallel_rendering_writes_the_same_site_as_one_process(repo):
     parallel = mkdocs_build(repo, "parallel", SITE_BUILDER_JOBS="2", SITE_BUILDER_NO_CACHE="1")
     pages = len(list((repo / "stations").rglob("*.yaml"))) + len(list((repo / "stations").glob("*/*/")))
     assert counts(serial) == counts(parallel) == (pages, 0)  # every report and station page rendered, none cached
-    assert tree(repo / "serial") == tree(repo / "parallel")
+    assert file_digests(repo / "serial") == file_digests(repo / "parallel")
     assert (repo / "parallel" / SEED_PAGE).exists()
 
 
@@ -73,7 +69,7 @@ def test_an_unchanged_page_comes_from_the_cache_and_a_changed_record_is_rendered
     assert first[1] == 0
     again = counts(mkdocs_build(work, "again"))
     assert again == (0, first[0])
-    assert tree(work / "first") == tree(work / "again")
+    assert file_digests(work / "first") == file_digests(work / "again")
     seed = work / SEED
     seed.write_text(seed.read_text(encoding="utf-8").replace("爱心汤", "暖心汤", 1), encoding="utf-8")
     changed = counts(mkdocs_build(work, "changed"))

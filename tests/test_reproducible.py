@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import subprocess
 import sys
@@ -11,6 +10,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
+from site_harness import file_digests
 
 ROOT = Path(__file__).resolve().parent.parent
 ALLOWED_EXTERNAL = ()  # the site links to no third-party host
@@ -24,10 +24,6 @@ def build_clone(target: Path) -> Path:
     return target / "site"
 
 
-def fingerprint(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
-
 
 @pytest.fixture(scope="module")
 def two_builds(tmp_path_factory):
@@ -36,7 +32,7 @@ def two_builds(tmp_path_factory):
 
 def test_two_builds_of_one_commit_in_different_folders_are_identical(two_builds):
     first, second = two_builds
-    assert fingerprint(first) == fingerprint(second)
+    assert file_digests(first) == file_digests(second)
 
 
 def test_no_absolute_build_path_leaks_into_the_output(two_builds):

@@ -10,7 +10,7 @@ from urllib.parse import unquote
 import pytest
 from playwright.sync_api import expect
 
-from site_harness import Watch, serve
+from site_harness import serve
 from search_site import build_site_with_search, project_docs
 from test_search_index import FILTERS, corpus_repo, expected, labelled_queries
 
@@ -24,16 +24,6 @@ def searchable(tmp_path_factory):
     docs = project_docs(repo, site)[1]
     with serve(site) as url:
         yield url, docs
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    watch = Watch(page)
-    yield page
-    context.close()
-    assert watch.problems == []
 
 
 def search(page, url: str, query: str, filters: dict | None = None) -> list[str]:

@@ -11,13 +11,10 @@ from pathlib import Path
 import pytest
 
 from site_builder.cli import main
+from site_harness import file_digests
 
 ROOT = Path(__file__).resolve().parent.parent
 
-
-def tree(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +47,7 @@ def test_two_shards_merged_give_the_same_site_as_one_build(repo):
     assert len(names) >= 2
     shards = build_shards(repo, [names[::2], names[1::2]])
     assert main(["--root", str(repo), "shard", "merge", *map(str, shards), "--site-dir", "merged"]) == 0
-    single, merged = tree(repo / "single"), tree(repo / "merged")
+    single, merged = file_digests(repo / "single"), file_digests(repo / "merged")
     assert merged == single
     assert any(path.startswith("reports/panyu/shiqiao-dongxi/") for path in merged)
 
@@ -62,7 +59,7 @@ def test_a_missing_shard_publishes_nothing(repo, capsys):
     (repo / "published" / "index.html").write_text("旧网站", encoding="utf-8")
     assert main(["--root", str(repo), "shard", "merge", *map(str, shards), "--site-dir", "published"]) == 1
     assert "分片不齐" in capsys.readouterr().err
-    assert tree(repo / "published") == {"index.html": hashlib.sha256("旧网站".encode()).hexdigest()}
+    assert file_digests(repo / "published") == {"index.html": hashlib.sha256("旧网站".encode()).hexdigest()}
 
 
 def test_overlapping_shards_are_refused(repo, capsys):
