@@ -18,7 +18,7 @@ from . import ast
 from .evaluate import ItemResult, Result, Step, Unchecked, VetoResult, plain
 from .pages import urls
 from .pages.listings import WIDE, Evaluated
-from .pages.text import cell
+from .pages.text import inline
 from .ruleset import RuleSet
 
 TEXT, DATE, DECIMAL, LIST = "文字", "日期（YYYY-MM-DD）", "小数（写成文字，如 89.76）", "列表（CSV 中以“、”分隔，JSON 中为数组）"
@@ -244,7 +244,7 @@ def downloads_list(table: Table, src: str) -> str:
     if table.rows:
         example = table.rows[0].record
         lines.append(f"- 每份评估另有一个 JSON 文件，与报告页同址，扩展名为 `.json`，如 "
-                     f"[{cell(example.key)}.json]({urls.relative(urls.report_data(example), src)})；"
+                     f"[{inline(example.key)}.json]({urls.relative(urls.report_data(example), src)})；"
                      "各报告页底部都有下载链接。")
     return "\n".join(lines)
 
@@ -252,8 +252,8 @@ def downloads_list(table: Table, src: str) -> str:
 def columns_table(table: Table) -> str:
     lines = ["| 字段 | 含义 | 类型 | 示例 |", "|---|---|---|---|"]
     for column in table.columns:
-        lines.append(f"| {cell(column.name)} | {cell(column.meaning)} | {cell(column.kind)} | "
-                     f"{cell(example_value(table, column))} |")
+        lines.append(f"| {inline(column.name)} | {inline(column.meaning)} | {inline(column.kind)} | "
+                     f"{inline(example_value(table, column))} |")
     return "\n".join(lines)
 
 

@@ -3,8 +3,10 @@ pages to the renderer (render.py), write the search index, watch the data."""
 
 from __future__ import annotations
 
+import html
 import logging
 import os
+import re
 from pathlib import Path
 
 from mkdocs.config import base, config_options
@@ -94,6 +96,13 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
             self.page_search.add(page_search_doc(page.url, page.title or "", html))
         return html
 
+    def on_page_context(self, context, page, config, nav):
+        # The theme prints the title raw in the header and through `striptags` in <title>, and striptags decodes
+        # character references: a title from a record must reach both as escaped plain text.
+        if page.title and not page.is_homepage:
+            page.meta["title"] = escaped_title(page.title)
+        return context
+
     def on_template_context(self, context, template_name: str, config):
         if template_name == "sitemap.xml":  # MkDocs lists only the pages it renders itself
             context["pages"] = list(context["pages"]) + with_pages(self.bulk_files, config)
@@ -123,3 +132,8 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
         for folder in (RULES_DIR, STATIONS_DIR):
             server.watch(str(self.root(config) / folder))
         return server
+
+
+def escaped_title(title: str) -> str:
+    """A page title as text escaped once for HTML, whatever mix of tags, references and characters it arrived as."""
+    return html.escape(html.unescape(re.sub(r"<[^>]*>", "", title)), quote=False)

@@ -14,7 +14,7 @@ from ..evaluate import Result, plain
 from ..records import StationRecord
 from . import urls
 from .listings import NOT_GRADED, Evaluated
-from .text import cell
+from .text import inline
 
 HEADING = "### 与同区同期及上次评估的比较"
 
@@ -66,7 +66,7 @@ def comparison_section(record: StationRecord, result: Result, comparisons: Compa
 
 
 def rank_paragraph(record: StationRecord, result: Result, comparisons: Comparisons) -> str:
-    group = f"{cell(record.station['district']['name'])} {cell(record.period)} 年度{cell(record.stage)}评估"
+    group = f"{inline(record.station['district']['name'])} {inline(record.period)} 年度{inline(record.stage)}评估"
     standing = comparisons.standing(record, result.total)
     if standing.count == 1:
         return f"**同区同期排名**：{group}目前只有本站这一份，没有可以比较的其他评估。"
@@ -88,15 +88,15 @@ def change_since(record: StationRecord, result: Result, previous: Evaluated | No
     if previous is None:
         return "**与上次评估相比**：本网站没有本站评估日期早于本次的评估，无从比较。"
     before = previous.result
-    link = f"[{cell(previous.record.period)} 年度{cell(previous.record.stage)}评估（{previous.record.evaluation['visit_date']}）]" \
+    link = f"[{inline(previous.record.period)} 年度{inline(previous.record.stage)}评估（{previous.record.evaluation['visit_date']}）]" \
            f"({urls.relative(urls.report(previous.record), urls.report(record))})"
     lines = [f"**与上次评估相比**：上次是 {link}。\n",  # a list needs a blank line before it in Python-Markdown
              f"- 总分：{plain(before.total)} → {plain(result.total)}（{signed(result.total - before.total)}）",
              f"- 等级：{grade_change(before, result)}",
              f"- 一票否决：{veto_changes(before, result)}"]
     if (before.ruleset.id, before.ruleset.version) != (result.ruleset.id, result.ruleset.version):
-        lines.append(f"- 两次评估依据的规则不同（上次 {cell(before.ruleset.title)} {cell(before.ruleset.version)}，"
-                     f"本次 {cell(result.ruleset.title)} {cell(result.ruleset.version)}），评分项可能不能一一对应。")
+        lines.append(f"- 两次评估依据的规则不同（上次 {inline(before.ruleset.title)} {inline(before.ruleset.version)}，"
+                     f"本次 {inline(result.ruleset.title)} {inline(result.ruleset.version)}），评分项可能不能一一对应。")
     return "\n".join(lines) + "\n\n" + item_changes(before, result)
 
 
@@ -113,19 +113,19 @@ def grade_text(result: Result) -> str:
 
 def grade_change(before: Result, now: Result) -> str:
     if grade_text(before) == grade_text(now):
-        return f"{cell(grade_text(now))}（未变）"
-    return f"{cell(grade_text(before))} → {cell(grade_text(now))}"
+        return f"{inline(grade_text(now))}（未变）"
+    return f"{inline(grade_text(before))} → {inline(grade_text(now))}"
 
 
 def veto_changes(before: Result, now: Result) -> str:
     status_now = {v.name: v.status for v in now.vetoes}
     started = [name for name in now.fired if name not in before.fired]
     stopped = [name for name in before.fired if name not in now.fired]
-    parts = [f"新触发“{cell(name)}”" for name in started]
-    parts += [f"“{cell(name)}”不再触发（本次：{status_now.get(name, '规则中已没有此项')}）" for name in stopped]
+    parts = [f"新触发“{inline(name)}”" for name in started]
+    parts += [f"“{inline(name)}”不再触发（本次：{status_now.get(name, '规则中已没有此项')}）" for name in stopped]
     if parts:
         return "；".join(parts) + "。"
-    return "两次都触发了“" + cell("、".join(now.fired)) + "”。" if now.fired else "两次都没有触发否决。"
+    return "两次都触发了“" + inline("、".join(now.fired)) + "”。" if now.fired else "两次都没有触发否决。"
 
 
 def item_changes(before: Result, now: Result) -> str:
@@ -137,7 +137,7 @@ def item_changes(before: Result, now: Result) -> str:
         old, new = previous.get(name), current.get(name)
         change = signed(new.converted - old.converted) if old and new else "—"
         label = (new or old).label
-        lines.append(f"| {cell(label)} | {plain(old.converted) if old else '—'} | "
+        lines.append(f"| {inline(label)} | {plain(old.converted) if old else '—'} | "
                      f"{plain(new.converted) if new else '—'} | {change} |")
     return "\n".join(lines)
 

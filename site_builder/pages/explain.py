@@ -5,7 +5,7 @@ from __future__ import annotations
 from .. import ast
 from ..evaluate import FIRED, NOT_CHECKED, Result, Step, pct, plain, render, show
 from ..ruleset import RuleSet
-from .text import attr, cell, narrative
+from .text import code, inline
 
 CHINESE_DIGITS = "零一二三四五六七八九"
 
@@ -51,9 +51,9 @@ def veto_condition(veto: ast.Veto, rules: RuleSet, stage: str) -> str:
 
 def weights_and_bands(rules: RuleSet) -> str:
     """How the total is made up and how it maps to a grade, worded as the regulation words it."""
-    parties = "、".join(f"{party.label or party.name}评估分值占比{pct(party.weight)}" for party in rules.parties.values())
-    bands = "，".join(f"{band_words(band)}为{band.name}" for band in rules.bands)
-    names = "、".join(band.name for band in rules.bands)
+    parties = "、".join(f"{inline(party.label or party.name)}评估分值占比{pct(party.weight)}" for party in rules.parties.values())
+    bands = "，".join(f"{band_words(band)}为{inline(band.name)}" for band in rules.bands)
+    names = "、".join(inline(band.name) for band in rules.bands)
     return (f"社工站项目评估分值由{chinese_number(len(rules.parties))}方评估分数的总和确定。其中，{parties}。"
             f"评估等级分为{names}{chinese_number(len(rules.bands))}个等级，{bands}。")
 
@@ -62,7 +62,7 @@ def result_explanation(rules: RuleSet, stage: str) -> str:
     """一（五）评估结果说明, generated from the parties, bands and vetoes of the rule file."""
     text = weights_and_bands(rules)
     if rules.vetoes:
-        text += f"评估中若发现有下列情形之一的，评估结果也确定为{rules.veto_grade}：\n\n"
+        text += f"评估中若发现有下列情形之一的，评估结果也确定为{inline(rules.veto_grade)}：\n\n"
         text += "\n".join(veto_line(index, veto, rules, stage) for index, veto in enumerate(rules.vetoes, 1))
     return text
 
@@ -75,10 +75,10 @@ def veto_line(index: int, veto: ast.Veto, rules: RuleSet, stage: str) -> str:
     """
     by_stage = {s: veto_condition(veto, rules, s) for s in rules.stages}
     if len(set(by_stage.values())) == 1:
-        condition = f"判定条件：`{by_stage[stage]}`"
+        condition = f"判定条件：{code(by_stage[stage])}"
     else:
-        condition = "判定条件：" + "；".join(f"{s}评估 `{c}`" + ("（本次）" if s == stage else "") for s, c in by_stage.items())
-    return f"（{chinese_number(index)}）{narrative(veto.label or veto.name)}<br><span class=\"veto-condition\">{condition}</span>  "
+        condition = "判定条件：" + "；".join(f"{inline(s)}评估 {code(c)}" + ("（本次）" if s == stage else "") for s, c in by_stage.items())
+    return f"（{chinese_number(index)}）{inline(veto.label or veto.name)}<br><span class=\"veto-condition\">{condition}</span>  "
 
 
 def score_table(result: Result, table_label) -> str:
@@ -89,10 +89,10 @@ def score_table(result: Result, table_label) -> str:
             span = len(item.sub_scores)
             for index, (sub_district, score) in enumerate(item.sub_scores.items()):
                 merged = f'<td rowspan="{span}">{plain(item.converted)}</td>' if index == 0 else ""
-                rows.append(f"<tr><th scope=\"row\">{attr(item.label)}（{attr(table_label(sub_district))}）</th>"
+                rows.append(f"<tr><th scope=\"row\">{inline(item.label)}（{inline(table_label(sub_district))}）</th>"
                             f"<td>{plain(item.maximum)}</td><td>{plain(score)}</td>{merged}</tr>")
         else:
-            rows.append(f"<tr><th scope=\"row\">{attr(item.label)}</th><td>{plain(item.maximum)}</td>"
+            rows.append(f"<tr><th scope=\"row\">{inline(item.label)}</th><td>{plain(item.maximum)}</td>"
                         f"<td>{plain(item.score)}</td><td>{plain(item.converted)}</td></tr>")
     rows.append(f'<tr class="total"><th scope="row">总分</th><td></td><td></td><td data-total>{plain(result.total)}</td></tr>')
     # Material styles only tables without a class, so the class sits on a wrapper.
@@ -111,7 +111,7 @@ def veto_checklist(result: Result) -> str:
         citation = f"{veto.citation.document} {veto.citation.clause}".strip() if veto.citation else ""
         facts = "；".join(f"{name}：{show(value)}" for name, value in veto.facts_read.items())
         verdict = VERDICT_MARKS.get(veto.status, "未触发")
-        lines.append(f"| {cell(veto.label)} | {cell(citation)} | {cell(facts)} | {verdict} |")
+        lines.append(f"| {inline(veto.label)} | {inline(citation)} | {inline(facts)} | {verdict} |")
     return "\n".join(lines)
 
 
@@ -119,7 +119,7 @@ def trace(steps: list[Step], title: str) -> str:
     """A collapsible 计算过程 block: each figure's formula with values, its rule line and citation."""
     lines = [f'??? note "{title}"', ""]
     for step in steps:
-        where = f"{step.pos.file} 第 {step.pos.line} 行" if step.pos else ""
-        cited = f"，依据【{step.citation.document} {step.citation.clause}】" if step.citation else ""
-        lines.append(f"    - **{cell(step.subject)}**：{cell(step.formula)}（{where}{cited}）")
+        where = f"{inline(step.pos.file)} 第 {step.pos.line} 行" if step.pos else ""
+        cited = f"，依据【{inline(step.citation.document)} {inline(step.citation.clause)}】" if step.citation else ""
+        lines.append(f"    - **{inline(step.subject)}**：{inline(step.formula)}（{where}{cited}）")
     return "\n".join(lines)

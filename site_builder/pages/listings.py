@@ -10,7 +10,7 @@ from ..records import StationRecord
 from ..ruleset import RuleSet
 from . import urls
 from .charts import listing_charts
-from .text import attr, cell
+from .text import href, inline
 
 NOT_GRADED = "暂缓评级"
 WIDE = "---\nhide:\n  - toc\n---\n\n"  # listings need the width more than an outline
@@ -41,7 +41,7 @@ def evaluations_table(rows: list[Evaluated], current: str, table_id: str) -> str
     head = "".join(f'<th scope="col"{" data-filter" if name in FILTERED else ""}'
                    f'{" data-numeric" if name == "总分" else ""}>{name}</th>' for name in COLUMNS)
     body = "\n".join(evaluation_row(row, current) for row in newest_first(rows))
-    return (f'<div class="evaluations"><table id="{attr(table_id)}" data-sortable>\n<caption>评估一览（共 {len(rows)} 份，'
+    return (f'<div class="evaluations"><table id="{inline(table_id)}" data-sortable>\n<caption>评估一览（共 {len(rows)} 份，'
             f'点击表头排序）</caption>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table></div>')
 
 
@@ -49,16 +49,16 @@ def evaluation_row(row: Evaluated, current: str) -> str:
     record = row.record
     station = record.station
     report = urls.href(urls.report(record), current)
-    cells = [station["district"]["name"], station["street"], f'<a href="{attr(report)}">{attr(station["name"])}</a>',
+    cells = [station["district"]["name"], station["street"], f'<a href="{href(report)}">{inline(station["name"])}</a>',
              record.period, record.stage, record.evaluation["visit_date"], plain(row.result.total), row.grade]
-    return "<tr>" + "".join(f"<td>{c if i == 2 else attr(c)}</td>" for i, c in enumerate(cells)) + "</tr>"
+    return "<tr>" + "".join(f"<td>{c if i == 2 else inline(c)}</td>" for i, c in enumerate(cells)) + "</tr>"
 
 
 def grade_counts(rows: list[Evaluated], rules: list[RuleSet]) -> str:
     counts = Counter(row.grade for row in rows)
     order = [band.name for ruleset in rules for band in ruleset.bands]
     names = list(dict.fromkeys(order + sorted(counts)))
-    lines = ["| 等级 | 评估份数 |", "|---|--:|"] + [f"| {cell(name)} | {counts.get(name, 0)} |" for name in names]
+    lines = ["| 等级 | 评估份数 |", "|---|--:|"] + [f"| {inline(name)} | {counts.get(name, 0)} |" for name in names]
     return "\n".join(lines)
 
 
@@ -91,7 +91,7 @@ def districts_index(rows: list[Evaluated]) -> str:
     for district_id, members in sorted(by_district.items()):
         name = members[0].record.station["district"]["name"]
         stations = len({m.record.station_id for m in members})
-        lines.append(f"| [{cell(name)}]({urls.relative(urls.district(district_id), current)}) | {stations} | {len(members)} |")
+        lines.append(f"| [{inline(name)}]({urls.relative(urls.district(district_id), current)}) | {stations} | {len(members)} |")
     return "\n".join(lines) + "\n"
 
 
@@ -99,8 +99,8 @@ def district_page(district_id: str, rows: list[Evaluated]) -> str:
     current = urls.district(district_id)
     name = rows[0].record.station["district"]["name"]
     stations = sorted({(r.record.station_id, r.record.station["name"]) for r in rows})
-    station_links = "、".join(f"[{cell(label)}]({urls.relative(urls.station(sid), current)})" for sid, label in stations)
-    return (WIDE + f"# {cell(name)}\n\n本区共有 {len(stations)} 个社工站的 {len(rows)} 份评估报告。\n\n"
+    station_links = "、".join(f"[{inline(label)}]({urls.relative(urls.station(sid), current)})" for sid, label in stations)
+    return (WIDE + f"# {inline(name)}\n\n本区共有 {len(stations)} 个社工站的 {len(rows)} 份评估报告。\n\n"
             f"社工站：{station_links}\n\n{listing_charts(rows)}\n\n{evaluations_table(rows, current, 'district-reports')}\n")
 
 
@@ -108,13 +108,13 @@ def station_page(station_id: str, rows: list[Evaluated]) -> str:
     current = urls.station(station_id)
     station = newest_first(rows)[0].record.station
     district = urls.relative(urls.district(station["district"]["id"]), current)
-    lines = [WIDE + f"# {cell(station['name'])}", "",
-             f"{cell(station['short_name'])} · [{cell(station['district']['name'])}]({district}) · {cell(station['street'])}"
-             + (f" · 承接机构：{cell(station['operator'])}" if "operator" in station else ""), "",
+    lines = [WIDE + f"# {inline(station['name'])}", "",
+             f"{inline(station['short_name'])} · [{inline(station['district']['name'])}]({district}) · {inline(station['street'])}"
+             + (f" · 承接机构：{inline(station['operator'])}" if "operator" in station else ""), "",
              "## 历次评估", "", "| 服务年度 | 阶段 | 评估日期 | 总分 | 等级 | 报告 |", "|---|---|---|--:|---|---|"]
     for row in sorted(rows, key=lambda r: r.record.visit_date):
         record = row.record
         report = urls.relative(urls.report(record), current)
-        lines.append(f"| {cell(record.period)} | {cell(record.stage)} | {record.evaluation['visit_date']} | "
-                     f"{plain(row.result.total)} | {cell(row.grade)} | [查看报告]({report}) |")
+        lines.append(f"| {inline(record.period)} | {inline(record.stage)} | {record.evaluation['visit_date']} | "
+                     f"{plain(row.result.total)} | {inline(row.grade)} | [查看报告]({report}) |")
     return "\n".join(lines) + "\n"

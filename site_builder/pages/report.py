@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from ..evaluate import Result, completion_rate, plain
 from ..records import StationRecord
 from ..provenance import BUILT_FROM_MARKER, Provenance
@@ -14,10 +12,7 @@ from . import urls
 from .charts import history_chart, indicator_chart, score_chart
 from .comparison import Comparisons, comparison_section
 from .explain import result_explanation, score_table, trace, veto_checklist, weights_and_bands
-from .text import cell, chinese_date, narrative, number, numbered
-
-_PLACEHOLDER = re.compile(r"\{(站点全称|站点简称|组织评估的部门|评估机构|购买方|阶段)\}")
-
+from .text import chinese_date, code, inline, link, narrative, narrative_html, number, numbered, standing
 
 def report_page(record: StationRecord, result: Result, standing_text: str | None,
                 provenance: Provenance = Provenance(), comparisons: Comparisons | None = None,
@@ -46,31 +41,30 @@ def title_block(record: StationRecord, result: Result, src: str) -> str:
     period = f"（{chinese_date(contract['start'])}—{chinese_date(contract['end'])}）"
     grade = result.grade or "暂缓评级"
     links = " · ".join([
-        f"[{cell(station['district']['name'])}]({urls.relative(urls.district(record.district_id), src)})",
-        f"[{cell(station['short_name'])}的全部评估]({urls.relative(urls.station(record.station_id), src)})",
-        f"[规则：{cell(result.ruleset.title)} {cell(result.ruleset.version)}]({urls.relative(urls.ruleset(result.ruleset), src)})",
+        link(inline(station['district']['name']), urls.relative(urls.district(record.district_id), src)),
+        link(f"{inline(station['short_name'])}的全部评估", urls.relative(urls.station(record.station_id), src)),
+        link(f"规则：{inline(result.ruleset.title)} {inline(result.ruleset.version)}", urls.relative(urls.ruleset(result.ruleset), src)),
     ])
-    return (f'# {cell(title)}\n\n<p class="report-period">{period}</p>\n\n'
+    return (f'# {inline(title)}\n\n<p class="report-period">{period}</p>\n\n'
             f'<div class="result-card" role="group" aria-label="评估结果">'
             f'<span>总分 <strong data-total>{plain(result.total)}</strong></span>'
-            f'<span>等级 <strong data-grade>{cell(grade)}</strong></span>'
-            f'<span>{cell(record.stage)}评估 · {chinese_date(evaluation["visit_date"])}</span></div>\n\n{links}{PDF_MARKER}')
+            f'<span>等级 <strong data-grade>{inline(grade)}</strong></span>'
+            f'<span>{inline(record.stage)}评估 · {chinese_date(evaluation["visit_date"])}</span></div>\n\n{links}{PDF_MARKER}')
 
 
 def fill_standing(template: str, record: StationRecord) -> str:
-    """Put this record's names into the rule set's standing text; only the listed placeholders exist."""
+    """The rule set's standing text with this record's names in its placeholders; only these placeholders exist."""
     station, evaluation = record.station, record.evaluation
     values = {"站点全称": station["name"], "站点简称": station["short_name"], "阶段": record.stage,
               "组织评估的部门": evaluation.get("commissioned_by", "区民政部门"),
               "评估机构": evaluation.get("evaluator", {}).get("organisation", "评估机构"),
               "购买方": evaluation.get("purchaser", station["street"])}
-    body = re.sub(r"<!--.*?-->", "", template, flags=re.S).strip()
-    return _PLACEHOLDER.sub(lambda m: narrative(values[m.group(1)]), body)
+    return standing(template, values)
 
 
 def background(record: StationRecord, rules: RuleSet, standing_text: str | None) -> str:
     report = record.content["report"]
-    parts = [f"## 一、{record.stage}评估背景", narrative(report["background"])]
+    parts = [f"## 一、{inline(record.stage)}评估背景", narrative(report["background"])]
     if standing_text:
         parts.append(fill_standing(standing_text, record))
     parts += ["### （五）评估结果说明", result_explanation(rules, record.stage)]
@@ -115,7 +109,7 @@ def station_facts(record: StationRecord) -> str:
                                          f"工作人员 {evaluator['staff']} 名" if "staff" in evaluator else ""]))
         rows.append(("评估机构", evaluator["organisation"] + (f"（{people}）" if people else "")))
     rows.append(("实地评估日期", chinese_date(evaluation["visit_date"])))
-    table = ["| 项目 | 内容 |", "|---|---|"] + [f"| {cell(k)} | {cell(v)} |" for k, v in rows]
+    table = ["| 项目 | 内容 |", "|---|---|"] + [f"| {inline(k)} | {inline(v)} |" for k, v in rows]
     return "\n".join(table)
 
 
@@ -131,8 +125,8 @@ def indicator_table(record: StationRecord, result: Result) -> str:
         if "target" in indicator:
             rate = completion_rate(result.ruleset, indicator["actual"], indicator["target"])
             computed = f"{plain(rate)}%" if rate is not None else ""
-        lines.append(f"| {cell(indicator.get('group', ''))} | {cell(indicator['name'])} | {cell(actual)} | {cell(target)} "
-                     f"| {cell(indicator.get('stated_percent', ''))} | {computed or '—'} |")
+        lines.append(f"| {inline(indicator.get('group', ''))} | {inline(indicator['name'])} | {inline(actual)} | {inline(target)} "
+                     f"| {inline(indicator.get('stated_percent', ''))} | {computed or '—'} |")
     return "\n".join(lines)
 
 
@@ -148,7 +142,7 @@ def people_tables(record: StationRecord) -> str:
     rows += [(labels[key], str(value)) for key, value in building.items()]
     if not rows:
         return ""
-    return "\n".join(["| 满意度与社区培育 | 数量 |", "|---|---|"] + [f"| {cell(k)} | {cell(v)} |" for k, v in rows])
+    return "\n".join(["| 满意度与社区培育 | 数量 |", "|---|---|"] + [f"| {inline(k)} | {inline(v)} |" for k, v in rows])
 
 
 def findings(section: dict, level: str = "####") -> str:
@@ -165,7 +159,7 @@ def sub_district_sections(record: StationRecord) -> str:
     for section in record.content["report"]["sub_districts"]:
         sub_district = declared[section["sub_district"]]
         communities = "、".join(sub_district["communities"])
-        parts += [f"#### {cell(sub_district.get('name', sub_district['id']))}：{cell(communities)}",
+        parts += [f"#### {inline(sub_district.get('name', sub_district['id']))}：{inline(communities)}",
                   figures_table(section.get("figures", {})), findings(section, level="#####")]
     return "\n\n".join(p for p in parts if p)
 
@@ -178,27 +172,27 @@ FIGURE_LABELS = {"households": ("困难群众和特殊群体", "户"), "people":
 def figures_table(figures: dict) -> str:
     if not figures:
         return ""
-    rows = [f"| {FIGURE_LABELS[k][0]} | {cell(number(v))} {FIGURE_LABELS[k][1]} |" for k, v in figures.items()]
+    rows = [f"| {FIGURE_LABELS[k][0]} | {inline(number(v))} {FIGURE_LABELS[k][1]} |" for k, v in figures.items()]
     return "\n".join(["| 片区数据 | 数值 |", "|---|--:|"] + rows)
 
 
 def feedback_round(record: StationRecord) -> str:
     round_ = record.content["report"]["feedback_round"]
-    return "\n\n".join(p for p in [
-        "## 三、评估反馈", narrative(round_.get("introduction")),
-        f"1. 现场反馈：{narrative(round_['on_site'])}", f"2. 对评估报告初稿的反馈：{narrative(round_['draft'])}",
-    ] if p)
+    answers = "".join(f"<li>{narrative_html(round_[key], lead=label)}</li>"
+                      for key, label in (("on_site", "现场反馈："), ("draft", "对评估报告初稿的反馈：")))
+    return "\n\n".join(p for p in ["## 三、评估反馈", narrative(round_.get("introduction")),
+                                   f'<ol class="feedback-round">{answers}</ol>'] if p)
 
 
 def grade_section(record: StationRecord, result: Result) -> str:
     rules = result.ruleset
     score_steps = [s for s in result.steps if not s.subject.startswith("否决")]
     veto_steps = [s for s in result.steps if s.subject.startswith("否决") or s.subject == "最终等级"]
-    grade = f"“{result.grade}”" if result.grade else "暂缓评级"
-    statement = f"经过评估，{narrative(record.station['short_name'])}本次{record.stage}评估的等级为{grade}（{plain(result.total)}分）。"
+    grade = f"“{inline(result.grade)}”" if result.grade else "暂缓评级"
+    statement = f"经过评估，{inline(record.station['short_name'])}本次{inline(record.stage)}评估的等级为{grade}（{plain(result.total)}分）。"
     if result.fired:
-        statement += f"按分数为“{result.score_grade}”，因一票否决情形“{'、'.join(result.fired)}”，等级确定为{grade}。"
-    unchecked = f"\n\n!!! warning \"未核查\"\n    报告未载明以下否决事实，本页显示为“未核查”，没有当作“未触发”：{cell('、'.join(result.unchecked))}。" \
+        statement += f"按分数为“{inline(result.score_grade)}”，因一票否决情形“{inline('、'.join(result.fired))}”，等级确定为{grade}。"
+    unchecked = f"\n\n!!! warning \"未核查\"\n    报告未载明以下否决事实，本页显示为“未核查”，没有当作“未触发”：{inline('、'.join(result.unchecked))}。" \
         if result.unchecked else ""
     return "\n\n".join([
         "## 四、评估等级", weights_and_bands(rules), statement,
@@ -210,9 +204,9 @@ def grade_section(record: StationRecord, result: Result) -> str:
 
 def provenance_note(record: StationRecord, result: Result, provenance: Provenance) -> str:
     """Where this page comes from, so anyone can check it against the repository."""
-    source = f"[`{record.path}`]({provenance.source_url(record.path)})" if provenance.source_url(record.path) \
-        else f"`{record.path}`"
+    source = link(code(record.path), provenance.source_url(record.path)) if provenance.source_url(record.path) \
+        else code(record.path)
     change = provenance.last_changes.get(record.path)
     changed = f"，最后修改于 {change.date}（提交 `{change.commit[:12]}`）" if change else ""
-    return (f'!!! info "数据来源"\n    评估记录 {source}{changed}；规则 `{result.ruleset.path}`'
-            f"（{cell(result.ruleset.title)}，版本 {cell(result.ruleset.version)}）；本页由 {BUILT_FROM_MARKER} 生成。")
+    return (f'!!! info "数据来源"\n    评估记录 {source}{changed}；规则 {code(result.ruleset.path)}'
+            f"（{inline(result.ruleset.title)}，版本 {inline(result.ruleset.version)}）；本页由 {BUILT_FROM_MARKER} 生成。")

@@ -1,0 +1,107 @@
+"""The narrative dialect: what the free text of a record or a rule set's standing text may contain, and its safe HTML.
+
+Why a dialect of our own choosing rather than the site's Markdown: narratives arrive by pull request from people
+outside the project, and Python-Markdown with the site's extensions can make headings, admonitions, links, raw HTML,
+attribute lists and element ids out of them (issue 12). So narratives are parsed by markdown-it-py (CommonMark,
+linear in the length of the text) with only paragraphs, lists, emphasis, backslash escapes and hard line breaks
+switched on; everything else ('# 标题', '!!! danger', '[链接](…)', '<script>') stays the text it was written as.
+ammonia (nh3) then keeps only the handful of elements this dialect can produce, as a last pass.
+
+Lists may nest, but not without end: deeper than MAX_LIST_DEPTH is a check error (records.py), so the renderer never
+meets text it would have to cut short.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import nh3
+from markdown_it import MarkdownIt
+
+MAX_LIST_DEPTH = 4
+ALLOWED_TAGS = {"p", "ul", "ol", "li", "strong", "em", "br"}
+ALLOWED_ATTRIBUTES = {"ol": {"start"}}
+# A list level costs markdown-it two nesting levels (the list and its item) and a paragraph one more.
+_NESTING_LIMIT = 2 * MAX_LIST_DEPTH + 2
+# Only text that has a line starting with a list marker can nest; the rest need not be parsed to be measured.
+_LIST_LINE = re.compile(r"^[ \t]*(?:[-*+]|[0-9]{1,9}[.)])(?:[ \t]|$)", re.M)
+_ASCII_PUNCTUATION = re.compile(r"""([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])""")
+
+
+@cache
+def _parser(nesting_limit: int) -> MarkdownIt:
+    return MarkdownIt("zero", {"maxNesting": nesting_limit}).enable(["list", "emphasis", "escape", "newline"])
+
+
+def list_depth(text: str) -> int:
+    """How deeply the lists of a narrative nest (0: no list)."""
+    if not _LIST_LINE.search(text):
+        return 0
+    depth = deepest = 0
+    # One level deeper than allowed is enough to tell; markdown-it stops nesting at its limit, so this stays bounded.
+    for token in _parser(_NESTING_LIMIT + 2).parse(text):
+        if token.type in ("bullet_list_open", "ordered_list_open"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token.type in ("bullet_list_close", "ordered_list_close"):
+            depth -= 1
+    return deepest
+
+
+def to_html(text: str, lead: str = "") -> str:
+    """A narrative as safe HTML: paragraphs, lists, emphasis and line breaks, nothing else.
+
+    lead is our own text (a number such as （1）, or a label) put at the start of the first paragraph.
+    """
+    html = _parser(_NESTING_LIMIT).render(text).strip()
+    if lead:
+        html = html.replace("<p>", f"<p>{escape_text(lead)}", 1) if html.startswith("<p>") else f"<p>{escape_text(lead)}</p>{html}"
+    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=set(), link_rel=None,
+                     strip_comments=True)
+
+
+def escape_text(text: str) -> str:
+    """Plain text for HTML element content."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def literal(text: str) -> str:
+    """Plain text to be put into a narrative (a station's name in standing text) so that it is read as written:
+    CommonMark lets every ASCII punctuation character be escaped with a backslash."""
+    return _ASCII_PUNCTUATION.sub(r"\\\1", " ".join(text.split()))
+
+
+_HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t#]*$")
+
+
+def sections(text: str) -> list[tuple[int, str, str]]:
+    """Standing text cut at its ATX headings: (heading level, heading text, the text up to the next heading).
+    The first section has level 0 and no heading when the text does not start with one."""
+    found: list[tuple[int, str, list[str]]] = [(0, "", [])]
+    for line in text.splitlines():
+        heading = _HEADING.match(line)
+        if heading:
+            found.append((len(heading.group(1)), heading.group(2), []))
+        else:
+            found[-1][2].append(line)
+    return [(level, heading, "\n".join(lines).strip()) for level, heading, lines in found if heading or "".join(lines).strip()]
+
+
+def without_comments(text: str) -> str:
+    """Text with its <!-- … --> notes to the authors left out (scanned once, so an unclosed one costs no more)."""
+    kept, at = [], 0
+    while (start := text.find("<!--", at)) != -1:
+        kept.append(text[at:start])
+        end = text.find("-->", start + 4)
+        at = len(text) if end == -1 else end + 3
+    kept.append(text[at:])
+    return "".join(kept)
+
+
+def fill_placeholders(text: str, values: dict[str, str]) -> str:
+    """{名称} replaced by its value, read literally; names not in values stay as written."""
+    if not values:
+        return text
+    names = re.compile(r"\{(" + "|".join(re.escape(name) for name in values) + r")\}")
+    return names.sub(lambda found: literal(values[found.group(1)]), text)
