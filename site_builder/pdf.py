@@ -14,7 +14,6 @@ and no browser is needed to publish the site. Chromium needs about a fifth less 
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import posixpath
 import re
@@ -26,11 +25,14 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 from .errors import SiteBuilderError
+from .jobs import LOST, WorkerLost, WorkerPool
+from .pausing import pause_point
 
 PDF_MARKER = "<!-- site-builder: PDF -->"  # report.py puts it where the link goes; the plugin fills or drops it
 ENV = "SITE_BUILDER_PDF"
 JOBS_ENV = "SITE_BUILDER_PDF_JOBS"
 REPORTS_PER_WORKER = 100
+REPORTS_PER_TASK = 5
 PDF_VARIANT = "pdf/ua-1"  # tagged, with the document's language and title: readable by screen readers too
 
 _STYLESHEET = re.compile(r'<link rel="stylesheet" href="([^"]+)"\s*/?>')
@@ -92,6 +94,8 @@ def render_reports(site_dir: Path, report_srcs: list[str], jobs: int | None = No
         _render_all(tasks, jobs)
     except RenderError as error:
         raise SiteBuilderError(None, f"生成 PDF 失败：{error}") from None
+    except WorkerLost:
+        raise SiteBuilderError(None, f"生成 PDF 的{LOST}，网站未生成。可用 SITE_BUILDER_PDF_JOBS=1 在单个进程中生成。") from None
     return Timing(len(tasks), time.perf_counter() - started, jobs)
 
 
@@ -103,19 +107,17 @@ def _render_all(tasks: list[tuple[str, str, str | None]], jobs: int) -> None:
     if len(tasks) < 2:
         for task in tasks:
             _render(task)
-    else:
-        # Workers come from a fork server that has loaded only this module and WeasyPrint, not from the build
-        # process: forked from the build, each worker soon copied the build's whole heap (300–600 MB private
-        # for 1,000 reports). A worker is replaced after REPORTS_PER_WORKER reports, as WeasyPrint's caches
-        # grow by about 1 MB a report.
-        if "forkserver" in multiprocessing.get_all_start_methods():
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload([__name__, "weasyprint"])
-        else:
-            context = multiprocessing.get_context()
-        with context.Pool(jobs, maxtasksperchild=REPORTS_PER_WORKER) as pool:
-            for _ in pool.imap_unordered(_render, tasks):
-                pass
+        return
+    # Workers come from a fork server that has loaded only this module and WeasyPrint, not from the build
+    # process: forked from the build, each worker soon copied the build's whole heap (300–600 MB private
+    # for 1,000 reports). WeasyPrint's caches grow by about 1 MB a report, so a pool renders about
+    # REPORTS_PER_WORKER reports a worker and the next batch gets fresh workers (the executor's own
+    # max_tasks_per_child deadlocks on Python 3.11, cpython issue 115634).
+    batch = jobs * REPORTS_PER_WORKER
+    for start in range(0, len(tasks), batch):
+        chunks = [tasks[i:i + REPORTS_PER_TASK] for i in range(start, min(start + batch, len(tasks)), REPORTS_PER_TASK)]
+        with WorkerPool(jobs, start="forkserver", preload=(__name__, "weasyprint")) as pool:
+            pool.results([pool.submit(_render_chunk, chunk) for chunk in chunks])
 
 
 def check_renderer() -> None:
@@ -147,8 +149,14 @@ def absolute_links(html: str, page_url: str | None) -> str:
     return _RELATIVE_LINK.sub(lambda m: f'{m.group(1)} data-pdf-href="{m.group(2)}"', html)  # kept for print.css
 
 
+def _render_chunk(tasks: list[tuple[str, str, str | None]]) -> None:
+    for task in tasks:
+        _render(task)
+
+
 def _render(task: tuple[str, str, str | None]) -> None:
     """One page to one PDF. The site's stylesheets are parsed once per process, not once per report."""
+    pause_point("pdf")  # a test stops a worker here to kill it (pausing.py)
     try:
         _write_pdf(Path(task[0]), Path(task[1]), task[2])
     except Exception as error:  # reported in Chinese by render_reports, with the page it happened on

@@ -128,6 +128,13 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
             raise PluginError(error.format()) from None
         logging.getLogger("mkdocs.plugins.site_builder").info(timing.summary())
 
+    def on_build_error(self, error) -> None:
+        # The render workers were forked in on_env and are collected in on_post_build, which a failed build never
+        # reaches: stop them and thaw the garbage collector here, or `mkdocs serve` gathers both with every failure.
+        if self.rendering is not None:
+            rendering, self.rendering = self.rendering, None
+            rendering.stop()
+
     def on_serve(self, server, config, builder):
         for folder in (RULES_DIR, STATIONS_DIR):
             server.watch(str(self.root(config) / folder))

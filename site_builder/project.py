@@ -6,8 +6,6 @@ in one run, keep warnings apart, and give each record the rule-set version that 
 
 from __future__ import annotations
 
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
@@ -192,10 +190,10 @@ def screened_in_pool(misses: list[tuple[str, bytes]], cache: RecordCache | None)
     if cache:
         cache.clear_stale()
     try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        with jobs.WorkerPool(workers, start="fork") as pool:
             screened = pool.map(partial(screen, cache=cache), misses, chunksize=max(1, len(misses) // (workers * 8)))
             return {name: content for name, content in screened if content is not None}
-    except Exception:  # noqa: BLE001 -- no fork on this platform, a worker killed…: serial reading is the fallback
+    except Exception:  # noqa: BLE001 -- no fork on this platform, a worker killed (WorkerLost)…: serial reading is the fallback
         return {}
 
 

@@ -2,6 +2,9 @@
 
 Git is asked once per build, not once per page, so that thousands of reports cost one `git log`.
 Outside a git checkout everything here is simply unknown, and pages say so.
+
+A site is meant to show what was committed. Edits under rules/ or stations/ that are not committed (or records not
+yet added) make every report page say so (含未提交的改动); in CI, `site-builder build` refuses them (publish.py).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ class Provenance:
     commit_time: int | None = None  # seconds since 1970, for SOURCE_DATE_EPOCH
     last_changes: dict[str, Change] = field(default_factory=dict)
     repo_url: str | None = None
+    uncommitted: tuple[str, ...] = ()  # files under rules/ or stations/ that differ from the commit
 
     def source_url(self, path: str) -> str | None:
         """A link to the file as of its last change (the same bytes as in the built commit), for GitHub-style hosts."""
@@ -39,7 +43,11 @@ class Provenance:
 
     def built_from(self) -> str:
         """What BUILT_FROM_MARKER becomes in the page's HTML."""
-        return f"提交 <code>{self.commit[:12]}</code>" if self.commit else "未纳入版本管理的工作目录"
+        if not self.commit:
+            return "未纳入版本管理的工作目录"
+        if self.uncommitted:
+            return f"提交 <code>{self.commit[:12]}</code>（含未提交的改动）"
+        return f"提交 <code>{self.commit[:12]}</code>"
 
 
 def git(root: Path, *args: str) -> str | None:
@@ -57,7 +65,22 @@ def read_provenance(root: Path, repo_url: str | None = None) -> Provenance:
     if not head:
         return Provenance(repo_url=repo_url)
     commit, seconds = head.split()
-    return Provenance(commit, int(seconds), last_changes(root), repo_url)
+    return Provenance(commit, int(seconds), last_changes(root), repo_url, uncommitted_changes(root))
+
+
+def uncommitted_changes(root: Path) -> tuple[str, ...]:
+    """Files under rules/ and stations/ that are changed, deleted or untracked: what a build would take from outside the commit."""
+    status = git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", "rules", "stations") or ""
+    entries = status.split("\0")
+    paths, index = [], 0
+    while index < len(entries):
+        entry = entries[index]
+        if len(entry) > 3:
+            paths.append(entry[3:])
+            index += 1 if entry[0] not in "RC" else 2  # a rename is followed by its old path
+        else:
+            index += 1
+    return tuple(paths)
 
 
 def last_changes(root: Path) -> dict[str, Change]:

@@ -12,13 +12,9 @@ counts it, so a broken link on a report page still fails the build.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import logging
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -29,7 +25,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.utils import write_file
 
-from .jobs import workers
+from .jobs import LOST, WorkerLost, WorkerPool, workers
 from .page_cache import PageCache, page_key
 from .pages import urls
 from .provenance import BUILT_FROM_MARKER, Provenance
@@ -215,23 +211,21 @@ class Rendering:
         if workers() == 1 or len(tasks) <= 1:
             self.pool, self.done = None, [renderer.render(task) for task in tasks]
         else:
-            gc.freeze()  # the workers share the parent's objects; a collection in a worker would copy every page
-            # concurrent.futures, not multiprocessing.Pool: a worker killed (say, out of memory) fails the build
-            # with BrokenProcessPool instead of leaving it waiting forever for the lost task.
-            self.pool = ProcessPoolExecutor(workers(), mp_context=multiprocessing.get_context("fork"))
+            # Forked: the workers share the parent's objects (share_memory freezes the collector meanwhile). A worker
+            # killed (say, out of memory) fails the build with a Chinese message instead of leaving it waiting forever.
+            self.pool = WorkerPool(workers(), start="fork", share_memory=True)
             self.pending = [self.pool.submit(_render_task, task) for task in tasks]
 
     def wait(self) -> Outcome:
         """Every page written; the workers' warnings replayed here, where strict mode counts them."""
-        try:
-            results = self.done if self.pool is None else [future.result() for future in self.pending]
-        except BrokenProcessPool:
-            raise PluginError("渲染报告页的工作进程意外退出（可能是内存不足），网站未生成。"
-                              "可用 SITE_BUILDER_JOBS=1 在单个进程中渲染。") from None
-        finally:
-            if self.pool is not None:
-                self.pool.shutdown(cancel_futures=True)
-                gc.unfreeze()
+        if self.pool is None:
+            results = self.done
+        else:
+            with self.pool:
+                try:
+                    results = self.pool.results(self.pending)
+                except WorkerLost:
+                    raise PluginError(f"渲染报告页的{LOST}，网站未生成。可用 SITE_BUILDER_JOBS=1 在单个进程中渲染。") from None
         outcome = Outcome()
         for result in results:
             outcome.add(result)
@@ -239,6 +233,11 @@ class Rendering:
         if not self.complete:  # a shard's build, or the merge: the search index still covers every report
             outcome.search = report_search(self.renderer)
         return outcome
+
+    def stop(self) -> None:
+        """The build failed elsewhere: end the workers now (plugin.on_build_error)."""
+        if self.pool is not None:
+            self.pool.stop()
 
 
 def report_search(renderer: BulkRenderer) -> SearchIndexBuilder:

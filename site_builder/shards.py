@@ -7,7 +7,9 @@ index and sitemap, all cheap per report — and copies the shards' pages in (`sh
 the same, byte for byte, as one build of the whole repository (bench/shards.py shows it); docs/scale-out.md
 gives the design. Districts keep each station's history and each district's ranking inside one shard.
 
-Nothing is published unless every report and station page arrived from exactly one shard.
+Nothing is published unless every report and station page arrived from exactly one shard. Shards and the merged
+site are published as `site-builder build` publishes (publish.py): under a lock, switched to in one step, and never
+at a path that holds or lies in the repository's sources.
 """
 
 from __future__ import annotations
@@ -15,12 +17,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import SiteBuilderError
-from .publish import build_into, remove_leftovers, swap_in
+from .publish import build_into, checked_output, publish
 from .render import SHARD_ENV
 
 MANIFEST = "shard.json"
@@ -56,25 +57,29 @@ def shard_setting(value: str):
 
 def run_shard_build(args) -> int:
     districts = sorted({d.strip() for d in args.districts.split(",") if d.strip()})
-    out = args.out.resolve()
-    staging = Path(tempfile.mkdtemp(prefix=".shard-", dir=out.parent))
-    try:
-        with shard_setting(",".join(districts)):
-            config = build_into(Path(args.root) / args.config, staging)
-        plugin = config.plugins["site-builder"]
-        pages = [plugin.bulk_files[i].dest_uri for i in plugin.bulk.indices_in(set(districts))]
-        replace_folder(out, collect(staging, pages, out.with_name(f".{out.name}-new")))
-        (out / MANIFEST).write_text(json.dumps({"districts": districts, "pages": pages}, ensure_ascii=False, indent=1),
-                                    encoding="utf-8")
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    config_file = Path(args.root) / args.config
+    pages = publish(checked_output(config_file, args.out), lambda shard: build_shard(config_file, districts, shard))
     print(f"分片已生成：{args.out}（{len(districts)} 个区，{len(pages)} 个页面）")
     return 0
 
 
+def build_shard(config_file: Path, districts: list[str], shard: Path) -> list[str]:
+    """A whole build beside the shard (in the new version's own folder), of which the shard keeps its districts' pages."""
+    scratch = shard.with_name("whole-build")
+    with shard_setting(",".join(districts)):
+        config = build_into(config_file, scratch)
+    plugin = config.plugins["site-builder"]
+    pages = [plugin.bulk_files[i].dest_uri for i in plugin.bulk.indices_in(set(districts))]
+    collect(scratch, pages, shard)
+    (shard / MANIFEST).write_text(json.dumps({"districts": districts, "pages": pages}, ensure_ascii=False, indent=1),
+                                  encoding="utf-8")
+    shutil.rmtree(scratch)
+    return pages
+
+
 def collect(site: Path, pages: list[str], into: Path) -> Path:
     """Move the shard's pages (and what sits beside them, such as a report's JSON) out of a built site."""
-    shutil.rmtree(into, ignore_errors=True)
+    into.mkdir(exist_ok=True)
     for page in pages:
         folder = Path(page).parent
         target = into / folder
@@ -83,27 +88,21 @@ def collect(site: Path, pages: list[str], into: Path) -> Path:
     return into
 
 
-def replace_folder(target: Path, new: Path) -> None:
-    shutil.rmtree(target, ignore_errors=True)
-    new.rename(target)
-
-
 def run_shard_merge(args) -> int:
-    site_dir = (Path(args.root) / args.site_dir).resolve()
-    remove_leftovers(site_dir)
-    staging = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-new-", dir=site_dir.parent))
-    try:
-        with shard_setting("none"):
-            config = build_into(Path(args.root) / args.config, staging)
-        expected = {file.dest_uri for file in config.plugins["site-builder"].bulk_files}
-        arrived = merge_shards(args.shards, staging)
-        check_complete(expected, arrived)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    swap_in(staging, site_dir)
+    config_file = Path(args.root) / args.config
+    arrived = publish(checked_output(config_file, Path(args.root) / args.site_dir),
+                      lambda site: merge_into(config_file, args.shards, site))
     print(f"网站已合并：{args.site_dir}/index.html（{len(args.shards)} 个分片，{len(arrived)} 个页面）")
     return 0
+
+
+def merge_into(config_file: Path, shards: list[Path], site: Path) -> set[str]:
+    with shard_setting("none"):
+        config = build_into(config_file, site)
+    expected = {file.dest_uri for file in config.plugins["site-builder"].bulk_files}
+    arrived = merge_shards(shards, site)
+    check_complete(expected, arrived)
+    return arrived
 
 
 def merge_shards(shards: list[Path], site: Path) -> set[str]:
