@@ -1,202 +1,55 @@
-"""Privacy guard: a station record that holds someone's personal data fails the check and is not published.
+"""Privacy guard: a record, rule file or standing text that holds someone's personal data fails the check and is
+not published.
 
 Why: the seed report's evaluation principles include 保密尊重原则 (rules/guangzhou/sgz-2024.standing.md, （二）6):
 evaluators must protect what they learn about service users' privacy. Records are transcribed from those reports,
-often by copying from case notes, and every record becomes a public web page about vulnerable people. So
-`site-builder check`, and the site build that shares it, refuse any field holding a resident ID, a mobile or
-landline number, an e-mail address, a bank card number or a street address down to the room.
+often by copying from case notes, and every record becomes a public web page about vulnerable people; rule files
+are printed whole on the rules page and standing text on every report. So `site-builder check`, and the site build
+that shares it, refuse personal data anywhere in them: every key, value and YAML comment of a record, and the whole
+text of rules/**/*.rules and rules/**/*.standing.md. What counts as personal data is in privacy_rules.py (the
+detectors) and privacy_words.py (the word lists); the text is normalised first (privacy_text.py).
 
-Each detector is one small function over one text; RULES gives each a Chinese name for the messages.
-Detectors see the text with full-width digits and signs turned half-width (one character for one, so offsets
-stay valid), since staff often type with a Chinese input method in full-width mode.
+What the station itself publishes passes: its address as listed in station.addresses, where quoted whole, with a
+warning so that a reviewer sees it; and matches a reviewer has recorded under privacy_exceptions (with the
+reviewer's name and the date), each listed as a warning. An ID number is never excused.
 
-What the station itself publishes passes: the addresses declared in station.addresses, and matches a reviewer
-has recorded under privacy_exceptions. Each used exception is reported as a warning so that reviewers see it.
+No message, warning or quoted source line repeats a match unmasked: check output ends up in public CI logs.
 """
 
 from __future__ import annotations
 
-import datetime
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from itertools import chain
 
+from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.tokens import CommentToken
 
 from .errors import RecordError, RecordWarning, SiteBuilderError, SourcePos
+from .privacy_rules import ID_RULE, Match, Rule, keep_ends, scan
+from .privacy_text import normalised_text
 from .records import StationRecord, dotted
 
 EXCEPTIONS_KEY = "privacy_exceptions"
-HALF_WIDTH = str.maketrans("０１２３４５６７８９＋－（）＠．　Ｘｘ", "0123456789+-()@. Xx")
-FIX_EXAMPLE = ("删除，或改写为不含个人信息的表述（如“电话已记入个案档案”）；确属可以公开的信息（如社工站办公电话），"
-               "经复核后在记录顶层登记：privacy_exceptions: [{match: \"与原文相同的写法\", reason: \"社工站公开的办公电话，已核实\"}]")
-
-Span = tuple[int, int]
-
-# Numbers must stand alone: not inside a longer digit run, nor the integer or fraction part of a decimal.
-ALONE_BEFORE = r"(?<![0-9])(?<![0-9]\.)"
-ALONE_AFTER = r"(?![0-9])(?!\.[0-9])"
+COMMENT_PATH = "注释"
+FIX_EXAMPLE = ("删除，或改写为不含个人信息的表述（如“电话已记入个案档案”“一位服务对象”）；确属可以公开的信息（如社工站办公电话），"
+               "经复核后在记录顶层登记：privacy_exceptions: [{match: \"与原文相同的写法\", reason: \"社工站公开的办公电话\", "
+               "reviewed_by: \"复核人姓名\", reviewed_on: 2025-03-01}]")
+PUBLISHED_FIX_EXAMPLE = "删除，或改写为不含个人信息的表述（如“一位服务对象”）。"
 
 
-# --- detectors: text → spans of what looks like personal data ----------------------------------------
-
-RESIDENT_ID = re.compile(ALONE_BEFORE + r"[1-9][0-9]{16}[0-9Xx]" + ALONE_AFTER)
-ID_WEIGHTS = [2 ** (17 - i) % 11 for i in range(17)]  # ISO 7064 MOD 11-2, as GB 11643 prescribes
-
-
-def resident_ids(text: str) -> Iterator[Span]:
-    """Mainland resident ID numbers (GB 11643): only with a real birth date and a correct check character,
-    so that long figures and references do not trip it."""
-    for found in RESIDENT_ID.finditer(text):
-        if plausible_birth_date(found.group()[6:14]) and id_check_character(found.group()[:17]) == found.group()[17].upper():
-            yield found.span()
-
-
-def plausible_birth_date(digits: str) -> bool:
-    try:
-        born = datetime.date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
-    except ValueError:
-        return False
-    return datetime.date(1900, 1, 1) <= born <= datetime.date.today()
-
-
-def id_check_character(first17: str) -> str:
-    remainder = (12 - sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS)) % 11) % 11
-    return "X" if remainder == 10 else str(remainder)
-
-
-# 16–19 digits, written solid or in groups of four with one kind of separator; never part of a longer run.
-BANK_CARD = re.compile(ALONE_BEFORE + r"(?<![0-9][ -])(?:[0-9]{16,19}|[0-9]{4}(?P<sep>[ -])[0-9]{4}"
-                       r"(?:(?P=sep)[0-9]{4}){2}(?:(?P=sep)[0-9]{1,3})?)" + ALONE_AFTER + r"(?![ -][0-9])")
-
-
-def bank_cards(text: str) -> Iterator[Span]:
-    """Bank card numbers: the Luhn check keeps other long numbers out."""
-    for found in BANK_CARD.finditer(text):
-        if passes_luhn(re.sub(r"[ -]", "", found.group())):
-            yield found.span()
-
-
-def passes_luhn(digits: str) -> bool:
-    total = 0
-    for position, digit in enumerate(reversed(digits)):
-        doubled = int(digit) * (2 if position % 2 else 1)
-        total += doubled - 9 if doubled > 9 else doubled
-    return total % 10 == 0
-
-
-MOBILE = re.compile(ALONE_BEFORE + r"(?:(?:\+|00)86[ -]?)?1[3-9][0-9](?:[ -]?[0-9]{4}){2}" + ALONE_AFTER)
-
-
-def mobile_numbers(text: str) -> Iterator[Span]:
-    """Mainland mobile numbers, 1[3-9] and nine digits, also as 138-1234-5678, 138 1234 5678 or +86 13812345678."""
-    return (found.span() for found in MOBILE.finditer(text))
-
-
-# Area codes start with 0 (010, 020–029, 0xxx), local numbers never do: dates, amounts and counts do not start so.
-AREA = r"0(?:10|2[0-9]|[3-9][0-9]{2})"
-AREA_FROM_ABROAD = r"\+86[ -]?\(?(?:10|2[0-9]|[3-9][0-9]{2})\)?"
-LANDLINE = re.compile(ALONE_BEFORE + rf"(?:\({AREA}\)|{AREA}|{AREA_FROM_ABROAD})[ -]?[1-9][0-9]{{2,3}}[ -]?[0-9]{{4}}" + ALONE_AFTER)
-
-
-def landlines(text: str) -> Iterator[Span]:
-    """Landline numbers with their area code: 020-12345678, (020)12345678, 020 1234 5678, 0755-1234567."""
-    return (found.span() for found in LANDLINE.finditer(text))
-
-
-EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}(?![A-Za-z0-9-])")
-
-
-def email_addresses(text: str) -> Iterator[Span]:
-    """E-mail addresses."""
-    return (found.span() for found in EMAIL.finditer(text))
-
-
-ROOM = r"[A-Za-z]?[0-9]{2,4}(?:室|房)"
-WORDS = r"[^\s，。；：、,;:（）()“”]"  # characters of one address, not running on into the next clause
-ROOM_ADDRESSES = (
-    re.compile(rf"(?<![0-9])[0-9]+号(?:之[0-9一二三四五六七八九十]+)?{WORDS}{{0,12}}?{ROOM}"),  # 313号东骏苑2栋1502室, 12号502房
-    re.compile(rf"(?<![0-9A-Za-z])[0-9A-Za-z]{{1,3}}(?:栋|座|幢|楼|单元){WORDS}{{0,6}}?{ROOM}"),  # 东骏苑2栋1502室, A座1203室
-    re.compile(r"(?<![0-9-])[0-9]{1,4}(?:-[0-9]{1,4}){1,2}(?:室|房)"),  # 3-1502房, 5-2-301室
-)
-
-
-def room_addresses(text: str) -> Iterator[Span]:
-    """Street addresses down to a room: where someone lives. A station's public address stops at the building."""
-    for pattern in ROOM_ADDRESSES:
-        yield from (found.span() for found in pattern.finditer(text))
-
-
-# --- masks: enough to recognise the match, not enough to reuse it; one character for one ---------------
-
-def keep_ends(head: int, tail: int) -> Callable[[str], str]:
-    """Keep the first `head` and last `tail` digits or letters, star the rest; separators stay where they are."""
-    def mask(text: str) -> str:
-        significant = [i for i, ch in enumerate(text) if ch.isalnum()]
-        hidden = set(significant[head:len(significant) - tail])
-        return "".join("*" if i in hidden else ch for i, ch in enumerate(text))
-    return mask
-
-
-def mask_email(text: str) -> str:
-    local, _, domain = text.partition("@")
-    return local[:2] + "*" * len(local[2:]) + "@" + domain
-
-
-def mask_numbers(text: str) -> str:
-    return re.sub(r"[0-9０-９]", "*", text)
-
-
-@dataclass(frozen=True)
-class Rule:
-    name: str
-    find: Callable[[str], Iterator[Span]]
-    mask: Callable[[str], str]
-    station_may_publish: bool = False  # the station's declared addresses are public
-
-
-# Earlier rules win where matches overlap: an ID number is not also reported as a bank card or a phone.
-RULES = (
-    Rule("身份证号码", resident_ids, keep_ends(4, 4)),
-    Rule("银行卡号", bank_cards, keep_ends(4, 4)),
-    Rule("手机号码", mobile_numbers, keep_ends(4, 3)),
-    Rule("固定电话", landlines, keep_ends(4, 3)),
-    Rule("电子邮箱", email_addresses, mask_email),
-    Rule("详细住址", room_addresses, mask_numbers, station_may_publish=True),
-)
-
-
-def matches_in(text: str, station_addresses: list[str]) -> list[tuple[Rule, int, int]]:
-    """What the rules find in one text, one rule per stretch of text, in reading order."""
-    plain, kept = text.translate(HALF_WIDTH), []
-    for rule in RULES:
-        for start, end in rule.find(plain):
-            if rule.station_may_publish and any(plain[start:end] in address for address in station_addresses):
-                continue
-            if not any(start < kept_end and kept_start < end for _, kept_start, kept_end in kept):
-                kept.append((rule, start, end))
-    return sorted(kept, key=lambda match: match[1])
-
-
-# --- where a match stands in the file -------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Finding:
-    rule: Rule
-    keys: tuple
-    text: str
-    offset: int | None     # in the file; None when the value is not written verbatim there (escapes, folding)
-    value_pos: SourcePos   # where the value starts, the fallback
-
+# --- the file as text: offsets, lines, masking -----------------------------------------------------------
 
 class Source:
-    """The record's text with line starts, to turn ruamel's (line, column) into offsets and back."""
+    """A file's text with line starts, to turn offsets into (line, column) and back."""
 
-    def __init__(self, record: StationRecord):
-        self.record, self.text, self.lines = record, record.text, record.text.splitlines()
-        self.line_starts = [0] + [i + 1 for i, ch in enumerate(self.text) if ch == "\n"]
+    def __init__(self, path: str, text: str):
+        self.path, self.text, self.lines = path, text, text.splitlines()
+        self.line_starts = [0] + [found.end() for found in re.finditer("\n", text)]
 
     def offset(self, pos: SourcePos) -> int:
         return self.line_starts[pos.line - 1] + pos.col - 1
@@ -206,8 +59,89 @@ class Source:
         return line, offset - self.line_starts[line - 1] + 1
 
     def line_text(self, line: int) -> str:
-        return self.lines[line - 1]
+        return self.lines[line - 1] if 0 < line <= len(self.lines) else ""
 
+
+@dataclass(frozen=True)
+class Finding:
+    match: Match
+    path: str              # where in the record (report.basic_situation), 注释 for a comment, "" for other files
+    text: str              # the match as written
+    offset: int | None     # in the file; None when the value is not written verbatim there (escapes, folding)
+    value_pos: SourcePos | None = None  # where the value starts, the fallback
+
+    @property
+    def rule(self) -> Rule:
+        return self.match.rule
+
+    @property
+    def masked(self) -> str:
+        return self.rule.mask(self.text)
+
+
+class MaskedLines:
+    """Each source line with every finding on it masked; built once per file, so that thousands of findings on
+    one line cost one pass, not one pass each."""
+
+    def __init__(self, source: Source, findings: list[Finding]):
+        self.source = source
+        self.on_line: dict[int, list[Finding]] = {}
+        for finding in findings:
+            if finding.offset is not None:
+                self.on_line.setdefault(source.line_and_col(finding.offset)[0], []).append(finding)
+        self.done: dict[int, str] = {}
+
+    def __call__(self, line: int) -> str:
+        if line not in self.done:
+            self.done[line] = self.mask(line)
+        return self.done[line]
+
+    def mask(self, line: int) -> str:
+        text, pieces, at = self.source.line_text(line), [], 0
+        for finding in sorted(self.on_line.get(line, []), key=lambda f: f.offset):
+            col = self.source.line_and_col(finding.offset)[1] - 1
+            if col >= at:
+                pieces += [text[at:col], finding.masked]
+                at = col + len(finding.text)
+        return "".join(pieces) + text[at:]
+
+    def pos(self, finding: Finding) -> SourcePos:
+        """Where the finding stands, with its line masked; the value's start when it is not written verbatim."""
+        if finding.offset is None:
+            fallback = finding.value_pos
+            return SourcePos(fallback.file, fallback.line, fallback.col, line_text=self(fallback.line))
+        line, col = self.source.line_and_col(finding.offset)
+        return SourcePos(self.source.path, line, col, line, col + len(finding.text), line_text=self(line))
+
+
+def mask_personal_data(text: str) -> str:
+    """text with whatever the detectors find in it masked; the rest as it was."""
+    pieces, at = [], 0
+    for match in scan(text):
+        pieces += [text[at:match.start], match.rule.mask(text[match.start:match.end])]
+        at = match.end
+    return "".join(pieces) + text[at:]
+
+
+def masked_error(error: SiteBuilderError) -> SiteBuilderError:
+    """The same error with any personal data in its message or quoted source line masked.
+
+    Why: other checks quote what they refuse (a schema error shows the value and its line), and that value may be
+    a phone number under an unknown key. Applied to every error and warning before they are shown.
+    """
+    message = mask_personal_data(error.message)
+    line_text = mask_personal_data(error.pos.line_text) if error.pos and error.pos.line_text else None
+    if message == error.message and (line_text is None or line_text == error.pos.line_text):
+        return error
+    masked = type(error).__new__(type(error))  # a copy; copy.copy would call __init__ with the wrong arguments
+    masked.__dict__.update(error.__dict__)
+    masked.message, masked.args = message, (message,)
+    if line_text is not None:
+        masked.pos = replace(error.pos, line_text=line_text)
+    return masked
+
+
+# --- record values -----------------------------------------------------------------------------------------
 
 def scalars(node, keys: tuple = ()) -> Iterator[tuple[tuple, bool, object]]:
     """Every mapping key and every scalar value under node, as (path, is_key, value), in file order."""
@@ -237,79 +171,125 @@ def text_of(value, source: Source, start: int) -> str | None:
     return None  # dates
 
 
-def locate(source: Source, region: Span, value: str, start: int, end: int) -> int | None:
-    """The file offset of value[start:end]: its n-th occurrence in the value is its n-th in the value's source.
+class Locator:
+    """Where each match of one value stands in the file: its n-th occurrence in the value is its n-th in the value's
+    source. This holds for plain and quoted scalars and for block scalars (|-), whose text starts on the line after
+    the key and is indented, because no detector matches across a line break.
 
-    This holds for plain and quoted scalars and for block scalars (|-), whose text starts on the line after the
-    key and is indented, because no detector matches across a line break.
+    Matches come in reading order, so each needle's search resumes where the last one stopped: linear in the value,
+    however often the same number repeats in it.
     """
-    needle, nth = value[start:end], occurrences(value, value[start:end], start)
-    at = region[0] - 1
-    for _ in range(nth + 1):
-        at = source.text.find(needle, at + 1, region[1])
-        if at < 0:
-            return None
-    return at
+
+    def __init__(self, file_text: str, region: tuple[int, int], value: str):
+        self.file_text, self.region, self.value = file_text, region, value
+        self.cursors: dict[str, tuple[int, int]] = {}
+
+    def offset(self, start: int, end: int) -> int | None:
+        needle = self.value[start:end]
+        in_value, in_file = self.cursors.get(needle, (-1, self.region[0] - 1))
+        while in_value < start:
+            in_value = self.value.find(needle, in_value + 1)
+            in_file = self.file_text.find(needle, in_file + 1, self.region[1])
+            if in_value < 0 or in_file < 0:
+                self.cursors[needle] = (len(self.value), -1)
+                return None
+        self.cursors[needle] = (in_value, in_file)
+        return in_file if in_value == start and in_file >= 0 else None
 
 
-def occurrences(text: str, needle: str, before: int) -> int:
-    count, at = 0, text.find(needle)
-    while 0 <= at < before:
-        count, at = count + 1, text.find(needle, at + 1)
-    return count
-
-
-def findings(record: StationRecord) -> list[Finding]:
+def value_findings(record: StationRecord, source: Source, addresses: list[str]) -> list[Finding]:
     """Every match in every key and value of the record, except the exceptions list itself."""
-    source, found = Source(record), []
-    nodes = [(keys, is_key, value, record.at(*keys, key=is_key)) for keys, is_key, value in scalars(record.document)]
+    nodes = [(keys, value, record.at(*keys, key=is_key)) for keys, is_key, value in scalars(record.document)]
     starts = sorted(source.offset(pos) for *_, pos in nodes)
-    addresses = station_addresses(record)
-    for keys, _, value, pos in nodes:
+    found = []
+    for keys, value, pos in nodes:
         start = source.offset(pos)
         text = text_of(value, source, start)
         if text is None or keys[0] == EXCEPTIONS_KEY:
             continue
         following = bisect_right(starts, start)  # the value's source ends where the next key or value starts
-        region = (start, starts[following] if following < len(starts) else len(source.text))
-        for rule, begin, end in matches_in(text, addresses):
-            found.append(Finding(rule, keys, text[begin:end], locate(source, region, text, begin, end), pos))
+        locator = Locator(source.text, (start, starts[following] if following < len(starts) else len(source.text)), text)
+        found += [Finding(m, dotted(keys), text[m.start:m.end], locator.offset(m.start, m.end), pos) for m in scan(text, addresses)]
     return found
 
 
+def comment_findings(source: Source, addresses: list[str]) -> list[Finding]:
+    """Matches in the record's YAML comments, as written: comments are committed and published with the record."""
+    found = []
+    for start, comment in comments(source):
+        found += [Finding(m, COMMENT_PATH, comment[m.start:m.end], start + m.start) for m in scan(comment, addresses)]
+    return found
+
+
+def comments(source: Source) -> list[tuple[int, str]]:
+    """Every comment of a YAML text, (offset, text as written), from ruamel's round-trip scanner, which knows
+    a comment from a # inside a quoted or block scalar."""
+    try:
+        tokens = list(YAML(typ="rt").scan(source.text))
+    except (YAMLError, ValueError, RecursionError):  # the record was read, so this is not expected; screen it whole
+        return [(0, source.text)]
+    found = {}
+    for token in comment_tokens(tokens):
+        start = source.line_starts[token.start_mark.line] + token.start_mark.column
+        if source.text.startswith(token.value, start):
+            found[start] = token.value
+    return sorted(found.items())
+
+
+def comment_tokens(items) -> Iterator[CommentToken]:
+    for item in items:
+        if isinstance(item, CommentToken):
+            yield item
+        elif isinstance(item, list):
+            yield from comment_tokens(item)
+        elif getattr(item, "_comment", None):
+            yield from comment_tokens(item._comment)
+
+
 def station_addresses(record: StationRecord) -> list[str]:
+    """The station's own addresses, normalised as the detectors see text; their index is their place in the list."""
     station = record.content.get("station")
     listed = station.get("addresses") if isinstance(station, dict) else None
     if not isinstance(listed, list):
         return []
-    return [entry["address"].translate(HALF_WIDTH) for entry in listed
-            if isinstance(entry, dict) and isinstance(entry.get("address"), str)]
+    return [normalised_text(entry["address"].strip()) if isinstance(entry, dict) and isinstance(entry.get("address"), str) else ""
+            for entry in listed]
 
 
-# --- exceptions and messages -----------------------------------------------------------------------
+# --- records: findings, exceptions and messages ----------------------------------------------------------
 
 def privacy_problems(record: StationRecord) -> list[SiteBuilderError]:
-    """Errors for personal data in the record, and warnings for the reviewed exceptions that let some through."""
+    """Errors for personal data in the record, and warnings for what the station address and reviewed exceptions
+    let through."""
     if EXCEPTIONS_KEY not in record.content and not may_hold_personal_data(record):
         return []
+    source, addresses = Source(record.path, record.text), station_addresses(record)
+    found = value_findings(record, source, addresses) + comment_findings(source, addresses)
     exceptions = recorded_exceptions(record)
-    excused: dict[int, list[Finding]] = {index: [] for index, _ in exceptions}
-    refused = []
-    for finding in findings(record):
-        index = next((i for i, entry in exceptions if same_writing(entry["match"], finding.text)), None)
-        (refused if index is None else excused[index]).append(finding)
-    source = Source(record)
-    return [refusal(source, f, refused) for f in refused] + exception_warnings(record, exceptions, excused, source)
+    usable = [entry for entry in exceptions if not entry.refusal and entry.reviewed]
+    refused, by_address = [], {}
+    for finding in found:
+        if finding.match.station_address is not None:
+            by_address.setdefault(finding.match.station_address, []).append(finding)
+        elif (entry := excusing(usable, finding)) is not None:
+            entry.used.append(finding)
+        else:
+            refused.append(finding)
+    lines = MaskedLines(source, found)
+    return ([refusal(lines, f) for f in refused]
+            + [entry.refusal for entry in exceptions if entry.refusal]
+            + [exception_warning(record, lines, entry) for entry in usable]
+            + [address_warning(record, lines, index, uses) for index, uses in sorted(by_address.items())])
 
 
 def may_hold_personal_data(record: StationRecord) -> bool:
     """Whether any detector fires anywhere, before the costly scan that places each match in the file.
 
-    The file's text holds numbers as written (13812345678, not 1.38e10); the values hold text as read, after
-    escapes and folding, which the file may spell differently. Every text findings() screens is one of these.
-    They are screened in one piece, joined by line breaks, since no detector matches across a line break.
+    The file's text holds numbers as written and every comment; the values hold text as read, after escapes and
+    folding, which the file may spell differently. They are screened in one piece, joined by line breaks, since
+    no detector matches across a line break.
     """
-    return bool(matches_in("\n".join(chain([record.text], texts(record.content))), station_addresses(record)))
+    return bool(scan("\n".join(chain([record.text], texts(record.content)))))
 
 
 def texts(node) -> Iterator[str]:
@@ -325,57 +305,131 @@ def texts(node) -> Iterator[str]:
         yield node
 
 
-def recorded_exceptions(record: StationRecord) -> list[tuple[int, dict]]:
-    listed = record.content.get(EXCEPTIONS_KEY)
-    if not isinstance(listed, list):
+def refusal(lines: MaskedLines, finding: Finding) -> RecordError:
+    where = "YAML 注释中" if finding.path == COMMENT_PATH else ""
+    path = "" if finding.path == COMMENT_PATH else finding.path
+    return RecordError(lines.pos(finding), path, where + what_was_found(finding), FIX_EXAMPLE)
+
+
+def what_was_found(finding: Finding, published: str = "评估记录会在网站上公开") -> str:
+    if finding.rule.sensitive:
+        return (f"疑似敏感个人信息（{finding.match.categories}）：“{finding.masked}”可以识别到具体个人，又写明了其"
+                f"{finding.match.categories}情况。{published}，不得含有可识别个人的敏感个人信息（《个人信息保护法》"
+                f"第二十八条，评估原则“保密尊重原则”）。")
+    return (f"疑似{finding.rule.name}“{finding.masked}”。{published}，不得含有服务对象、工作人员等个人的"
+            f"{finding.rule.name}（评估原则“保密尊重原则”）。")
+
+
+@dataclass
+class ExceptionEntry:
+    """One privacy_exceptions entry: what it excuses, who reviewed it, and what it was used for."""
+
+    index: int
+    match: str
+    entry: dict
+    refusal: SiteBuilderError | None = None
+    used: list[Finding] | None = None
+
+    @property
+    def reviewed(self) -> bool:
+        """Whether a reviewer signed it; one without a name or a date is reported by the schema, and excuses nothing."""
+        return all(isinstance(self.entry.get(key), str) and self.entry[key].strip() for key in ("reviewed_by", "reviewed_on"))
+
+
+def recorded_exceptions(record: StationRecord) -> list[ExceptionEntry]:
+    """The exceptions that name something; one naming an ID number is refused, and it excuses nothing."""
+    listed_entries = record.content.get(EXCEPTIONS_KEY)
+    if not isinstance(listed_entries, list):
         return []
-    return [(i, entry) for i, entry in enumerate(listed)
-            if isinstance(entry, dict) and isinstance(entry.get("match"), str) and entry["match"].strip()]
+    found = []
+    for index, entry in enumerate(listed_entries):
+        if not (isinstance(entry, dict) and isinstance(entry.get("match"), str) and entry["match"].strip()):
+            continue
+        exception = ExceptionEntry(index, entry["match"], entry, used=[])
+        names_an_id = [m for m in scan(exception.match) if m.rule is ID_RULE]
+        if names_an_id:
+            exception.refusal = id_exception_refusal(record, exception, names_an_id[0])
+        found.append(exception)
+    return found
+
+
+def excusing(exceptions: list[ExceptionEntry], finding: Finding) -> ExceptionEntry | None:
+    if finding.rule.never_excused:
+        return None
+    return next((entry for entry in exceptions if same_writing(entry.match, finding.text)), None)
 
 
 def same_writing(match: str, text: str) -> bool:
-    """An exception names what it excuses as written; spaces, hyphens, brackets and full width do not count."""
+    """An exception names what it excuses as written; spaces, hyphens, brackets, full width and invisible
+    characters do not count."""
     return compact(match) == compact(text)
 
 
 def compact(text: str) -> str:
-    return re.sub(r"[\s()-]", "", text.translate(HALF_WIDTH)).lower()
+    return re.sub(r"[\s()-]", "", normalised_text(text)).lower()
 
 
-def refusal(source: Source, finding: Finding, refused: list[Finding]) -> RecordError:
-    masked = finding.rule.mask(finding.text)
-    message = (f"疑似{finding.rule.name}“{masked}”。评估记录会在网站上公开，不得含有服务对象、工作人员等个人的{finding.rule.name}"
-               f"（评估原则“保密尊重原则”）。")
-    return RecordError(finding_pos(source, finding, refused), dotted(finding.keys), message, FIX_EXAMPLE)
+def masked_match(text: str) -> str:
+    """An exception's text as messages show it: masked as its detector masks it, else all but its ends."""
+    masked = mask_personal_data(text)
+    return masked if masked != text else keep_ends(2, 2 if len(text) > 6 else 0)(text)
 
 
-def finding_pos(source: Source, finding: Finding, refused: list[Finding]) -> SourcePos:
-    """Where the match stands, with the source line shown masked, so check output and CI logs do not repeat it."""
-    if finding.offset is None:
-        return SourcePos(finding.value_pos.file, finding.value_pos.line, finding.value_pos.col)
-    line, col = source.line_and_col(finding.offset)
-    return SourcePos(source.record.path, line, col, line, col + len(finding.text), line_text=masked_line(source, line, refused))
+def exception_at(record: StationRecord, exception: ExceptionEntry) -> tuple[SourcePos, str]:
+    pos = record.at(EXCEPTIONS_KEY, exception.index, "match")
+    return replace(pos, line_text=mask_personal_data(pos.line_text)), f"{EXCEPTIONS_KEY}[{exception.index}].match"
 
 
-def masked_line(source: Source, line: int, refused: list[Finding]) -> str:
-    text = source.line_text(line)
-    for other in refused:
-        other_line, col = source.line_and_col(other.offset) if other.offset is not None else (None, 0)
-        if other_line == line:
-            text = text[:col - 1] + other.rule.mask(other.text) + text[col - 1 + len(other.text):]
-    return text
+def id_exception_refusal(record: StationRecord, exception: ExceptionEntry, match: Match) -> RecordError:
+    pos, path = exception_at(record, exception)
+    number = ID_RULE.mask(exception.match[match.start:match.end])
+    return RecordError(pos, path, f"身份证号码“{number}”不能登记为复核例外：身份证号码一律不得公开，也不能经复核放行。"
+                       "请从记录中删除这个号码，并删除这一项例外。", "删除 privacy_exceptions 中的这一项")
 
 
-def exception_warnings(record: StationRecord, exceptions, excused: dict[int, list[Finding]], source: Source) -> list[SiteBuilderError]:
-    warnings = []
-    for index, entry in exceptions:
-        where, path = record.at(EXCEPTIONS_KEY, index, "match"), f"{EXCEPTIONS_KEY}[{index}].match"
-        used = excused[index]
-        if not used:
-            warnings.append(RecordWarning(where, path, f"复核例外“{entry['match']}”在本记录中没有对应的个人信息，请删除这一项或核对写法。"))
-            continue
-        kinds = "、".join(dict.fromkeys(f.rule.name for f in used))
-        lines = "、".join(str(source.line_and_col(f.offset)[0]) for f in used if f.offset is not None)
-        warnings.append(RecordWarning(where, path, f"按复核例外放行{kinds}“{entry['match']}”共 {len(used)} 处"
-                                      f"{f'（第 {lines} 行）' if lines else ''}，理由：{entry.get('reason', '未写明')}。请复核人员确认仍可公开。"))
-    return warnings
+def exception_warning(record: StationRecord, lines: MaskedLines, exception: ExceptionEntry) -> RecordWarning:
+    pos, path = exception_at(record, exception)
+    used, entry = exception.used, exception.entry
+    if not used:
+        return RecordWarning(pos, path, f"复核例外“{masked_match(exception.match)}”在本记录中没有对应的个人信息，请删除这一项或核对写法。")
+    kinds = "、".join(dict.fromkeys(f.rule.name for f in used))
+    where = line_list(lines, used)
+    return RecordWarning(pos, path, f"按复核例外放行{kinds}“{used[0].masked}”共 {len(used)} 处{where}，"
+                         f"理由：{entry.get('reason', '未写明')}；复核：{entry.get('reviewed_by')}，{entry.get('reviewed_on')}。"
+                         "请复核人员确认仍可公开。")
+
+
+def address_warning(record: StationRecord, lines: MaskedLines, index: int, uses: list[Finding]) -> RecordWarning:
+    """A station address down to a room or house is published; a reviewer should see that it is the station's."""
+    pos = record.at("station", "addresses", index, "address")
+    pos = replace(pos, line_text=lines(pos.line))
+    address = record.content["station"]["addresses"][index]["address"]
+    return RecordWarning(pos, f"station.addresses[{index}].address",
+                         f"站点地址“{mask_personal_data(address)}”具体到房间或门牌，按站点公开地址放行 {len(uses)} 处"
+                         f"{line_list(lines, uses)}（只放行与这一地址完全相同的写法）。请复核人员确认这是社工站对外公布的办公地址，"
+                         "而不是居民住址。")
+
+
+def line_list(lines: MaskedLines, findings: list[Finding]) -> str:
+    numbers = [str(lines.source.line_and_col(f.offset)[0]) for f in findings if f.offset is not None]
+    return f"（第 {'、'.join(dict.fromkeys(numbers))} 行）" if numbers else ""
+
+
+# --- rule files and standing text ---------------------------------------------------------------------------
+
+PUBLISHED_AS = {
+    ".rules": "规则文件会在网站的规则页面上全文公开（含注释）",
+    ".standing.md": "固定说明文字会显示在每份评估报告中",
+}
+
+
+def published_text_problems(path: str, text: str) -> list[SiteBuilderError]:
+    """Errors for personal data anywhere in a rule file or a standing text, comments included; nothing excuses it."""
+    matches = scan(text)
+    if not matches:
+        return []
+    source = Source(path, text)
+    found = [Finding(m, "", text[m.start:m.end], m.start) for m in matches]
+    lines = MaskedLines(source, found)
+    published = next((why for suffix, why in PUBLISHED_AS.items() if path.endswith(suffix)), "此文件会在网站上公开")
+    return [SiteBuilderError(lines.pos(f), what_was_found(f, published), PUBLISHED_FIX_EXAMPLE) for f in found]
