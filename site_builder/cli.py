@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from . import authoring, impact, preview, publish, rule_tests, shards
-from .errors import SiteBuilderError
+from .errors import SiteBuilderError, error_count
 from .evaluate import Result, plain
 from .project import Project, load_project
 from .schema import SCHEMA_FILE, json_schema_text
@@ -63,8 +63,8 @@ def run_check(args) -> int:
         for warning in project.warnings:
             print(emit(warning, "warning"))
     summary = (f"检查了 {project.rule_files} 个规则文件、{len(project.records)} 份站点记录："
-               f"{len(project.errors)} 处错误，{len(project.warnings)} 条警告。")
-    print(summary if args.format == "text" else f"::notice::{summary}")
+               f"{error_count(project.errors)} 处错误，{error_count(project.warnings)} 条警告。")
+    print(summary if args.format == "text" else f"::notice::{workflow_data(summary)}")
     return 1 if project.errors else 0
 
 
@@ -73,10 +73,22 @@ def text_block(error: SiteBuilderError, _level: str) -> str:
 
 
 def github_annotation(error: SiteBuilderError, level: str) -> str:
-    message = error.format().replace("%", "%25").replace("\r", "").replace("\n", "%0A")
+    """One workflow command per line, escaped as GitHub requires, so that no text can end it and start another
+    (a file name with a newline followed by ::add-mask:: or ::error, say)."""
+    message = workflow_data(error.format())
     if error.pos is None:
         return f"::{level}::{message}"
-    return f"::{level} file={error.pos.file},line={error.pos.line},col={error.pos.col}::{message}"
+    properties = ",".join(f"{key}={workflow_property(str(value))}"
+                          for key, value in (("file", error.pos.file), ("line", error.pos.line), ("col", error.pos.col)))
+    return f"::{level} {properties}::{message}"
+
+
+def workflow_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def workflow_property(text: str) -> str:
+    return workflow_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def loaded_record(args) -> tuple[Project, str]:

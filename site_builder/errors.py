@@ -6,7 +6,7 @@ Every message a user can see is written here, in Chinese, so that wording stays 
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ class Problems(SiteBuilderError):
 
     def __init__(self, errors: list[SiteBuilderError]):
         self.errors = sorted(errors, key=sort_key)
-        super().__init__(None, f"共发现 {len(self.errors)} 处错误。")
+        super().__init__(None, f"共发现 {error_count(self.errors)} 处错误。")
 
     def format(self) -> str:
         return "\n\n".join(e.format() for e in self.errors) + f"\n\n{self.message}"
@@ -97,16 +97,64 @@ def sort_key(error: SiteBuilderError) -> tuple:
     return (pos.file, pos.line, pos.col) if pos else ("", 0, 0)
 
 
+# Past a few dozen, more messages about one file help nobody: thousands of them (6,000 undeclared sub-districts)
+# took minutes to print and hundreds of MB of CI log. Every list of errors or warnings shown to people is capped here.
+MAX_LISTED_PER_FILE = 50
+
+
+class Unlisted(SiteBuilderError):
+    """Stands for the problems of one file beyond MAX_LISTED_PER_FILE, so that the count stays honest."""
+
+    def __init__(self, first: SiteBuilderError, count: int):
+        kind = "条警告" if first.severity == "警告" else "处错误"
+        super().__init__(replace(first.pos, line_text="") if first.pos else None,
+                         f"另有 {count} {kind}未列出：请先改正上面列出的，再运行一次检查。")
+        self.severity, self.count = first.severity, count
+
+    def format(self) -> str:
+        return f"{self.pos.file}: {self.message}" if self.pos else self.message
+
+
+def capped_per_file(problems: list[SiteBuilderError]) -> list[SiteBuilderError]:
+    """The first MAX_LISTED_PER_FILE problems of each file in position order, then one Unlisted for the rest."""
+    listed, unlisted = [], {}
+    seen: dict[str, int] = {}
+    for problem in sorted(problems, key=sort_key):
+        file = problem.pos.file if problem.pos else ""
+        seen[file] = seen.get(file, 0) + 1
+        if seen[file] <= MAX_LISTED_PER_FILE:
+            listed.append(problem)
+        else:
+            unlisted.setdefault(file, []).append(problem)
+    listed += [Unlisted(rest[0], sum(map(problem_count, rest))) for rest in unlisted.values()]
+    return sorted(listed, key=sort_key)
+
+
+def problem_count(problem: SiteBuilderError) -> int:
+    return problem.count if isinstance(problem, Unlisted) else 1
+
+
+def error_count(problems: list[SiteBuilderError]) -> int:
+    """How many problems a capped list stands for, the unlisted included."""
+    return sum(map(problem_count, problems))
+
+
 def raise_if_any(errors: list[SiteBuilderError]) -> None:
     if errors:
         raise Problems(errors)
+
+
+MAX_HINT_CANDIDATES = 500
 
 
 def did_you_mean(name: str, candidates) -> str:
     """A Chinese 'did you mean' hint naming the closest known names, or nothing."""
     import difflib
 
-    close = difflib.get_close_matches(name, list(candidates), n=3, cutoff=0.4)
+    candidates = list(candidates)
+    if len(candidates) > MAX_HINT_CANDIDATES:  # each comparison costs; thousands of names per error would take minutes
+        return ""
+    close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.4)
     if not close:
         return ""
     return "你是不是想写" + "、".join(f"“{c}”" for c in close) + "？"

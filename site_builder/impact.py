@@ -15,7 +15,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import Problems, SiteBuilderError
+from . import source_files
+from .errors import MAX_LISTED_PER_FILE, Problems, SiteBuilderError
 from .evaluate import plain
 from .pages.text import inline
 from .project import RULES_DIR, STATIONS_DIR, Project, load_project
@@ -65,7 +66,7 @@ class GitError(SiteBuilderError):
 def git(root: Path, *args: str) -> subprocess.CompletedProcess:
     """Run git in the working tree; a missing git becomes a Chinese error, a failing one is the caller's to judge."""
     try:
-        return subprocess.run(["git", *args], cwd=root, capture_output=True)
+        return subprocess.run(["git", *args], cwd=root, capture_output=True, check=False)
     except FileNotFoundError:
         raise GitError(None, "找不到 git 命令：site-builder diff 需要 git 来读取基准版本。") from None
     except NotADirectoryError:
@@ -119,11 +120,40 @@ def extract_tree(root: Path, commit: str, target: Path) -> None:
     folders = listed.stdout.decode().split()
     if not folders:
         return  # a base before the first rule or record: every record is new
+    refuse_what_is_not_a_plain_file(root, commit, folders)
     archive = git(root, "archive", "--format=tar", commit, "--", *folders)
     if archive.returncode != 0:
         raise GitError(None, f"无法从 git 版本 {commit[:7]} 中取出 {'、'.join(folders)}：{archive.stderr.decode().strip()}")
-    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        tar.extractall(target, filter="data")  # "data" refuses links and paths that leave target
+    try:
+        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+            tar.extractall(target, filter="data")  # "data" refuses links and paths that leave target
+    except (tarfile.TarError, OSError) as error:
+        raise GitError(None, f"无法从 git 版本 {commit[:7]} 中取出规则与记录：{error}") from None
+
+
+# git's file modes: a symlink, and a submodule (a commit of another repository), neither of them a file to read
+LINK_MODES = {"120000": "符号链接", "160000": "子模块"}
+
+
+def refuse_what_is_not_a_plain_file(root: Path, commit: str, folders: list[str]) -> None:
+    """As in the working tree (source_files), the base's rules and records are read only when they are plain files of
+    a sane size: git's own listing says so before a byte of them is taken out."""
+    listed = git(root, "ls-tree", "-r", "-z", "-l", commit, "--", *folders)
+    problems = []
+    for entry in listed.stdout.decode("utf-8", "surrogateescape").split("\0"):
+        if not entry:
+            continue
+        meta, _, name = entry.partition("\t")
+        mode, _kind, _object, size = meta.split()
+        shown = source_files.printable(name.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+        if mode in LINK_MODES:
+            problems.append(f"{shown} 是{LINK_MODES[mode]}")
+        elif size.isdigit() and int(size) > source_files.MAX_SOURCE_BYTES:
+            problems.append(f"{shown} 过大（{size} 字节）")
+    if problems:
+        listed_problems = "；".join(problems[:MAX_LISTED_PER_FILE]) + ("……" if len(problems) > MAX_LISTED_PER_FILE else "")
+        raise GitError(None, f"基准版本 {commit[:7]} 中的规则与记录只能是普通文件，无法比较：{listed_problems}。",
+                       "先在基准分支上把它换成文件本身，或与另一个版本比较：site-builder diff <分支、标签或提交>")
 
 
 # --- the two evaluations ----------------------------------------------------------------------------

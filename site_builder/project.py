@@ -11,19 +11,19 @@ from decimal import Decimal
 from functools import partial
 from pathlib import Path
 
-from . import jobs
+from . import jobs, source_files
 from .checks import check_rules
-from .errors import (Problems, RecordError, RecordWarning, SiteBuilderError, SourcePos, did_you_mean,
-                     sort_key)
+from .errors import Problems, RecordError, RecordWarning, SiteBuilderError, capped_per_file, did_you_mean, sort_key
 from .evaluate import Result, completion_rate, evaluate
 from .parser import parse_rules
 from .privacy import privacy_problems
 from .record_cache import RecordCache, cache_enabled
 from .records import StationRecord, path_errors, read_record, record_rule_errors, schema_errors
 from .ruleset import RuleSet
+from .source_files import decode_source
 from .yaml_source import RoundTrip
 
-RULES_DIR, STATIONS_DIR = "rules", "stations"
+RULES_DIR, STATIONS_DIR = source_files.RULES.name, source_files.STATIONS.name
 
 
 @dataclass
@@ -59,7 +59,8 @@ def load_project(root: Path | str = ".", cache: bool | None = None) -> Project:
     if not rules_broken:  # with a broken rule file, every record would also report its rule set as missing
         for record in project.records:
             assign_and_evaluate(project, record)
-    project.errors = one_per_position(project.errors)
+    project.errors = capped_per_file(one_per_position(project.errors))
+    project.warnings = capped_per_file(project.warnings)
     return project
 
 
@@ -72,13 +73,6 @@ def one_per_position(errors: list[SiteBuilderError]) -> list[SiteBuilderError]:
             seen.add(where)
             kept.append(error)
     return kept
-
-
-def relative(project: Project, path: Path) -> str:
-    try:
-        return path.relative_to(project.root).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def collect(project: Project, action):
@@ -94,30 +88,25 @@ def collect(project: Project, action):
 
 def load_rulesets(project: Project) -> list[RuleSet]:
     rulesets = []
-    paths = sorted((project.root / RULES_DIR).rglob("*.rules"))
-    project.rule_files = len(paths)
-    for path in paths:
-        name = relative(project, path)
-        ruleset = collect(project, lambda: check_rules(parse_rules(read_source(path, name), name)))
+    names = [name for name in listed_sources(project, source_files.RULES) if name.endswith(source_files.RULES_SUFFIX)]
+    project.rule_files = len(names)
+    for name in names:
+        ruleset = collect(project, partial(read_ruleset, project.root, name))
         if ruleset is not None:
             rulesets.append(ruleset)
     check_versions(project, rulesets)
     return rulesets
 
 
-def read_source(path: Path, name: str) -> str:
-    return decode_source(path.read_bytes(), name)
+def read_ruleset(root: Path, name: str) -> RuleSet:
+    return check_rules(parse_rules(source_files.read_source_text(root, name), name))
 
 
-def decode_source(data: bytes, name: str) -> str:
-    """A file's text; anything that is not UTF-8 is refused with the position of the first bad byte."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
-        raise RecordError(SourcePos(name, line, column), "", f"文件不是 UTF-8 编码（第 {error.start + 1} 个字节无法识别）。"
-                          "请用 UTF-8 保存，或检查是否误把其他文件放进了目录。") from None
+def listed_sources(project: Project, folder: source_files.Folder) -> list[str]:
+    """The files of rules/ or stations/ that get read; links, special files and stray names are reported."""
+    listing = source_files.list_sources(project.root, folder)
+    file_problems(project, listing.problems)
+    return listing.files
 
 
 def check_versions(project: Project, rulesets: list[RuleSet]) -> None:
@@ -133,7 +122,9 @@ def check_versions(project: Project, rulesets: list[RuleSet]) -> None:
 def load_records(project: Project, use_cache: bool = True) -> list[StationRecord]:
     """Every record under stations/, in path order; unchanged clean records come from the cache."""
     cache = RecordCache(project.root) if use_cache else None
-    files = [(relative(project, path), path.read_bytes()) for path in sorted((project.root / STATIONS_DIR).rglob("*.yaml"))]
+    # Read before the cache is asked: a file refused here never reaches it, whatever was stored for its bytes.
+    files = [(name, data) for name in listed_sources(project, source_files.STATIONS)
+             if (data := collect(project, partial(source_files.read_source, project.root, name))) is not None]
     clean = {name: content for name, data in files if cache and (content := cache.get(name, data)) is not None}
     misses = [(name, data) for name, data in files if name not in clean]
     if len(misses) >= POOL_THRESHOLD:

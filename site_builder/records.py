@@ -19,7 +19,17 @@ from .errors import RecordError, SiteBuilderError, did_you_mean
 from .evaluate import Inputs, Unchecked
 from .ruleset import RuleSet
 from .schema import record_schema
-from .yaml_source import Positions, RoundTrip, fast_mapping, load_yaml, to_plain
+from .yaml_source import (
+    MAX_INTEGER_DIGITS,
+    MAX_SIGNIFICANT_DIGITS,
+    PLAIN_DECIMAL,
+    Positions,
+    RoundTrip,
+    UnreadNumber,
+    fast_mapping,
+    load_yaml,
+    to_plain,
+)
 
 PERCENT_EXAMPLE = "“85%”"
 TYPE_NAMES = {"string": "文字", "number": "数字", "integer": "整数", "boolean": "是/否（true 或 false）",
@@ -137,10 +147,11 @@ def record_validator() -> jsonschema.Draft202012Validator:
 
 
 def schema_errors(record: StationRecord) -> list[SiteBuilderError]:
+    """Values YAML read but the project refuses, then the schema; the first error at a position is the one shown."""
+    errors = value_errors(record) + reserved_id_errors(record)
     validator = record_validator()
     if validator.is_valid(record.content):  # the common case, and cheaper than collecting no errors
-        return []
-    errors = []
+        return errors
     for error in validator.iter_errors(record.content):
         errors += translate(error, record.positions)
     return errors
@@ -203,7 +214,12 @@ def example_of(schema) -> str | None:
 
 
 def schema_title(keys: tuple) -> str | None:
-    """The Chinese title the schema gives the field at keys, following properties, items and $ref."""
+    """The Chinese title the schema gives the field at keys."""
+    return schema_node(keys).get("title")
+
+
+def schema_node(keys: tuple) -> dict:
+    """The schema of the field at keys, following properties, items, allOf and $ref ({} where the schema says nothing)."""
     node = record_schema()
     for key in keys:
         node = resolve(node["$ref"]) | node if "$ref" in node else node
@@ -214,7 +230,9 @@ def schema_title(keys: tuple) -> str | None:
             for part in node.get("allOf", []):
                 properties = allowed_properties(part) | properties
             node = properties.get(key) or (node.get("additionalProperties") if isinstance(node.get("additionalProperties"), dict) else {})
-    return node.get("title") if isinstance(node, dict) else None
+        if not isinstance(node, dict):
+            return {}
+    return resolve(node["$ref"]) | node if "$ref" in node else node
 
 
 def allowed_properties(schema: dict) -> dict:
@@ -251,6 +269,7 @@ def dotted(keys: tuple) -> str:
 
 
 def shown(value) -> str:
+    """A value as a message quotes it: short, and printable even when it holds a lone surrogate."""
     if isinstance(value, dict):
         return "{…}"
     if isinstance(value, list):
@@ -258,7 +277,113 @@ def shown(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     text = str(value)
-    return text if len(text) <= 30 else text[:30] + "…"
+    text = text if len(text) <= 30 else text[:30] + "…"
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+# --- values YAML reads but the project refuses -------------------------------------------------------------
+
+def value_errors(record: StationRecord) -> list[SiteBuilderError]:
+    """Numbers not written in plain decimal notation, and text with lone surrogates, anywhere in the record."""
+    errors = []
+    for keys, is_key, value in values_in(record.content):
+        if isinstance(value, UnreadNumber):
+            errors.append(number_error(record, keys, value))
+        elif isinstance(value, str) and has_lone_surrogate(value):
+            errors.append(surrogate_error(record, keys, is_key, value))
+    return errors
+
+
+def values_in(node, keys: tuple = ()):
+    """Every key and every scalar value of the record, as (path, is_key, value)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield keys + (key,), True, key
+            yield from values_in(value, keys + (key,))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from values_in(value, keys + (index,))
+    elif keys:
+        yield keys, False, node
+
+
+def number_error(record: StationRecord, keys: tuple, text: str) -> RecordError:
+    return RecordError(record.at(*keys), dotted(keys),
+                       f"数字“{shown(text)}”{number_problem(text)}：分数、数量与金额只能写成普通的十进制数。"
+                       "若这里本应是文字，请加上引号。", f"{field_name(keys)}: {plain_equivalent(text)}")
+
+
+NUMBER_NOTATIONS = (("0x", "是十六进制写法"), ("0o", "是八进制写法"), ("_", "用了下划线分隔"), ("e", "是科学计数法"),
+                    (".nan", "是 .nan（不是数）"), (".inf", "是 .inf（无穷大）"))
+
+
+def number_problem(text: str) -> str:
+    lower = text.lower().lstrip("+-")
+    for mark, problem in NUMBER_NOTATIONS:
+        if mark in lower:
+            return problem
+    whole, _, fraction = lower.partition(".")
+    if len(whole) > MAX_INTEGER_DIGITS:
+        return f"的整数部分有 {len(whole)} 位，超过了 {MAX_INTEGER_DIGITS} 位"
+    if len(whole) > 1 and whole.startswith("0"):
+        return "开头有多余的 0（YAML 会把它当作别的进制）"
+    if PLAIN_DECIMAL.match(text):
+        return f"的有效数字有 {len((whole + fraction).lstrip('0'))} 位，超过了 {MAX_SIGNIFICANT_DIGITS} 位"
+    return "的写法不完整（小数点前后都要有数字，不写正号）"
+
+
+def plain_equivalent(text: str) -> str:
+    """The same number in plain notation, when there is a sensible one to suggest; else an example."""
+    try:
+        value = Decimal(int(text, 0)) if text.lower().lstrip("+-").startswith(("0x", "0o")) else Decimal(text)
+    except (ValueError, ArithmeticError):
+        return "12.5"
+    if not value.is_finite() or len(text) > 40 or abs(value) >= 10 ** MAX_INTEGER_DIGITS:
+        return "12.5"
+    return f"{value.normalize():f}" if "e" in text.lower() else f"{value:f}"
+
+
+def field_name(keys: tuple) -> str:
+    return next((key for key in reversed(keys) if isinstance(key, str)), "值")
+
+
+def has_lone_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def surrogate_error(record: StationRecord, keys: tuple, is_key: bool, text: str) -> RecordError:
+    return RecordError(record.at(*keys, key=is_key), dotted(keys),
+                       f"文字“{shown(text)}”含有单独的代理码位（如 \\ud800），它不是任何字符，无法保存或发布。"
+                       "请删去这个转义，直接写出要写的字。", f"{field_name(keys)}: 市桥街道")
+
+
+def reserved_id_errors(record: StationRecord) -> list[SiteBuilderError]:
+    """A district or station id that is also the name of a generated page (districts/index) would replace it."""
+    from .pages.urls import reserved_page_name  # imported here: the pages import this module
+
+    errors = []
+    for keys in (("station", "district", "id"), ("station", "id")):
+        value = dig(record.content, keys)
+        if isinstance(value, str) and reserved_page_name(value):
+            errors.append(RecordError(record.at(*keys), dotted(keys),
+                                      f"编号不能用“{value}”：这是网站生成的页面使用的名称，页面会互相覆盖。请换一个编号。",
+                                      schema_examples(keys)))
+    return errors
+
+
+def dig(content, keys: tuple):
+    for key in keys:
+        content = content.get(key) if isinstance(content, dict) else None
+    return content
+
+
+def schema_examples(keys: tuple) -> str | None:
+    examples = {("station", "id"): "shiqiao-dongxi", ("station", "district", "id"): "panyu"}
+    return f"id: {examples[keys]}" if keys in examples else None
 
 
 # --- rules pass --------------------------------------------------------------------------------------
@@ -301,14 +426,28 @@ def item_score_errors(record: StationRecord, item, given) -> list[SiteBuilderErr
         return [RecordError(record.at(*path), dotted(path), f"“{item.name}”不按片区评分，应写一个分数。", f"{item.name}: 9.5")]
     if not isinstance(given, dict):
         return range_errors(record, path, given, item.maximum)
-    errors = []
+    declared, errors = record.sub_district_ids, []
     for sub_district, score in given.items():
-        if sub_district not in record.sub_district_ids:
+        if sub_district not in declared:
             errors.append(RecordError(record.at(*path, sub_district, key=True), dotted(path + (sub_district,)),
-                                      f"站点没有声明片区“{sub_district}”（station.sub_districts 中有："
-                                      f"{'、'.join(record.sub_district_ids)}）。{did_you_mean(sub_district, record.sub_district_ids)}"))
+                                      f"站点没有声明片区“{sub_district}”（station.sub_districts 中有：{listed(declared)}）。"
+                                      f"{did_you_mean(sub_district, declared)}"))
         errors += range_errors(record, path + (sub_district,), score, item.maximum)
+    # Every declared sub-district is scored: the rules average over the scores given, so a missing one would
+    # silently change the item's score (87.25 instead of 87.08).
+    for sub_district in declared:
+        if sub_district not in given:
+            errors.append(RecordError(record.at(*path, key=True), dotted(path), f"缺少片区“{sub_district}”的评分：“{item.name}”按片区评分，"
+                                      "station.sub_districts 中声明的每个片区都要评分。", f"{item.name}:\n    {sub_district}: 15"))
     return errors
+
+
+LISTED_NAMES = 10  # a message names at most this many choices: thousands of them made megabytes of messages
+
+
+def listed(names: list[str]) -> str:
+    shown_names = "、".join(names[:LISTED_NAMES])
+    return shown_names + (f" 等 {len(names)} 个" if len(names) > LISTED_NAMES else "")
 
 
 def range_errors(record: StationRecord, path: tuple, score, maximum: Decimal) -> list[SiteBuilderError]:

@@ -38,7 +38,17 @@ def json_schema(rulesets: list[RuleSet]) -> dict:
     properties["evaluation"]["properties"]["stage"]["enum"] = stages
     ids = sorted({ruleset.id for ruleset in rulesets})
     properties["evaluation"]["properties"]["rules"]["properties"]["id"]["enum"] = ids
-    return schema
+    return ecma_patterns(schema)
+
+
+def ecma_patterns(node):
+    """Editors read patterns as JavaScript, where \\Z is no anchor but $ is the end of the text: the same rule."""
+    if isinstance(node, dict):
+        return {key: (value.replace("\\Z", "$") if key == "pattern" and isinstance(value, str) else ecma_patterns(value))
+                for key, value in node.items()}
+    if isinstance(node, list):
+        return [ecma_patterns(value) for value in node]
+    return node
 
 
 def score_properties(rulesets: list[RuleSet]) -> dict:

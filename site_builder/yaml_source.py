@@ -11,10 +11,11 @@ from functools import cache, cached_property
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.constructor import RoundTripConstructor
+from ruamel.yaml.constructor import RoundTripConstructor, SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import AliasEvent, MappingEndEvent, MappingStartEvent, SequenceEndEvent, SequenceStartEvent
 from ruamel.yaml.parser import RoundTripParser
+from ruamel.yaml.representer import RoundTripRepresenter
 
 from .errors import RecordError, SourcePos
 
@@ -30,15 +31,75 @@ def construct_timestamp(constructor, node):
         return InvalidDate(node.value)
 
 
-@cache
-def yaml_class():
-    RoundTripConstructor.add_constructor("tag:yaml.org,2002:timestamp", construct_timestamp)
-    return YAML
+# --- numbers, read as written ----------------------------------------------------------------------------
+
+INT_TAG, FLOAT_TAG = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+
+
+class NumberAsWritten(str):
+    """A YAML number as the file writes it (9.8249999999999999999, 0x1F, .nan), never converted through float or
+    int; its tag lets `site-builder fmt` write it back unchanged, and to_plain decides what it is worth."""
+
+    tag = INT_TAG
+
+
+def construct_number(constructor, node) -> NumberAsWritten:
+    number = NumberAsWritten(node.value)
+    number.tag = str(node.tag)
+    return number
+
+
+def represent_number(representer, number: NumberAsWritten):
+    return representer.represent_scalar(number.tag, str(number))
+
+
+class RecordConstructor(RoundTripConstructor):
+    """The round-trip constructor, with numbers kept as written."""
+
+
+class ContentConstructor(SafeConstructor):
+    """The fast reader's constructor, with numbers kept as written, as the round-trip one keeps them."""
+
+
+class RecordRepresenter(RoundTripRepresenter):
+    """The round-trip representer, writing numbers back as they were read."""
+
+
+RecordConstructor.add_constructor("tag:yaml.org,2002:timestamp", construct_timestamp)
+for _constructor in (RecordConstructor, ContentConstructor):
+    _constructor.add_constructor(INT_TAG, construct_number)
+    _constructor.add_constructor(FLOAT_TAG, construct_number)
+RecordRepresenter.add_representer(NumberAsWritten, represent_number)
+
+# Scores, quantities and amounts are written in plain decimal notation. Up to 15 digits before the point: no amount
+# in yuan or count of people comes near 10^15, and every such number has an exact decimal. Up to 28 significant
+# digits: well within the 40 digits the evaluation computes with, so that no input is rounded on the way in.
+PLAIN_DECIMAL = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?\Z")
+MAX_INTEGER_DIGITS, MAX_SIGNIFICANT_DIGITS = 15, 28
+
+
+class UnreadNumber(str):
+    """A number not in plain decimal notation (0x1F, 1e3, 1_000, 007, .nan) or too large to be a score or a
+    quantity; kept as written so that the check can point at it and say why (records.number_errors)."""
+
+
+def number_value(text: str) -> int | Decimal | UnreadNumber:
+    """A number from the very text of the file: int for whole numbers, Decimal with every digit for the rest."""
+    if not PLAIN_DECIMAL.match(text) or digits_beyond_limits(text):
+        return UnreadNumber(text)
+    return Decimal(text) if "." in text else int(text)
+
+
+def digits_beyond_limits(text: str) -> bool:
+    whole, _, fraction = text.lstrip("-").partition(".")
+    significant = (whole + fraction).lstrip("0")
+    return len(whole) > MAX_INTEGER_DIGITS or len(significant) > MAX_SIGNIFICANT_DIGITS
 
 
 def new_yaml() -> YAML:
     """A round-trip YAML reader and writer with the project's canonical layout."""
-    yaml = yaml_class()(typ="rt")
+    yaml = YAML(typ="rt")
+    yaml.Constructor, yaml.Representer = RecordConstructor, RecordRepresenter
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.width = 4096
     yaml.preserve_quotes = True
@@ -170,8 +231,7 @@ def pos_at(path: str, text: str, line0: int, col0: int) -> SourcePos:
 def to_plain(node):
     """ruamel's round-trip objects → plain Python: dict, list, str, int, Decimal, bool, None.
 
-    Numbers with a fraction become Decimal from the shortest text that reads back as the same float,
-    which for anything written with up to 15 significant digits is exactly what the file says.
+    Numbers come from the text of the file (number_value): every digit as written, never through a float.
     """
     if isinstance(node, CommentedMap | dict):
         return {str(k): to_plain(v) for k, v in node.items()}
@@ -179,9 +239,9 @@ def to_plain(node):
         return [to_plain(v) for v in node]
     if isinstance(node, bool) or node is None:
         return node
-    if isinstance(node, float):
-        return Decimal(repr(float(node)))
-    if isinstance(node, int):
+    if isinstance(node, NumberAsWritten):
+        return number_value(node)
+    if isinstance(node, int):  # documents built in code, such as `site-builder new`'s skeleton
         return int(node)
     if isinstance(node, datetime.date):
         return node.isoformat()[:10]
@@ -221,7 +281,9 @@ def fast_mapping(text: str) -> dict | None:
 @cache
 def safe_yaml() -> YAML:
     """ruamel's C parser (ruamel.yaml.clib) with the same YAML 1.2 resolver as the round-trip reader."""
-    return YAML(typ="safe")
+    yaml = YAML(typ="safe")
+    yaml.Constructor = ContentConstructor
+    return yaml
 
 
 def plain_from_safe(node, depth: int):
@@ -234,11 +296,9 @@ def plain_from_safe(node, depth: int):
         if depth > MAX_NESTING:
             raise NotPlain
         return [plain_from_safe(v, depth + 1) for v in node]
+    if isinstance(node, NumberAsWritten):
+        return number_value(node)
     if isinstance(node, str) or node is None or isinstance(node, bool):
-        return node
-    if isinstance(node, float):
-        return Decimal(repr(node))
-    if isinstance(node, int):
         return node
     if type(node) is datetime.date:  # a date and time: the two readers differ on time zones
         return node.isoformat()
@@ -246,8 +306,8 @@ def plain_from_safe(node, depth: int):
 
 
 def plain_key(key) -> str:
-    """Text and integer keys read the same either way; anything else (dates, floats, null) goes the slow way."""
-    if isinstance(key, str) or (isinstance(key, int) and not isinstance(key, bool)):
+    """Text and number keys read the same either way (numbers as written); anything else (dates, null) goes the slow way."""
+    if isinstance(key, str):
         return str(key)
     raise NotPlain
 
@@ -266,7 +326,7 @@ class RoundTrip:
         return self._document
 
     @cached_property
-    def positions(self) -> "Positions":
+    def positions(self) -> Positions:
         return Positions(self.path, self.text, self.document)
 
 
@@ -289,11 +349,16 @@ class Positions:
                 break
             line, col = found
             node = step if (key and last) or blank else node[step]
-        pos = pos_at(self.path, self.text, line, col)
+        pos = SourcePos(self.path, line + 1, col + 1, line_text=self.lines[line] if 0 <= line < len(self.lines) else "")
         if isinstance(node, (CommentedMap, CommentedSeq)) or node is None:
             return pos
         width = len(str(node).split("\n")[0]) or 1  # underline the whole scalar, not just its first character
         return replace(pos, end_line=pos.line, end_col=pos.col + width)
+
+    @cached_property
+    def lines(self) -> list[str]:
+        """Split once: thousands of errors in one file must not split it thousands of times."""
+        return self.text.splitlines()
 
     @staticmethod
     def child_position(node, step, want_key: bool):

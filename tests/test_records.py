@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -86,10 +87,36 @@ def test_score_below_zero(repo):
 
 def test_sub_district_the_station_does_not_declare(repo):
     edit(repo, "东二片区: 15.26", "东三片区: 15.26")
+    project = load_project(repo)
+    undeclared, missing = sorted(project.errors, key=lambda e: "缺少" in e.message)
+    assert undeclared.message.startswith("scores.服务质量.东三片区：站点没有声明片区“东三片区”")
+    assert "你是不是想写“东二片区”" in undeclared.message
+    assert (undeclared.pos.line, undeclared.pos.col) == (line_of(repo, "东三片区: 15.26"), 5)
+    assert missing.message.startswith("scores.服务质量：缺少片区“东二片区”的评分")
+
+
+def test_a_declared_sub_district_without_a_score_is_an_error_not_left_out_of_the_average(repo):
+    edit(repo, "    东二片区: 15.26\n", "")
     error = only_error(repo)
-    assert error.message.startswith("scores.服务质量.东三片区：站点没有声明片区“东三片区”")
-    assert "你是不是想写“东二片区”" in error.message
-    assert (error.pos.line, error.pos.col) == (line_of(repo, "东三片区: 15.26"), 5)
+    assert error.message.startswith("scores.服务质量：缺少片区“东二片区”的评分")
+    assert (error.pos.line, error.pos.col) == (line_of(repo, "  服务质量:"), 3)
+
+
+def test_a_number_is_read_from_its_text_with_every_digit(repo):
+    edit(repo, "服务监测: 9.82", "服务监测: 9.8249999999999999999")
+    project = load_project(repo, cache=False)
+    assert project.errors == []
+    assert project.records[0].content["scores"]["服务监测"] == Decimal("9.8249999999999999999")
+
+
+def test_a_hexadecimal_amount_is_refused_at_the_value_with_its_plain_equivalent(repo):
+    edit(repo, "funding_yuan: 2400000", "funding_yuan: 0x337A3F3CE")
+    error = only_error(repo)
+    assert error.message == ("evaluation.funding_yuan：数字“0x337A3F3CE”是十六进制写法：分数、数量与金额只能写成普通的十进制数。"
+                             "若这里本应是文字，请加上引号。")
+    assert error.example == "funding_yuan: 13818393550"
+    assert (error.pos.line, error.pos.col) == (line_of(repo, "funding_yuan:"), 17)
+    assert error.pos.end_col - error.pos.col == len("0x337A3F3CE")
 
 
 def test_unknown_rule_set(repo):

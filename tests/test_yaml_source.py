@@ -13,7 +13,7 @@ import pytest
 from site_builder.errors import RecordError
 from site_builder.project import load_project
 from site_builder.records import read_record, read_record_round_trip
-from site_builder.yaml_source import fast_mapping, load_yaml, to_plain
+from site_builder.yaml_source import UnreadNumber, dump_yaml, fast_mapping, load_yaml, to_plain
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_PATH = "stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml"
@@ -60,8 +60,11 @@ def test_fast_reading_of_synthetic_records_equals_round_trip(synthetic_repo):
 @pytest.mark.parametrize("value, expected", [
     ("yes", "yes"), ("no", "no"), ("on", "on"), ("off", "off"), ("y", "y"),  # YAML 1.2: only true/false are booleans
     ("true", True), ("false", False), ("~", None), ("null", None), ("", None),
-    ("1:20", "1:20"), ("0o14", 12), ("010", 10), ("0x1F", 31), ("1_000", 1000), ("-7", -7),
-    ("89.995", Decimal("89.995")), ("1e3", Decimal("1000.0")), ("0.1", Decimal("0.1")), ("15.26", Decimal("15.26")),
+    ("1:20", "1:20"), ("0o14", UnreadNumber("0o14")), ("010", UnreadNumber("010")), ("0x1F", UnreadNumber("0x1F")),
+    ("1_000", UnreadNumber("1_000")), ("-7", -7), ("0", 0), (".nan", UnreadNumber(".nan")), ("-.inf", UnreadNumber("-.inf")),
+    ("89.995", Decimal("89.995")), ("1e3", UnreadNumber("1e3")), ("0.1", Decimal("0.1")), ("15.26", Decimal("15.26")),
+    ("9.8249999999999999999", Decimal("9.8249999999999999999")), ("2.50", Decimal("2.50")),
+    ("9" * 5000, UnreadNumber("9" * 5000)), ("1" * 15, int("1" * 15)), ("1" * 16, UnreadNumber("1" * 16)),
     ("2025-03-01", "2025-03-01"), ('"2025-03-01"', "2025-03-01"), ("13812345678", 13812345678),
     ('"a\\tb\\u4e2d"', "a\tb中"), ("'it''s'", "it's"), ("这是 **重点** 内容", "这是 **重点** 内容"),
     ("a * b", "a * b"), ("85%", "85%"),
@@ -69,6 +72,15 @@ def test_fast_reading_of_synthetic_records_equals_round_trip(synthetic_repo):
 def test_scalars_read_the_same_both_ways(value, expected):
     content = same_as_round_trip(f"k: {value}\n")
     assert content["k"] == expected and type(content["k"]) is type(expected)
+
+
+def test_number_keys_read_as_written_both_ways():
+    assert same_as_round_trip("1.50: x\n0x1F: y\n2024: z\n") == {"1.50": "x", "0x1F": "y", "2024": "z"}
+
+
+def test_numbers_are_written_back_exactly_as_read():
+    text = "a: 9.8249999999999999999\nb: [2.50, 0x1F, 1_000, .nan, 007]\nc: -0.0\n"
+    assert dump_yaml(load_yaml(text, "x.yaml")) == text
 
 
 def test_block_scalars_and_markdown_read_the_same_both_ways():
@@ -87,7 +99,6 @@ def test_block_scalars_and_markdown_read_the_same_both_ways():
     "a: [" * 150 + "]" * 150 + "\n",                     # deep flow nesting
     "b: 1\nb: 2\n",                                      # duplicate keys
     "<<: {a: 1}\n",                                      # merge keys
-    "1.5: x\n",                                          # a float as key
     "- a\n- b\n",                                        # not a mapping
     "",
 ])

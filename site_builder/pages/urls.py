@@ -15,6 +15,14 @@ RESULTS_CSV = "data/results.csv"
 RESULTS_JSON = "data/results.json"
 SUB_DISTRICT_CSV = "data/sub-district-scores.csv"
 
+# Names of pages the site generates inside a folder (districts/index.md lists the districts): a district, station or
+# rule file named so would replace that page. Compared case-insensitively, as on Windows and macOS disks.
+RESERVED_NAMES = frozenset({"index"})
+
+
+def reserved_page_name(name: str) -> bool:
+    return name.casefold() in RESERVED_NAMES
+
 
 def report(record: StationRecord) -> str:
     return f"reports/{record.key}.md"
