@@ -126,8 +126,9 @@ def docs_dir_of(config_file: Path, root: Path) -> Path:
 
 def refuse_sources(output: Output, site_dir: Path, root: Path, docs_dir: Path) -> None:
     """Publishing replaces what is at the output path: never the repository, nor any of its sources."""
-    if output.link.name in ("", "..") or is_within(root, output.link):
-        raise SiteBuilderError(None, f"不能发布到 {site_dir}：它就是仓库目录，或包含仓库目录，发布会替换仓库中的文件。"
+    holds_a_repository = not output.link.is_symlink() and (output.link / ".git").exists()
+    if is_within(root, output.link) or is_within(Path.cwd().resolve(), output.link) or holds_a_repository:
+        raise SiteBuilderError(None, f"不能发布到 {site_dir}：它就是仓库目录或当前目录，或包含它们，发布会替换其中的文件。"
                                      "请换一个新目录，如 --site-dir site。没有改动任何文件。")
     for source in sorted(source_paths(root, docs_dir)):
         if is_within(output.link, source) or is_within(source, output.link):

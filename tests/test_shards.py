@@ -76,3 +76,25 @@ def test_a_manifest_cannot_copy_from_outside_the_shard(repo, capsys):
     (fake / "shard.json").write_text('{"districts": [], "pages": ["../../etc/passwd"]}', encoding="utf-8")
     assert main(["--root", str(repo), "shard", "merge", str(fake), "--site-dir", "evil"]) == 1
     assert "无效" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("out", [".", "docs", "stations", ".."])
+def test_a_shard_over_or_inside_the_sources_is_refused_before_anything_is_touched(repo, capsys, monkeypatch, out):
+    monkeypatch.chdir(repo)  # --out is relative to the current folder
+    before = sorted(str(p.relative_to(repo)) for p in repo.rglob("*"))
+    names = districts(repo)
+    assert main(["--root", str(repo), "shard", "build", "--districts", names[0], "--out", out]) == 1
+    assert "不能发布到" in capsys.readouterr().err
+    assert sorted(str(p.relative_to(repo)) for p in repo.rglob("*")) == before
+
+
+def test_a_shard_out_folder_that_is_not_a_shard_is_kept_not_deleted(repo, capsys):
+    out = repo / "notes"
+    out.mkdir()
+    (out / "plan.md").write_text("计划", encoding="utf-8")
+    names = districts(repo)
+    assert main(["--root", str(repo), "shard", "build", "--districts", names[0], "--out", str(out)]) == 0
+    assert out.is_symlink() and (out / "shard.json").is_file()
+    [kept] = (repo / ".notes-builds").glob("previous-*")
+    assert (kept / "plan.md").read_text(encoding="utf-8") == "计划"
+    assert "已原样移到" in capsys.readouterr().err
