@@ -10,9 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Callable
 
 from . import ast
 from .evaluate import ItemResult, Result, Step, Unchecked, VetoResult, plain
@@ -24,7 +25,10 @@ from .ruleset import RuleSet
 TEXT, DATE, DECIMAL, LIST = "文字", "日期（YYYY-MM-DD）", "小数（写成文字，如 89.76）", "列表（CSV 中以“、”分隔，JSON 中为数组）"
 LIST_SEPARATOR = "、"
 BOM = "\ufeff"  # without it, Excel reads a UTF-8 CSV in the system code page and garbles the Chinese
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a text cell starting so would run as a spreadsheet formula
+# A text cell starting so would run as a spreadsheet formula (OWASP, CSV injection): the ASCII characters and the
+# full-width and small forms that spreadsheets in Chinese locales may read the same way.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠", "﹦", "﹢", "﹣", "﹫")
+OUR_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?\Z")  # what plain() writes; only such a DECIMAL cell is left as it is
 
 Value = str | list[str] | None
 
@@ -127,33 +131,39 @@ def converted_score(name: str) -> Callable[[Evaluated], Value]:
 
 
 def csv_cell(value: Value, kind: str) -> str:
+    """A cell as the CSV holds it: a number we computed stays a number; any other text that a spreadsheet would
+    run as a formula gets a leading apostrophe, which shows it as text."""
     text = LIST_SEPARATOR.join(value) if isinstance(value, list) else value or ""
-    return "'" + text if kind != DECIMAL and text.startswith(FORMULA_STARTS) else text
+    if kind == DECIMAL and OUR_NUMBER.match(text):
+        return text
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def csv_bytes(header: list[str], rows) -> bytes:
+def csv_bytes(columns: list[tuple[str, str]], rows: Iterable[list[Value]]) -> bytes:
+    """The one writer of every CSV file: columns are (name, kind), and every cell, the header's too, goes through
+    csv_cell, so that no CSV can carry a formula whatever a record or rule file names things."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180 line ends, as Excel writes them
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow([csv_cell(name, TEXT) for name, _ in columns])
+    writer.writerows([csv_cell(value, kind) for value, (_, kind) in zip(row, columns, strict=True)] for row in rows)
     return (BOM + buffer.getvalue()).encode("utf-8")
 
 
 def results_csv(table: Table) -> bytes:
-    return csv_bytes([column.name for column in table.columns],
-                     ([csv_cell(column.value(row), column.kind) for column in table.columns] for row in table.rows))
+    return csv_bytes([(column.name, column.kind) for column in table.columns],
+                     ([column.value(row) for column in table.columns] for row in table.rows))
 
 
-SUB_DISTRICT_COLUMNS = [("记录编号", "与 results.csv 的记录编号相同"), ("评分项", "按片区评分的评分项"),
-                        ("片区编号", "记录中声明的片区编号"), ("片区名称", "报告评分表中的片区名称"),
-                        ("评分", "该片区的评分（未折算；results.csv 中该评分项一列是按规则汇总后的折算分）")]
+SUB_DISTRICT_COLUMNS = [("记录编号", "与 results.csv 的记录编号相同", TEXT), ("评分项", "按片区评分的评分项", TEXT),
+                        ("片区编号", "记录中声明的片区编号", TEXT), ("片区名称", "报告评分表中的片区名称", TEXT),
+                        ("评分", "该片区的评分（未折算；results.csv 中该评分项一列是按规则汇总后的折算分）", DECIMAL)]
 
 
 def sub_district_csv(table: Table) -> bytes:
     """One row per record, item and sub-district, for the items the rules score per sub-district."""
-    rows = ([row.record.key, item.name, sub_district, csv_cell(row.record.table_label(sub_district), TEXT), plain(score)]
+    rows = ([row.record.key, item.name, sub_district, row.record.table_label(sub_district), plain(score)]
             for row in table.rows for item in row.result.items for sub_district, score in item.sub_scores.items())
-    return csv_bytes([name for name, _ in SUB_DISTRICT_COLUMNS], rows)
+    return csv_bytes([(name, kind) for name, _, kind in SUB_DISTRICT_COLUMNS], rows)
 
 
 def dumps(data) -> str:
@@ -226,7 +236,7 @@ def data_page(table: Table) -> str:
         "## 字段说明（results.csv 与 results.json）",
         columns_table(table),
         "## 各片区评分（sub-district-scores.csv）",
-        "\n".join(["| 字段 | 含义 |", "|---|---|"] + [f"| {name} | {meaning} |" for name, meaning in SUB_DISTRICT_COLUMNS]),
+        "\n".join(["| 字段 | 含义 |", "|---|---|"] + [f"| {name} | {meaning} |" for name, meaning, _ in SUB_DISTRICT_COLUMNS]),
         "## 单份评估的 JSON",
         RECORD_JSON_KEYS,
         "## 约定",
@@ -281,5 +291,6 @@ CONVENTIONS = "\n".join([
     "- 行按记录编号排序；列依次为记录信息、各规则集的评分项（按规则文件中的次序）、总分与等级、否决情形。"
     "各片区的评分另见 sub-district-scores.csv。同一版本的仓库生成的文件逐字节相同。",
     "- 列表在 CSV 中以“、”连接，在 JSON 中为数组；空值在 CSV 中为空，在 JSON 中为 `null`。",
-    "- 为防止电子表格把文字当作公式执行，CSV 中以 `=`、`+`、`-`、`@` 开头的文字前加了一个 `'`；JSON 保留原文。",
+    "- 为防止电子表格把文字当作公式执行，CSV 中以 `=`、`+`、`-`、`@`（或它们的全角形式）、Tab 或回车开头的文字前加了一个 `'`；"
+    "JSON 保留原文。",
 ])

@@ -8,6 +8,7 @@ import html
 import io
 import json
 import re
+import shutil
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -15,9 +16,13 @@ import pytest
 
 from site_harness import build_site
 from sample_evaluations import EARLIER, EARLIER_STAFF_SHORTFALL, FIRED_EARLIER, KEYS, SEED, write_sample_records
-from site_builder.open_data import DECIMAL, TEXT, csv_cell
+from site_builder.open_data import DECIMAL, FORMULA_STARTS, OUR_NUMBER, TEXT, csv_cell, open_data_files
+from site_builder.pages import urls
+from site_builder.project import load_project
+from site_builder.site import evaluated
 
 BOM = b"\xef\xbb\xbf"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -138,6 +143,36 @@ def test_text_that_a_spreadsheet_would_run_as_a_formula_is_neutralised_but_numbe
     assert csv_cell(["@a", "b"], TEXT) == "'@a、b"
     assert csv_cell("-1.5", DECIMAL) == "-1.5"
     assert csv_cell(None, DECIMAL) == ""
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠", "﹦", "﹣"])
+def test_every_formula_start_is_neutralised_even_in_a_decimal_column_when_it_is_not_a_number(start):
+    assert csv_cell(start + "SUM(A1)", TEXT) == "'" + start + "SUM(A1)"
+    assert csv_cell(start + "SUM(A1)", DECIMAL) == "'" + start + "SUM(A1)"
+
+
+SUB_DISTRICT_PAYLOADS = {"东一片区": """'=HYPERLINK("http://x","点我")'""", "东二片区": "'@SUM(1+1)'", "西片区": "'＝1+1'"}
+
+
+def test_every_csv_file_guards_record_text_and_keeps_computed_numbers(tmp_path):
+    """sub-district-scores.csv wrote sub-district ids raw; now every CSV goes through one writer."""
+    for folder in ("rules", "stations"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    record = tmp_path / SEED
+    text = record.read_text(encoding="utf-8").replace("      table_label: 东1片区\n", "").replace("      table_label: 东2片区\n", "")
+    for plain_id, payload in SUB_DISTRICT_PAYLOADS.items():
+        text = re.sub(rf"(?m)^(\s*(?:- id: |- sub_district: )?){plain_id}(:?)( 15| 15.26)?$",
+                      lambda found, payload=payload: found.group(1) + payload + found.group(2) + (found.group(3) or ""), text)
+    record.write_text(text, encoding="utf-8")
+    project = load_project(tmp_path, cache=False)
+    assert project.errors == [], [e.format() for e in project.errors]
+    files = open_data_files(evaluated(project), project.rulesets)
+    for name in (urls.RESULTS_CSV, urls.SUB_DISTRICT_CSV):
+        cells = [cell for row in csv.reader(io.StringIO(files[name].decode("utf-8-sig"))) for cell in row]
+        assert not [cell for cell in cells if cell.startswith(FORMULA_STARTS) and not OUR_NUMBER.match(cell)], name
+    rows = list(csv.DictReader(io.StringIO(files[urls.SUB_DISTRICT_CSV].decode("utf-8-sig"))))
+    assert {row["片区编号"] for row in rows} == {"'=HYPERLINK(\"http://x\",\"点我\")", "'@SUM(1+1)", "'＝1+1"}
+    assert {row["评分"] for row in rows} == {"15", "15.26"}
 
 
 def test_sub_district_scores_are_a_long_table_so_columns_do_not_grow_with_stations(site):
