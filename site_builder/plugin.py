@@ -45,11 +45,18 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
     rendering: Rendering | None = None
     renderer: BulkRenderer | None = None  # kept after the build, for the preview's quick updates
     page_search: SearchIndexBuilder | None = None  # the pages MkDocs renders itself
+    command = "build"  # how MkDocs started the plugins (build, serve): part of the page cache's key
 
     def root(self, config) -> Path:
         return (Path(config.config_file_path).parent / self.config.root).resolve()
 
+    def on_startup(self, *, command, dirty: bool) -> None:
+        self.command = command
+
     def on_config(self, config):
+        # The effective choice, with SITE_BUILDER_PDF: the page cache keys pages on the configuration (report pages
+        # link their PDF only when PDFs are made).
+        self.config.pdf = pdf.wanted(self.config.pdf)
         self.provenance = read_provenance(self.root(config), config.repo_url)
         if self.provenance.commit_time and "SOURCE_DATE_EPOCH" not in os.environ:
             # Same commit, same bytes: the sitemap's dates come from the commit, not from the clock.
@@ -80,7 +87,7 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
     def on_env(self, env, config, files):
         # Report and station pages render in worker processes from here on, beside MkDocs' own pages.
         cache = PageCache(self.root(config))
-        renderer = BulkRenderer(config, files, self.nav, env, self.bulk, self.provenance, cache)
+        renderer = BulkRenderer(config, files, self.nav, env, self.bulk, self.provenance, cache, self.command)
         self.rendering = Rendering(renderer, shard_districts())
         return env
 

@@ -1,50 +1,53 @@
-"""Checked records kept between runs: a record whose bytes, path and checking code are unchanged is not read again.
+"""Checked records kept between runs: a record is not read again while its bytes, its path, the code, the libraries
+and the date it was checked on are the same.
 
 Only records that came out of the YAML, schema, path and privacy checks without an error or a warning are kept,
 so a record with a problem is always checked afresh and reported with the same message. The rules pass and the
-evaluation are cheap and depend on the rule files; they always run.
+evaluation are cheap and depend on the rule files; they always run. The checks read nothing else: not the rule
+files, not mkdocs.yml, no environment variable.
 
-The cache lives in <root>/.cache/site-builder/<fingerprint>/, one JSON file per record, written atomically.
+The date is there because the privacy check reads the clock: a resident ID number's birth date may not lie in the
+future (plausible_birth_date, privacy_rules.py), so an 18-digit number that is no ID today is one on its birth date, and a
+record clean today may not be clean then. The cache therefore starts afresh each day.
+
+The cache lives in <root>/.cache/site-builder/<fingerprint>-<date>/, one JSON file per record, written atomically.
 JSON, not pickle: CI may restore a cache directory saved by another branch, and loading it must not run code.
 Anything unreadable is ignored and rebuilt. SITE_BUILDER_NO_CACHE=1 turns the cache off.
 """
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import os
 import shutil
 import tempfile
 from decimal import Decimal
-from functools import cache
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from .cache_keys import environment, package_digest
+
 CACHE_DIR = Path(".cache") / "site-builder"
-PACKAGE = Path(__file__).parent
-# What decides whether a record comes out clean, and what its content is.
-CHECKING_CODE = ("yaml_source.py", "records.py", "privacy.py", "schema.py", "errors.py", "project.py",
-                 "record_cache.py", "record_schema.yaml")
-LIBRARIES = ("site-builder", "ruamel.yaml", "ruamel.yaml.clib", "jsonschema")
 
 
 def cache_enabled() -> bool:
     return os.environ.get("SITE_BUILDER_NO_CACHE", "") in ("", "0")
 
 
-@cache
 def fingerprint() -> str:
-    """Changes whenever the code or libraries that check a record change, which empties the cache."""
-    digest = hashlib.sha256()
-    for name in CHECKING_CODE:
-        digest.update(name.encode() + b"\0" + (PACKAGE / name).read_bytes() + b"\0")
-    for library in LIBRARIES:
-        try:
-            digest.update(f"{library}=={version(library)}\0".encode())
-        except PackageNotFoundError:
-            digest.update(f"{library} missing\0".encode())
-    return digest.hexdigest()[:16]
+    """Changes whenever the code, the libraries or the day change; entries made under another are never read."""
+    digest = hashlib.sha256(f"{environment()}\0{package_digest()}".encode())
+    return f"{digest.hexdigest()[:16]}-{checking_date().isoformat()}"
+
+
+def checking_date() -> datetime.date:
+    """The day the privacy check judges birth dates against: the same clock it reads (datetime.date.today()).
+
+    Taken before any record is checked: a record checked just after midnight is then kept under the day before,
+    which is safe, since a later day only turns more numbers into ID numbers and a record clean later was clean before.
+    """
+    return datetime.date.today()
 
 
 class RecordCache:
@@ -52,7 +55,7 @@ class RecordCache:
 
     def __init__(self, root: Path):
         self.base = root / CACHE_DIR
-        self.directory = self.base / fingerprint()
+        self.directory = self.base / fingerprint()  # once per load: every record of one run is judged on one day
         self.stale_cleared = False
 
     def key(self, path: str, data: bytes) -> str:

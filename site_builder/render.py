@@ -12,12 +12,9 @@ counts it, so a broken link on a report page still fails the build.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 from dataclasses import dataclass, field
-from importlib import metadata
-from pathlib import Path
 
 from mkdocs.commands.build import _populate_page, get_context
 from mkdocs.exceptions import PluginError
@@ -26,7 +23,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import write_file
 
 from .jobs import LOST, WorkerLost, WorkerPool, workers
-from .page_cache import PageCache, page_key
+from .page_cache import Entry, LinkLookups, PageCache, page_key, site_fingerprint
 from .pages import urls
 from .provenance import BUILT_FROM_MARKER, Provenance
 from .search_index import SearchIndexBuilder, report_search_doc
@@ -83,34 +80,45 @@ class Outcome:
 
 
 class BulkRenderer:
-    def __init__(self, config, files: Files, nav, env, pages: BulkPages, provenance: Provenance, cache: PageCache):
+    def __init__(self, config, files: Files, nav, env, pages: BulkPages, provenance: Provenance, cache: PageCache,
+                 mode: str = "build"):
         self.config, self.files, self.nav, self.env = config, files, nav, env
         self.pages, self.provenance, self.cache = pages, provenance, cache
         self.doc_files = files.documentation_pages()
-        self.fingerprint = site_fingerprint(config, nav)
+        self.fingerprint = site_fingerprint(config, nav, mode)
 
     def page_html(self, index: int, outcome: Outcome) -> tuple[str, str]:
         src = self.pages.sources[index]
         markdown = self.pages.markdown(index)
         key = page_key(self.fingerprint, src, markdown)
         outcome.keys.add(key)
-        html = self.cache.get(key)
-        if html is None:
-            html = self.themed(self.files.get_file_from_path(src), markdown)
-            self.cache.put(key, html)
-            outcome.rendered += 1
-        else:
+        entry = self.cache.get(key)
+        if entry is not None and entry.links_lead_as_before(self.files):
+            replay(entry.warnings)  # logged as rendering logged them: counted by --strict, passed on from a worker
             outcome.from_cache += 1
-        return src, html.replace(BUILT_FROM_MARKER, self.provenance.built_from())
+        else:
+            entry = self.rendered(key, src, markdown)
+            outcome.rendered += 1
+        return src, entry.html.replace(BUILT_FROM_MARKER, self.provenance.built_from())
 
-    def themed(self, file: File, markdown: str) -> str:
+    def rendered(self, key: str, src: str, markdown: str) -> Entry:
+        """Render a page and keep it, with what a cached copy must say again (its warnings) and check (its links)."""
+        warnings, links = [], LinkLookups(self.files)
+        with WarningsKept(warnings):
+            html = self.themed(self.files.get_file_from_path(src), markdown, links)
+        entry = Entry(html, warnings, links.found)
+        if links.complete:
+            self.cache.put(key, entry)
+        return entry
+
+    def themed(self, file: File, markdown: str, files: Files | LinkLookups) -> str:
         """The page as MkDocs would write it: plugin events, Markdown, then the theme's template."""
         file.content_string = markdown
         # MkDocs checks links less strictly on excluded pages; while rendering, the page is an ordinary one.
         file.inclusion = InclusionLevel.NOT_IN_NAV
         page = file.page or Page(None, file, self.config)
         try:
-            _populate_page(page, self.config, self.files)
+            _populate_page(page, self.config, files)
             page.active = True
             context = get_context(self.nav, self.doc_files, self.config, page)
             template = self.env.get_template(page.meta.get("template", "main.html"))
@@ -133,29 +141,9 @@ class BulkRenderer:
         return outcome
 
 
-def site_fingerprint(config, nav) -> str:
-    """Everything besides a page's own Markdown that its HTML depends on."""
-    digest = hashlib.sha256()
-    for package in ("mkdocs", "mkdocs-material", "pymdown-extensions", "Markdown", "Pygments", "site-builder"):
-        digest.update(f"{package}={version(package)};".encode())
-    for source in sorted(Path(__file__).parent.rglob("*.py")):
-        digest.update(source.read_bytes())
-    config_file = Path(config.config_file_path or "")
-    digest.update(config_file.read_bytes() if config_file.is_file() else b"")
-    for page in nav.pages:
-        digest.update(f"{page.title}\0{page.url}\0".encode())
-    return digest.hexdigest()
-
-
-def version(package: str) -> str:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return "?"
-
-
 class WarningsKept(logging.Handler):
-    """Collects what is logged at warning level or above while rendering, to replay in the main process."""
+    """Collects what is logged at warning level or above while rendering: to replay in the main process what a
+    worker logged, and to keep with a page in the cache what rendering it logged."""
 
     def __init__(self, kept: list):
         super().__init__(logging.WARNING)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
 import shutil
+import sys
+import types
 from pathlib import Path
 
 import pytest
 
 import site_builder.project as project_module
+from site_builder import record_cache
+from site_builder.privacy_rules import id_check_character, plausible_birth_date
 from site_builder.project import load_project
 from site_builder.record_cache import CACHE_DIR
 
@@ -97,3 +102,32 @@ def test_records_checked_in_a_process_pool_give_the_same_project(repo, monkeypat
     pooled = load_project(repo, cache=False)
     same_project(pooled, serial)
     assert len(pooled.records) == 4 and len(serial.errors) >= 2
+
+
+def resident_id_born_on(day: datetime.date) -> str:
+    """A resident ID number with a correct check character, born on that day."""
+    first17 = f"440113{day:%Y%m%d}123"
+    return first17 + id_check_character(first17)
+
+
+def clock_at(monkeypatch, day: datetime.date) -> None:
+    """The privacy check and the record cache both read today's date; both read this one instead."""
+    class Day(datetime.date):
+        @classmethod
+        def today(cls) -> datetime.date:
+            return day
+    clock = types.SimpleNamespace(date=Day)
+    monkeypatch.setattr(sys.modules[plausible_birth_date.__module__], "datetime", clock)
+    monkeypatch.setattr(record_cache, "datetime", clock)
+
+
+def test_a_record_clean_yesterday_is_checked_again_on_the_birth_date_of_the_id_number_it_holds(repo, monkeypatch):
+    """A birth date may not lie in the future: until today the number was no ID number, from today it is one."""
+    today = datetime.date.today()
+    path = repo / RECORD
+    path.write_text(path.read_text(encoding="utf-8").replace("爱心汤", f"爱心汤（编号 {resident_id_born_on(today)}）", 1),
+                    encoding="utf-8")
+    with monkeypatch.context() as yesterday:
+        clock_at(yesterday, today - datetime.timedelta(days=1))
+        assert load_project(repo).errors == [] and cache_entries(repo)  # clean, and kept
+    assert any("身份证" in error.format() for error in load_project(repo).errors)
