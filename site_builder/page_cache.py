@@ -67,7 +67,7 @@ def site_fingerprint(config, nav, mode: str) -> str:
 
 def effective_config(config) -> dict:
     """The configuration the build runs with (after the command line and the plugins' on_config), as plain data."""
-    settings = {key: canonical(value) for key, value in config.items() if key not in NOT_IN_PAGES}
+    settings = {key: canonical_or_unique(value) for key, value in config.items() if key not in NOT_IN_PAGES}
     settings["markdown_extension_code"] = [local_code(name) for name in config.get("markdown_extensions") or ()
                                            if isinstance(name, str)]
     return settings
@@ -82,6 +82,13 @@ def nav_outline(nav) -> list:
 
 def stable_text(value) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def canonical_or_unique(value):
+    try:
+        return canonical(value)
+    except RecursionError:  # a value holding itself (a YAML alias inside its own anchor): no entry is ever found again
+        return f"unrepresentable {os.urandom(8).hex()}"
 
 
 def canonical(value):

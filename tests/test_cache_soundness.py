@@ -91,6 +91,20 @@ def test_a_build_after_serve_has_no_link_to_the_preview_server(repo, tmp_path):
     assert "127.0.0.1" not in (built / REPORT_PAGE).read_text(encoding="utf-8")
 
 
+def test_a_changed_template_override_renders_the_pages_again(repo, tmp_path):
+    """Templates of the site's own (theme.custom_dir) shape every page; an installed theme's are named by its version."""
+    mkdocs_yml = repo / "mkdocs.yml"
+    mkdocs_yml.write_text(mkdocs_yml.read_text(encoding="utf-8").replace("  name: material\n", "  name: material\n  custom_dir: overrides\n"),
+                          encoding="utf-8")
+    override = repo / "overrides" / "main.html"
+    override.parent.mkdir()
+    for edition in ("第一版", "第二版"):
+        override.write_text('{% extends "base.html" %}{% block content %}{{ super() }}<p>页脚' + edition + "</p>{% endblock %}",
+                            encoding="utf-8")
+        site = build_site(repo, tmp_path / edition)
+        assert f"页脚{edition}" in (site / REPORT_PAGE).read_text(encoding="utf-8")
+
+
 def strict_build_warnings(repo: Path, site: Path, caplog) -> list[str]:
     """The warnings a --strict build logged before it failed; the test fails if the build did not fail."""
     caplog.clear()
