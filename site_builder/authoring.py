@@ -22,11 +22,12 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from ruamel.yaml.tokens import ScalarToken
 
-from .errors import Problems, RecordError, SiteBuilderError, SourcePos, did_you_mean
+from .errors import Problems, RecordError, RecordWarning, SiteBuilderError, SourcePos, did_you_mean
 from .project import STATIONS_DIR, Project, load_rulesets
 from .records import resolve
 from .ruleset import RuleSet
 from .schema import SCHEMA_FILE, record_schema
+from .source_files import STATIONS, list_sources, read_source
 from .yaml_source import dump_yaml, load_yaml, to_plain
 
 NOT_CHECKED = "待核查"
@@ -309,8 +310,8 @@ def expanded(field: dict) -> dict:
 # --- fmt --------------------------------------------------------------------------------------------------
 
 def run_fmt(args) -> int:
-    paths = record_paths(args)
-    changed, errors = [], []
+    paths, errors = record_paths(args)
+    changed = []
     for path in paths:
         try:
             text = read_text(path)
@@ -332,9 +333,12 @@ def run_fmt(args) -> int:
     return 1 if errors or (args.check and changed) else 0
 
 
-def record_paths(args) -> list[Path]:
-    if not args.paths:
-        return sorted((Path(args.root) / STATIONS_DIR).rglob("*.yaml"))
+def record_paths(args) -> tuple[list[Path], list[SiteBuilderError]]:
+    """The records to lay out, and the errors of what was refused on the way (links, special files…)."""
+    if not args.paths:  # the records check reads, never a link: fmt writes where it read
+        root = Path(args.root)
+        listing = list_sources(root, STATIONS)
+        return [root / name for name in listing.files], [p for p in listing.problems if not isinstance(p, RecordWarning)]
     found = []
     for name in args.paths:
         path = Path(name)
@@ -344,12 +348,13 @@ def record_paths(args) -> list[Path]:
             found.append(path)
         else:
             raise SiteBuilderError(None, f"找不到文件或目录 {name}。")
-    return found
+    return found, []
 
 
 def read_text(path: Path) -> str:
-    """The file exactly as stored: line endings kept, so that CRLF files are reported as not canonical."""
-    data = path.read_bytes()
+    """The file exactly as stored: line endings kept, so that CRLF files are reported as not canonical.
+    A link is refused (source_files), so fmt never rewrites a file outside the repository through one."""
+    data = read_source(path.parent, path.name)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:

@@ -28,6 +28,7 @@ from .parser import parse_rules
 from .project import RULES_DIR
 from .records import dotted, shown
 from .ruleset import RuleSet
+from .source_files import decode_source, read_source
 from .yaml_source import Positions, load_yaml, to_plain
 
 TESTS_SUFFIX, RULES_SUFFIX = ".tests.yaml", ".rules"
@@ -98,12 +99,12 @@ def load_test_file(path: Path, name: str, rules_name: str) -> RuleTestFile:
 
 
 def read_text(path: Path, name: str) -> str:
+    """Read as check reads every source (source_files): a link, a special file or an oversized one is refused."""
     try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise RuleTestError(SourcePos(name, 1, 1), "", "文件不是 UTF-8 编码，请用 UTF-8 保存。") from None
-    except OSError as error:
-        raise RuleTestError(SourcePos(name, 1, 1), "", f"无法读取文件：{error.strerror or error}。") from None
+        data = read_source(path.parent, path.name)
+    except RecordError as error:
+        raise RuleTestError(SourcePos(name, 1, 1), "", error.message) from None
+    return decode_source(data, name)
 
 
 def rules_path_of(test_path: Path) -> Path:

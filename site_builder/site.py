@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from .open_data import open_data_files
@@ -13,6 +14,7 @@ from .pages.ruleset_page import rules_index, ruleset_page
 from .project import Project
 from .provenance import Provenance
 from .ruleset import RuleSet
+from .source_files import STANDING_SUFFIX, read_source_text
 
 
 def evaluated(project: Project) -> list[Evaluated]:
@@ -20,9 +22,10 @@ def evaluated(project: Project) -> list[Evaluated]:
 
 
 def standing_text(project: Project, rules: RuleSet) -> str | None:
-    """The regime's standing report text, kept once beside its rule file (x.rules → x.standing.md)."""
-    path = project.root / Path(rules.path).with_suffix(".standing.md")
-    return path.read_text(encoding="utf-8") if path.exists() else None
+    """The regime's standing report text, kept once beside its rule file (x.rules → x.standing.md); read as every
+    source is (source_files), so a link there is refused, never followed."""
+    name = Path(rules.path).with_suffix(STANDING_SUFFIX).as_posix()
+    return read_source_text(project.root, name) if os.path.lexists(project.root / name) else None
 
 
 def generated_pages(project: Project) -> dict[str, str | bytes]:

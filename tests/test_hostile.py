@@ -15,6 +15,7 @@ import pytest
 from site_builder.cli import github_annotation
 from site_builder.errors import MAX_LISTED_PER_FILE, Problems, SiteBuilderError, SourcePos, error_count
 from site_builder.project import load_project
+from site_builder.site import standing_text
 from site_builder.source_files import MAX_SOURCE_BYTES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -267,3 +268,35 @@ def test_diff_against_a_base_with_an_absolute_symlink_is_a_chinese_error(tmp_pat
                           capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "stations/panyu/x/2024-2025-中期.yaml" in done.stderr and "符号链接" in done.stderr
+
+
+def test_fmt_never_writes_through_a_symlink_to_a_file_outside(tmp_path):
+    repo = copy_of_repo(tmp_path)
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("a:    1\n", encoding="utf-8")  # not in canonical layout: fmt would rewrite it
+    symlink(repo, "stations/panyu/x/2024-2025-中期.yaml", str(outside))
+    done = subprocess.run([sys.executable, "-m", "site_builder.cli", "--root", str(repo), "fmt"],
+                          capture_output=True, text=True, timeout=60, check=False, cwd=repo)
+    assert "Traceback" not in done.stderr and "符号链接" in done.stderr
+    assert outside.read_text(encoding="utf-8") == "a:    1\n"
+
+
+def test_rule_tests_refuse_a_symlinked_test_file(tmp_path):
+    repo = copy_of_repo(tmp_path)
+    symlink(repo, "rules/guangzhou/passwd.tests.yaml", "/etc/passwd")
+    done = subprocess.run([sys.executable, "-m", "site_builder.cli", "--root", str(repo), "test"],
+                          capture_output=True, text=True, timeout=120, check=False, cwd=repo)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1 and "Traceback" not in output
+    assert "符号链接" in output and "root:" not in output
+
+
+def test_standing_text_behind_a_symlink_is_refused_not_followed(tmp_path):
+    repo = copy_of_repo(tmp_path)
+    standing = repo / "rules/guangzhou/sgz-2024.standing.md"
+    standing.unlink()
+    os.symlink("/etc/passwd", standing)
+    project = load_project(repo)
+    assert any("符号链接" in e.format() for e in project.errors)
+    with pytest.raises(SiteBuilderError, match="符号链接"):
+        standing_text(project, project.rulesets[0])
