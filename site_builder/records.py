@@ -15,6 +15,7 @@ from pathlib import PurePosixPath
 
 import jsonschema
 
+from . import narrative
 from .errors import RecordError, SiteBuilderError, did_you_mean
 from .evaluate import Inputs, Unchecked
 from .ruleset import RuleSet
@@ -284,14 +285,24 @@ def shown(value) -> str:
 # --- values YAML reads but the project refuses -------------------------------------------------------------
 
 def value_errors(record: StationRecord) -> list[SiteBuilderError]:
-    """Numbers not written in plain decimal notation, and text with lone surrogates, anywhere in the record."""
+    """Numbers not written in plain decimal notation, text with lone surrogates, and lists nested too deeply,
+    anywhere in the record."""
     errors = []
     for keys, is_key, value in values_in(record.content):
         if isinstance(value, UnreadNumber):
             errors.append(number_error(record, keys, value))
         elif isinstance(value, str) and has_lone_surrogate(value):
             errors.append(surrogate_error(record, keys, is_key, value))
+        elif isinstance(value, str) and "\n" in value and narrative.list_depth(value) > narrative.MAX_LIST_DEPTH:
+            errors.append(nesting_error(record, keys))
     return errors
+
+
+def nesting_error(record: StationRecord, keys: tuple) -> RecordError:
+    return RecordError(record.at(*keys), dotted(keys),
+                       f"列表嵌套超过 {narrative.MAX_LIST_DEPTH} 层。叙述文字只能有段落、列表（最多嵌套 {narrative.MAX_LIST_DEPTH} 层）"
+                       "和加粗；请把更深的层次改写成段落或上一层的列表项。",
+                       "- 听取介绍：由社工站负责人介绍运营情况（把下一层并入这一层的文字）")
 
 
 def values_in(node, keys: tuple = ()):

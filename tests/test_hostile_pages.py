@@ -186,3 +186,16 @@ def test_hostile_pages_run_no_script_in_chromium(hostile_site, page):
         assert "</title><script>alert('title')</script>" in page.title()
         page.screenshot(path=str(ROOT / "tests" / "artifacts" / "hostile-report.png"), full_page=False)
     assert watch.problems == []
+
+
+def test_a_narrative_nested_too_deeply_is_refused_at_its_line(tmp_path):
+    for folder in ("rules", "stations"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    seed = tmp_path / SEED
+    text = seed.read_text(encoding="utf-8")
+    assert "  conclusion: |-\n" in text
+    seed.write_text(text.replace("  conclusion: |-\n", "  conclusion: |-\n    " + "- " * 496 + "深\n\n", 1), encoding="utf-8")
+    errors = [e.format() for e in load_project(tmp_path).errors]
+    assert len(errors) == 1 and "列表嵌套超过 4 层" in errors[0] and "report.conclusion" in errors[0]
+    line = text[:text.index("  conclusion: |-\n")].count("\n") + 1
+    assert f"{SEED}:{line}:" in errors[0]
