@@ -34,9 +34,11 @@ RULES_SUFFIX, TESTS_SUFFIX, STANDING_SUFFIX = ".rules", ".tests.yaml", ".standin
 # Extensions someone could mean a record or a rule file by: a file ending so, in any case, that is not read is an error.
 LOOKALIKE_SUFFIXES = (".yaml", ".yml", ".json", ".rules", ".rule")
 NOTES_SUFFIX = ".md"  # README.md and other notes for people: never read, never published, never reported
+# Hidden files that do not look like a record (.gitkeep, .DS_Store, an editor's .x.yaml.swp) are not reported either.
 
-# C0 and C1 controls, line and paragraph separators, and the marks that reverse the direction of text.
-UNSAFE_IN_NAMES = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 controls, line and paragraph separators, the marks that reverse the direction of text, and the lone
+# surrogates Python gives bytes that are not UTF-8 (which no terminal or log could print).
+UNSAFE_IN_NAMES = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -71,17 +73,21 @@ def list_sources(root: Path, folder: Folder) -> Listing:
     if top.is_symlink():
         listing.problems.append(refusal(folder.name, "是符号链接"))
     elif top.is_dir():
-        walk(top, folder.name, folder, listing)
+        folders = [(top, folder.name)]
+        while folders:  # a loop, not recursion: a hostile tree may nest folders thousands deep
+            folders += visit(*folders.pop(), folder, listing)
     listing.files.sort(key=lambda name: PurePosixPath(name).parts)
     return listing
 
 
-def walk(directory: Path, name: str, folder: Folder, listing: Listing) -> None:
+def visit(directory: Path, name: str, folder: Folder, listing: Listing) -> list[tuple[Path, str]]:
+    """Classify the entries of one directory; the folders in it to visit next."""
     try:
         entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
     except OSError as error:
         listing.problems.append(unreadable(name, error))
-        return
+        return []
+    inner_folders = []
     for entry in entries:
         inner = f"{name}/{entry.name}"
         if UNSAFE_IN_NAMES.search(entry.name):
@@ -91,11 +97,12 @@ def walk(directory: Path, name: str, folder: Folder, listing: Listing) -> None:
         elif entry.is_dir(follow_symlinks=False):
             if looks_like_source(entry.name, folder):
                 listing.problems.append(refusal(inner, "是文件夹"))
-            walk(Path(entry.path), inner, folder, listing)
+            inner_folders.append((Path(entry.path), inner))
         elif not entry.is_file(follow_symlinks=False):
             listing.problems.append(refusal(inner, f"不是普通文件（是{special_kind(entry)}）"))
         else:
             classify(inner, entry.name, folder, listing)
+    return inner_folders
 
 
 def classify(name: str, file_name: str, folder: Folder, listing: Listing) -> None:
@@ -106,7 +113,7 @@ def classify(name: str, file_name: str, folder: Folder, listing: Listing) -> Non
         listing.problems.append(RecordError(SourcePos(name, 1, 1), "",
                                             f"{name} 不会被读取：扩展名不对，检查与网站都会忽略它，其中的内容不会发布。"
                                             f"{folder.name}/ 下的文件应是{folder.kind}。", suggested_name(name, folder)))
-    elif not file_name.endswith(NOTES_SUFFIX):
+    elif not file_name.endswith(NOTES_SUFFIX) and not file_name.startswith("."):  # .gitkeep, .DS_Store, swap files
         listing.problems.append(RecordWarning(SourcePos(name, 1, 1), "",
                                               f"{name} 不是{folder.kind}，检查与网站都会忽略它。"))
 
@@ -149,7 +156,7 @@ def refusal(name: str, what: str) -> RecordError:
 
 def unsafe_name(name: str) -> RecordError:
     shown = printable(name)
-    return RecordError(SourcePos(shown, 1, 1), "", f"文件名“{shown}”含有控制字符（如换行、Tab、ESC）或改变文字方向的字符，"
+    return RecordError(SourcePos(shown, 1, 1), "", f"文件名“{shown}”含有控制字符（如换行、Tab、ESC）、改变文字方向的字符或不是 UTF-8 的字节，"
                                                    "检查不会读取它。请只用文字、数字、连字符与点命名。", "2024-2025-中期.yaml")
 
 

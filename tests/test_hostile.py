@@ -190,6 +190,9 @@ FILE_SYSTEM_CASES = {
                                 "符号链接"),
     "newline in a file name": (lambda repo: (repo / STATION_DIR / "a\nb.yaml").write_bytes(b"a: 1\n"), "控制字符"),
     "tab in a folder name": (lambda repo: (repo / "stations/pan\tyu").mkdir(), "控制字符"),
+    "bytes that are not UTF-8 in a file name": (lambda repo: os.close(os.open(bytes(repo / STATION_DIR) + b"/\xff.yaml",
+                                                                              os.O_CREAT | os.O_WRONLY)), "控制字符"),
+    "folders nested thousands deep": (lambda repo: nested_folders(repo / "stations/panyu", 1500), "是文件夹"),
     "escape in a rule file name": (lambda repo: (repo / "rules/guangzhou/\x1b[31mred.rules").write_text("x"), "控制字符"),
     "record named .yml": (lambda repo: os.rename(repo / RECORD, repo / RECORD.replace(".yaml", ".yml")), ".yml"),
     "record named .YAML": (lambda repo: os.rename(repo / RECORD, repo / RECORD.replace(".yaml", ".YAML")), ".YAML"),
@@ -199,6 +202,18 @@ FILE_SYSTEM_CASES = {
     "rule file named like a generated page": (lambda repo: shutil.copy(repo / RULES, repo / "rules/index.rules"),
                                               "网站生成的页面"),
 }
+
+
+def nested_folders(parent: Path, depth: int) -> None:
+    """Folders a/a/a/… deeper than Python's recursion limit, ending in a folder named like a record."""
+    descriptor = os.open(parent, os.O_RDONLY)
+    for _ in range(depth):
+        os.mkdir("a", dir_fd=descriptor)
+        inner = os.open("a", os.O_RDONLY, dir_fd=descriptor)
+        os.close(descriptor)
+        descriptor = inner
+    os.mkdir("x.yaml", dir_fd=descriptor)
+    os.close(descriptor)
 
 
 def symlink(repo: Path, name: str, target: str) -> None:
@@ -218,11 +233,12 @@ def test_what_is_not_a_regular_file_inside_the_repository_is_refused_at_its_path
     assert "root:" not in output  # nothing of /etc/passwd reaches the CI log
 
 
-def test_a_text_file_beside_the_records_is_a_warning_and_a_readme_passes(tmp_path):
+def test_a_text_file_beside_the_records_is_a_warning_and_a_readme_or_hidden_file_passes(tmp_path):
     repo = copy_of_repo(tmp_path)
     (repo / "stations/README.md").write_text("# 记录\n", encoding="utf-8")
     (repo / "rules/README.md").write_text("# 规则\n", encoding="utf-8")
     (repo / STATION_DIR / "notes.txt").write_text("备忘\n", encoding="utf-8")
+    (repo / STATION_DIR / ".gitkeep").write_text("", encoding="utf-8")
     project = load_project(repo)
     assert project.errors == []
     assert ["notes.txt" in w.format() for w in project.warnings] == [True]
