@@ -22,6 +22,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from itertools import chain
 
 from ruamel.yaml import YAML
@@ -114,6 +115,7 @@ class MaskedLines:
         return SourcePos(self.source.path, line, col, line, col + len(finding.text), line_text=self(line))
 
 
+@lru_cache(maxsize=256)  # the errors of one file often quote one line, and a pasted line may be very long
 def mask_personal_data(text: str) -> str:
     """text with whatever the detectors find in it masked; the rest as it was."""
     pieces, at = [], 0

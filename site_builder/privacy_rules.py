@@ -43,6 +43,8 @@ DIGIT_GROUP = re.compile(r"[0-9]+[Xx]?")
 def group_windows(text: str, size: int) -> Iterator[list[re.Match]]:
     """Consecutive whole digit groups of one run that hold exactly `size` digits, every such window."""
     for run in NUMBER_RUN.finditer(text):
+        if len(run.group()) < size:
+            continue
         groups = list(DIGIT_GROUP.finditer(text, run.start(), run.end()))
         end, held = 0, 0
         for start in range(len(groups)):  # two pointers: linear in the run's groups
@@ -224,16 +226,22 @@ WECHAT_IN_CONTEXT = re.compile(r"(?<![A-Za-z])" + keyword("wechat") + NOT_AN_ACC
 QQ_IN_CONTEXT = re.compile(r"(?<![A-Za-z])" + keyword("qq") + NOT_AN_ACCOUNT + words.CONTEXT_LINK + r"(?P<id>(?<![0-9])[1-9][0-9]{4,11})" + ALONE_AFTER + NOT_A_QUANTITY)
 
 
+# Keyword alone: a pattern that starts with a look-behind is tried at every character, one that starts with a
+# keyword is not; most texts have no keyword, and then the full pattern need not run.
+WECHAT_KEYWORD, QQ_KEYWORD = re.compile(keyword("wechat")), re.compile(keyword("qq"))
+
+
 def wechat_ids(text: str) -> Iterator[Span]:
     """WeChat ids after 微信, wx, WeChat, V信 (a letter and 5–19 letters, digits, _ or -, or a number), and any
     wxid_…; 微信群 and 微信公众号 are an organisation's channels, not a person's account."""
-    yield from (found.span() for found in WECHAT_IDS.finditer(text))
-    yield from (found.span("id") for found in WECHAT_IN_CONTEXT.finditer(text))
+    if WECHAT_KEYWORD.search(text):
+        yield from (found.span() for found in WECHAT_IDS.finditer(text))
+        yield from (found.span("id") for found in WECHAT_IN_CONTEXT.finditer(text))
 
 
 def qq_numbers(text: str) -> Iterator[Span]:
     """QQ numbers (5–12 digits) after QQ, 扣扣 or 企鹅号; QQ群 is a group, not a person."""
-    return (found.span("id") for found in QQ_IN_CONTEXT.finditer(text))
+    return (found.span("id") for found in QQ_IN_CONTEXT.finditer(text)) if QQ_KEYWORD.search(text) else iter(())
 
 
 # --- vehicles and homes --------------------------------------------------------------------------------------
@@ -259,7 +267,8 @@ UNIT = r"[0-9]{1,2}(?:单元|梯)"
 ROOM_NUMBER = rf"-?[0-9]{{3,4}}(?:室|房|户|号)?{NOT_A_QUANTITY}"
 CHINESE_NUMERAL = "一二三四五六七八九十"
 CHINESE_NUMBER = "[一二三四五六七八九]?十[一二三四五六七八九]?|[一二三四五六七八九]"  # 1 to 99
-ROOM_ADDRESSES = (
+# Each pattern after the characters it cannot match without one of, checked first (`in` is far cheaper than a pattern).
+ROOM_ADDRESSES = tuple(zip(("室房", "室房", "室房", "楼栋幢座元梯", "楼层", "号"), (
     re.compile(rf"(?<![0-9])[0-9]+号(?:之[0-9{CHINESE_NUMERAL}]+)?{WORDS}{{0,12}}?{ROOM}"),  # 313号东骏苑2栋1502室, 12号502房
     re.compile(rf"(?<![0-9A-Za-z])[0-9A-Za-z]{{1,3}}(?:栋|座|幢|楼|单元){WORDS}{{0,6}}?{ROOM}"),  # 东骏苑2栋1502室, A座1203室
     re.compile(r"(?<![0-9-])[0-9]{1,4}(?:-[0-9]{1,4}){1,2}(?:室|房)"),  # 3-1502房, 5-2-301室
@@ -267,14 +276,15 @@ ROOM_ADDRESSES = (
     re.compile(r"(?<![0-9A-Za-z])[0-9]{1,3}(?:楼|层)[0-9]{1,4}(?:户|室|房|号)"),  # 15楼02户, 3层05号
     re.compile(rf"(?<![0-9{CHINESE_NUMERAL}])(?:[0-9]{{1,3}}|[{CHINESE_NUMERAL}]{{1,3}})(?:横巷|巷|弄|横)[0-9]{{1,4}}号"
                r"(?!楼|院|线|文|令)"),  # village houses: 三巷12号, 5巷3号, 二横巷8号
-)
+)))
 
 
 def room_addresses(text: str) -> Iterator[Span]:
     """Street addresses down to a room or a house: where someone lives. A station's public address stops at the
     building (and one that does not is excused only where it is quoted whole; see privacy.py)."""
-    for pattern in ROOM_ADDRESSES:
-        yield from (found.span() for found in pattern.finditer(text))
+    for needed, pattern in ROOM_ADDRESSES:
+        if any(ch in text for ch in needed):
+            yield from (found.span() for found in pattern.finditer(text))
 
 
 # --- sensitive personal information (PIPL art. 28): a person next to a sensitive fact ----------------------
@@ -317,7 +327,8 @@ def sensitive_mentions(text: str) -> Iterator[tuple[int, int, str]]:
 
 
 def person_spans(text: str) -> list[Span]:
-    found = sorted(((m.span("name") if "name" in m.re.groupindex else m.span()) for p in PERSON_PATTERNS for m in p.finditer(text)),
+    patterns = PERSON_PATTERNS if "某" in text else PERSON_PATTERNS[1:]  # the first needs 某; most texts have none
+    found = sorted(((m.span("name") if "name" in m.re.groupindex else m.span()) for p in patterns for m in p.finditer(text)),
                    key=lambda span: (span[0], -span[1]))
     kept: list[Span] = []
     for span in found:
@@ -337,8 +348,11 @@ def numeral_value(numeral: str) -> int:
     if numeral.isdigit():
         return int(numeral)
     tens, _, units = numeral.rpartition("十")
-    value = lambda digit: CHINESE_NUMERAL.index(digit) + 1 if digit else 0  # noqa: E731
-    return (value(tens) or 1) * 10 + value(units) if "十" in numeral else value(units)
+    return (digit_value(tens) or 1) * 10 + digit_value(units) if "十" in numeral else digit_value(units)
+
+
+def digit_value(digit: str) -> int:
+    return CHINESE_NUMERAL.index(digit) + 1 if digit else 0
 
 
 def gap(a: Span, b: Span) -> int:

@@ -16,7 +16,7 @@ from .checks import check_rules
 from .errors import Problems, RecordError, RecordWarning, SiteBuilderError, capped_per_file, did_you_mean, sort_key
 from .evaluate import Result, completion_rate, evaluate
 from .parser import parse_rules
-from .privacy import privacy_problems
+from .privacy import masked_error, privacy_problems, published_text_problems
 from .record_cache import RecordCache, cache_enabled
 from .records import StationRecord, path_errors, read_record, record_rule_errors, schema_errors
 from .ruleset import RuleSet
@@ -54,6 +54,7 @@ def load_project(root: Path | str = ".", cache: bool | None = None) -> Project:
     project = Project(Path(root))
     project.rulesets = load_rulesets(project)
     rules_broken = bool(project.errors)
+    screen_published_texts(project)  # after rules_broken: personal data in a rule file does not stop evaluation
     project.records = load_records(project, cache_enabled() if cache is None else cache)
     check_duplicates(project)
     if not rules_broken:  # with a broken rule file, every record would also report its rule set as missing
@@ -61,6 +62,8 @@ def load_project(root: Path | str = ".", cache: bool | None = None) -> Project:
             assign_and_evaluate(project, record)
     project.errors = capped_per_file(one_per_position(project.errors))
     project.warnings = capped_per_file(project.warnings)
+    # Other checks quote what they refuse (a value, its line): no message may repeat personal data unmasked.
+    project.errors, project.warnings = [masked_error(e) for e in project.errors], [masked_error(w) for w in project.warnings]
     return project
 
 
@@ -96,6 +99,15 @@ def load_rulesets(project: Project) -> list[RuleSet]:
             rulesets.append(ruleset)
     check_versions(project, rulesets)
     return rulesets
+
+
+def screen_published_texts(project: Project) -> None:
+    """Personal data in rule files and standing text, which the site prints whole (privacy.py); the listing's own
+    problems were reported by load_rulesets."""
+    for name in source_files.list_sources(project.root, source_files.RULES).files:
+        if name.endswith((source_files.RULES_SUFFIX, source_files.STANDING_SUFFIX)):
+            text = collect(project, partial(source_files.read_source_text, project.root, name))
+            project.errors += published_text_problems(name, text) if text is not None else []
 
 
 def read_ruleset(root: Path, name: str) -> RuleSet:

@@ -1,20 +1,23 @@
-"""Privacy guard: personal data in any record field fails the check at its exact line:col, masked;
-near misses (dates, amounts, indicator figures, wrong check digits, the station's own addresses) do not;
-reviewed exceptions pass with a warning; and the site build stops on a finding."""
+"""Privacy guard: personal data in any record field, comment, rule file or standing text fails the check at its exact
+line:col as written, masked; near misses (dates, amounts, indicator figures, wrong check digits, groups of people,
+the station's own address quoted whole) do not; reviewed exceptions pass with a warning, never for an ID number;
+no output repeats a value unmasked; thousands of findings report in bounded time; and the site build stops on one."""
 
 from __future__ import annotations
 
 import datetime
 import random
 import shutil
+import time
 from pathlib import Path
 
 import pytest
-
-from site_builder.privacy import id_check_character, passes_luhn, resident_ids
-from site_builder.project import load_project
-
+from hostile_corpus import NOT_PERSONAL_DATA, PERSONAL_DATA
 from test_site import build, copy_repository
+
+from site_builder.cli import main
+from site_builder.privacy_rules import id_check_character, passes_luhn, resident_ids, scan
+from site_builder.project import load_project
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = "stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml"
@@ -102,6 +105,11 @@ def where(repo: Path, fragment: str, nth_line: int = 0) -> tuple[int, int]:
 
 def in_narrative(repo: Path, pasted: str) -> None:
     edit(repo, NARRATIVE, f"    社工回访服务对象王某（{pasted}）后反映，本社工站评估期限内服务经费为240万元")
+
+
+def as_a_sentence(repo: Path, pasted: str) -> None:
+    """pasted as a sentence of its own, with no person around it (in_narrative names one: 王某)."""
+    edit(repo, NARRATIVE, f"    回访记录：{pasted}。" + NARRATIVE.strip())
 
 
 def errors_of(repo: Path) -> list:
@@ -235,11 +243,34 @@ def test_random_18_digit_numbers_with_a_wrong_check_character_are_not_ids():
         assert all(list(resident_ids(first17 + c)) == [] for c in "0123456789X" if c != right)
 
 
-def test_the_station_may_publish_its_own_address_down_to_the_room(repo):
+def test_the_station_may_publish_its_own_address_down_to_the_room_with_a_warning(repo):
     edit(repo, "address: 市桥街德兴南路313号东骏苑2楼", "address: 市桥街德兴南路313号东骏苑2楼201室")
     edit(repo, "东片社工站地址是市桥街德兴南路313号东骏苑2楼", "东片社工站地址是市桥街德兴南路313号东骏苑2楼201室")
+    in_narrative(repo, "站址：市桥街德兴南路313号东骏苑2楼201室")
+    project = load_project(repo)
+    assert project.errors == []
+    [warning] = project.warnings  # one per address, however often it is quoted
+    listed_at = where(repo, "address: 市桥街德兴南路313号东骏苑2楼201室")[0]
+    assert (warning.pos.line, warning.path) == (listed_at, "station.addresses[0].address")
+    assert "站点地址“市桥街德兴南路***号东骏苑*楼***室”具体到房间或门牌，按站点公开地址放行 3 处" in warning.message
+    assert "201室" not in warning.format()
+
+
+def test_part_of_the_station_address_is_no_excuse(repo):
+    """Only the address quoted whole is the station's: 2楼201室 alone may be any building's second floor."""
+    edit(repo, "address: 市桥街德兴南路313号东骏苑2楼", "address: 市桥街德兴南路313号东骏苑2楼201室")
     in_narrative(repo, "站址：德兴南路313号东骏苑2楼201室")
-    assert errors_of(repo) == []
+    [error] = errors_of(repo)
+    assert "疑似详细住址“***号东骏苑*楼***室”" in error.message
+    assert error.pos.line == where(repo, "站址：")[0]
+
+
+def test_a_residents_address_listed_as_a_station_address_is_not_silent(repo):
+    edit(repo, "      address: 市桥街西丽路西城花园一街一座首层", "      address: 沙圩一村三巷12号")
+    project = load_project(repo)
+    [warning] = project.warnings
+    assert warning.path == "station.addresses[1].address" and "站点地址“沙圩一村三巷**号”" in warning.message
+    assert "而不是居民住址" in warning.message and "三巷12号" not in warning.format()
 
 
 def test_another_room_at_the_station_address_is_refused(repo):
@@ -251,7 +282,8 @@ def test_another_room_at_the_station_address_is_refused(repo):
 
 # --- reviewed exceptions ------------------------------------------------------------------------------
 
-EXCEPTION = '\nprivacy_exceptions:\n  - {match: "020-84812345", reason: 社工站公开的办公电话，已核实}\n'
+EXCEPTION = ('\nprivacy_exceptions:\n  - {match: "020-84812345", reason: 社工站公开的办公电话，已核实, reviewed_by: 李四, '
+             'reviewed_on: 2025-03-01}\n')
 
 
 def add_exceptions(repo: Path, block: str) -> None:
@@ -267,8 +299,9 @@ def test_a_station_phone_recorded_as_an_exception_is_a_warning(repo):
     [warning] = project.warnings
     line = where(repo, "办公电话")[0]
     assert warning.format().startswith(f"{SEED}:{where(repo, 'match: ')[0]}:")
-    assert warning.message == (f"privacy_exceptions[0].match：按复核例外放行固定电话“020-84812345”共 2 处（第 {line}、{line} 行），"
-                               "理由：社工站公开的办公电话，已核实。请复核人员确认仍可公开。")
+    assert warning.message == (f"privacy_exceptions[0].match：按复核例外放行固定电话“020-8****345”共 2 处（第 {line} 行），"
+                               "理由：社工站公开的办公电话，已核实；复核：李四，2025-03-01。请复核人员确认仍可公开。")
+    assert "84812345" not in warning.format()  # neither the message nor the quoted line repeats the number
 
 
 def test_an_exception_excuses_only_its_own_match(repo):
@@ -284,12 +317,37 @@ def test_an_exception_that_matches_nothing_is_a_warning(repo):
     project = load_project(repo)
     assert project.errors == []
     assert [w.message for w in project.warnings] == [
-        "privacy_exceptions[0].match：复核例外“020-84812345”在本记录中没有对应的个人信息，请删除这一项或核对写法。"]
+        "privacy_exceptions[0].match：复核例外“020-8****345”在本记录中没有对应的个人信息，请删除这一项或核对写法。"]
 
 
-def test_an_exception_needs_a_reason(repo):
-    add_exceptions(repo, '\nprivacy_exceptions:\n  - {match: "020-84812345"}\n')
-    assert any("缺少必填字段“reason”（可以公开的理由）" in e.message for e in errors_of(repo))
+def test_an_exception_needs_a_reason_a_reviewer_and_a_date(repo):
+    add_exceptions(repo, '\nprivacy_exceptions:\n  - {match: "020-84812345"}\n  - {match: "020-84812346", reason: 办公电话}\n'
+                         '  - {match: "020-84812347", reason: 办公电话, reviewed_by: 李四}\n')
+    messages = [e.message for e in errors_of(repo)]
+    assert "privacy_exceptions[0]：缺少必填字段“reason”（可以公开的理由）。" in messages
+    assert "privacy_exceptions[1]：缺少必填字段“reviewed_by”（复核人）。" in messages
+    assert "privacy_exceptions[2]：缺少必填字段“reviewed_on”（复核日期）。" in messages
+
+
+def test_an_unreviewed_exception_excuses_nothing(repo):
+    in_narrative(repo, "办公电话020-84812345")
+    add_exceptions(repo, '\nprivacy_exceptions:\n  - {match: "020-84812345", reason: 社工站公开的办公电话}\n')
+    messages = [e.message for e in errors_of(repo)]
+    assert any("疑似固定电话“020-8****345”" in m for m in messages)
+    assert any("缺少必填字段“reviewed_by”" in m for m in messages)
+
+
+def test_an_id_number_can_never_be_an_exception(repo, capsys):
+    in_narrative(repo, f"身份证{ID}")
+    add_exceptions(repo, f'\nprivacy_exceptions:\n  - {{match: "{ID}", reason: 本人同意公开, reviewed_by: 李四, reviewed_on: 2025-03-01}}\n')
+    errors = errors_of(repo)
+    assert [e.path for e in errors] == ["report.basic_situation", "privacy_exceptions[0].match"]
+    refusal = errors[1]
+    assert refusal.pos.line == where(repo, "match: ")[0]
+    assert refusal.message == (f"privacy_exceptions[0].match：身份证号码“{stars(ID, 4, 4)}”不能登记为复核例外：身份证号码一律不得公开，"
+                               "也不能经复核放行。请从记录中删除这个号码，并删除这一项例外。")
+    assert main(["--root", str(repo), "check"]) == 1
+    assert ID not in capsys.readouterr().out  # not in the exception's message, nor in its quoted line
 
 
 # --- the site build ----------------------------------------------------------------------------------
@@ -305,3 +363,157 @@ def test_the_build_stops_on_personal_data(tmp_path):
     assert f"{SEED}:{line}:{col}: 错误：report.basic_situation：疑似身份证号码“{stars(ID, 4, 4)}”" in done.stderr
     assert ID not in done.stderr and "Traceback" not in done.stderr
     assert not (repo / "site" / "index.html").exists()
+
+
+# --- every form in the corpus (tests/hostile_corpus.py): a new case is one line there -------------------------
+
+@pytest.mark.parametrize("name", PERSONAL_DATA)
+def test_personal_data_form_is_refused_where_it_was_written(repo, name, capsys):
+    pasted, rule = PERSONAL_DATA[name], name.split(":")[0]
+    as_a_sentence(repo, pasted)
+    line, col = where(repo, pasted)
+    errors = errors_of(repo)
+    assert errors, f"{name}: not found"
+    for error in errors:
+        assert error.path == "report.basic_situation"
+        assert error.pos.line == line and col <= error.pos.col < error.pos.end_col <= col + len(pasted)
+        assert f"疑似{rule}" in error.message
+    assert main(["--root", str(repo), "check"]) == 1
+    out = capsys.readouterr().out
+    assert pasted not in out and "*" in out  # shown, but masked
+
+
+@pytest.mark.parametrize("name", NOT_PERSONAL_DATA)
+def test_look_alike_is_not_personal_data(repo, name):
+    as_a_sentence(repo, NOT_PERSONAL_DATA[name])
+    project = load_project(repo)
+    assert project.errors == [] and project.warnings == [], [e.format() for e in project.errors + project.warnings]
+
+
+def test_the_seed_record_rules_and_standing_text_have_no_finding():
+    """The live repository's texts as written, comments included; the check itself is test_the_seed_record_checks_clean."""
+    for path in (SEED, "rules/guangzhou/sgz-2024.rules", "rules/guangzhou/sgz-2024.standing.md"):
+        text = (ROOT / path).read_text(encoding="utf-8")
+        assert [(m.rule.name, text[m.start:m.end]) for m in scan(text)] == [], path
+
+
+# --- positions as written, through invisible and wide characters -----------------------------------------------
+
+def test_an_id_split_by_invisible_characters_is_underlined_as_written(repo):
+    written = "4401\u200b1319\u00ad8001\u2060011234"
+    in_narrative(repo, f"身份证{written}")
+    line, col = where(repo, written)
+    [error] = errors_of(repo)
+    assert (error.pos.line, error.pos.col, error.pos.end_col) == (line, col, col + len(written))
+    assert "疑似身份证号码“4401\u200b****\u00ad****\u2060**1234”" in error.message  # one character for one
+    assert "198001" not in error.pos.line_text
+
+
+def test_a_sensitive_mention_points_at_the_person_and_names_the_category(repo):
+    as_a_sentence(repo, "回访中了解到服务对象王某某，8岁，就读三年级2班，患有哮喘")
+    line, col = where(repo, "王某某")
+    [error] = errors_of(repo)
+    assert (error.pos.line, error.pos.col, error.pos.end_col) == (line, col, col + 3)
+    assert error.message.startswith("report.basic_situation：疑似敏感个人信息（未成年人信息、疾病）：“王**”可以识别到具体个人")
+    assert "《个人信息保护法》第二十八条" in error.message and "王某某" not in error.format()
+
+
+def test_every_category_near_one_person_is_named(repo):
+    as_a_sentence(repo, "陈伯患有糖尿病，又是社区矫正对象")
+    [error] = errors_of(repo)
+    assert "疑似敏感个人信息（疾病、违法犯罪记录）" in error.message
+
+
+def test_a_person_and_an_illness_in_different_sentences_pass(repo):
+    as_a_sentence(repo, "张某积极参与志愿服务。社区另有慢性病患者需要关注")
+    assert errors_of(repo) == []
+
+
+# --- comments, rule files and standing text --------------------------------------------------------------------
+
+def test_personal_data_in_a_yaml_comment_is_refused(repo):
+    edit(repo, "  funding_yuan: 2400000  # 二（一）", "  funding_yuan: 2400000  # 联系人 138 1234 5678；二（一）")
+    [error] = errors_of(repo)
+    line, col = where(repo, "138 1234 5678")
+    assert (error.pos.line, error.pos.col) == (line, col)
+    assert error.message.startswith("YAML 注释中疑似手机号码“138 1*** *678”。")
+    assert "1234 5678" not in error.pos.line_text
+
+
+def test_a_hash_inside_a_block_scalar_is_text_not_a_comment(repo):
+    in_narrative(repo, "# 13812345678")
+    [error] = errors_of(repo)
+    assert error.path == "report.basic_situation"  # reported once, as the value it is
+
+
+def write(repo: Path, path: str, old: str, new: str) -> None:
+    target = repo / path
+    text = target.read_text(encoding="utf-8")
+    assert old in text
+    target.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_personal_data_in_a_rule_file_comment_is_refused_at_its_place(repo):
+    rules = "rules/guangzhou/sgz-2024.rules"
+    write(repo, rules, "# ── 四方评估与权重", "# 规则起草人张某某 电话 020-84812345\n# ── 四方评估与权重")
+    [error] = errors_of(repo)
+    line = next(n for n, text in enumerate((repo / rules).read_text(encoding="utf-8").splitlines(), 1) if "020-84812345" in text)
+    assert str(error.pos) == f"{rules}:{line}:{len('# 规则起草人张某某 电话 ') + 1}"
+    assert error.message.startswith("疑似固定电话“020-8****345”。规则文件会在网站的规则页面上全文公开（含注释）")
+    assert "84812345" not in error.format()
+    assert load_project(repo).results  # the records are still evaluated: the rule set itself is sound
+
+
+def test_personal_data_in_a_rule_label_is_refused(repo):
+    rules = "rules/guangzhou/sgz-2024.rules"
+    write(repo, rules, "“第三方评估机构”", "“第三方评估机构（联系人微信 zhang_san88）”")
+    [error] = errors_of(repo)
+    assert error.pos.file == rules and "疑似微信号“zh***_****8”" in error.message
+
+
+def test_sensitive_information_in_standing_text_is_refused(repo):
+    standing = "rules/guangzhou/sgz-2024.standing.md"
+    write(repo, standing, "### （四）评估内容", "例如李某某刑满释放后接受了服务。\n\n### （四）评估内容")
+    [error] = errors_of(repo)
+    line = next(n for n, text in enumerate((repo / standing).read_text(encoding="utf-8").splitlines(), 1) if "李某某" in text)
+    assert (error.pos.file, error.pos.line, error.pos.col) == (standing, line, 3)
+    assert error.message.startswith("疑似敏感个人信息（违法犯罪记录）：“李**”") and "固定说明文字会显示在每份评估报告中" in error.message
+
+
+# --- nothing printed unmasked --------------------------------------------------------------------------------
+
+def test_other_errors_do_not_repeat_personal_data_either(repo, capsys):
+    """A schema error quotes the line it refuses; an unknown key holding a phone number must not leak it."""
+    edit(repo, "  funding_yuan: 2400000", "  funding_yuan: 2400000\n  联系电话: 13812345678")
+    assert main(["--root", str(repo), "check"]) == 1
+    out = capsys.readouterr().out
+    assert "未知字段“联系电话”" in out and "13812345678" not in out and "1381****678" in out
+
+
+def test_check_output_never_holds_an_unmasked_value(repo, capsys):
+    numbers = [text for name, text in PERSONAL_DATA.items() if not name.startswith("敏感")]
+    in_narrative(repo, "；".join(numbers[:30]))
+    edit(repo, "    2. 实地观察。", "    2. 实地观察（" + "；".join(numbers[30:]) + "）。")
+    assert main(["--root", str(repo), "check", "--format", "github"]) == 1
+    out = capsys.readouterr().out
+    assert "::error file=" in out
+    assert not [text for text in numbers if text in out or text.split("：")[-1] in out]
+
+
+# --- thousands of findings ------------------------------------------------------------------------------------
+
+def phones(count: int) -> list[str]:
+    return [f"13{3 + n % 7}{n:08d}" for n in range(count)]
+
+
+@pytest.mark.parametrize("layout", ["one line", "one line each", "the same number"])
+def test_four_thousand_phone_numbers_report_in_bounded_time(repo, layout):
+    numbers = phones(4000) if layout != "the same number" else ["13812345678"] * 4000
+    pasted = "，".join(numbers) if layout == "one line" else "\n    ".join(numbers)
+    edit(repo, NARRATIVE, "    " + pasted + "\n" + NARRATIVE)
+    started = time.monotonic()
+    errors = errors_of(repo)
+    assert time.monotonic() - started < 20
+    assert len(errors) == 51 and "另有 3950 处错误未列出" in errors[-1].message
+    first = where(repo, numbers[0])
+    assert (errors[0].pos.line, errors[0].pos.col) == first
