@@ -18,7 +18,7 @@ from pathlib import Path
 from . import source_files
 from .errors import MAX_LISTED_PER_FILE, Problems, SiteBuilderError
 from .evaluate import plain
-from .pages.text import inline
+from .pages.text import escaped
 from .project import RULES_DIR, STATIONS_DIR, Project, load_project
 
 MAIN_BRANCHES = ("main", "origin/main")
@@ -241,7 +241,7 @@ def changed_section(impact: Impact) -> list[str]:
     header = ["记录", "总分", "等级", "触发的否决"] + (["规则集版本"] if show_rules else [])
     lines = [f"{len(impact.changed)} 份记录的结果有变化（共比较 {impact.compared} 份）：", "", *table_head(header)]
     for key, old, new in impact.changed:
-        cells = [inline(key), moved(old.total, new.total), moved(grade_text(old), grade_text(new)),
+        cells = [escaped(key), moved(old.total, new.total), moved(grade_text(old), grade_text(new)),
                  moved(vetoes_text(old), vetoes_text(new))]
         if show_rules:
             cells.append(moved(rules_text(old), rules_text(new)))
@@ -256,7 +256,7 @@ def one_side_section(impact: Impact) -> list[str]:
     sides = [(key, "只在工作区（新增）", outcome) for key, outcome in impact.added]
     sides += [(key, "只在基准（已删除）", outcome) for key, outcome in impact.removed]
     for key, side, outcome in sides:
-        lines.append(row([inline(key), side, outcome.total, grade_text(outcome), vetoes_text(outcome), rules_text(outcome)]))
+        lines.append(row([escaped(key), side, outcome.total, grade_text(outcome), vetoes_text(outcome), rules_text(outcome)]))
     return lines + [""]
 
 
@@ -269,7 +269,7 @@ def row(cells: list[str]) -> str:
 
 
 def moved(old: str, new: str) -> str:
-    return inline(old) if old == new else f"{inline(old)} → {inline(new)}"
+    return escaped(old) if old == new else f"{escaped(old)} → {escaped(new)}"
 
 
 def grade_text(outcome: Outcome) -> str:

@@ -11,9 +11,11 @@ from __future__ import annotations
 import html
 import re
 import shutil
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 
+import markdown
 import pytest
 from hostile_corpus import HTML_PAYLOADS
 from ruamel.yaml import YAML
@@ -21,7 +23,8 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 from site_harness import ROOT, Watch, build_site, serve
 
 from site_builder.narrative import list_depth
-from site_builder.pages.text import inline, narrative
+from site_builder.pages.text import escaped, inline, narrative
+from site_builder.plain_text import ESCAPED_TEXT
 from site_builder.project import load_project
 from site_builder.records import schema_node
 
@@ -39,10 +42,10 @@ REFERENCES = {"id", "stage", "version", "grade", "sub_district"}
 # --- the escapers themselves ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("payload", HTML_PAYLOADS)
-def test_inline_text_has_no_syntax_left_and_reads_as_written(payload):
-    escaped = inline(payload)
-    assert not set(re.sub("&#[0-9]+;", "", escaped)) & set("<>&\"'`[]\\|*_!#{}~")
-    assert html.unescape(escaped) == " ".join(payload.split())
+def test_escaped_text_has_no_syntax_left_and_reads_as_written(payload):
+    text = escaped(payload)
+    assert not set(re.sub("&#[0-9]+;", "", text)) & set("<>&\"'`[]\\|*_!#{}~")
+    assert html.unescape(text) == " ".join(payload.split())
 
 
 @pytest.mark.parametrize("payload", HTML_PAYLOADS)
@@ -53,8 +56,24 @@ def test_narrative_is_paragraphs_lists_and_emphasis_only(payload):
     assert [attrs for tag, attrs in elements.found if attrs] == [[("class", "narrative")]]
 
 
-def test_control_characters_and_markdown_placeholders_do_not_survive_inline_text():
-    assert inline("a\x02wzxhzdk:0\x03b\u2028c\nd") == "a wzxhzdk:0 b c d"
+def test_control_characters_and_markdown_placeholders_do_not_survive_escaping():
+    assert escaped("a\x02wzxhzdk:0\x03b\u2028c\nd\x0ee\x0f") == "a wzxhzdk:0 b c d e"
+
+
+def markdown_html(text: str) -> str:
+    return markdown.markdown(text, extensions=["tables", "toc", "admonition", "site_builder.plain_text"])
+
+
+def test_only_escaped_text_is_stashed_whole():
+    assert markdown_html(inline("<b>粗</b> & [链](javascript:x)")) == "<p>&#60;b&#62;粗&#60;/b&#62; &#38; &#91;链&#93;(javascript:x)</p>"
+    for forged in ("\x0e<b>粗</b>\x0f", "\x0e&amp\x0f", "\x0e\x02wzxhzdk:0\x03\x0f"):
+        assert not ESCAPED_TEXT.search(forged)
+
+
+def test_escaped_text_costs_time_in_proportion_to_its_length():
+    started = time.monotonic()  # before the escaped text was stashed whole, this took hours
+    markdown_html("| 名称 |\n|---|\n| " + inline("<&>*_[" * 40_000) + " |\n")
+    assert time.monotonic() - started < 20
 
 
 def test_list_depth_is_measured_without_parsing_deeper_than_needed():
@@ -154,8 +173,10 @@ def test_the_hostile_record_and_rules_reach_the_pages(hostile_site):
 
 @pytest.mark.parametrize("page", PAGES)
 def test_no_payload_becomes_markup_on(hostile_site, page):
+    text = (hostile_site / page).read_text(encoding="utf-8")
+    assert "\x0e" not in text and "\x0f" not in text  # every escaped text was taken whole
     elements = Elements()
-    elements.feed((hostile_site / page).read_text(encoding="utf-8"))
+    elements.feed(text)
     attributes = [(tag, name, value or "") for tag, attrs in elements.found for name, value in attrs]
     assert not [a for a in attributes if a[1].startswith("on")]
     links = [value.strip().lower() for tag, name, value in attributes if name in ("href", "src", "action", "formaction")]

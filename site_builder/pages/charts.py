@@ -17,7 +17,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from ..evaluate import Result, completion_rate, plain
 from ..ruleset import RuleSet, round_decimal
-from .text import inline
+from .text import escaped
 
 WIDTH = 360     # viewBox width
 FONT = 14       # text size in viewBox units
@@ -51,7 +51,7 @@ def fit(text: str, room: float) -> str:
 def label(x, y, content: str, cls: str = "", anchor: str = "start") -> str:
     classes = f' class="{cls}"' if cls else ""
     anchored = f' text-anchor="{anchor}"' if anchor != "start" else ""
-    return f'<text x="{num(x)}" y="{num(y)}"{classes}{anchored}>{inline(content)}</text>'
+    return f'<text x="{num(x)}" y="{num(y)}"{classes}{anchored}>{escaped(content)}</text>'
 
 
 def rect(x, y, width, height, cls: str) -> str:
@@ -65,10 +65,10 @@ def line(x1, y1, x2, y2, cls: str) -> str:
 def figure(chart_id: str, caption: str, desc: str, height: float, body: list[str]) -> str:
     """The chart in a figure: visible caption, and an image role labelled by its own title and description."""
     ids = f"{chart_id}-title {chart_id}-desc"
-    return (f'<figure class="chart" id="{inline(chart_id)}"><figcaption>{inline(caption)}</figcaption>'
-            f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="{inline(ids)}" '
+    return (f'<figure class="chart" id="{escaped(chart_id)}"><figcaption>{escaped(caption)}</figcaption>'
+            f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="{escaped(ids)}" '
             f'viewBox="0 0 {WIDTH} {num(height)}" width="100%" font-size="{FONT}">'
-            f'<title id="{inline(chart_id)}-title">{inline(caption)}</title><desc id="{inline(chart_id)}-desc">{inline(desc)}</desc>'
+            f'<title id="{escaped(chart_id)}-title">{escaped(caption)}</title><desc id="{escaped(chart_id)}-desc">{escaped(desc)}</desc>'
             + "".join(body) + "</svg></figure>")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from .. import ast
 from ..evaluate import FIRED, NOT_CHECKED, Result, Step, pct, plain, render, show
 from ..ruleset import RuleSet
-from .text import code, inline
+from .text import code, escaped, inline
 
 CHINESE_DIGITS = "零一二三四五六七八九"
 
@@ -89,10 +89,10 @@ def score_table(result: Result, table_label) -> str:
             span = len(item.sub_scores)
             for index, (sub_district, score) in enumerate(item.sub_scores.items()):
                 merged = f'<td rowspan="{span}">{plain(item.converted)}</td>' if index == 0 else ""
-                rows.append(f"<tr><th scope=\"row\">{inline(item.label)}（{inline(table_label(sub_district))}）</th>"
+                rows.append(f"<tr><th scope=\"row\">{escaped(item.label)}（{escaped(table_label(sub_district))}）</th>"
                             f"<td>{plain(item.maximum)}</td><td>{plain(score)}</td>{merged}</tr>")
         else:
-            rows.append(f"<tr><th scope=\"row\">{inline(item.label)}</th><td>{plain(item.maximum)}</td>"
+            rows.append(f"<tr><th scope=\"row\">{escaped(item.label)}</th><td>{plain(item.maximum)}</td>"
                         f"<td>{plain(item.score)}</td><td>{plain(item.converted)}</td></tr>")
     rows.append(f'<tr class="total"><th scope="row">总分</th><td></td><td></td><td data-total>{plain(result.total)}</td></tr>')
     # Material styles only tables without a class, so the class sits on a wrapper.

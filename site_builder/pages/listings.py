@@ -10,7 +10,7 @@ from ..records import StationRecord
 from ..ruleset import RuleSet
 from . import urls
 from .charts import listing_charts
-from .text import href, inline
+from .text import escaped, href, inline
 
 NOT_GRADED = "暂缓评级"
 WIDE = "---\nhide:\n  - toc\n---\n\n"  # listings need the width more than an outline
@@ -41,7 +41,7 @@ def evaluations_table(rows: list[Evaluated], current: str, table_id: str) -> str
     head = "".join(f'<th scope="col"{" data-filter" if name in FILTERED else ""}'
                    f'{" data-numeric" if name == "总分" else ""}>{name}</th>' for name in COLUMNS)
     body = "\n".join(evaluation_row(row, current) for row in newest_first(rows))
-    return (f'<div class="evaluations"><table id="{inline(table_id)}" data-sortable>\n<caption>评估一览（共 {len(rows)} 份，'
+    return (f'<div class="evaluations"><table id="{escaped(table_id)}" data-sortable>\n<caption>评估一览（共 {len(rows)} 份，'
             f'点击表头排序）</caption>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table></div>')
 
 
@@ -49,9 +49,9 @@ def evaluation_row(row: Evaluated, current: str) -> str:
     record = row.record
     station = record.station
     report = urls.href(urls.report(record), current)
-    cells = [station["district"]["name"], station["street"], f'<a href="{href(report)}">{inline(station["name"])}</a>',
+    cells = [station["district"]["name"], station["street"], f'<a href="{href(report)}">{escaped(station["name"])}</a>',
              record.period, record.stage, record.evaluation["visit_date"], plain(row.result.total), row.grade]
-    return "<tr>" + "".join(f"<td>{c if i == 2 else inline(c)}</td>" for i, c in enumerate(cells)) + "</tr>"
+    return "<tr>" + "".join(f"<td>{c if i == 2 else escaped(c)}</td>" for i, c in enumerate(cells)) + "</tr>"
 
 
 def grade_counts(rows: list[Evaluated], rules: list[RuleSet]) -> str:

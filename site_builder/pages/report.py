@@ -12,7 +12,7 @@ from . import urls
 from .charts import history_chart, indicator_chart, score_chart
 from .comparison import Comparisons, comparison_section
 from .explain import result_explanation, score_table, trace, veto_checklist, weights_and_bands
-from .text import chinese_date, code, inline, link, narrative, narrative_html, number, numbered, standing
+from .text import chinese_date, code, escaped, inline, link, narrative, narrative_html, number, numbered, standing
 
 def report_page(record: StationRecord, result: Result, standing_text: str | None,
                 provenance: Provenance = Provenance(), comparisons: Comparisons | None = None,
@@ -48,8 +48,8 @@ def title_block(record: StationRecord, result: Result, src: str) -> str:
     return (f'# {inline(title)}\n\n<p class="report-period">{period}</p>\n\n'
             f'<div class="result-card" role="group" aria-label="评估结果">'
             f'<span>总分 <strong data-total>{plain(result.total)}</strong></span>'
-            f'<span>等级 <strong data-grade>{inline(grade)}</strong></span>'
-            f'<span>{inline(record.stage)}评估 · {chinese_date(evaluation["visit_date"])}</span></div>\n\n{links}{PDF_MARKER}')
+            f'<span>等级 <strong data-grade>{escaped(grade)}</strong></span>'
+            f'<span>{escaped(record.stage)}评估 · {chinese_date(evaluation["visit_date"])}</span></div>\n\n{links}{PDF_MARKER}')
 
 
 def fill_standing(template: str, record: StationRecord) -> str:

@@ -2,12 +2,14 @@
 
 Pages are Markdown that MkDocs turns into HTML, so text from a pull request must not be read as Markdown or HTML:
 
-- inline() is for every short text (names, labels, table cells, headings, link text, attribute values, SVG text):
-  every character that is syntax where it stands becomes a numeric character reference, so no emphasis, link, tag,
-  table pipe, heading or admonition can form, whatever the text holds; the browser shows the characters as written.
+- escaped() is for every short text (names, labels, cells): every character that is syntax where it stands becomes a
+  numeric character reference, so no emphasis, link, tag, table pipe, heading or admonition can form, whatever the
+  text holds; the browser shows the characters as written. It is for raw HTML (element text, attribute values, SVG).
+- inline() is escaped() marked for the Markdown extension in plain_text.py, which stashes it whole: for the page's
+  Markdown (headings, table cells, link text, paragraphs).
 - narrative() is for free text (report narratives, standing text): the narrative dialect (site_builder/narrative.py)
   rendered to sanitised HTML, passed through Markdown as one raw HTML block.
-- code() and link() are inline() inside our own <code> and our own link; href() percent-encodes an address.
+- code() and link() are inline() inside our own <code> and our own Markdown link; href() percent-encodes an address.
 
 Escaping by pattern (a backslash before '[') was bypassed by a backslash in the text (issue 12); encoding the
 characters themselves leaves nothing for the parser to read.
@@ -20,6 +22,7 @@ from decimal import Decimal
 from urllib.parse import quote
 
 from .. import narrative as dialect
+from ..plain_text import ESCAPED_END, ESCAPED_START
 
 # Characters that Python-Markdown, its extensions or HTML read as syntax wherever they stand (quotes: attributes).
 _SYNTAX = re.compile(r"""[`\\\[\]<>&*_|!{}~#"']""")
@@ -35,8 +38,13 @@ def _reference(character: str) -> str:
 
 
 def inline(text) -> str:
-    """Any short text, for any inline place of a page (element text or attribute value): one line, with every
-    character that could be syntax there written as a character reference."""
+    """Any short text, for an inline place of the page's Markdown (a heading, table cell, link text, paragraph)."""
+    return ESCAPED_START + escaped(text) + ESCAPED_END
+
+
+def escaped(text) -> str:
+    """Any short text, for raw HTML (element text, attribute value, SVG) or for Markdown read elsewhere (a pull
+    request comment): one line, with every character that could be syntax there written as a character reference."""
     flat = " ".join(_CONTROL.sub(" ", str(text)).split())
     start = _LINE_START.match(flat)
     cut = start.end() if start else 0
