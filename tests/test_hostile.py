@@ -192,7 +192,6 @@ FILE_SYSTEM_CASES = {
     "tab in a folder name": (lambda repo: (repo / "stations/pan\tyu").mkdir(), "控制字符"),
     "bytes that are not UTF-8 in a file name": (lambda repo: os.close(os.open(bytes(repo / STATION_DIR) + b"/\xff.yaml",
                                                                               os.O_CREAT | os.O_WRONLY)), "控制字符"),
-    "folders nested thousands deep": (lambda repo: nested_folders(repo / "stations/panyu", 1500), "是文件夹"),
     "escape in a rule file name": (lambda repo: (repo / "rules/guangzhou/\x1b[31mred.rules").write_text("x"), "控制字符"),
     "record named .yml": (lambda repo: os.rename(repo / RECORD, repo / RECORD.replace(".yaml", ".yml")), ".yml"),
     "record named .YAML": (lambda repo: os.rename(repo / RECORD, repo / RECORD.replace(".yaml", ".YAML")), ".YAML"),
@@ -204,16 +203,32 @@ FILE_SYSTEM_CASES = {
 }
 
 
-def nested_folders(parent: Path, depth: int) -> None:
-    """Folders a/a/a/… deeper than Python's recursion limit, ending in a folder named like a record."""
+@pytest.fixture
+def nested_folders(tmp_path):
+    """Folders a/a/a/… deeper than Python's recursion limit, ending in a folder named like a record; removed
+    afterwards one level at a time, since shutil.rmtree (and so pytest's own clean-up) recurses and would fail."""
+    repo = copy_of_repo(tmp_path)
+    parent = repo / "stations/panyu"
     descriptor = os.open(parent, os.O_RDONLY)
-    for _ in range(depth):
+    for _ in range(1500):
         os.mkdir("a", dir_fd=descriptor)
         inner = os.open("a", os.O_RDONLY, dir_fd=descriptor)
         os.close(descriptor)
         descriptor = inner
     os.mkdir("x.yaml", dir_fd=descriptor)
     os.close(descriptor)
+    yield repo
+    while (parent / "a").exists():
+        if (parent / "a/a").exists():
+            os.rename(parent / "a/a", parent / "rest")
+        shutil.rmtree(parent / "a")
+        if (parent / "rest").exists():
+            os.rename(parent / "rest", parent / "a")
+
+
+def test_folders_nested_thousands_deep_are_walked_without_recursion(nested_folders):
+    output = check_output(nested_folders)
+    assert "x.yaml 是文件夹" in output
 
 
 def symlink(repo: Path, name: str, target: str) -> None:
