@@ -164,6 +164,7 @@ def refuse_uncommitted(root: Path, allow: bool) -> None:
 @contextmanager
 def exclusive(output: Output) -> Iterator[None]:
     """The lock is the kernel's (flock): a build that dies, even by SIGKILL, releases it; there is no stale lock."""
+    output.link.parent.mkdir(parents=True, exist_ok=True)  # as mkdocs build makes a new --site-dir's parents
     descriptor = os.open(output.lock, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         wait_for_lock(descriptor, output)
