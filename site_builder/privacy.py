@@ -31,7 +31,7 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.tokens import CommentToken
 
 from .errors import RecordError, RecordWarning, SiteBuilderError, SourcePos
-from .privacy_rules import ID_RULE, Match, Rule, keep_ends, scan
+from .privacy_rules import ID_RULE, TOO_DENSE, Match, Rule, keep_ends, scan
 from .privacy_text import normalised_text
 from .records import StationRecord, dotted
 
@@ -314,6 +314,9 @@ def refusal(lines: MaskedLines, finding: Finding) -> RecordError:
 
 
 def what_was_found(finding: Finding, published: str = "评估记录会在网站上公开") -> str:
+    if finding.rule is TOO_DENSE:
+        return (f"从这里起，这段文字含有的号码或人名远多于一份报告，无法逐一检查是否含有个人信息。{published}，"
+                "请删减后再检查（评估原则“保密尊重原则”）。")
     if finding.rule.sensitive:
         return (f"疑似敏感个人信息（{finding.match.categories}）：“{finding.masked}”可以识别到具体个人，又写明了其"
                 f"{finding.match.categories}情况。{published}，不得含有可识别个人的敏感个人信息（《个人信息保护法》"

@@ -36,16 +36,38 @@ def alternatives(terms) -> str:
 
 # --- numbers in groups ---------------------------------------------------------------------------------
 
+# Budgets that keep a hostile text (a 2 MB narrative of "1 1 1 …" or "张某患有…") from taking minutes: past them a
+# text is not something anyone writes in a report, and it is refused as too dense to screen (TooDense), not passed.
+MAX_GROUPS_EXAMINED = 50_000   # digit groups one detector looks at in one text
+MAX_RUN_CHARS = 1_000          # one run of digits and separators: no number anyone writes is longer
+MAX_PEOPLE = 2_000             # person references in one text
+MAX_MATCHES_PER_RULE = 10_000  # matches of one rule in one text
+
+
+class TooDense(Exception):
+    """A text with more digit groups, people or matches than a report holds; `at` is where the budget ran out."""
+
+    def __init__(self, at: int):
+        super().__init__(at)
+        self.at = at
+
+
 NUMBER_RUN = re.compile(r"[0-9]+(?:[ .-]{1,3}[0-9]+)*(?:[Xx](?![A-Za-z]))?")
 DIGIT_GROUP = re.compile(r"[0-9]+[Xx]?")
 
 
 def group_windows(text: str, size: int) -> Iterator[list[re.Match]]:
     """Consecutive whole digit groups of one run that hold exactly `size` digits, every such window."""
+    examined = 0
     for run in NUMBER_RUN.finditer(text):
         if len(run.group()) < size:
             continue
+        if len(run.group()) > MAX_RUN_CHARS:
+            raise TooDense(run.start())
         groups = list(DIGIT_GROUP.finditer(text, run.start(), run.end()))
+        examined += len(groups)
+        if examined > MAX_GROUPS_EXAMINED:
+            raise TooDense(run.start())
         end, held = 0, 0
         for start in range(len(groups)):  # two pointers: linear in the run's groups
             while end < len(groups) and held < size:
@@ -315,6 +337,8 @@ def sensitive_mentions(text: str) -> Iterator[tuple[int, int, str]]:
     people = person_spans(text)
     if not people:
         return
+    if len(people) > MAX_PEOPLE:
+        raise TooDense(people[MAX_PEOPLE][0])
     facts = sorted(sensitive_facts(text))
     starts = [start for start, _, _ in facts]
     ends = [found.start() for found in SENTENCE_END.finditer(text)]
@@ -412,6 +436,8 @@ RULES = (
     Rule("敏感个人信息", sensitive_mentions, keep_ends(1, 0), sensitive=True),
 )
 ID_RULE = RULES[0]
+# Not a detector: stands for a text refused because it is too dense to screen (TooDense).
+TOO_DENSE = Rule("过多的号码或人名", lambda text: iter(()), lambda text: "*" * len(text), never_excused=True)
 
 
 @dataclass(frozen=True)
@@ -431,11 +457,17 @@ def scan(text: str, station_addresses: Sequence[str] = ()) -> list[Match]:
     quoted = addresses_quoted(normal.text, station_addresses) if station_addresses else []
     kept, taken = [], Taken()
     for rule in RULES:
-        for start, end, *categories in rule.find(normal.text):
-            if not taken.overlaps(start, end):
-                taken.add(start, end)
-                excused_by = quoted_at(quoted, start, end) if rule.station_may_publish else None
-                kept.append(as_written(normal, Match(rule, start, end, *categories, station_address=excused_by)))
+        try:
+            for count, (start, end, *categories) in enumerate(rule.find(normal.text)):
+                if count >= MAX_MATCHES_PER_RULE:
+                    raise TooDense(start)
+                if not taken.overlaps(start, end):
+                    taken.add(start, end)
+                    excused_by = quoted_at(quoted, start, end) if rule.station_may_publish else None
+                    kept.append(as_written(normal, Match(rule, start, end, *categories, station_address=excused_by)))
+        except TooDense as dense:
+            at = min(dense.at, len(normal.text) - 1)
+            kept.append(as_written(normal, Match(TOO_DENSE, at, at + 1)))
     return sorted(kept, key=lambda match: match.start)
 
 

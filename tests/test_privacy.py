@@ -517,3 +517,13 @@ def test_four_thousand_phone_numbers_report_in_bounded_time(repo, layout):
     assert len(errors) == 51 and "另有 3950 处错误未列出" in errors[-1].message
     first = where(repo, numbers[0])
     assert (errors[0].pos.line, errors[0].pos.col) == first
+
+
+@pytest.mark.parametrize("filler", ["1 " * 150_000, "张某患有" * 75_000])
+def test_a_text_too_dense_to_screen_is_refused_in_bounded_time(repo, filler):
+    """Digit groups or people far beyond any report: refused (not passed unscreened), and quickly."""
+    edit(repo, NARRATIVE, "    " + filler + "\n" + NARRATIVE)
+    started = time.monotonic()
+    errors = errors_of(repo)
+    assert time.monotonic() - started < 20
+    assert any("号码或人名远多于一份报告，无法逐一检查" in e.message for e in errors)
