@@ -15,6 +15,7 @@ from site_harness import build_site
 from sample_evaluations import (EARLIER, EARLIER_SCORES, FIRED_EARLIER, KEYS, PEER, PEER_SCORES, SEED, SEED_SCORES,
                                 converted, signed, total, write_sample_records)
 from site_builder.pages.comparison import Comparisons, percent, veto_changes
+from site_builder.pages.text import inline
 
 HEADING = "与同区同期及上次评估的比较"
 
@@ -81,7 +82,7 @@ def test_without_a_previous_evaluation_the_page_says_so(site):
 def test_a_newly_fired_veto_is_named_on_the_later_page():
     earlier = row("a", "2024-01-01", Decimal("80"), fired=[])
     later = row("a", "2025-01-01", Decimal("50"), fired=["整改不到位"])
-    assert veto_changes(earlier.result, later.result) == "新触发“整改不到位”。"
+    assert veto_changes(earlier.result, later.result) == f"新触发“{inline('整改不到位')}”。"
     assert Comparisons([earlier, later]).previous(later.record) is earlier
     assert Comparisons([earlier, later]).previous(earlier.record) is None
 

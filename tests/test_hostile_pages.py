@@ -24,7 +24,7 @@ from site_harness import ROOT, Watch, build_site, serve
 
 from site_builder.narrative import list_depth
 from site_builder.pages.text import escaped, inline, narrative
-from site_builder.plain_text import ESCAPED_TEXT
+from site_builder.escaped_text import ESCAPED_TEXT
 from site_builder.project import load_project
 from site_builder.records import schema_node
 
@@ -61,7 +61,7 @@ def test_control_characters_and_markdown_placeholders_do_not_survive_escaping():
 
 
 def markdown_html(text: str) -> str:
-    return markdown.markdown(text, extensions=["tables", "toc", "admonition", "site_builder.plain_text"])
+    return markdown.markdown(text, extensions=["tables", "toc", "admonition", "site_builder.escaped_text", "site_builder.plain_text"])
 
 
 def test_only_escaped_text_is_stashed_whole():

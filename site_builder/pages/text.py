@@ -5,7 +5,7 @@ Pages are Markdown that MkDocs turns into HTML, so text from a pull request must
 - escaped() is for every short text (names, labels, cells): every character that is syntax where it stands becomes a
   numeric character reference, so no emphasis, link, tag, table pipe, heading or admonition can form, whatever the
   text holds; the browser shows the characters as written. It is for raw HTML (element text, attribute values, SVG).
-- inline() is escaped() marked for the Markdown extension in plain_text.py, which stashes it whole: for the page's
+- inline() is escaped() marked for the Markdown extension escaped_text.py, which stashes it whole: for the page's
   Markdown (headings, table cells, link text, paragraphs).
 - narrative() is for free text (report narratives, standing text): the narrative dialect (site_builder/narrative.py)
   rendered to sanitised HTML, passed through Markdown as one raw HTML block.
@@ -22,7 +22,7 @@ from decimal import Decimal
 from urllib.parse import quote
 
 from .. import narrative as dialect
-from ..plain_text import ESCAPED_END, ESCAPED_START
+from ..escaped_text import ESCAPED_END, ESCAPED_START
 
 # Characters that Python-Markdown, its extensions or HTML read as syntax wherever they stand (quotes: attributes).
 _SYNTAX = re.compile(r"""[`\\\[\]<>&*_|!{}~#"']""")
