@@ -23,7 +23,14 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import write_file
 
 from .jobs import LOST, WorkerLost, WorkerPool, workers
-from .page_cache import Entry, LinkLookups, PageCache, page_key, site_fingerprint
+from .page_cache import (
+    Entry,
+    LinkLookups,
+    LinkTargets,
+    PageCache,
+    page_key,
+    site_fingerprint,
+)
 from .pages import urls
 from .provenance import BUILT_FROM_MARKER, Provenance
 from .search_index import SearchIndexBuilder, report_search_doc
@@ -86,6 +93,7 @@ class BulkRenderer:
         self.pages, self.provenance, self.cache = pages, provenance, cache
         self.doc_files = files.documentation_pages()
         self.fingerprint = site_fingerprint(config, nav, mode)
+        self.link_targets = LinkTargets(files)  # what cached pages' links must still find
 
     def page_html(self, index: int, outcome: Outcome) -> tuple[str, str]:
         src = self.pages.sources[index]
@@ -93,7 +101,7 @@ class BulkRenderer:
         key = page_key(self.fingerprint, src, markdown)
         outcome.keys.add(key)
         entry = self.cache.get(key)
-        if entry is not None and entry.links_lead_as_before(self.files):
+        if entry is not None and entry.links_lead_as_before(self.link_targets):
             replay(entry.warnings)  # logged as rendering logged them: counted by --strict, passed on from a worker
             outcome.from_cache += 1
         else:
