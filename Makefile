@@ -33,14 +33,15 @@ $(VENV)/.test-installed: requirements/test.lock $(VENV)/.site-installed
 	$(PIP) -r requirements/test.lock
 	touch $@
 
-# Re-pin after changing dependencies in pyproject.toml.
+# Re-pin after changing dependencies in pyproject.toml: every file is pinned by version and sha256 (pip then installs
+# in hash-checking mode). Existing pins are kept where they still fit; `make lock UPGRADE=--upgrade` takes the newest.
+# test.lock is the whole test environment, site packages included, at the same versions.
+PIP_COMPILE = .lock-venv/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+              --no-emit-index-url --no-emit-find-links $(UPGRADE)
 lock:
-	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/pip install --quiet . && .lock-venv/bin/pip uninstall --quiet -y site-builder
-	(echo "# Pinned dependencies for building the site. Regenerate with: make lock"; .lock-venv/bin/pip freeze) > requirements/site.lock
-	.lock-venv/bin/pip install --quiet ".[test]"  && .lock-venv/bin/pip uninstall --quiet -y site-builder
-	(echo "# Pinned dependencies for the tests (on top of site.lock). Regenerate with: make lock"; \
-	 .lock-venv/bin/pip freeze | grep -vxFf requirements/site.lock) > requirements/test.lock
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv && .lock-venv/bin/pip install --quiet pip-tools
+	$(PIP_COMPILE) --output-file requirements/site.lock pyproject.toml
+	$(PIP_COMPILE) --extra test --output-file requirements/test.lock pyproject.toml
 	rm -rf .lock-venv
 
 clean:
