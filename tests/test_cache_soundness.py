@@ -17,7 +17,7 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
 from site_harness import file_digests
 
-from site_builder import site
+from site_builder import render, site
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVE_URL = "http://127.0.0.1:8000/"  # what `mkdocs serve` writes into site_url
@@ -126,8 +126,11 @@ def link_on_report_pages(monkeypatch):
     return add
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])  # rendered in this process, or in workers whose warnings are replayed here
 def test_a_strict_build_that_fails_on_a_broken_link_fails_again_from_the_cache(repo, tmp_path, caplog, monkeypatch,
-                                                                               link_on_report_pages):
+                                                                               link_on_report_pages, jobs):
+    monkeypatch.setenv("SITE_BUILDER_JOBS", jobs)
+    monkeypatch.setattr(render, "PAGES_PER_TASK", 1)  # two pages, two tasks: with two jobs, a pool
     link_on_report_pages("../../../no-such-page.md")
     first = strict_build_warnings(repo, tmp_path / "first", caplog)
     again = strict_build_warnings(repo, tmp_path / "again", caplog)
