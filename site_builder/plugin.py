@@ -61,6 +61,9 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
         if self.provenance.commit_time and "SOURCE_DATE_EPOCH" not in os.environ:
             # Same commit, same bytes: the sitemap's dates come from the commit, not from the clock.
             os.environ["SOURCE_DATE_EPOCH"] = str(self.provenance.commit_time)
+        if self.provenance.uncommitted:  # every page's footer says so, not only the reports' provenance note
+            notice = f"本网站由含未提交改动的工作区生成（{len(self.provenance.uncommitted)} 个规则或记录文件），不是正式发布的版本。"
+            config.copyright = f"{notice} {config.copyright}" if config.copyright else notice
         return config
 
     def on_pre_build(self, config) -> None:

@@ -324,6 +324,8 @@ def test_outside_ci_uncommitted_records_are_built_and_every_report_page_says_so(
     reports = list((committed / "site" / "reports").rglob("index.html"))
     marked = [p for p in reports if "含未提交的改动" in p.read_text(encoding="utf-8")]
     assert marked and len(marked) == len([p for p in reports if "本页由" in p.read_text(encoding="utf-8")])
+    pages = list((committed / "site").rglob("*.html"))
+    assert all("含未提交改动的工作区生成" in page.read_text(encoding="utf-8") for page in pages)  # in every footer
 
 
 def test_a_committed_tree_builds_in_ci(committed, monkeypatch):
