@@ -8,8 +8,8 @@ and every installed package). Two more things are kept in the entry, because the
 - where each of its links led (the page's own Markdown is in the key, but the files it links to are not):
   a hit counts only if every link still finds the same file at the same URL, or, as before, no file at all.
 
-Entries are compressed JSON files under .cache/site-builder-pages/, written atomically; one that cannot be
-read is simply rendered again. The cache holds our own output only, never anything that is executed.
+Entries are compressed files under .cache/site-builder-pages/<fingerprint>/, written atomically; one that cannot
+be read is simply rendered again. The cache holds our own output only, never anything that is executed.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import shutil
 import sys
 import types
 import zlib
@@ -225,9 +226,18 @@ class LinkLookups:
 
 
 class PageCache:
+    """Entries by key, in one folder per site fingerprint (a generation): two configurations used in turn (`serve`
+    and `build`, PDFs on and off) do not empty each other's entries, and the cache holds at most GENERATIONS."""
+
+    GENERATIONS = 2  # the fingerprint in use and the one used last before it
+
     def __init__(self, root: Path, enabled: bool = True):
-        self.folder = root / CACHE_DIR
+        self.base = root / CACHE_DIR
+        self.folder = self.base / "unnamed"  # until use() names the generation
         self.enabled = enabled and os.environ.get(DISABLE_ENV, "") in ("", "0")  # as the record cache reads it
+
+    def use(self, fingerprint: str) -> None:
+        self.folder = self.base / fingerprint[:16]
 
     def path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key[2:]}{ENTRY_SUFFIX}"
@@ -253,10 +263,18 @@ class PageCache:
             temporary.unlink(missing_ok=True)  # a full disk or a read-only checkout costs speed, not the build
 
     def keep_only(self, keys: set[str]) -> None:
-        """Drop the entries this build did not use (and any of an older format), so the cache does not grow with
-        every change."""
+        """Drop the entries this build did not use, and all but the last other generation, so that the cache does
+        not grow with every change."""
         if not (self.enabled and self.folder.is_dir()):
             return
         for entry in self.folder.glob("*/*"):
             if not entry.name.endswith(".tmp") and entry.parent.name + entry.name.removesuffix(ENTRY_SUFFIX) not in keys:
                 entry.unlink(missing_ok=True)
+        try:
+            os.utime(self.folder)  # the generation last used is the one last touched
+            others = sorted((f for f in self.base.iterdir() if f.is_dir() and f != self.folder),
+                            key=lambda folder: folder.stat().st_mtime_ns, reverse=True)
+        except OSError:
+            return
+        for stale in others[self.GENERATIONS - 1:]:
+            shutil.rmtree(stale, ignore_errors=True)

@@ -93,6 +93,7 @@ class BulkRenderer:
         self.pages, self.provenance, self.cache = pages, provenance, cache
         self.doc_files = files.documentation_pages()
         self.fingerprint = site_fingerprint(config, nav, mode)
+        cache.use(self.fingerprint)
         self.link_targets = LinkTargets(files)  # what cached pages' links must still find
 
     def page_html(self, index: int, outcome: Outcome) -> tuple[str, str]:

@@ -8,6 +8,7 @@ holds the one seed record, so that each PDF build renders one PDF.
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 from pathlib import Path
 
@@ -89,6 +90,15 @@ def test_a_build_after_serve_has_no_link_to_the_preview_server(repo, tmp_path):
     assert SERVE_URL in (tmp_path / "served" / REPORT_PAGE).read_text(encoding="utf-8")
     built = build_site(repo, tmp_path / "built")
     assert "127.0.0.1" not in (built / REPORT_PAGE).read_text(encoding="utf-8")
+
+
+def test_build_and_serve_in_turn_each_find_their_own_pages_in_the_cache(repo, tmp_path, caplog, without_cache):
+    for turn, serve in enumerate((True, False, True)):
+        build_site(repo, tmp_path / str(turn), serve=serve)
+    with caplog.at_level(logging.INFO):
+        again = build_site(repo, tmp_path / "built again")
+    assert re.search(r"新渲染 0，取自缓存 [1-9]", caplog.text)
+    assert file_digests(again) == without_cache("build")
 
 
 def test_a_changed_template_override_renders_the_pages_again(repo, tmp_path):
