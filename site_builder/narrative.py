@@ -20,6 +20,9 @@ import nh3
 from markdown_it import MarkdownIt
 
 MAX_LIST_DEPTH = 4
+TOO_DEEP = (f"列表嵌套超过 {MAX_LIST_DEPTH} 层。叙述文字只能有段落、列表（最多嵌套 {MAX_LIST_DEPTH} 层）和加粗；"
+            "请把更深的层次改写成段落或上一层的列表项。")
+TOO_DEEP_EXAMPLE = "- 听取介绍：由社工站负责人介绍运营情况（把下一层并入这一层的文字）"
 ALLOWED_TAGS = {"p", "ul", "ol", "li", "strong", "em", "br"}
 ALLOWED_ATTRIBUTES = {"ol": {"start"}}
 # A list level costs markdown-it two nesting levels (the list and its item) and a paragraph one more.
@@ -35,18 +38,27 @@ def _parser(nesting_limit: int) -> MarkdownIt:
 
 
 def list_depth(text: str) -> int:
-    """How deeply the lists of a narrative nest (0: no list)."""
+    """How deeply the lists of a narrative nest (0: no list), counted up to one level past the limit."""
+    return max((depth for depth, _ in _list_openings(text)), default=0)
+
+
+def too_deep_at(text: str) -> int | None:
+    """The line (from 0) where a list opens deeper than MAX_LIST_DEPTH, or None when none does."""
+    return next((line for depth, line in _list_openings(text) if depth > MAX_LIST_DEPTH), None)
+
+
+def _list_openings(text: str):
+    """(depth, line) of every list that opens; only text with a line starting like a list item is parsed."""
     if not _LIST_LINE.search(text):
-        return 0
-    depth = deepest = 0
+        return
+    depth = 0
     # One level deeper than allowed is enough to tell; markdown-it stops nesting at its limit, so this stays bounded.
     for token in _parser(_NESTING_LIMIT + 2).parse(text):
         if token.type in ("bullet_list_open", "ordered_list_open"):
             depth += 1
-            deepest = max(deepest, depth)
+            yield depth, token.map[0] if token.map else 0
         elif token.type in ("bullet_list_close", "ordered_list_close"):
             depth -= 1
-    return deepest
 
 
 def to_html(text: str, lead: str = "") -> str:

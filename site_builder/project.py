@@ -11,9 +11,10 @@ from decimal import Decimal
 from functools import partial
 from pathlib import Path
 
-from . import jobs, source_files
+from . import jobs, narrative, source_files
 from .checks import check_rules
-from .errors import Problems, RecordError, RecordWarning, SiteBuilderError, capped_per_file, did_you_mean, sort_key
+from .errors import (Problems, RecordError, RecordWarning, SiteBuilderError, SourcePos, capped_per_file, did_you_mean,
+                     sort_key)
 from .evaluate import Result, completion_rate, evaluate
 from .parser import parse_rules
 from .privacy import masked_error, privacy_problems, published_text_problems
@@ -108,6 +109,18 @@ def screen_published_texts(project: Project) -> None:
         if name.endswith((source_files.RULES_SUFFIX, source_files.STANDING_SUFFIX)):
             text = collect(project, partial(source_files.read_source_text, project.root, name))
             project.errors += published_text_problems(name, text) if text is not None else []
+            if text is not None and name.endswith(source_files.STANDING_SUFFIX):
+                project.errors += standing_text_problems(name, text)
+
+
+def standing_text_problems(name: str, text: str) -> list[SiteBuilderError]:
+    """Standing text is shown as a narrative (narrative.py): lists nested past the limit are refused at their line."""
+    line = narrative.too_deep_at(text)
+    if line is None:
+        return []
+    lines = text.splitlines()
+    shown = lines[line] if line < len(lines) else ""
+    return [SiteBuilderError(SourcePos(name, line + 1, 1, line_text=shown), narrative.TOO_DEEP, narrative.TOO_DEEP_EXAMPLE)]
 
 
 def read_ruleset(root: Path, name: str) -> RuleSet:

@@ -293,16 +293,13 @@ def value_errors(record: StationRecord) -> list[SiteBuilderError]:
             errors.append(number_error(record, keys, value))
         elif isinstance(value, str) and has_lone_surrogate(value):
             errors.append(surrogate_error(record, keys, is_key, value))
-        elif isinstance(value, str) and "\n" in value and narrative.list_depth(value) > narrative.MAX_LIST_DEPTH:
+        elif isinstance(value, str) and "\n" in value and narrative.too_deep_at(value) is not None:
             errors.append(nesting_error(record, keys))
     return errors
 
 
 def nesting_error(record: StationRecord, keys: tuple) -> RecordError:
-    return RecordError(record.at(*keys), dotted(keys),
-                       f"列表嵌套超过 {narrative.MAX_LIST_DEPTH} 层。叙述文字只能有段落、列表（最多嵌套 {narrative.MAX_LIST_DEPTH} 层）"
-                       "和加粗；请把更深的层次改写成段落或上一层的列表项。",
-                       "- 听取介绍：由社工站负责人介绍运营情况（把下一层并入这一层的文字）")
+    return RecordError(record.at(*keys), dotted(keys), narrative.TOO_DEEP, narrative.TOO_DEEP_EXAMPLE)
 
 
 def values_in(node, keys: tuple = ()):

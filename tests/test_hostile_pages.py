@@ -220,3 +220,14 @@ def test_a_narrative_nested_too_deeply_is_refused_at_its_line(tmp_path):
     assert len(errors) == 1 and "列表嵌套超过 4 层" in errors[0] and "report.conclusion" in errors[0]
     line = text[:text.index("  conclusion: |-\n")].count("\n") + 1
     assert f"{SEED}:{line}:" in errors[0]
+
+
+def test_standing_text_nested_too_deeply_is_refused_at_its_line(tmp_path):
+    for folder in ("rules", "stations"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    standing = tmp_path / STANDING
+    text = standing.read_text(encoding="utf-8")
+    standing.write_text(text + "\n\n" + "".join("  " * level + "- 层\n" for level in range(8)), encoding="utf-8")
+    errors = [e.format() for e in load_project(tmp_path).errors]
+    line = text.count("\n") + 2 + 4 + 1  # the fifth list level, after the blank lines
+    assert len(errors) == 1 and "列表嵌套超过 4 层" in errors[0] and f"{STANDING}:{line}:1" in errors[0], errors
