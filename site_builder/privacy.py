@@ -26,14 +26,13 @@ from functools import lru_cache
 from itertools import chain
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.tokens import CommentToken
 
 from .errors import RecordError, RecordWarning, SiteBuilderError, SourcePos
 from .privacy_rules import ID_RULE, TOO_DENSE, Match, Rule, keep_ends, scan
 from .privacy_text import normalised_text
-from .records import StationRecord, dotted
+from .records import StationRecord, dotted, values_in
 
 EXCEPTIONS_KEY = "privacy_exceptions"
 COMMENT_PATH = "注释"
@@ -145,19 +144,6 @@ def masked_error(error: SiteBuilderError) -> SiteBuilderError:
 
 # --- record values -----------------------------------------------------------------------------------------
 
-def scalars(node, keys: tuple = ()) -> Iterator[tuple[tuple, bool, object]]:
-    """Every mapping key and every scalar value under node, as (path, is_key, value), in file order."""
-    if isinstance(node, CommentedMap):
-        for key, value in node.items():
-            yield keys + (key,), True, key
-            yield from scalars(value, keys + (key,))
-    elif isinstance(node, CommentedSeq):
-        for index, value in enumerate(node):
-            yield from scalars(value, keys + (index,))
-    elif keys:
-        yield keys, False, node
-
-
 NUMBER_TOKEN = re.compile(r"[^\s,\]}#]+")
 
 
@@ -201,7 +187,7 @@ class Locator:
 
 def value_findings(record: StationRecord, source: Source, addresses: list[str]) -> list[Finding]:
     """Every match in every key and value of the record, except the exceptions list itself."""
-    nodes = [(keys, value, record.at(*keys, key=is_key)) for keys, is_key, value in scalars(record.document)]
+    nodes = [(keys, value, record.at(*keys, key=is_key)) for keys, is_key, value in values_in(record.document)]
     starts = sorted(source.offset(pos) for *_, pos in nodes)
     found = []
     for keys, value, pos in nodes:

@@ -303,7 +303,7 @@ def nesting_error(record: StationRecord, keys: tuple) -> RecordError:
 
 
 def values_in(node, keys: tuple = ()):
-    """Every key and every scalar value of the record, as (path, is_key, value)."""
+    """Every mapping key and every scalar value under node, as (path, is_key, value), in file order."""
     if isinstance(node, dict):
         for key, value in node.items():
             yield keys + (key,), True, key
