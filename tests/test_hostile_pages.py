@@ -17,11 +17,14 @@ from pathlib import Path
 
 import markdown
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from hostile_corpus import HTML_PAYLOADS
 from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import LiteralScalarString
 from site_harness import ROOT, Watch, build_site, serve
 
+from site_builder import narrative as narrative_dialect
 from site_builder.narrative import list_depth
 from site_builder.pages.text import escaped, inline, narrative
 from site_builder.escaped_text import ESCAPED_TEXT
@@ -231,3 +234,11 @@ def test_standing_text_nested_too_deeply_is_refused_at_its_line(tmp_path):
     errors = [e.format() for e in load_project(tmp_path).errors]
     line = text.count("\n") + 2 + 4 + 1  # the fifth list level, after the blank lines
     assert len(errors) == 1 and "列表嵌套超过 4 层" in errors[0] and f"{STANDING}:{line}:1" in errors[0], errors
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(["评估", "a", "\n", "\n\n", "\n \n", " ", "\u3000", "\t", "1. ", "2)", "- ", "+", "*", "_", "#",
+                                  ">", "&", "\\", "`", "["]), max_size=12).map("".join))
+def test_plain_paragraphs_are_what_markdown_it_makes_of_text_it_has_nothing_to_read_in(text):
+    if not narrative_dialect._NEEDS_PARSER.search(text):
+        assert narrative_dialect.plain_paragraphs(text) == narrative_dialect._parser(8).render(text).strip()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import lru_cache
 from urllib.parse import quote
 
 from .. import narrative as dialect
@@ -80,9 +81,19 @@ def narrative_html(text: str | None, lead: str = "") -> str:
 
 
 def standing(template: str, values: dict[str, str]) -> str:
-    """A rule set's standing text: its headings stay Markdown headings (for the table of contents), at level 3 or
-    deeper, with inline() text; everything between them is narrative. {名称} placeholders take the values as written."""
-    body = dialect.fill_placeholders(dialect.without_comments(template), values)
+    """A rule set's standing text with this record's values in its {名称} placeholders, read as written."""
+    return _SLOT.sub(lambda slot: escaped(values.get(slot.group(1), "")), _standing_with_slots(template, tuple(values)))
+
+
+# A placeholder's place in the rendered standing text: private-use characters, which no parser or sanitiser touches.
+_SLOT = re.compile("\ue000([^\ue000\ue001]*)\ue001")
+
+
+@lru_cache(maxsize=32)
+def _standing_with_slots(template: str, names: tuple[str, ...]) -> str:
+    """The standing text rendered once per rule set, not once per report: its headings stay Markdown headings (for
+    the table of contents), at level 3 or deeper; everything between them is narrative."""
+    body = dialect.fill_placeholders(dialect.without_comments(template), {name: f"\ue000{name}\ue001" for name in names})
     parts: list[str] = []
     for heading_level, heading, chunk in dialect.sections(body):
         if heading:
