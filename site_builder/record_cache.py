@@ -21,12 +21,14 @@ import datetime
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from decimal import Decimal
 from pathlib import Path
 
 from .cache_keys import environment, package_digest
+from .records import values_in
 
 CACHE_DIR = Path(".cache") / "site-builder"
 
@@ -74,10 +76,8 @@ class RecordCache:
 
     def put(self, path: str, data: bytes, content: dict) -> None:
         """Keep a clean record's content; a cache that cannot be written is simply not there next time."""
-        try:
-            text = json.dumps({"path": path, "content": content}, ensure_ascii=False, allow_nan=False,
-                              default=as_float)
-        except (ValueError, TypeError, RecursionError):
+        text = as_json({"path": path, "content": content})
+        if text is None:
             return
         try:
             self.clear_stale()
@@ -100,12 +100,27 @@ class RecordCache:
                     shutil.rmtree(other, ignore_errors=True)
 
 
-def as_float(value):
-    """A record's decimals are the shortest text of a float (yaml_source.to_plain), so the float written as JSON
-    reads back with parse_float=Decimal as the very same Decimal; anything else is not cached."""
-    if isinstance(value, Decimal) and value.is_finite() and Decimal(repr(float(value))) == value \
-            and str(Decimal(repr(float(value)))) == str(value):
-        return float(value)
+# A Decimal goes into the JSON as the very digits it holds (2.50 stays 2.50, which a float cannot carry), and comes
+# back as the same Decimal through parse_float. json writes no bare number text of its own, so each Decimal is first
+# written as a string between two private-use characters that are then taken off with its quotes.
+_MARK = "\ue000"
+_MARKED_DECIMAL = re.compile(f'"{_MARK}(-?[0-9.E+-]+){_MARK}"')
+
+
+def as_json(entry: dict) -> str | None:
+    """The entry as JSON with exact decimals; None for content that is not kept (a record holding the mark)."""
+    if any(isinstance(value, str) and _MARK in value for _, _, value in values_in(entry)):
+        return None
+    try:
+        text = json.dumps(entry, ensure_ascii=False, allow_nan=False, default=marked_decimal)
+    except (ValueError, TypeError, RecursionError):
+        return None
+    return _MARKED_DECIMAL.sub(r"\1", text)
+
+
+def marked_decimal(value) -> str:
+    if isinstance(value, Decimal) and value.is_finite():
+        return f"{_MARK}{value}{_MARK}"
     raise TypeError(f"not cached: {type(value).__name__}")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 import shutil
 import sys
 import types
@@ -131,3 +132,17 @@ def test_a_record_clean_yesterday_is_checked_again_on_the_birth_date_of_the_id_n
         clock_at(yesterday, today - datetime.timedelta(days=1))
         assert load_project(repo).errors == [] and cache_entries(repo)  # clean, and kept
     assert any("身份证" in error.format() for error in load_project(repo).errors)
+
+
+def test_decimals_are_cached_with_every_digit_as_written(repo, monkeypatch):
+    path = repo / RECORD
+    text = path.read_text(encoding="utf-8")
+    score = re.search(r"\n  服务监测: ([0-9.]+)\n", text)
+    written = score.group(1) + ("" if "." in score.group(1) else ".") + "00"  # trailing zeros: no float keeps them
+    path.write_text(text.replace(score.group(0), f"\n  服务监测: {written}\n"), encoding="utf-8")
+    cold = load_project(repo)
+    assert len(cache_entries(repo)) == 1
+    monkeypatch.setattr(project_module, "read_record", lambda *args: pytest.fail("a cached record was read again"))
+    warm = load_project(repo)
+    same_project(warm, cold)
+    assert str(warm.records[0].content["scores"]["服务监测"]) == written
