@@ -45,4 +45,5 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) site .site-*
+	@# Only what the build makes: a glob such as .site-* would also take a folder of the user's (.site-backup-2024).
+	rm -rf $(VENV) site .site-builds .site.lock
