@@ -85,3 +85,11 @@ def test_the_check_sees_a_bad_import(tmp_path):
         source.write_text(text, encoding="utf-8")
         found = [target for _, target in imported("site_builder.records.probe", source)]
         assert any(layer(target) > LAYERS.index("records") for target in found), text
+
+
+def test_public_api():
+    import site_builder
+
+    assert all(hasattr(site_builder, name) for name in site_builder.__all__)
+    project = site_builder.load_project(PACKAGE.parent, cache=False)
+    assert not project.errors and project.records
