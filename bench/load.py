@@ -1,4 +1,4 @@
-"""Loading and checking the station records alone: site_builder.project.load_project, cold and warm.
+"""Loading and checking the station records alone: site_builder.records.project.load_project, cold and warm.
 
     .venv/bin/python bench/load.py REPO [--cache | --no-cache] [--serial] [--clear]
 
@@ -17,8 +17,8 @@ import shutil
 import time
 from pathlib import Path
 
-import site_builder.project as project_module
-from site_builder.record_cache import CACHE_DIR
+import site_builder.records.project as project_module
+from site_builder.records.record_cache import CACHE_DIR
 
 
 def cpu_seconds() -> float:

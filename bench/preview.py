@@ -78,7 +78,7 @@ def main() -> None:
     prepare_repo(repo, args.reports, 1, code)
     port, stations = free_port(), repo / "stations"
     base = f"http://127.0.0.1:{port}/"
-    command = [sys.executable, "-c", "import sys; from site_builder.cli import main; sys.exit(main())",
+    command = [sys.executable, "-c", "import sys; from site_builder.commands.cli import main; sys.exit(main())",
                "--root", str(repo), "serve", "--port", str(port)]
     started = time.perf_counter()
     with open(workdir / "serve.log", "w") as output:

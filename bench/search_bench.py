@@ -39,9 +39,9 @@ class PlainRecord:
 def search_docs(repo: Path):
     """(SearchDoc, record) for every record under repo/stations, in path order, graded by the real rules."""
     import yaml
-    from site_builder.evaluate import Inputs, evaluate
-    from site_builder.records import as_decimal, fact_value
-    from site_builder.search_index import report_search_doc
+    from site_builder.language.evaluate import Inputs, evaluate
+    from site_builder.records.record import as_decimal, fact_value
+    from site_builder.site.search_index import report_search_doc
     from synthetic import load_ruleset
     ruleset = load_ruleset(REPO)
     for path in sorted((repo / "stations").rglob("*.yaml")):
@@ -55,7 +55,7 @@ def search_docs(repo: Path):
 
 def build(repo: Path, site: Path) -> dict:
     """Child process: read the documents, then time the index alone (add + write)."""
-    from site_builder.search_index import SearchIndexBuilder
+    from site_builder.site.search_index import SearchIndexBuilder
     docs = [doc for doc, _ in search_docs(repo)]
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     cpu, wall = time.process_time(), time.perf_counter()

@@ -31,7 +31,7 @@ def tree(folder: Path) -> dict[str, str]:
 
 def site_builder(repo: Path, code, *args: str, name: str) -> dict:
     shutil.rmtree(repo / ".cache", ignore_errors=True)  # every step cold, as on a fresh CI runner
-    command = [sys.executable, "-c", "import sys; from site_builder.cli import main; sys.exit(main())", "--root", str(repo), *args]
+    command = [sys.executable, "-c", "import sys; from site_builder.commands.cli import main; sys.exit(main())", "--root", str(repo), *args]
     result = run_measured(command, repo, 7200, repo / f"{name}.log", code.env)
     if not result["ok"]:
         raise SystemExit(f"{name} 失败：\n" + (repo / f"{name}.log").read_text(errors="replace")[-3000:])

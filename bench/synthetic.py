@@ -21,10 +21,10 @@ from random import Random
 
 import yaml
 
-from site_builder.checks import check_rules
-from site_builder.parser import parse_rules
-from site_builder.ruleset import RuleSet
-from site_builder.search_index import strings_in  # the same walk the search index makes over a record
+from site_builder.language.checks import check_rules
+from site_builder.language.parser import parse_rules
+from site_builder.language.ruleset import RuleSet
+from site_builder.site.search_index import strings_in  # the same walk the search index makes over a record
 
 REPO = Path(__file__).resolve().parent.parent
 SEED_RECORD = REPO / "stations" / "panyu" / "shiqiao-dongxi" / "2024-2025-中期.yaml"

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.checks import check_rules
+from site_builder.language.checks import check_rules
 from site_builder.errors import Problems
-from site_builder.evaluate import Inputs
-from site_builder.parser import parse_rules
+from site_builder.language.evaluate import Inputs
+from site_builder.language.parser import parse_rules
 
 RULES_PATH = Path(__file__).resolve().parent.parent / "rules" / "guangzhou" / "sgz-2024.rules"
 

@@ -38,7 +38,7 @@ HTML_PAYLOADS = [
     "<style>@import'http://x/x.css';</style>",
 ]
 
-# Personal data as staff paste it into a record (site_builder/privacy.py). Each text goes into a narrative line of
+# Personal data as staff paste it into a record (site_builder/records/privacy.py). Each text goes into a narrative line of
 # the seed record (tests/test_privacy.py) and must be refused at its own line and column, masked in every message.
 # The name starts with the rule that must report it, then a colon. Invisible characters are written as escapes.
 PERSONAL_DATA = {

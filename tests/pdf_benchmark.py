@@ -4,7 +4,7 @@
 
 Each copy is the 市桥 record under its own station id, name and path (stations/panyu/bench-0001/…), so it passes
 `site-builder check` and gets its own report page. The site is built once without PDFs (as `mkdocs build` does by
-default), then site_builder.pdf renders every report page, exactly as the build's PDF step does; only that step is
+default), then site_builder.site.pdf renders every report page, exactly as the build's PDF step does; only that step is
 timed for the per-report cost. Nothing is extrapolated: every report is rendered.
 """
 
@@ -78,10 +78,10 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, help="build here and keep it (default: a temporary folder, removed)")
     args = parser.parse_args()
 
-    from site_builder.pages import urls
-    from site_builder.pdf import render_reports
-    from site_builder.project import load_project
-    from site_builder.publish import build_into
+    from site_builder.site.pages import urls
+    from site_builder.site.pdf import render_reports
+    from site_builder.records.project import load_project
+    from site_builder.site.publish import build_into
 
     repo = args.keep or Path(tempfile.mkdtemp(prefix="pdf-bench-"))
     try:

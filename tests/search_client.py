@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from site_builder.search_index import PLANE, query_terms, shard_of
+from site_builder.site.search_index import PLANE, query_terms, shard_of
 
 PAGE = 20
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.authoring import NOT_CHECKED, SUB_DISTRICT_PLACEHOLDER, canonical_text
-from site_builder.cli import main
-from site_builder.schema import record_schema
-from site_builder.yaml_source import dump_yaml, load_yaml, new_yaml, to_plain
+from site_builder.records.authoring import NOT_CHECKED, SUB_DISTRICT_PLACEHOLDER, canonical_text
+from site_builder.commands.cli import main
+from site_builder.records.schema import record_schema
+from site_builder.records.yaml_source import dump_yaml, load_yaml, new_yaml, to_plain
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = "stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml"

@@ -18,7 +18,7 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
 from site_harness import file_digests
 
-from site_builder import render, site
+from site_builder.site import assembly as site, render
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVE_URL = "http://127.0.0.1:8000/"  # what `mkdocs serve` writes into site_url

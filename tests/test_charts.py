@@ -13,9 +13,9 @@ import pytest
 from playwright.sync_api import expect
 
 from site_harness import ARTIFACTS, Watch, build_site, serve
-from site_builder.evaluate import evaluate
-from site_builder.pages import charts
-from site_builder.pages.listings import Evaluated
+from site_builder.language.evaluate import evaluate
+from site_builder.site.pages import charts
+from site_builder.site.pages.listings import Evaluated
 
 SVG = "{http://www.w3.org/2000/svg}"
 HOSTILE = '<script>alert("x")</script>&amp;'

@@ -8,7 +8,7 @@ import pytest
 
 from site_builder.errors import (BandError, CycleError, DuplicateName, HeaderError, RuleTypeError, StageError,
                                  UndefinedName, WeightError)
-from site_builder.evaluate import evaluate
+from site_builder.language.evaluate import evaluate
 
 # A small, correct rule file; each test below breaks it in one way.
 BASE = """\

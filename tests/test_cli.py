@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.cli import main
-from site_builder.project import load_project
+from site_builder.commands.cli import main
+from site_builder.records.project import load_project
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = "stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml"
@@ -88,7 +88,7 @@ def test_broken_input_never_shows_a_traceback(broken_repo):
     (broken_repo / SEED).write_text("station: [unclosed\n", encoding="utf-8")
     (broken_repo / "rules/guangzhou/sgz-2024.rules").write_text("规则集 @@@ “", encoding="utf-8")
     for command in (["check"], ["evaluate", SEED], ["schema", "--check"]):
-        done = subprocess.run([sys.executable, "-m", "site_builder.cli", "--root", str(broken_repo), *command],
+        done = subprocess.run([sys.executable, "-m", "site_builder", "--root", str(broken_repo), *command],
                               capture_output=True, text=True, cwd=broken_repo)
         assert done.returncode == 1
         assert "Traceback" not in done.stderr + done.stdout

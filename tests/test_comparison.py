@@ -14,8 +14,8 @@ import pytest
 from site_harness import build_site
 from sample_evaluations import (EARLIER, EARLIER_SCORES, FIRED_EARLIER, KEYS, PEER, PEER_SCORES, SEED, SEED_SCORES,
                                 converted, signed, total, write_sample_records)
-from site_builder.pages.comparison import Comparisons, percent, veto_changes
-from site_builder.pages.text import inline
+from site_builder.site.pages.comparison import Comparisons, percent, veto_changes
+from site_builder.site.pages.text import inline
 
 HEADING = "与同区同期及上次评估的比较"
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from site_builder.errors import EvaluationError, Problems, SiteBuilderError
-from site_builder.evaluate import FIRED, NOT_CHECKED, NOT_FIRED, Inputs, Unchecked, completion_rate, evaluate
+from site_builder.language.evaluate import FIRED, NOT_CHECKED, NOT_FIRED, Inputs, Unchecked, completion_rate, evaluate
 
 D = Decimal
 

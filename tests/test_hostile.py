@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.cli import github_annotation
+from site_builder.commands.cli import github_annotation
 from site_builder.errors import MAX_LISTED_PER_FILE, Problems, SiteBuilderError, SourcePos, error_count
-from site_builder.project import load_project
-from site_builder.site import standing_text
-from site_builder.source_files import MAX_SOURCE_BYTES
+from site_builder.records.project import load_project
+from site_builder.site.assembly import standing_text
+from site_builder.records.source_files import MAX_SOURCE_BYTES
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORD = "stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml"
@@ -156,7 +156,7 @@ def copy_of_repo(tmp_path: Path) -> Path:
 
 def check_output(repo: Path, *options: str) -> str:
     """site-builder check as CI runs it, in its own process, so that a hang or a crash fails the test."""
-    done = subprocess.run([sys.executable, "-m", "site_builder.cli", "--root", str(repo), "check", *options],
+    done = subprocess.run([sys.executable, "-m", "site_builder", "--root", str(repo), "check", *options],
                           capture_output=True, text=True, timeout=60, check=False)
     output = done.stdout + done.stderr
     assert "Traceback" not in output
@@ -295,7 +295,7 @@ def test_diff_against_a_base_with_an_absolute_symlink_is_a_chinese_error(tmp_pat
     subprocess.run(["git", "add", "rules", "stations"], cwd=repo, check=True)
     subprocess.run(["git", "commit", "--quiet", "-m", "base"], cwd=repo, check=True)
     os.remove(repo / "stations/panyu/x/2024-2025-中期.yaml")
-    done = subprocess.run([sys.executable, "-m", "site_builder.cli", "--root", str(repo), "diff", "main"],
+    done = subprocess.run([sys.executable, "-m", "site_builder", "--root", str(repo), "diff", "main"],
                           capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "stations/panyu/x/2024-2025-中期.yaml" in done.stderr and "符号链接" in done.stderr
@@ -306,7 +306,7 @@ def test_fmt_never_writes_through_a_symlink_to_a_file_outside(tmp_path):
     outside = tmp_path / "outside.yaml"
     outside.write_text("a:    1\n", encoding="utf-8")  # not in canonical layout: fmt would rewrite it
     symlink(repo, "stations/panyu/x/2024-2025-中期.yaml", str(outside))
-    done = subprocess.run([sys.executable, "-m", "site_builder.cli", "--root", str(repo), "fmt"],
+    done = subprocess.run([sys.executable, "-m", "site_builder", "--root", str(repo), "fmt"],
                           capture_output=True, text=True, timeout=60, check=False, cwd=repo)
     assert "Traceback" not in done.stderr and "符号链接" in done.stderr
     assert outside.read_text(encoding="utf-8") == "a:    1\n"
@@ -315,7 +315,7 @@ def test_fmt_never_writes_through_a_symlink_to_a_file_outside(tmp_path):
 def test_rule_tests_refuse_a_symlinked_test_file(tmp_path):
     repo = copy_of_repo(tmp_path)
     symlink(repo, "rules/guangzhou/passwd.tests.yaml", "/etc/passwd")
-    done = subprocess.run([sys.executable, "-m", "site_builder.cli", "--root", str(repo), "test"],
+    done = subprocess.run([sys.executable, "-m", "site_builder", "--root", str(repo), "test"],
                           capture_output=True, text=True, timeout=120, check=False, cwd=repo)
     output = done.stdout + done.stderr
     assert done.returncode == 1 and "Traceback" not in output

@@ -24,12 +24,12 @@ from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import LiteralScalarString
 from site_harness import ROOT, Watch, build_site, serve
 
-from site_builder import narrative as narrative_dialect
-from site_builder.narrative import list_depth
-from site_builder.pages.text import escaped, inline, narrative
-from site_builder.escaped_text import ESCAPED_TEXT
-from site_builder.project import load_project
-from site_builder.records import schema_node
+from site_builder.records import narrative as narrative_dialect
+from site_builder.records.narrative import list_depth
+from site_builder.site.pages.text import escaped, inline, narrative
+from site_builder.site.escaped_text import ESCAPED_TEXT
+from site_builder.records.project import load_project
+from site_builder.records.record import schema_node
 
 SEED = "stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml"
 RULES = "rules/guangzhou/sgz-2024.rules"
@@ -64,7 +64,7 @@ def test_control_characters_and_markdown_placeholders_do_not_survive_escaping():
 
 
 def markdown_html(text: str) -> str:
-    return markdown.markdown(text, extensions=["tables", "toc", "admonition", "site_builder.escaped_text", "site_builder.plain_text"])
+    return markdown.markdown(text, extensions=["tables", "toc", "admonition", "site_builder.site.escaped_text", "site_builder.site.plain_text"])
 
 
 def test_only_escaped_text_is_stashed_whole():

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.cli import main
+from site_builder.commands.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = "stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml"
@@ -145,7 +145,7 @@ def test_a_deleted_record_is_listed_as_only_on_the_old_side(repo, capsys):
 
 
 def run_cli(repo: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "site_builder.cli", "--root", str(repo), "diff", *args],
+    return subprocess.run([sys.executable, "-m", "site_builder", "--root", str(repo), "diff", *args],
                           capture_output=True, text=True, cwd=repo)
 
 

@@ -1,4 +1,4 @@
-"""The build's one worker pool (site_builder/jobs.py): a killed worker fails the work at once, never a hang; on any
+"""The build's one worker pool (site_builder/records/jobs.py): a killed worker fails the work at once, never a hang; on any
 error the workers are stopped and the garbage collector thawed. Each user of it is tested: loading, rendering, PDFs."""
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ import pytest
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
-from site_builder import plugin, project
-from site_builder.jobs import WorkerLost, WorkerPool
-from site_builder.pausing import PAUSE_AT_ENV, PAUSE_FILE_ENV
+from site_builder.site import plugin
+from site_builder.records import project
+from site_builder.records.jobs import WorkerLost, WorkerPool
+from site_builder.site.pausing import PAUSE_AT_ENV, PAUSE_FILE_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -122,7 +123,7 @@ def test_a_pdf_worker_killed_mid_pdf_fails_the_build_with_a_chinese_message(tmp_
     copy.write_text(copy.read_text(encoding="utf-8").replace("shiqiao-dongxi", "shiqiao-copy"), encoding="utf-8")
     pause = tmp_path / "pause"
     env = {**os.environ, PAUSE_AT_ENV: "pdf", PAUSE_FILE_ENV: str(pause), "SITE_BUILDER_PDF_JOBS": "2"}
-    build_run = subprocess.Popen([sys.executable, "-m", "site_builder.cli", "--root", str(repo), "build", "--pdf"],
+    build_run = subprocess.Popen([sys.executable, "-m", "site_builder", "--root", str(repo), "build", "--pdf"],
                                  env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while not (pause.exists() and pause.read_text()) and time.monotonic() < deadline:

@@ -16,10 +16,10 @@ import pytest
 
 from site_harness import build_site
 from sample_evaluations import EARLIER, EARLIER_STAFF_SHORTFALL, FIRED_EARLIER, KEYS, SEED, write_sample_records
-from site_builder.open_data import DECIMAL, FORMULA_STARTS, OUR_NUMBER, TEXT, csv_cell, open_data_files
-from site_builder.pages import urls
-from site_builder.project import load_project
-from site_builder.site import evaluated
+from site_builder.site.open_data import DECIMAL, FORMULA_STARTS, OUR_NUMBER, TEXT, csv_cell, open_data_files
+from site_builder.site.pages import urls
+from site_builder.records.project import load_project
+from site_builder.site.assembly import evaluated
 
 BOM = b"\xef\xbb\xbf"
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from site_builder import ast
+from site_builder.language import ast
 from site_builder.errors import Problems, RuleSyntaxError
-from site_builder.parser import parse_rules
+from site_builder.language.parser import parse_rules
 
 
 def parse(text: str) -> tuple:

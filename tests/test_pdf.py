@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from site_harness import ARTIFACTS
-from site_builder.cli import main
-from site_builder.pdf import render_reports
+from site_builder.commands.cli import main
+from site_builder.site.pdf import render_reports
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = "reports/panyu/shiqiao-dongxi/2024-2025-中期"
@@ -111,7 +111,7 @@ def test_without_the_option_there_is_no_pdf_and_no_link(tmp_path, monkeypatch):
 
 
 def test_links_in_a_pdf_go_to_the_published_site_or_nowhere():
-    from site_builder.pdf import absolute_links
+    from site_builder.site.pdf import absolute_links
     html = '<a href="../../../../districts/panyu/">番禺区</a> <a href="#一票否决核查">核查</a> <a href="https://example.org/x">x</a>'
     assert absolute_links(html, "https://sgz.example.cn/reports/panyu/shiqiao-dongxi/2024-2025-中期/") == (
         '<a href="https://sgz.example.cn/districts/panyu/">番禺区</a> <a href="#一票否决核查">核查</a> '

@@ -1,4 +1,4 @@
-"""site_builder.plain_text must change nothing but speed: the same HTML with and without it."""
+"""site_builder.site.plain_text must change nothing but speed: the same HTML with and without it."""
 
 from __future__ import annotations
 
@@ -13,17 +13,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from mkdocs.config import load_config
 
-from site_builder.project import load_project
-from site_builder.provenance import Provenance
-from site_builder.site import BulkPages
+from site_builder.records.project import load_project
+from site_builder.site.provenance import Provenance
+from site_builder.site.assembly import BulkPages
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = load_config(str(ROOT / "mkdocs.yml"))
-WITHOUT = [ext for ext in CONFIG.markdown_extensions if ext != "site_builder.plain_text"]
+WITHOUT = [ext for ext in CONFIG.markdown_extensions if ext != "site_builder.site.plain_text"]
 
 
 def converters() -> tuple[markdown.Markdown, markdown.Markdown]:
-    assert "site_builder.plain_text" in CONFIG.markdown_extensions  # the site uses it
+    assert "site_builder.site.plain_text" in CONFIG.markdown_extensions  # the site uses it
     return (markdown.Markdown(extensions=CONFIG.markdown_extensions, extension_configs=CONFIG.mdx_configs),
             markdown.Markdown(extensions=WITHOUT, extension_configs=CONFIG.mdx_configs))
 

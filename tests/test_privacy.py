@@ -15,9 +15,9 @@ import pytest
 from hostile_corpus import NOT_PERSONAL_DATA, PERSONAL_DATA
 from test_site import build, copy_repository
 
-from site_builder.cli import main
-from site_builder.privacy_rules import id_check_character, passes_luhn, resident_ids, scan
-from site_builder.project import load_project
+from site_builder.commands.cli import main
+from site_builder.records.privacy_rules import id_check_character, passes_luhn, resident_ids, scan
+from site_builder.records.project import load_project
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = "stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml"
@@ -173,7 +173,7 @@ def test_positions_in_plain_quoted_flow_and_number_values(repo):
 
 
 def test_check_output_with_an_id_and_a_phone_pasted(repo, capsys):
-    from site_builder.cli import main
+    from site_builder.commands.cli import main
 
     in_narrative(repo, f"身份证{ID}，电话138-1234-5678")
     assert main(["--root", str(repo), "check"]) == 1

@@ -16,9 +16,9 @@ from pathlib import Path
 import mkdocs.utils
 import pytest
 
-from site_builder import publish
-from site_builder.cli import main
-from site_builder.pausing import PAUSE_AT_ENV, PAUSE_FILE_ENV
+from site_builder.site import publish
+from site_builder.commands.cli import main
+from site_builder.site.pausing import PAUSE_AT_ENV, PAUSE_FILE_ENV
 from site_harness import file_digests
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -226,7 +226,7 @@ def start_build(repo: Path, pause_at: str | None = None, **env: str) -> subproce
     environment = {**os.environ, **env}
     if pause_at:
         environment |= {PAUSE_AT_ENV: pause_at, PAUSE_FILE_ENV: str(repo.parent / f"pause-{pause_at}")}
-    return subprocess.Popen([sys.executable, "-m", "site_builder.cli", "--root", str(repo), "build"], env=environment,
+    return subprocess.Popen([sys.executable, "-m", "site_builder", "--root", str(repo), "build"], env=environment,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-import site_builder.project as project_module
-from site_builder import record_cache
-from site_builder.privacy_rules import id_check_character, plausible_birth_date
-from site_builder.project import load_project
-from site_builder.record_cache import CACHE_DIR
+import site_builder.records.project as project_module
+from site_builder.records import record_cache
+from site_builder.records.privacy_rules import id_check_character, plausible_birth_date
+from site_builder.records.project import load_project
+from site_builder.records.record_cache import CACHE_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORD = "stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.project import load_project
-from site_builder.records import read_record
-from site_builder.yaml_source import dump_yaml
+from site_builder.records.project import load_project
+from site_builder.records.record import read_record
+from site_builder.records.yaml_source import dump_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = "stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml"

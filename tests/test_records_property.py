@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from site_builder.errors import SiteBuilderError
-from site_builder.project import load_project
+from site_builder.records.project import load_project
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = "stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml"

@@ -15,8 +15,8 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
 
-from site_builder import site
-from site_builder.preview import Preview
+from site_builder.site import assembly as site
+from site_builder.site.preview import Preview
 from site_harness import file_digests
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -163,7 +163,7 @@ def test_the_preview_asks_for_a_full_build_when_a_record_is_added_or_rules_chang
 def test_the_preview_counts_writes_not_reads_as_changes():
     from watchdog.events import FileClosedNoWriteEvent, FileModifiedEvent, FileMovedEvent, FileOpenedEvent
 
-    from site_builder.preview import ChangedFiles
+    from site_builder.site.preview import ChangedFiles
     changed = ChangedFiles()
     for event in (FileOpenedEvent("/r/stations/a.yaml"), FileClosedNoWriteEvent("/r/stations/b.yaml"),
                   FileModifiedEvent("/r/stations/c.yaml"), FileMovedEvent("/r/stations/.c.yaml.swp", "/r/stations/d.yaml")):

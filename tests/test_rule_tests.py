@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.cli import main
-from site_builder.yaml_source import load_yaml
+from site_builder.commands.cli import main
+from site_builder.records.yaml_source import load_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = "rules/guangzhou/sgz-2024.rules"

@@ -9,10 +9,10 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from site_builder.checks import check_rules
+from site_builder.language.checks import check_rules
 from site_builder.errors import Problems, SiteBuilderError
-from site_builder.evaluate import completion_rate, evaluate
-from site_builder.parser import KEYWORDS, parse_rules
+from site_builder.language.evaluate import completion_rate, evaluate
+from site_builder.language.parser import KEYWORDS, parse_rules
 
 EXAMPLES = int(os.environ.get("RULES_PROPERTY_EXAMPLES", "200"))
 PROPERTY = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])

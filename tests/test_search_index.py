@@ -1,4 +1,4 @@
-"""The search index (site_builder/search_index.py) against plain substring search, on the 市桥 record and 200
+"""The search index (site_builder/site/search_index.py) against plain substring search, on the 市桥 record and 200
 synthetic reports: every document with the query is found and no other, absent words find nothing, a station's
 own reports come first for its name, facets filter, and the bytes do not depend on how the work was split.
 
@@ -19,9 +19,9 @@ import yaml
 
 from site_harness import ROOT
 from search_client import LocalIndex, cold_search_bytes
-from site_builder.pages import urls
-from site_builder.project import load_project
-from site_builder.search_index import SearchDoc, SearchIndexBuilder, normalise, report_search_doc
+from site_builder.site.pages import urls
+from site_builder.records.project import load_project
+from site_builder.site.search_index import SearchDoc, SearchIndexBuilder, normalise, report_search_doc
 
 sys.path.insert(0, str(ROOT / "bench"))
 import synthetic  # noqa: E402

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.cli import main
+from site_builder.commands.cli import main
 from site_harness import file_digests
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from site_harness import build_site
-from site_builder.project import load_project
+from site_builder.records.project import load_project
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL_RULES = "rules/guangzhou/sgz-2024.rules"

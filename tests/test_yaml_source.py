@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from site_builder.errors import RecordError
-from site_builder.project import load_project
-from site_builder.records import read_record, read_record_round_trip
-from site_builder.yaml_source import UnreadNumber, dump_yaml, fast_mapping, load_yaml, to_plain
+from site_builder.records.project import load_project
+from site_builder.records.record import read_record, read_record_round_trip
+from site_builder.records.yaml_source import UnreadNumber, dump_yaml, fast_mapping, load_yaml, to_plain
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_PATH = "stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml"
@@ -146,7 +146,7 @@ def test_a_fast_record_finds_positions_and_document_on_demand():
 
 def test_project_from_fast_records_equals_project_from_round_trip_records(tmp_path, monkeypatch, synthetic_repo):
     fast = load_project(synthetic_repo, cache=False)
-    monkeypatch.setattr("site_builder.records.fast_mapping", lambda text: None)
+    monkeypatch.setattr("site_builder.records.record.fast_mapping", lambda text: None)
     slow = load_project(synthetic_repo, cache=False)
     assert fast.records == slow.records and fast.results == slow.results
     assert [e.format() for e in fast.errors + fast.warnings] == [e.format() for e in slow.errors + slow.warnings]

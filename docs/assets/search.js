@@ -1,4 +1,4 @@
-/* Site search (docs/search.md): exact substring search over the index in search/ (site_builder/search_index.py).
+/* Site search (docs/search.md): exact substring search over the index in search/ (site_builder/site/search_index.py).
    Every page gets a search box in its header that goes to the search page; the search page fetches only the files
    a query needs. No framework, no third-party host. tests/search_client.py is the same algorithm in Python. */
 (function () {

@@ -1,0 +1,208 @@
+"""`site-builder check | evaluate | explain | schema | …`: the command policy staff and CI run.
+
+Commands with more than a few lines of their own live in their own module, which provides
+`add_command(commands)`; they are listed in COMMAND_MODULES.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..errors import SiteBuilderError, error_count
+from ..language.evaluate import Result, plain
+from ..records import authoring, rule_tests
+from ..records.project import Project, load_project
+from ..records.schema import SCHEMA_FILE, json_schema_text
+from ..site import preview, publish, shards
+from . import impact
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = argument_parser().parse_args(argv)
+    try:
+        return args.command(args)
+    except SiteBuilderError as error:  # bad input never ends in a traceback
+        print(error.format(), file=sys.stderr)
+        return 1
+
+
+def argument_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="site-builder", description="社工站评估：检查规则与记录、计算评估结果。")
+    parser.add_argument("--root", default=".", help="仓库根目录（含 rules/ 与 stations/），默认当前目录")
+    commands = parser.add_subparsers(required=True, metavar="命令")
+    check = commands.add_parser("check", help="检查所有规则文件与站点记录")
+    check.add_argument("--format", choices=["text", "github"], default="text",
+                       help="github：输出 GitHub Actions 注释（::error file=…）")
+    check.set_defaults(command=run_check)
+    evaluate = commands.add_parser("evaluate", help="计算一份记录的评分表、总分、等级与否决情况")
+    evaluate.add_argument("path", help="站点记录文件，如 stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml")
+    evaluate.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
+    evaluate.set_defaults(command=run_evaluate)
+    schema = commands.add_parser("schema", help=f"生成编辑器用的 JSON Schema（{SCHEMA_FILE}）")
+    schema.add_argument("--check", action="store_true", help="只检查文件是否最新，不写入")
+    schema.set_defaults(command=run_schema)
+    explain = commands.add_parser("explain", help="逐项说明一份记录的每个数字是怎样算出来的")
+    explain.add_argument("path", help="站点记录文件")
+    explain.set_defaults(command=run_explain)
+    for module in COMMAND_MODULES:
+        module.add_command(commands)
+    return parser
+
+
+COMMAND_MODULES: tuple = (impact, publish, preview, shards, rule_tests, authoring)
+
+
+def run_check(args) -> int:
+    project = load_project(args.root)
+    emit = github_annotation if args.format == "github" else text_block
+    for error in project.errors:
+        print(emit(error, "error"))
+    if project.warnings:
+        print("\n—— 以下为警告，不影响发布 ——" if args.format == "text" else "", file=sys.stdout)
+        for warning in project.warnings:
+            print(emit(warning, "warning"))
+    summary = (f"检查了 {project.rule_files} 个规则文件、{len(project.records)} 份站点记录："
+               f"{error_count(project.errors)} 处错误，{error_count(project.warnings)} 条警告。")
+    print(summary if args.format == "text" else f"::notice::{workflow_data(summary)}")
+    return 1 if project.errors else 0
+
+
+def text_block(error: SiteBuilderError, _level: str) -> str:
+    return error.format() + "\n"
+
+
+def github_annotation(error: SiteBuilderError, level: str) -> str:
+    """One workflow command per line, escaped as GitHub requires, so that no text can end it and start another
+    (a file name with a newline followed by ::add-mask:: or ::error, say)."""
+    message = workflow_data(error.format())
+    if error.pos is None:
+        return f"::{level}::{message}"
+    properties = ",".join(f"{key}={workflow_property(str(value))}"
+                          for key, value in (("file", error.pos.file), ("line", error.pos.line), ("col", error.pos.col)))
+    return f"::{level} {properties}::{message}"
+
+
+def workflow_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def workflow_property(text: str) -> str:
+    return workflow_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def loaded_record(args) -> tuple[Project, str]:
+    project = load_project(args.root)
+    project.raise_errors()
+    wanted = Path(args.path).resolve()
+    for record in project.records:
+        if (project.root / record.path).resolve() == wanted:
+            return project, record.key
+    raise SiteBuilderError(None, f"找不到站点记录 {args.path}：记录文件应在 stations/<区>/<站点>/ 下。")
+
+
+def run_evaluate(args) -> int:
+    project, key = loaded_record(args)
+    result = project.results[key]
+    record = project.record(key)
+    print(json.dumps(result_json(key, project, result), ensure_ascii=False, indent=2) if args.json
+          else score_table(result, record.table_label))
+    return 0
+
+
+def result_json(key: str, project: Project, result: Result) -> dict:
+    record = project.record(key)
+    return {
+        "record": key,
+        "station": record.station_id,
+        "stage": result.stage,
+        "rules": {"id": result.ruleset.id, "version": result.ruleset.version},
+        "total": plain(result.total),
+        "score_grade": result.score_grade,
+        "grade": result.grade,
+        "vetoes": result.fired,
+        "unchecked_vetoes": result.unchecked,
+        "items": [{"name": i.name, "label": i.label, "party": i.party, "max": plain(i.maximum), "score": plain(i.score),
+                   "sub_scores": {k: plain(v) for k, v in i.sub_scores.items()}, "converted": plain(i.converted)}
+                  for i in result.items],
+    }
+
+
+def score_table(result: Result, table_label=lambda sub_district: sub_district) -> str:
+    """The score table as the report lays it out: 评估内容 / 标准分 / 评分 / 折算分, sub-districts merged."""
+    rows = [("评估内容", "标准分", "评分", "折算分")]
+    for item in result.items:
+        if item.sub_scores:
+            for index, (sub_district, score) in enumerate(item.sub_scores.items()):
+                converted = plain(item.converted) if index == 0 else "〃"
+                rows.append((f"{item.label}（{table_label(sub_district)}）", plain(item.maximum), plain(score), converted))
+        else:
+            rows.append((item.label, plain(item.maximum), plain(item.score), plain(item.converted)))
+    rows.append(("总分", "", "", plain(result.total)))
+    lines = [aligned(row) for row in rows]
+    lines.insert(1, "-" * max(display(line) for line in lines))
+    lines += ["", f"等级：{result.grade or '暂缓评级'}（按分数：{result.score_grade}）", "", "一票否决："]
+    lines += [f"  [{v.status}] {v.label}" for v in result.vetoes]
+    return "\n".join(lines)
+
+
+def display(text: str) -> int:
+    from ..errors import display_width
+    return display_width(text)
+
+
+def aligned(row: tuple) -> str:
+    widths = (26, 8, 8, 8)
+    return "".join(cell + " " * max(width - display(cell), 1) for cell, width in zip(row, widths)).rstrip()
+
+
+def run_explain(args) -> int:
+    project, key = loaded_record(args)
+    print(explanation(project.results[key]))
+    return 0
+
+
+def explanation(result: Result) -> str:
+    """Every computed figure: the formula with values put in, the rule line it came from, and its citation."""
+    lines = [f"规则集：{result.ruleset.title}（版本 {result.ruleset.version}，{result.ruleset.path}）", f"阶段：{result.stage}", ""]
+    for step in result.steps:
+        lines.append(f"■ {step.subject}")
+        lines.append(f"  {step.formula}")
+        where = f"  规则：{step.pos.file}:{step.pos.line}" if step.pos else "  规则：—"
+        if step.pos and step.pos.line_text:
+            where += f"  {step.pos.line_text.strip()}"
+        lines.append(where)
+        if step.citation:
+            lines.append(f"  依据：【{step.citation.document} {step.citation.clause}】"
+                         + citation_title(result, step.citation.document))
+        lines.append("")
+    return "\n".join(lines).rstrip()
+
+
+def citation_title(result: Result, alias: str) -> str:
+    document = result.ruleset.documents.get(alias)
+    return f" {document.title}" if document else ""
+
+
+def run_schema(args) -> int:
+    project = load_project(args.root)
+    project.raise_errors()
+    target = Path(args.root) / SCHEMA_FILE
+    text = json_schema_text(project.rulesets)
+    if args.check:
+        current = target.read_text(encoding="utf-8") if target.exists() else ""
+        if current != text:
+            print(f"{SCHEMA_FILE} 不是最新的，请运行 site-builder schema 重新生成。", file=sys.stderr)
+            return 1
+        print(f"{SCHEMA_FILE} 是最新的。")
+        return 0
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    print(f"已写入 {SCHEMA_FILE}。")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

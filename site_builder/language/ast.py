@@ -1,0 +1,279 @@
+"""The rule language's syntax tree: frozen dataclasses, each node carrying where it was written."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from ..errors import SourcePos
+
+# --- Expressions -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Number:
+    value: Decimal
+    text: str
+    pos: SourcePos
+
+
+@dataclass(frozen=True)
+class Boolean:
+    value: bool
+    pos: SourcePos
+
+
+@dataclass(frozen=True)
+class Name:
+    name: str
+    pos: SourcePos
+
+
+@dataclass(frozen=True)
+class Negate:
+    operand: Expr
+    pos: SourcePos
+
+
+@dataclass(frozen=True)
+class Binary:
+    """Arithmetic: op is one of + - * /, already normalised from × ÷ ＋ －."""
+
+    op: str
+    left: Expr
+    right: Expr
+    pos: SourcePos
+
+
+@dataclass(frozen=True)
+class Compare:
+    """A comparison chain such as 80 <= 总分 < 90; ops are normalised to >= <= > < = !=."""
+
+    operands: tuple[Expr, ...]
+    ops: tuple[str, ...]
+    pos: SourcePos
+
+
+@dataclass(frozen=True)
+class Logical:
+    """且 (and) / 或 (or), with three-valued logic over unchecked facts."""
+
+    op: str
+    left: Expr
+    right: Expr
+    pos: SourcePos
+
+
+@dataclass(frozen=True)
+class Not:
+    operand: Expr
+    pos: SourcePos
+
+
+@dataclass(frozen=True)
+class If:
+    condition: Expr
+    then: Expr
+    otherwise: Expr
+    pos: SourcePos
+
+
+@dataclass(frozen=True)
+class Call:
+    function: str
+    args: tuple[Expr, ...]
+    pos: SourcePos
+
+
+Expr = Number | Boolean | Name | Negate | Binary | Compare | Logical | Not | If | Call
+
+# --- Declarations ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Citation:
+    """【文件简称 条款】: which clause of which declared document a declaration encodes."""
+
+    document: str
+    clause: str
+    pos: SourcePos
+
+
+@dataclass(frozen=True)
+class Rounding:
+    places: int
+    mode: str | None
+    pos: SourcePos
+
+
+@dataclass(frozen=True)
+class Header:
+    id: str
+    title: str | None
+    pos: SourcePos
+
+
+@dataclass(frozen=True)
+class Version:
+    text: str
+    pos: SourcePos
+
+
+@dataclass(frozen=True)
+class Document:
+    alias: str
+    title: str
+    pos: SourcePos
+
+
+@dataclass(frozen=True)
+class Effective:
+    start: date
+    end: date | None
+    pos: SourcePos
+
+
+@dataclass(frozen=True)
+class Stages:
+    names: tuple[Name, ...]
+    pos: SourcePos
+
+
+@dataclass(frozen=True)
+class Party:
+    name: str
+    label: str | None
+    weight: Decimal
+    scaled: bool
+    rounding: Rounding | None
+    citation: Citation | None
+    pos: SourcePos
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    function: Name
+    rounding: Rounding | None
+    pos: SourcePos
+
+
+@dataclass(frozen=True)
+class Item:
+    name: str
+    label: str | None
+    party: Name
+    maximum: Decimal
+    aggregate: Aggregate | None
+    citation: Citation | None
+    pos: SourcePos
+
+
+@dataclass(frozen=True)
+class StagedValue:
+    stage: Name
+    value: Number | Boolean
+    pos: SourcePos
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A named constant; when staged, one value per evaluation stage (中期 5、末期 10)."""
+
+    name: str
+    value: Number | Boolean | None
+    staged: tuple[StagedValue, ...]
+    citation: Citation | None
+    pos: SourcePos
+
+
+@dataclass(frozen=True)
+class Fact:
+    """An input read from the station record: 是否 (yes/no), 数值 (number) or 比例 (percentage)."""
+
+    name: str
+    type: str
+    label: str | None
+    citation: Citation | None
+    pos: SourcePos
+
+
+@dataclass(frozen=True)
+class Definition:
+    name: str
+    expr: Expr
+    citation: Citation | None
+    pos: SourcePos
+
+
+@dataclass(frozen=True)
+class Total:
+    rounding: Rounding | None
+    citation: Citation | None
+    pos: SourcePos
+
+
+@dataclass(frozen=True)
+class Bound:
+    value: Decimal
+    inclusive: bool
+    pos: SourcePos
+
+
+@dataclass(frozen=True)
+class Band:
+    """A grade band over the total: lower and upper bounds, either of which may be open-ended."""
+
+    name: str
+    lower: Bound | None
+    upper: Bound | None
+    citation: Citation | None
+    pos: SourcePos
+
+
+@dataclass(frozen=True)
+class VetoGrade:
+    name: Name
+    pos: SourcePos
+
+
+@dataclass(frozen=True)
+class Veto:
+    """一票否决: when the condition holds, the grade is the veto grade whatever the score."""
+
+    name: str
+    label: str | None
+    condition: Expr
+    unchecked: str | None
+    citation: Citation | None
+    pos: SourcePos
+
+
+@dataclass(frozen=True)
+class UncheckedDefault:
+    policy: str
+    pos: SourcePos
+
+
+@dataclass(frozen=True)
+class Completion:
+    """How an indicator's completion rate is computed from 实际 and 目标."""
+
+    expr: Expr
+    citation: Citation | None
+    pos: SourcePos
+
+
+Declaration = (
+    Header | Version | Document | Effective | Stages | Party | Item | Parameter | Fact
+    | Definition | Total | Band | VetoGrade | Veto | UncheckedDefault | Completion
+)
+
+
+@dataclass(frozen=True)
+class RuleFile:
+    """A parsed rule file: its declarations in the order written."""
+
+    path: str
+    source: str
+    declarations: tuple[Declaration, ...]

@@ -1,0 +1,538 @@
+"""Static checks on a parsed rule file, run when it loads: names, types, weights, bands, stages, cycles.
+
+Every check appends its own error; all of them are raised together, then a RuleSet is built.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ..errors import (BandError, CycleError, DuplicateName, HeaderError, RuleTypeError, SiteBuilderError,
+                     SourcePos, StageError, UndefinedName, WeightError, raise_if_any)
+from . import ast
+from .parser import KEYWORDS
+from .ruleset import (AGGREGATES, BOOLEAN, FACT_VALUE_TYPES, FUNCTIONS, NUMBER, ROUNDING_MODES, SHOW_ONLY,
+                      RuleSet)
+
+SINGLE_HEADERS = {ast.Header: "规则集", ast.Version: "版本", ast.Effective: "生效", ast.Stages: "阶段"}
+COMPLETION_NAMES = ("实际", "目标")
+# Words the grammar gives a meaning of their own: a name spelt like one would be read as the keyword.
+RESERVED_WORDS = set(KEYWORDS) | {"是", "否", "yes", "no", "如果", "则", "否则", "且", "并且", "或", "或者", "非",
+                                  "if", "then", "else", "and", "or", "not", "当", "属于", "是否", "数值", "比例"}
+TOTAL_NAME = "总分"
+MAX_PLACES = 10  # more decimal places than any score needs, and within Decimal's 40-digit precision
+
+
+def check_rules(rule_file: ast.RuleFile) -> RuleSet:
+    """Check a parsed rule file and build its RuleSet, raising Problems with every mistake found."""
+    checker = Checker(rule_file)
+    ruleset = checker.run()
+    raise_if_any(checker.errors)
+    return ruleset
+
+
+class Checker:
+    def __init__(self, rule_file: ast.RuleFile):
+        self.file = rule_file
+        self.errors: list[SiteBuilderError] = []
+        self.values: dict[str, object] = {}  # every name an expression can read → its declaration
+
+    def of(self, kind) -> list:
+        return [d for d in self.file.declarations if isinstance(d, kind)]
+
+    def run(self) -> RuleSet:
+        headers = self.check_headers()
+        documents = self.unique(self.of(ast.Document), "alias")
+        stages = self.stage_names(headers.get(ast.Stages))
+        parties = self.unique(self.of(ast.Party), "name")
+        items = self.unique(self.of(ast.Item), "name")
+        self.declare_values()
+        self.check_citations(documents)
+        self.check_items(items, parties)
+        self.check_weights(parties, items)
+        self.check_parameters(stages)
+        definitions = {d.name: d for d in self.of(ast.Definition)}
+        if self.check_cycles(definitions):  # typing follows definitions, so only along chains of bounded length
+            self.check_expressions(definitions)
+        bands = self.check_bands(parties, items)
+        veto_grade = self.check_veto_grade(bands)
+        header = headers.get(ast.Header)
+        return RuleSet(
+            source=self.file, id=header.id if header else "", title=(header.title or header.id) if header else "",
+            version=headers[ast.Version].text if ast.Version in headers else "",
+            documents=documents, effective=headers.get(ast.Effective), stages=stages,
+            parties=parties, items=items, parameters={p.name: p for p in self.of(ast.Parameter)},
+            facts={f.name: f for f in self.of(ast.Fact)}, definitions=definitions,
+            total=next(iter(self.of(ast.Total)), None), bands=bands, veto_grade=veto_grade,
+            vetoes=tuple(self.unique(self.of(ast.Veto), "name").values()),
+            unchecked_default=next((u.policy for u in self.of(ast.UncheckedDefault)), SHOW_ONLY),
+            completion=next(iter(self.of(ast.Completion)), None),
+        )
+
+    # --- header and names ----------------------------------------------------------------------------
+
+    def file_start(self) -> SourcePos:
+        first_line = self.file.source.split("\n", 1)[0]  # lines end at \n only, as the parser counts them
+        return SourcePos(self.file.path, 1, 1, line_text=first_line)
+
+    def check_headers(self) -> dict:
+        headers = {}
+        for kind, keyword in SINGLE_HEADERS.items():
+            found = self.of(kind)
+            if not found:
+                self.errors.append(HeaderError(self.file_start(), f"规则文件缺少“{keyword}”语句。",
+                                               HEADER_EXAMPLES[keyword]))
+            for extra in found[1:]:
+                self.errors.append(HeaderError(extra.pos, f"“{keyword}”语句只能写一次，第一次在第 {found[0].pos.line} 行。"))
+            if found:
+                headers[kind] = found[0]
+        for kind, keyword in ((ast.Total, "总分"), (ast.VetoGrade, "否决等级"), (ast.Completion, "完成率"),
+                              (ast.UncheckedDefault, "未核查默认")):
+            for extra in self.of(kind)[1:]:
+                self.errors.append(HeaderError(extra.pos, f"“{keyword}”语句只能写一次，第一次在第 {self.of(kind)[0].pos.line} 行。"))
+        effective = headers.get(ast.Effective)
+        if effective and effective.start and effective.end and effective.end < effective.start:
+            self.errors.append(HeaderError(effective.pos, "生效的结束日期早于开始日期。", "生效 2024-01-01 至 2025-12-31"))
+        return headers
+
+    def stage_names(self, stages: ast.Stages | None) -> tuple[str, ...]:
+        if stages is None:
+            return ()
+        return tuple(self.unique(list(stages.names), "name"))
+
+    def unique(self, declarations: list, attribute: str) -> dict:
+        seen: dict = {}
+        for declaration in declarations:
+            name = getattr(declaration, attribute)
+            if name in seen:
+                self.errors.append(DuplicateName(declaration.pos, name, seen[name].pos))
+            else:
+                seen[name] = declaration
+        return seen
+
+    def declare_values(self) -> None:
+        """Items, parameters, facts and definitions share one namespace: expressions read them by name."""
+        kinds = (ast.Item, ast.Parameter, ast.Fact, ast.Definition)
+        declarations = [d for d in self.file.declarations if isinstance(d, kinds)]
+        for declaration in declarations:
+            if declaration.name in RESERVED_WORDS:
+                self.errors.append(RuleTypeError(declaration.pos, f"“{declaration.name}”是规则语言的关键词，不能用作名称。",
+                                                 "事实 整改不到位 是否"))
+            if declaration.name in self.values and self.values[declaration.name] is not declaration:
+                first = self.values[declaration.name]
+                if not isinstance(first, ast.Item) or not isinstance(declaration, ast.Item):
+                    self.errors.append(DuplicateName(declaration.pos, declaration.name, first.pos))
+                continue
+            self.values[declaration.name] = declaration
+
+    def check_citations(self, documents: dict) -> None:
+        for declaration in self.file.declarations:
+            citation = getattr(declaration, "citation", None)
+            if citation is not None and citation.document not in documents:
+                self.errors.append(UndefinedName(citation.pos, citation.document, documents, kind="文件简称",
+                                                 example="先声明：文件 评估办法 “《广州市社工站购买服务项目评估办法》”，再写 【评估办法 第五条】"))
+
+    # --- parties, items, weights ----------------------------------------------------------------------
+
+    def check_items(self, items: dict, parties: dict) -> None:
+        for item in items.values():
+            if item.party.name not in parties:
+                self.errors.append(UndefinedName(item.party.pos, item.party.name, parties, kind="评估方",
+                                                 example="评估方 第三方 “第三方评估机构” 权重 55%"))
+            if item.aggregate is not None:
+                function = item.aggregate.function
+                if FUNCTIONS.get(function.name) not in AGGREGATES:
+                    self.errors.append(UndefinedName(function.pos, function.name, ("平均", "求和", "最小", "最大"),
+                                                     kind="汇总方式", example="按片区 平均 保留 2 位"))
+            for rounding in (item.aggregate.rounding if item.aggregate else None,):
+                self.check_rounding(rounding)
+        for party in parties.values():
+            self.check_rounding(party.rounding)
+        for total in self.of(ast.Total):
+            self.check_rounding(total.rounding)
+
+    def check_rounding(self, rounding: ast.Rounding | None) -> None:
+        if rounding is not None and rounding.places > MAX_PLACES:
+            self.errors.append(RuleTypeError(rounding.pos, f"保留的位数应在 0 到 {MAX_PLACES} 之间，这里是 {rounding.places}。",
+                                             "保留 2 位 四舍五入"))
+        if rounding is not None and rounding.mode is not None and rounding.mode not in ROUNDING_MODES:
+            self.errors.append(UndefinedName(rounding.pos, rounding.mode, ROUNDING_MODES, kind="取整方式",
+                                             example="保留 2 位 四舍五入"))
+
+    def check_weights(self, parties: dict, items: dict) -> None:
+        if parties:
+            weight_sum = sum((p.weight for p in parties.values()), Decimal(0))
+            if weight_sum != 1:
+                first = next(iter(parties.values()))
+                self.errors.append(WeightError(first.pos, f"各评估方的权重合计为 {percent(weight_sum)}，应为 100%。",
+                                               "评估方 第三方 权重 55%，评估方 街道 权重 20%，……合计 100%"))
+        for party in parties.values():
+            maxima = sum((i.maximum for i in items.values() if i.party.name == party.name), Decimal(0))
+            expected = Decimal(100) if party.scaled else party.weight * 100
+            if maxima != expected:
+                self.errors.append(WeightError(party.pos, weight_message(party, maxima, expected),
+                                               "评估方 街道 权重 20%（其下各评分项满分合计 20），"
+                                               "或 评估方 街道 权重 20% 按百分制折算（其下满分合计 100）"))
+
+    # --- parameters ---------------------------------------------------------------------------------
+
+    def check_parameters(self, stages: tuple[str, ...]) -> None:
+        for parameter in self.of(ast.Parameter):
+            given = [s.stage for s in parameter.staged]
+            for stage in given:
+                if stages and stage.name not in stages:  # without a 阶段 statement, that is the error
+                    self.errors.append(UndefinedName(stage.pos, stage.name, stages, kind="评估阶段",
+                                                     example="阶段 中期、末期"))
+            names = [s.name for s in given]
+            for stage in given:
+                if names.count(stage.name) > 1 and stage is not given[names.index(stage.name)]:
+                    self.errors.append(StageError(stage.pos, f"参数“{parameter.name}”的阶段“{stage.name}”写了两次。"))
+            missing = [s for s in stages if parameter.staged and s not in names]
+            if missing:
+                self.errors.append(StageError(parameter.pos, f"参数“{parameter.name}”缺少阶段“{'、'.join(missing)}”的取值。",
+                                              "参数 缺员上限 = 中期 5、末期 10"))
+            kinds = {type(v.value) for v in parameter.staged}
+            if len(kinds) > 1:
+                self.errors.append(RuleTypeError(parameter.pos, f"参数“{parameter.name}”各阶段的取值类型不一致：有的是数值，有的是“是/否”。"))
+
+    # --- expressions and types ------------------------------------------------------------------------
+
+    def check_expressions(self, definitions: dict) -> None:
+        typer = Typer(self)
+        for definition in definitions.values():
+            typer.type_of(definition.expr)
+        for veto in self.of(ast.Veto):
+            typer.expect(veto.condition, BOOLEAN, f"否决条件“{veto.name}”应得出是或否", "当 社工缺少人次 >= 缺员上限")
+        for completion in self.of(ast.Completion):
+            typer.expect(completion.expr, NUMBER, "完成率应得出一个数值", "完成率 = 取整(实际 ÷ 目标 × 100, 2)",
+                         extra=dict.fromkeys(COMPLETION_NAMES, NUMBER))
+            self.check_completion_names(completion)
+
+    def check_completion_names(self, completion: ast.Completion) -> None:
+        """A completion rate is worked out per indicator, apart from any station's scores, facts or stage."""
+        for name in name_nodes(completion.expr):
+            declaration = self.values.get(name.name)
+            fixed = isinstance(declaration, ast.Parameter) and declaration.value is not None
+            if name.name not in COMPLETION_NAMES and not fixed and (declaration or name.name == TOTAL_NAME):
+                self.errors.append(RuleTypeError(name.pos, f"完成率公式只能用“实际”“目标”、数字和不分阶段的参数，不能用“{name.name}”。",
+                                                 "完成率 = 取整(实际 ÷ 目标 × 100, 2)"))
+
+    def check_cycles(self, definitions: dict) -> bool:
+        """Report reference cycles and over-long chains; True when definitions can be walked safely."""
+        graph = {name: names_in(d.expr) & definitions.keys() for name, d in definitions.items()}
+        cycles = find_cycles(graph)
+        for cycle in cycles:
+            first = definitions[cycle[0]]
+            path = " → ".join(cycle + [cycle[0]])
+            self.errors.append(CycleError(first.pos, f"定义之间循环引用：{path}。定义不能直接或间接引用自己。"))
+        return not cycles and self.check_chain_length(graph, definitions)
+
+    def check_chain_length(self, graph: dict[str, set[str]], definitions: dict) -> bool:
+        """Evaluation follows definitions recursively; a bound on how far one leads keeps it within the stack."""
+        for name, length in chain_lengths(graph).items():
+            if length > MAX_DEFINITION_CHAIN:
+                self.errors.append(CycleError(definitions[name].pos, f"定义“{name}”经由其他定义层层引用，超过 "
+                                              f"{MAX_DEFINITION_CHAIN} 层。请合并中间的定义。"))
+                return False
+        return True
+
+    # --- grade bands ----------------------------------------------------------------------------------
+
+    def check_bands(self, parties: dict, items: dict) -> tuple[ast.Band, ...]:
+        bands = list(self.unique(self.of(ast.Band), "name").values())
+        if not bands:
+            self.errors.append(BandError(self.file_start(), "规则文件没有任何“等级”语句。", "等级 优秀 当 总分 >= 90"))
+            return ()
+        top = self.total_ceiling(parties, items)
+        reachable = [band for band in bands if self.reachable(band, top)]
+        if reachable:  # an unreachable band is reported once, not again as an overlap or a gap
+            self.check_band_coverage(sorted(reachable, key=lower_key), top)
+        return tuple(reversed(sorted(bands, key=lower_key)))
+
+    def reachable(self, band: ast.Band, top: Decimal) -> bool:
+        lower, upper = band.lower, band.upper
+        if lower and upper and (lower.value, not lower.inclusive) > (upper.value, upper.inclusive):
+            self.errors.append(BandError(band.pos, f"等级“{band.name}”的下限高于上限，任何总分都达不到。"))
+            return False
+        if (lower and (lower.value, not lower.inclusive) > (top, False)) or (upper and (upper.value, upper.inclusive) < (Decimal(0), True)):
+            self.errors.append(BandError(band.pos, f"等级“{band.name}”在 0 到 {top} 分之外，任何总分都达不到。"))
+            return False
+        return True
+
+    def total_ceiling(self, parties: dict, items: dict) -> Decimal:
+        total = Decimal(0)
+        for item in items.values():
+            party = parties.get(item.party.name)
+            total += item.maximum * party.weight if party and party.scaled else item.maximum
+        return total
+
+    def check_band_coverage(self, ordered: list[ast.Band], top: Decimal) -> None:
+        """Bands must tile the score scale from 0 to the highest total: no overlap, no gap."""
+        if ordered[0].lower and (ordered[0].lower.value, not ordered[0].lower.inclusive) > (Decimal(0), False):
+            self.errors.append(BandError(ordered[0].pos, f"总分低于 {ordered[0].lower.value} 时不属于任何等级。",
+                                         "等级 不合格 当 总分 < 60"))
+        for below, above in zip(ordered, ordered[1:]):
+            self.check_band_seam(below, above)
+        if ordered[-1].upper and (ordered[-1].upper.value, ordered[-1].upper.inclusive) < (top, True):
+            self.errors.append(BandError(ordered[-1].pos, f"总分高于 {ordered[-1].upper.value} 时不属于任何等级（最高可得 {top} 分）。",
+                                         "等级 优秀 当 总分 >= 90"))
+
+    def check_band_seam(self, below: ast.Band, above: ast.Band) -> None:
+        if below.upper is None or above.lower is None:
+            self.errors.append(BandError(above.pos, f"等级“{below.name}”与“{above.name}”的分数范围重叠。"))
+            return
+        high, low = below.upper, above.lower
+        if high.value > low.value or (high.value == low.value and high.inclusive and low.inclusive):
+            self.errors.append(BandError(above.pos, f"等级“{below.name}”与“{above.name}”的分数范围重叠：{high.value} 分同时属于两者。"
+                                         if high.value == low.value else f"等级“{below.name}”与“{above.name}”的分数范围重叠。",
+                                         "等级 良好 当 80 <= 总分 < 90，等级 优秀 当 总分 >= 90"))
+        elif high.value < low.value or not (high.inclusive or low.inclusive):
+            gap = f"{high.value} 与 {low.value} 之间" if high.value < low.value else f"恰好 {high.value} 分"
+            self.errors.append(BandError(above.pos, f"等级“{below.name}”与“{above.name}”之间有空档：{gap}的总分（如 {gap_example(high, low)}）不属于任何等级。",
+                                         "等级 良好 当 80 <= 总分 < 90，等级 优秀 当 总分 >= 90"))
+
+    def check_veto_grade(self, bands: tuple[ast.Band, ...]) -> str | None:
+        grades = self.of(ast.VetoGrade)
+        if not grades:
+            if self.of(ast.Veto):
+                self.errors.append(HeaderError(self.of(ast.Veto)[0].pos, "有“否决”语句，但没有声明否决后的等级。", "否决等级 不合格"))
+            return None
+        name = grades[0].name
+        if name.name not in {b.name for b in bands}:
+            self.errors.append(UndefinedName(name.pos, name.name, [b.name for b in bands], kind="等级", example="否决等级 不合格"))
+        return name.name
+
+
+class Typer:
+    """Infers 数值 or 是否 for each expression and reports names, functions and types that do not fit."""
+
+    def __init__(self, checker: Checker):
+        self.checker = checker
+        self.extra: dict[str, str] = {}
+        self.definition_types: dict[str, str | None] = {}
+
+    def error(self, error: SiteBuilderError) -> None:
+        self.checker.errors.append(error)
+
+    def expect(self, expr, wanted: str, what: str, example: str, extra: dict | None = None) -> None:
+        self.extra = extra or {}
+        found = self.type_of(expr)
+        self.extra = {}
+        if found is not None and found != wanted:
+            self.error(RuleTypeError(expr.pos, f"{what}，这里得出的是{word(found)}。", example))
+
+    def need(self, expr, wanted: str, context: str) -> None:
+        found = self.type_of(expr)
+        if found is not None and found != wanted:
+            self.error(RuleTypeError(expr.pos, f"{context}需要{word(wanted)}，这里是{word(found)}。", TYPE_EXAMPLES[wanted]))
+
+    def type_of(self, expr) -> str | None:
+        method = getattr(self, "type_" + type(expr).__name__.lower())
+        return method(expr)
+
+    def type_number(self, expr):
+        return NUMBER
+
+    def type_boolean(self, expr):
+        return BOOLEAN
+
+    def type_name(self, expr: ast.Name):
+        if expr.name in self.extra:
+            return self.extra[expr.name]
+        if expr.name == TOTAL_NAME:
+            return NUMBER
+        declaration = self.checker.values.get(expr.name)
+        if declaration is None:
+            known = list(self.checker.values) + list(self.extra) + [TOTAL_NAME]
+            self.error(UndefinedName(expr.pos, expr.name, known, example="先声明：事实 社工缺少人次 数值，或 参数 缺员上限 = 中期 5、末期 10"))
+            return None
+        return self.declared_type(declaration)
+
+    def declared_type(self, declaration) -> str | None:
+        if isinstance(declaration, ast.Item):
+            return NUMBER
+        if isinstance(declaration, ast.Fact):
+            return FACT_VALUE_TYPES[declaration.type]
+        if isinstance(declaration, ast.Parameter):
+            value = declaration.value or (declaration.staged[0].value if declaration.staged else None)
+            return BOOLEAN if isinstance(value, ast.Boolean) else NUMBER
+        return self.definition_type(declaration)
+
+    def definition_type(self, definition: ast.Definition) -> str | None:
+        if definition.name not in self.definition_types:
+            self.definition_types[definition.name] = None  # a cycle reads as unknown; check_cycles reports it
+            saved, self.extra = self.extra, {}
+            self.definition_types[definition.name] = self.type_of(definition.expr)
+            self.extra = saved
+        return self.definition_types[definition.name]
+
+    def type_negate(self, expr: ast.Negate):
+        self.need(expr.operand, NUMBER, "负号")
+        return NUMBER
+
+    def type_binary(self, expr: ast.Binary):
+        self.need(expr.left, NUMBER, f"“{expr.op}”的左边")
+        self.need(expr.right, NUMBER, f"“{expr.op}”的右边")
+        return NUMBER
+
+    def type_compare(self, expr: ast.Compare):
+        types = [self.type_of(o) for o in expr.operands]
+        for op, left, right, operand in zip(expr.ops, types, types[1:], expr.operands[1:]):
+            if op in ("=", "!=") and None not in (left, right) and left != right:
+                self.error(RuleTypeError(operand.pos, f"不能比较{word(left)}与{word(right)}。", "人员费用支出比例 < 80%"))
+            elif op not in ("=", "!=") and BOOLEAN in (left, right):
+                self.error(RuleTypeError(operand.pos, f"“{op}”只能比较数值，不能比较“是/否”。", "社工缺少人次 >= 缺员上限"))
+        return BOOLEAN
+
+    def type_logical(self, expr: ast.Logical):
+        self.need(expr.left, BOOLEAN, f"“{expr.op}”的左边")
+        self.need(expr.right, BOOLEAN, f"“{expr.op}”的右边")
+        return BOOLEAN
+
+    def type_not(self, expr: ast.Not):
+        self.need(expr.operand, BOOLEAN, "“非”")
+        return BOOLEAN
+
+    def type_if(self, expr: ast.If):
+        self.need(expr.condition, BOOLEAN, "“如果”的条件")
+        then, otherwise = self.type_of(expr.then), self.type_of(expr.otherwise)
+        if None not in (then, otherwise) and then != otherwise:
+            self.error(RuleTypeError(expr.otherwise.pos, f"“则”与“否则”两边的类型应一致：一边是{word(then)}，一边是{word(otherwise)}。",
+                                     "如果 费用不足 则 1 否则 0"))
+        return then or otherwise
+
+    def type_call(self, expr: ast.Call):
+        function = FUNCTIONS.get(expr.function)
+        if function is None:
+            self.error(UndefinedName(expr.pos, expr.function, FUNCTIONS, kind="函数", example="取整(x, 2)、平均(a, b, c)"))
+            return None
+        if function == "取整":
+            return self.type_round(expr)
+        if not expr.args:
+            self.error(RuleTypeError(expr.pos, f"“{expr.function}”至少需要一个数值。", f"{expr.function}(a, b)"))
+        for arg in expr.args:
+            self.need(arg, NUMBER, f"“{expr.function}”")
+        return NUMBER
+
+    def type_round(self, expr: ast.Call):
+        example = "取整(x, 2) 或 取整(x, 2, 四舍五入)"
+        if not 2 <= len(expr.args) <= 3:
+            self.error(RuleTypeError(expr.pos, "“取整”需要两到三个参数：数值、保留位数、取整方式（可省略，默认四舍五入）。", example))
+            return NUMBER
+        self.need(expr.args[0], NUMBER, "“取整”")
+        places = expr.args[1]
+        if not (isinstance(places, ast.Number) and places.value == places.value.to_integral_value()
+                and places.value <= MAX_PLACES):
+            self.error(RuleTypeError(places.pos, f"“取整”的第二个参数应是保留的位数：0 到 {MAX_PLACES} 之间的整数。", example))
+        if len(expr.args) == 3:
+            mode = expr.args[2]
+            if not (isinstance(mode, ast.Name) and mode.name in ROUNDING_MODES):
+                name = mode.name if isinstance(mode, ast.Name) else "?"
+                self.error(UndefinedName(mode.pos, name, ROUNDING_MODES, kind="取整方式", example=example))
+        return NUMBER
+
+
+def names_in(expr) -> set[str]:
+    """Every name an expression reads, at any depth."""
+    return {name.name for name in name_nodes(expr)}
+
+
+def name_nodes(expr):
+    if isinstance(expr, ast.Name):
+        yield expr
+    for child in children(expr):
+        yield from name_nodes(child)
+
+
+def children(expr) -> tuple:
+    if isinstance(expr, (ast.Negate, ast.Not)):
+        return (expr.operand,)
+    if isinstance(expr, (ast.Binary, ast.Logical)):
+        return (expr.left, expr.right)
+    if isinstance(expr, ast.Compare):
+        return expr.operands
+    if isinstance(expr, ast.If):
+        return (expr.condition, expr.then, expr.otherwise)
+    if isinstance(expr, ast.Call):
+        # A rounding mode is a word, not a value: 取整(x, 2, 四舍五入).
+        return expr.args[:2] if FUNCTIONS.get(expr.function) == "取整" else expr.args
+    return ()
+
+
+MAX_DEFINITION_CHAIN = 50
+
+
+def chain_lengths(graph: dict[str, set[str]]) -> dict[str, int]:
+    """For an acyclic graph: the longest chain of references starting at each node, computed without recursion."""
+    lengths: dict[str, int] = {}
+    for start in sorted(graph):
+        stack = [start]
+        while stack:
+            node = stack[-1]
+            pending = [n for n in graph[node] if n not in lengths]
+            if pending:
+                stack += pending
+                continue
+            stack.pop()
+            lengths[node] = 1 + max((lengths[n] for n in graph[node]), default=0)
+    return lengths
+
+
+def find_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Reference cycles, each reported once; an iterative depth-first search, linear in the graph's size."""
+    cycles, finished, on_path = [], set(), []
+    for start in sorted(graph):
+        if start in finished:
+            continue
+        stack = [(start, iter(sorted(graph.get(start, ()))))]
+        on_path.append(start)
+        while stack:
+            node, successors = stack[-1]
+            successor = next(successors, None)
+            if successor is None:
+                stack.pop()
+                on_path.pop()
+                finished.add(node)
+            elif successor in on_path:
+                cycles.append(on_path[on_path.index(successor):])
+            elif successor not in finished:
+                stack.append((successor, iter(sorted(graph.get(successor, ())))))
+                on_path.append(successor)
+    return cycles
+
+
+def lower_key(band: ast.Band):
+    if band.lower is None:
+        return (Decimal("-Infinity"), False)
+    return (band.lower.value, not band.lower.inclusive)
+
+
+def gap_example(high: ast.Bound, low: ast.Bound) -> str:
+    if high.value == low.value:
+        return f"{high.value}"
+    return f"{(high.value + low.value) / 2}"
+
+
+def percent(value: Decimal) -> str:
+    return f"{(value * 100).normalize():f}%"
+
+
+def weight_message(party: ast.Party, maxima: Decimal, expected: Decimal) -> str:
+    if party.scaled:
+        return f"评估方“{party.name}”按百分制折算，其下各评分项满分合计应为 100，现为 {maxima.normalize():f}。"
+    return (f"评估方“{party.name}”的权重是 {percent(party.weight)}，其下各评分项满分合计应为 {expected.normalize():f}，"
+            f"现为 {maxima.normalize():f}。若各项按百分制打分再按权重折算，请在权重后写“按百分制折算”。")
+
+
+HEADER_EXAMPLES = {
+    "规则集": "规则集 广州市社工站评估 “广州市社工站购买服务项目评估”",
+    "版本": "版本 “2024”",
+    "生效": "生效 2024-01-01 起",
+    "阶段": "阶段 中期、末期",
+}
+TYPE_EXAMPLES = {NUMBER: "社工缺少人次 + 1", BOOLEAN: "社工缺少人次 >= 缺员上限"}
+
+
+def word(type_: str) -> str:
+    """A type as it reads in a sentence: 数值, or “是/否” (a bare 是否 reads as 'whether')."""
+    return "“是/否”" if type_ == BOOLEAN else type_

@@ -1,0 +1,432 @@
+"""Rule set + a station's inputs → scores, grade and vetoes, with a trace of how each figure came about.
+
+Pure: no I/O. Every evaluation terminates, because the checks forbid reference cycles and the language
+has no loops. Arithmetic is decimal.Decimal throughout; rounding happens only where the rules say.
+"""
+
+from __future__ import annotations
+
+import operator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal, DecimalException, DivisionByZero, InvalidOperation, localcontext
+
+from ..errors import EvaluationError, raise_if_any
+from . import ast
+from .ruleset import DEFAULT_ROUNDING, FUNCTIONS, WITHHOLD, RuleSet, round_decimal
+
+
+@dataclass(frozen=True)
+class Unchecked:
+    """A fact the evaluators did not check; the reason says why. Never treated as yes or no."""
+
+    reason: str = ""
+
+    def __str__(self) -> str:
+        return "未核查"
+
+
+UNKNOWN = Unchecked()
+FIRED, NOT_FIRED, NOT_CHECKED = "触发", "未触发", "未核查"
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What a station record supplies: the stage, item scores (per sub-district where aggregated), facts."""
+
+    stage: str
+    scores: dict[str, Decimal | dict[str, Decimal]]
+    facts: dict[str, object]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of an explanation: what was computed, the formula with values put in, and where the rule is."""
+
+    subject: str
+    formula: str
+    pos: ast.SourcePos | None
+    citation: ast.Citation | None = None
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    name: str
+    label: str
+    party: str
+    maximum: Decimal
+    score: Decimal
+    sub_scores: dict[str, Decimal]
+    converted: Decimal
+
+
+@dataclass(frozen=True)
+class VetoResult:
+    name: str
+    label: str
+    status: str
+    facts_read: dict[str, object]
+    withholds_grade: bool
+    citation: ast.Citation | None
+
+
+@dataclass(frozen=True)
+class Result:
+    ruleset: RuleSet
+    stage: str
+    items: tuple[ItemResult, ...]
+    total: Decimal
+    score_grade: str
+    grade: str | None
+    vetoes: tuple[VetoResult, ...]
+    steps: tuple[Step, ...] = field(default=())
+
+    @property
+    def fired(self) -> list[str]:
+        return [v.name for v in self.vetoes if v.status == FIRED]
+
+    @property
+    def unchecked(self) -> list[str]:
+        return [v.name for v in self.vetoes if v.status == NOT_CHECKED]
+
+
+def evaluate(ruleset: RuleSet, inputs: Inputs) -> Result:
+    raise_if_any(input_errors(ruleset, inputs))
+    with decimal_context():
+        return Evaluation(ruleset, inputs).result()
+
+
+def completion_rate(ruleset: RuleSet, actual: Decimal | int, target: Decimal | int) -> Decimal | None:
+    """An indicator's completion rate by the rule file's 完成率 formula; None without a formula or a target.
+
+    Records keep whole numbers as int (the schema's integers); the formula needs Decimals to round.
+    """
+    if ruleset.completion is None or not target:
+        return None
+    with decimal_context():
+        extra = {"实际": Decimal(actual), "目标": Decimal(target)}
+        evaluation = Evaluation(ruleset, Inputs("", {}, {}), extra=extra)
+        return evaluation.value(ruleset.completion.expr)
+
+
+@contextmanager
+def decimal_context():
+    """40 digits, and any arithmetic Decimal cannot carry out becomes the project's EvaluationError."""
+    with localcontext() as context:
+        context.prec = 40
+        context.traps[DivisionByZero] = context.traps[InvalidOperation] = True
+        try:
+            yield
+        except DecimalException as error:
+            raise EvaluationError(None, f"数值超出了可计算的范围（{type(error).__name__}）：请检查规则文件与记录中过大的数字。") from None
+
+
+def input_errors(ruleset: RuleSet, inputs: Inputs) -> list[EvaluationError]:
+    """Inputs the evaluation cannot use: an unknown stage, a missing or misshapen score, a fact of the wrong kind."""
+    errors = []
+    if ruleset.stages and inputs.stage not in ruleset.stages:
+        errors.append(EvaluationError(None, f"规则集没有“{inputs.stage}”阶段，只有{'、'.join(ruleset.stages)}。"))
+    for item in ruleset.items.values():
+        message = score_problem(item, inputs.scores.get(item.name))
+        errors += [EvaluationError(None, message)] if message else []
+    for fact in ruleset.facts.values():
+        value = inputs.facts.get(fact.name, UNKNOWN)
+        wanted = (lambda v: isinstance(v, bool)) if fact.type == "是否" else is_number
+        if not (isinstance(value, Unchecked) or wanted(value)):
+            errors.append(EvaluationError(None, f"事实“{fact.name}”的类型是“{fact.type}”，这里给的是“{show(value)}”。"))
+    return errors
+
+
+def score_problem(item: ast.Item, given) -> str | None:
+    if given is None:
+        return f"缺少评分项“{item.name}”的评分。"
+    if item.aggregate and not (isinstance(given, dict) and given and all(map(is_number, given.values()))):
+        return f"评分项“{item.name}”按片区评分，应给出各片区的分数。"
+    if not item.aggregate and not is_number(given):
+        return f"评分项“{item.name}”应是一个分数，这里是“{show(given)}”。"
+    return None
+
+
+def is_number(value) -> bool:
+    return isinstance(value, (int, Decimal)) and not isinstance(value, bool)
+
+
+class Evaluation:
+    def __init__(self, ruleset: RuleSet, inputs: Inputs, extra: dict | None = None):
+        self.rules, self.inputs = ruleset, inputs
+        self.extra = extra or {}
+        self.steps: list[Step] = []
+        self.items: dict[str, ItemResult] = {}
+        self.definitions: dict[str, object] = {}
+        self.total_value: Decimal | None = None
+
+    def result(self) -> Result:
+        items = tuple(self.item(item) for item in self.rules.items.values())
+        self.items = {i.name: i for i in items}
+        total = self.total(items)
+        score_grade = self.band(total)
+        vetoes = tuple(self.veto(v) for v in self.rules.vetoes)
+        grade = self.final_grade(score_grade, vetoes)
+        return Result(self.rules, self.inputs.stage, items, total, score_grade, grade, vetoes, tuple(self.steps))
+
+    def step(self, subject: str, formula: str, node, citation=None) -> None:
+        self.steps.append(Step(subject, formula, node.pos, citation if citation is not None else getattr(node, "citation", None)))
+
+    # --- scores --------------------------------------------------------------------------------------
+
+    def item(self, item: ast.Item) -> ItemResult:
+        given = self.inputs.scores[item.name]
+        sub_scores = dict(given) if isinstance(given, dict) else {}
+        score = self.aggregate(item, sub_scores) if item.aggregate else given
+        party = self.rules.parties[item.party.name]
+        converted = self.convert(item, party, score)
+        return ItemResult(item.name, item.label or item.name, party.name, item.maximum, score, sub_scores, converted)
+
+    def aggregate(self, item: ast.Item, sub_scores: dict[str, Decimal]) -> Decimal:
+        function = FUNCTIONS[item.aggregate.function.name]
+        values = list(sub_scores.values())
+        raw = apply_aggregate(function, values)
+        rounded = self.rounded(raw, item.aggregate.rounding)
+        listing = "、".join(f"{k} {plain(v)}" for k, v in sub_scores.items())
+        formula = f"{function}({listing})"
+        if function == "平均":
+            formula += f" = ({' + '.join(plain(v) for v in values)}) ÷ {len(values)}"
+        self.step(f"{item.name}（各片区{function}）", f"{formula} = {approximate(raw)}{rounding_note(item.aggregate.rounding, rounded)}",
+                  item.aggregate, item.citation)
+        return rounded
+
+    def convert(self, item: ast.Item, party: ast.Party, score: Decimal) -> Decimal:
+        if not party.scaled:
+            self.step(f"{item.name} 折算分", f"评分 {plain(score)} 直接计入（{party.name}权重 {pct(party.weight)}，满分 {plain(item.maximum)}）", item)
+            return score
+        raw = score * party.weight
+        converted = self.rounded(raw, party.rounding)
+        self.step(f"{item.name} 折算分", f"{plain(score)} × {pct(party.weight)} = {plain(raw)}{rounding_note(party.rounding, converted)}", party)
+        return converted
+
+    def total(self, items: tuple[ItemResult, ...]) -> Decimal:
+        raw = sum((i.converted for i in items), Decimal(0))
+        rounding = self.rules.total.rounding if self.rules.total else None
+        total = self.rounded(raw, rounding)
+        node = self.rules.total or next(iter(self.rules.items.values()))
+        self.step("总分", " + ".join(plain(i.converted) for i in items) + f" = {plain(raw)}{rounding_note(rounding, total)}", node)
+        self.total_value = total
+        return total
+
+    def rounded(self, value: Decimal, rounding: ast.Rounding | None) -> Decimal:
+        return value if rounding is None else round_decimal(value, rounding.places, rounding.mode)
+
+    def band(self, total: Decimal) -> str:
+        for band in self.rules.bands:
+            if in_band(total, band):
+                self.step("按分数评定的等级", f"总分 {plain(total)} 满足 {band_text(band)}，等级为{band.name}", band)
+                return band.name
+        raise EvaluationError(None, f"总分 {plain(total)} 不属于任何等级。")  # unreachable after checks
+
+    # --- vetoes --------------------------------------------------------------------------------------
+
+    def veto(self, veto: ast.Veto) -> VetoResult:
+        value = self.value(veto.condition)
+        status = NOT_CHECKED if isinstance(value, Unchecked) else FIRED if value else NOT_FIRED
+        policy = veto.unchecked or self.rules.unchecked_default
+        read = {name: self.read_name(name) for name in sorted(fact_names(veto.condition, self.rules))}
+        shown = "、".join(f"{k} = {show(v)}" for k, v in read.items())
+        self.step(f"否决：{veto.name}", f"{render(veto.condition)}；其中 {shown}；结果：{status}", veto)
+        return VetoResult(veto.name, veto.label or veto.name, status, read,
+                          status == NOT_CHECKED and policy == WITHHOLD, veto.citation)
+
+    def final_grade(self, score_grade: str, vetoes: tuple[VetoResult, ...]) -> str | None:
+        fired = [v.name for v in vetoes if v.status == FIRED]
+        if fired:
+            self.step("最终等级", f"否决条件“{'、'.join(fired)}”触发，等级为{self.rules.veto_grade}", self.rules.bands[0])
+            return self.rules.veto_grade
+        withheld = [v.name for v in vetoes if v.withholds_grade]
+        if withheld:
+            self.step("最终等级", f"否决条件“{'、'.join(withheld)}”未核查，暂缓评级", self.rules.bands[0])
+            return None
+        return score_grade
+
+    # --- expressions ---------------------------------------------------------------------------------
+
+    def value(self, expr):
+        return getattr(self, "value_" + type(expr).__name__.lower())(expr)
+
+    def value_number(self, expr: ast.Number):
+        return expr.value
+
+    def value_boolean(self, expr: ast.Boolean):
+        return expr.value
+
+    def value_name(self, expr: ast.Name):
+        return self.read_name(expr.name)
+
+    def read_name(self, name: str):
+        if name in self.extra:
+            return self.extra[name]
+        if name == "总分":
+            return self.total_value
+        if name in self.items:
+            return self.items[name].converted
+        if name in self.rules.parameters:
+            return self.rules.parameter_value(name, self.inputs.stage)
+        if name in self.rules.facts:
+            return self.inputs.facts.get(name, UNKNOWN)
+        if name not in self.definitions:
+            self.definitions[name] = self.value(self.rules.definitions[name].expr)
+        return self.definitions[name]
+
+    def value_negate(self, expr: ast.Negate):
+        operand = self.value(expr.operand)
+        return operand if isinstance(operand, Unchecked) else -operand
+
+    def value_binary(self, expr: ast.Binary):
+        left, right = self.value(expr.left), self.value(expr.right)
+        if isinstance(left, Unchecked) or isinstance(right, Unchecked):
+            return UNKNOWN
+        if expr.op == "/" and right == 0:
+            raise EvaluationError(expr.pos, f"除数为零：{render(expr)}。请检查记录中的数据。")
+        return ARITHMETIC[expr.op](left, right)
+
+    def value_compare(self, expr: ast.Compare):
+        values = [self.value(o) for o in expr.operands]
+        if any(isinstance(v, Unchecked) for v in values):
+            return UNKNOWN
+        return all(COMPARISONS[op](a, b) for op, a, b in zip(expr.ops, values, values[1:]))
+
+    def value_logical(self, expr: ast.Logical):
+        # Kleene's three-valued logic: 是 或 未核查 is 是; 否 且 未核查 is 否; otherwise 未核查 stays.
+        left, right = self.value(expr.left), self.value(expr.right)
+        decisive = expr.op == "或"
+        if left is decisive or right is decisive:
+            return decisive
+        if isinstance(left, Unchecked) or isinstance(right, Unchecked):
+            return UNKNOWN
+        return left or right if decisive else left and right
+
+    def value_not(self, expr: ast.Not):
+        operand = self.value(expr.operand)
+        return operand if isinstance(operand, Unchecked) else not operand
+
+    def value_if(self, expr: ast.If):
+        condition = self.value(expr.condition)
+        if isinstance(condition, Unchecked):
+            return UNKNOWN
+        return self.value(expr.then if condition else expr.otherwise)
+
+    def value_call(self, expr: ast.Call):
+        function = FUNCTIONS[expr.function]
+        if function == "取整":
+            number = self.value(expr.args[0])
+            mode = expr.args[2].name if len(expr.args) == 3 else DEFAULT_ROUNDING
+            return number if isinstance(number, Unchecked) else round_decimal(number, int(expr.args[1].value), mode)
+        values = [self.value(a) for a in expr.args]
+        if any(isinstance(v, Unchecked) for v in values):
+            return UNKNOWN
+        return apply_aggregate(function, values)
+
+
+ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
+COMPARISONS = {
+    ">=": lambda a, b: a >= b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b,
+    "<": lambda a, b: a < b, "=": lambda a, b: a == b, "!=": lambda a, b: a != b,
+}
+
+
+def apply_aggregate(function: str, values: list[Decimal]) -> Decimal:
+    if function == "最小":
+        return min(values)
+    if function == "最大":
+        return max(values)
+    total = sum(values, Decimal(0))
+    return total / len(values) if function == "平均" else total
+
+
+def in_band(total: Decimal, band: ast.Band) -> bool:
+    lower, upper = band.lower, band.upper
+    above = lower is None or total > lower.value or (lower.inclusive and total == lower.value)
+    below = upper is None or total < upper.value or (upper.inclusive and total == upper.value)
+    return above and below
+
+
+def band_text(band: ast.Band) -> str:
+    parts = []
+    if band.lower:
+        parts.append(f"{plain(band.lower.value)} {'<=' if band.lower.inclusive else '<'} ")
+    parts.append("总分")
+    if band.upper:
+        parts.append(f" {'<=' if band.upper.inclusive else '<'} {plain(band.upper.value)}")
+    return "".join(parts)
+
+
+def fact_names(expr, rules: RuleSet) -> set[str]:
+    """The facts a condition reads, directly or through definitions."""
+    from .checks import names_in
+
+    found = set()
+    for name in names_in(expr):
+        if name in rules.facts:
+            found.add(name)
+        elif name in rules.definitions:
+            found |= fact_names(rules.definitions[name].expr, rules)
+        elif name in rules.parameters:
+            found.add(name)
+    return found
+
+
+def render(expr, names: dict[str, str] | None = None) -> str:
+    """The expression as the rule file spells it (normalised operators); names may be replaced by values."""
+    names = names or {}
+
+    def again(child) -> str:
+        return render(child, names)
+
+    if isinstance(expr, ast.Number):
+        return expr.text
+    if isinstance(expr, ast.Boolean):
+        return "是" if expr.value else "否"
+    if isinstance(expr, ast.Name):
+        return names.get(expr.name, expr.name)
+    if isinstance(expr, ast.Negate):
+        return f"-{again(expr.operand)}"
+    if isinstance(expr, (ast.Binary, ast.Logical)):
+        return f"({again(expr.left)} {expr.op} {again(expr.right)})"
+    if isinstance(expr, ast.Compare):
+        parts = [again(expr.operands[0])]
+        for op, operand in zip(expr.ops, expr.operands[1:]):
+            parts += [op, again(operand)]
+        return " ".join(parts)
+    if isinstance(expr, ast.Not):
+        return f"非 {again(expr.operand)}"
+    if isinstance(expr, ast.If):
+        return f"如果 {again(expr.condition)} 则 {again(expr.then)} 否则 {again(expr.otherwise)}"
+    return f"{expr.function}({', '.join(again(a) for a in expr.args)})"
+
+
+def plain(value: Decimal) -> str:
+    """A decimal without exponent or trailing zeros beyond what it carries: 15.09, 20, 0.55."""
+    return f"{value:f}"
+
+
+def approximate(value: Decimal, places: int = 6) -> str:
+    """A long quotient shortened for reading (15.086666…); exact values are shown whole."""
+    text = plain(value)
+    whole, _, fraction = text.partition(".")
+    return text if len(fraction) <= places else f"{whole}.{fraction[:places]}…"
+
+
+def pct(value: Decimal) -> str:
+    return f"{(value * 100).normalize():f}%"
+
+
+def show(value) -> str:
+    if isinstance(value, Unchecked):
+        return f"未核查（{value.reason}）" if value.reason else "未核查"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return plain(value) if isinstance(value, Decimal) else str(value)
+
+
+def rounding_note(rounding: ast.Rounding | None, rounded: Decimal) -> str:
+    if rounding is None:
+        return ""
+    return f"，保留 {rounding.places} 位（{rounding.mode or DEFAULT_ROUNDING}）得 {plain(rounded)}"

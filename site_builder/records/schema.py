@@ -1,0 +1,75 @@
+"""The station-record schema: the one definition (record_schema.yaml) and the JSON Schema generated from it.
+
+The generated JSON Schema adds what the rule files know, the item and fact names and the stages,
+so that an editor completes 服务质量 or 社工缺少人次 while staff type.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from functools import cache
+from pathlib import Path
+
+from ruamel.yaml import YAML
+
+from ..language.ruleset import RuleSet
+
+DEFINITION = Path(__file__).with_name("record_schema.yaml")
+SCHEMA_FILE = Path("schema") / "station-record.schema.json"
+FACT_SHAPES = {"是否": "#/$defs/yes_no", "数值": "#/$defs/count", "比例": "#/$defs/percent"}
+
+
+@cache
+def record_schema() -> dict:
+    """The schema definition as written, used for validation."""
+    return YAML(typ="safe").load(DEFINITION.read_text(encoding="utf-8"))
+
+
+def json_schema(rulesets: list[RuleSet]) -> dict:
+    """The editor's JSON Schema: the definition plus item, fact and stage names from every rule set."""
+    schema = copy.deepcopy(record_schema())
+    schema["$defs"]["yes_no"] = {"type": "boolean"}
+    schema["$defs"]["count"] = {"type": "number", "minimum": 0}
+    properties = schema["properties"]
+    properties["scores"]["properties"] = score_properties(rulesets)
+    properties["facts"]["properties"] = fact_properties(rulesets)
+    stages = sorted({stage for ruleset in rulesets for stage in ruleset.stages})
+    properties["evaluation"]["properties"]["stage"]["enum"] = stages
+    ids = sorted({ruleset.id for ruleset in rulesets})
+    properties["evaluation"]["properties"]["rules"]["properties"]["id"]["enum"] = ids
+    return ecma_patterns(schema)
+
+
+def ecma_patterns(node):
+    """Editors read patterns as JavaScript, where \\Z is no anchor but $ is the end of the text: the same rule."""
+    if isinstance(node, dict):
+        return {key: (value.replace("\\Z", "$") if key == "pattern" and isinstance(value, str) else ecma_patterns(value))
+                for key, value in node.items()}
+    if isinstance(node, list):
+        return [ecma_patterns(value) for value in node]
+    return node
+
+
+def score_properties(rulesets: list[RuleSet]) -> dict:
+    found = {}
+    for ruleset in rulesets:
+        for item in ruleset.items.values():
+            shape = {"type": "object", "additionalProperties": {"type": "number", "minimum": 0, "maximum": float(item.maximum)}} \
+                if item.aggregate else {"type": "number", "minimum": 0, "maximum": float(item.maximum)}
+            found[item.name] = {"title": item.label or item.name,
+                                "description": f"满分 {item.maximum}（{ruleset.title} {ruleset.version}）", **shape}
+    return found
+
+
+def fact_properties(rulesets: list[RuleSet]) -> dict:
+    found = {}
+    for ruleset in rulesets:
+        for fact in ruleset.facts.values():
+            found[fact.name] = {"title": fact.label or fact.name, "description": f"{fact.type}；未核查时写 {{not_checked: 原因}}",
+                                "anyOf": [{"$ref": FACT_SHAPES[fact.type]}, {"$ref": "#/$defs/fact"}]}
+    return found
+
+
+def json_schema_text(rulesets: list[RuleSet]) -> str:
+    return json.dumps(json_schema(rulesets), ensure_ascii=False, indent=2) + "\n"

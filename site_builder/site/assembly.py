@@ -1,0 +1,91 @@
+"""Every generated page of the site, by source path: the project's evaluated results turned into Markdown."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..language.ruleset import RuleSet
+from ..records.project import Project
+from ..records.source_files import STANDING_SUFFIX, read_source_text
+from .open_data import open_data_files
+from .pages import urls
+from .pages.comparison import Comparisons
+from .pages.listings import Evaluated, all_reports_page, district_page, districts_index, home_summary, station_page
+from .pages.report import report_page
+from .pages.ruleset_page import rules_index, ruleset_page
+from .provenance import Provenance
+
+
+def evaluated(project: Project) -> list[Evaluated]:
+    return [Evaluated(record, project.results[record.key]) for record in project.records]
+
+
+def standing_text(project: Project, rules: RuleSet) -> str | None:
+    """The regime's standing report text, kept once beside its rule file (x.rules → x.standing.md); read as every
+    source is (source_files), so a link there is refused, never followed."""
+    name = Path(rules.path).with_suffix(STANDING_SUFFIX).as_posix()
+    return read_source_text(project.root, name) if os.path.lexists(project.root / name) else None
+
+
+def generated_pages(project: Project) -> dict[str, str | bytes]:
+    """The pages there are a few of, rendered by MkDocs itself: listings, rule sets, open data."""
+    rows = evaluated(project)
+    pages = {urls.ALL_REPORTS: all_reports_page(rows), "districts/index.md": districts_index(rows),
+             "rules/index.md": rules_index(project.rulesets)}
+    for district_id, members in group(rows, lambda r: r.record.district_id).items():
+        pages[urls.district(district_id)] = district_page(district_id, members)
+    for rules in project.rulesets:
+        versions = [other for other in project.rulesets if other.id == rules.id]
+        pages[urls.ruleset(rules)] = ruleset_page(rules, versions)
+    pages.update(open_data_files(rows, project.rulesets))  # data/results.csv, .json, one JSON per report, data/index.md
+    return pages
+
+
+class BulkPages:
+    """The pages there is one of per report and per station, by source path.
+
+    Their Markdown is made one page at a time, when the renderer (render.py) asks, so that ten thousand
+    report pages are never all held in memory at once.
+    """
+
+    def __init__(self, project: Project, provenance: Provenance):
+        self.project, self.provenance = project, provenance
+        self.rows = evaluated(project)
+        self.comparisons = Comparisons(self.rows)
+        self.by_station = group(self.rows, lambda r: r.record.station_id)
+        self.station_ids = list(self.by_station)
+        self.sources = [urls.report(row.record) for row in self.rows] + [urls.station(s) for s in self.station_ids]
+        self.standing = {rules.path: standing_text(project, rules) for rules in project.rulesets}
+
+    def markdown(self, index: int) -> str:
+        if index < len(self.rows):
+            row = self.rows[index]
+            return report_page(row.record, row.result, self.standing[row.result.ruleset.path], self.provenance,
+                               self.comparisons, history=self.by_station[row.record.station_id])
+        station_id = self.station_ids[index - len(self.rows)]
+        return station_page(station_id, self.by_station[station_id])
+
+    def indices_in(self, districts: set[str] | None) -> list[int]:
+        """The pages of the given districts' reports and stations (all of them for None): one shard's share."""
+        if districts is None:
+            return list(range(len(self.sources)))
+        reports = [i for i, row in enumerate(self.rows) if row.record.district_id in districts]
+        stations = [len(self.rows) + i for i, station_id in enumerate(self.station_ids)
+                    if self.by_station[station_id][0].record.district_id in districts]
+        return reports + stations
+
+    def evaluated(self, index: int) -> Evaluated | None:
+        """The record and result behind a report page; None for a station page."""
+        return self.rows[index] if index < len(self.rows) else None
+
+
+def group(rows: list[Evaluated], key) -> dict[str, list[Evaluated]]:
+    groups: dict[str, list[Evaluated]] = {}
+    for row in rows:
+        groups.setdefault(key(row), []).append(row)
+    return groups
+
+
+def home_summary_for(project: Project) -> str:
+    return home_summary(evaluated(project), project.rulesets)

@@ -1,0 +1,125 @@
+"""The parts of a report that are generated from the rule file, so the page can never disagree with it."""
+
+from __future__ import annotations
+
+from ...language import ast
+from ...language.evaluate import FIRED, NOT_CHECKED, Result, Step, pct, plain, render, show
+from ...language.ruleset import RuleSet
+from .text import code, escaped, inline
+
+CHINESE_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_number(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 21 → 二十一: enough for any list of vetoes."""
+    if n < 10:
+        return CHINESE_DIGITS[n]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else CHINESE_DIGITS[tens]) + "十" + (CHINESE_DIGITS[ones] if ones else "")
+
+
+def band_words(band: ast.Band) -> str:
+    """A band as the regulation words it: 90分及以上, 80分至90分（不含90分）, 60分以下（不含60分）."""
+    lower, upper = band.lower, band.upper
+    if lower and upper:
+        notes = [] if lower.inclusive else [f"不含{plain(lower.value)}分"]
+        notes += [f"{'含' if upper.inclusive else '不含'}{plain(upper.value)}分"]
+        return f"{plain(lower.value)}分至{plain(upper.value)}分（{'，'.join(notes)}）"
+    if lower:
+        return f"{plain(lower.value)}分{'及以上' if lower.inclusive else '以上（不含' + plain(lower.value) + '分）'}"
+    return f"{plain(upper.value)}分{'及以下' if upper.inclusive else '以下（不含' + plain(upper.value) + '分）'}"
+
+
+def literal_text(literal) -> str:
+    """A parameter value as the rule file wrote it: 5, 80%, 是."""
+    if literal is None:
+        return ""
+    return literal.text if isinstance(literal, ast.Number) else ("是" if literal.value else "否")
+
+
+def parameter_values(rules: RuleSet, stage: str) -> dict[str, str]:
+    """Each parameter's value at this stage, as the rule file writes it (percentages as percentages)."""
+    return {name: literal_text(parameter.value or next(s.value for s in parameter.staged if s.stage.name == stage))
+            for name, parameter in rules.parameters.items()}
+
+
+def veto_condition(veto: ast.Veto, rules: RuleSet, stage: str) -> str:
+    if isinstance(veto.condition, ast.Name):  # a yes/no fact on its own reads better spelt out
+        return f"{veto.condition.name} = 是"
+    return render(veto.condition, parameter_values(rules, stage))
+
+
+def weights_and_bands(rules: RuleSet) -> str:
+    """How the total is made up and how it maps to a grade, worded as the regulation words it."""
+    parties = "、".join(f"{inline(party.label or party.name)}评估分值占比{pct(party.weight)}" for party in rules.parties.values())
+    bands = "，".join(f"{band_words(band)}为{inline(band.name)}" for band in rules.bands)
+    names = "、".join(inline(band.name) for band in rules.bands)
+    return (f"社工站项目评估分值由{chinese_number(len(rules.parties))}方评估分数的总和确定。其中，{parties}。"
+            f"评估等级分为{names}{chinese_number(len(rules.bands))}个等级，{bands}。")
+
+
+def result_explanation(rules: RuleSet, stage: str) -> str:
+    """一（五）评估结果说明, generated from the parties, bands and vetoes of the rule file."""
+    text = weights_and_bands(rules)
+    if rules.vetoes:
+        text += f"评估中若发现有下列情形之一的，评估结果也确定为{inline(rules.veto_grade)}：\n\n"
+        text += "\n".join(veto_line(index, veto, rules, stage) for index, veto in enumerate(rules.vetoes, 1))
+    return text
+
+
+def veto_line(index: int, veto: ast.Veto, rules: RuleSet, stage: str) -> str:
+    """A veto as the regulation lists it, followed by its condition with this rule set's thresholds.
+
+    Where a threshold differs by stage, every stage is shown, as the regulation states them, and the
+    record's own stage is marked.
+    """
+    by_stage = {s: veto_condition(veto, rules, s) for s in rules.stages}
+    if len(set(by_stage.values())) == 1:
+        condition = f"判定条件：{code(by_stage[stage])}"
+    else:
+        condition = "判定条件：" + "；".join(f"{inline(s)}评估 {code(c)}" + ("（本次）" if s == stage else "") for s, c in by_stage.items())
+    return f"（{chinese_number(index)}）{inline(veto.label or veto.name)}<br><span class=\"veto-condition\">{condition}</span>  "
+
+
+def score_table(result: Result, table_label) -> str:
+    """The detailed score table as the seed lays it out, sub-district rows merged into one converted score."""
+    rows = []
+    for item in result.items:
+        if item.sub_scores:
+            span = len(item.sub_scores)
+            for index, (sub_district, score) in enumerate(item.sub_scores.items()):
+                merged = f'<td rowspan="{span}">{plain(item.converted)}</td>' if index == 0 else ""
+                rows.append(f"<tr><th scope=\"row\">{escaped(item.label)}（{escaped(table_label(sub_district))}）</th>"
+                            f"<td>{plain(item.maximum)}</td><td>{plain(score)}</td>{merged}</tr>")
+        else:
+            rows.append(f"<tr><th scope=\"row\">{escaped(item.label)}</th><td>{plain(item.maximum)}</td>"
+                        f"<td>{plain(item.score)}</td><td>{plain(item.converted)}</td></tr>")
+    rows.append(f'<tr class="total"><th scope="row">总分</th><td></td><td></td><td data-total>{plain(result.total)}</td></tr>')
+    # Material styles only tables without a class, so the class sits on a wrapper.
+    return ('<div class="score-table" markdown="0"><table>\n<caption>详细评分情况</caption>\n'
+            '<thead><tr><th scope="col">评估内容</th><th scope="col">标准分</th><th scope="col">评分</th>'
+            '<th scope="col">折算分</th></tr></thead>\n<tbody>\n' + "\n".join(rows) + "\n</tbody>\n</table></div>")
+
+
+VERDICT_MARKS = {FIRED: "**触发**", NOT_CHECKED: "*未核查*"}
+
+
+def veto_checklist(result: Result) -> str:
+    """Every veto condition, the facts it read, and whether it fired."""
+    lines = ["| 情形 | 依据 | 读取的事实 | 结果 |", "|---|---|---|---|"]
+    for veto in result.vetoes:
+        citation = f"{veto.citation.document} {veto.citation.clause}".strip() if veto.citation else ""
+        facts = "；".join(f"{name}：{show(value)}" for name, value in veto.facts_read.items())
+        verdict = VERDICT_MARKS.get(veto.status, "未触发")
+        lines.append(f"| {inline(veto.label)} | {inline(citation)} | {inline(facts)} | {verdict} |")
+    return "\n".join(lines)
+
+
+def trace(steps: list[Step], title: str) -> str:
+    """A collapsible 计算过程 block: each figure's formula with values, its rule line and citation."""
+    lines = [f'??? note "{title}"', ""]
+    for step in steps:
+        where = f"{inline(step.pos.file)} 第 {step.pos.line} 行" if step.pos else ""
+        cited = f"，依据【{inline(step.citation.document)} {inline(step.citation.clause)}】" if step.citation else ""
+        lines.append(f"    - **{inline(step.subject)}**：{inline(step.formula)}（{where}{cited}）")
+    return "\n".join(lines)

@@ -1,0 +1,96 @@
+"""A rule set's page: its weights, items, bands, parameters and vetoes, readably, and its highlighted source."""
+
+from __future__ import annotations
+
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+
+from ...language import ast
+from ...language.evaluate import pct, plain, render
+from ...language.highlight import RuleLanguageLexer
+from ...language.ruleset import RuleSet
+from . import urls
+from .changes import changes
+from .explain import band_words, literal_text
+from .text import code, inline, link
+
+
+def citation_text(citation: ast.Citation | None) -> str:
+    return inline(f"{citation.document} {citation.clause}".strip()) if citation else ""
+
+
+def ruleset_page(rules: RuleSet, versions: list[RuleSet]) -> str:
+    current = urls.ruleset(rules)
+    effective = f"{rules.effective.start} 起" + (f"，至 {rules.effective.end} 止" if rules.effective.end else "")
+    parts = [
+        f"# {inline(rules.title)}（{inline(rules.version)}）",
+        f"规则集编号：{code(rules.id)} · 版本：{inline(rules.version)} · 生效：{effective} · 评估阶段：{inline('、'.join(rules.stages))} · "
+        f"规则文件：{code(rules.path)}",
+        "## 依据文件", "\n".join(f"- {inline(d.alias)}：{inline(d.title)}" for d in rules.documents.values()),
+        "## 评估方与评分项", items_table(rules),
+        "## 评估等级", "\n".join(f"- {band_words(b)}：**{inline(b.name)}**（{citation_text(b.citation)}）" for b in rules.bands),
+        "## 一票否决", vetoes_table(rules),
+        "## 参数", parameters_table(rules),
+        "## 版本", versions_list(rules, versions, current),
+        "## 规则原文", highlighted_source(rules.source.source),
+    ]
+    return "\n\n".join(parts) + "\n"
+
+
+def items_table(rules: RuleSet) -> str:
+    lines = ["| 评估方 | 权重 | 评分项 | 满分 | 计分方式 | 依据 |", "|---|--:|---|--:|---|---|"]
+    for party in rules.parties.values():
+        for item in (i for i in rules.items.values() if i.party.name == party.name):
+            how = "按百分制折算" if party.scaled else "直接计入"
+            if item.aggregate:
+                rounding = f"，保留 {item.aggregate.rounding.places} 位" if item.aggregate.rounding else ""
+                how += f"；各片区取{inline(item.aggregate.function.name)}{rounding}"
+            lines.append(f"| {inline(party.label or party.name)} | {pct(party.weight)} | {inline(item.label or item.name)} | "
+                         f"{plain(item.maximum)} | {how} | {citation_text(item.citation)} |")
+    return "\n".join(lines)
+
+
+def vetoes_table(rules: RuleSet) -> str:
+    lines = [f"任一情形成立时，等级为 **{inline(rules.veto_grade)}**。", "",
+             "| 情形 | 条件 | 未核查时 | 依据 |", "|---|---|---|---|"]
+    for veto in rules.vetoes:
+        lines.append(f"| {inline(veto.label or veto.name)} | {code(render(veto.condition))} | "
+                     f"{inline(veto.unchecked or rules.unchecked_default)} | {citation_text(veto.citation)} |")
+    return "\n".join(lines)
+
+
+def parameters_table(rules: RuleSet) -> str:
+    lines = ["| 参数 | " + " | ".join(inline(stage) for stage in rules.stages) + " | 依据 |", "|---|" + "--:|" * len(rules.stages) + "---|"]
+    for parameter in rules.parameters.values():
+        values = {s.stage.name: s.value for s in parameter.staged}
+        shown = [literal_text(values.get(stage, parameter.value)) for stage in rules.stages]
+        lines.append(f"| {inline(parameter.name)} | " + " | ".join(inline(value) for value in shown) + f" | {citation_text(parameter.citation)} |")
+    return "\n".join(lines)
+
+
+def versions_list(rules: RuleSet, versions: list[RuleSet], current: str) -> str:
+    """Every version of this rule set, oldest first, each with what changed from the one before."""
+    lines, previous = [], None
+    for other in sorted(versions, key=lambda r: r.effective.start):
+        until = f"至 {other.effective.end}" if other.effective.end else "起"
+        label = f"{inline(other.version)}（{other.effective.start} {until}）"
+        lines.append(f"- **{label}**（本页）" if other is rules else f"- {link(label, urls.relative(urls.ruleset(other), current))}")
+        if previous is not None:
+            lines += [f"    - {inline(change)}" for change in changes(previous, other)] or ["    - 与上一版本相比，计分规则没有变化。"]
+        previous = other
+    return "\n".join(lines)
+
+
+def rules_index(rulesets: list[RuleSet]) -> str:
+    lines = ["# 评估规则", "", "每份报告的评分、等级与一票否决结果都由下列规则文件计算。", "",
+             "| 规则集 | 版本 | 生效 | 阶段 |", "|---|---|---|---|"]
+    for rules in sorted(rulesets, key=lambda r: (r.id, r.effective.start)):
+        lines.append(f"| {link(inline(rules.title), urls.relative(urls.ruleset(rules), 'rules/index.md'))} | {inline(rules.version)} | "
+                     f"{rules.effective.start} 起 | {inline('、'.join(rules.stages))} |")
+    return "\n".join(lines) + "\n"
+
+
+def highlighted_source(source: str) -> str:
+    """The rule file, highlighted, as one raw HTML block: a fenced code block could be closed by a line of the file."""
+    html = highlight(source.rstrip(), RuleLanguageLexer(), HtmlFormatter(wrapcode=True))
+    return html.replace("\n", "&#10;").join(('<div class="language-sgzrules">', "</div>"))

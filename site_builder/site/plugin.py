@@ -1,0 +1,156 @@
+"""Thin MkDocs glue: check rules and records before the build, generate pages in memory, hand report and station
+pages to the renderer (render.py), write the search index, watch the data."""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+import re
+from pathlib import Path
+
+from mkdocs.config import base, config_options
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+
+from ..errors import Problems, SiteBuilderError
+from ..records.project import RULES_DIR, STATIONS_DIR, Project, load_project
+from ..records.schema_doc import field_reference
+from . import pdf
+from .assembly import BulkPages, generated_pages, home_summary_for
+from .page_cache import PageCache
+from .pages import urls
+from .provenance import Provenance, read_provenance
+from .render import BulkRenderer, Rendering, bulk_files, shard_districts, with_pages
+from .search_index import SearchIndexBuilder, page_search_doc
+
+HOME_MARKER = "<!-- site-builder: 首页统计 -->"
+# Listings repeat what the reports say; searching them would put every listing beside every report.
+# (These are source paths and, being folders, also the start of the pages' URLs. The search page has no content.)
+UNSEARCHED = ("reports/", "districts/", "stations/", "search.md")
+
+
+class SiteBuilderConfig(base.Config):
+    root = config_options.Type(str, default=".")
+    pdf = config_options.Type(bool, default=False)  # a PDF beside every report page (site_builder/pdf.py)
+
+
+class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
+    project: Project | None = None
+    provenance: Provenance = Provenance()
+    bulk: BulkPages | None = None
+    bulk_files: list[File] = []
+    nav = None
+    rendering: Rendering | None = None
+    renderer: BulkRenderer | None = None  # kept after the build, for the preview's quick updates
+    page_search: SearchIndexBuilder | None = None  # the pages MkDocs renders itself
+    command = "build"  # how MkDocs started the plugins (build, serve): part of the page cache's key
+
+    def root(self, config) -> Path:
+        return (Path(config.config_file_path).parent / self.config.root).resolve()
+
+    def on_startup(self, *, command, dirty: bool) -> None:
+        self.command = command
+
+    def on_config(self, config):
+        # The effective choice, with SITE_BUILDER_PDF: the page cache keys pages on the configuration (report pages
+        # link their PDF only when PDFs are made).
+        self.config.pdf = pdf.wanted(self.config.pdf)
+        self.provenance = read_provenance(self.root(config), config.repo_url)
+        if self.provenance.commit_time and "SOURCE_DATE_EPOCH" not in os.environ:
+            # Same commit, same bytes: the sitemap's dates come from the commit, not from the clock.
+            os.environ["SOURCE_DATE_EPOCH"] = str(self.provenance.commit_time)
+        if self.provenance.uncommitted:  # every page's footer says so, not only the reports' provenance note
+            notice = f"本网站由含未提交改动的工作区生成（{len(self.provenance.uncommitted)} 个规则或记录文件），不是正式发布的版本。"
+            config.copyright = f"{notice} {config.copyright}" if config.copyright else notice
+        return config
+
+    def on_pre_build(self, config) -> None:
+        project = load_project(self.root(config))
+        if project.errors:
+            # The same Chinese file:line:col messages as `site-builder check`; nothing is published.
+            raise PluginError("站点记录或规则有错误，网站未生成：\n\n" + Problems(project.errors).format())
+        self.project = project
+        self.bulk = BulkPages(project, self.provenance)
+
+    def on_files(self, files: Files, config) -> Files:
+        pages = {"reference/record-fields.md": field_reference(), **generated_pages(self.project)}
+        for src_uri, content in pages.items():
+            files.append(File.generated(config, src_uri, content=content))
+        self.bulk_files = bulk_files(config, self.bulk)
+        for file in self.bulk_files:
+            files.append(file)
+        return files
+
+    def on_nav(self, nav, config, files):
+        self.nav, self.page_search = nav, SearchIndexBuilder()
+        return nav
+
+    def on_env(self, env, config, files):
+        # Report and station pages render in worker processes from here on, beside MkDocs' own pages.
+        cache = PageCache(self.root(config))
+        renderer = BulkRenderer(config, files, self.nav, env, self.bulk, self.provenance, cache, self.command)
+        self.rendering = Rendering(renderer, shard_districts())
+        return env
+
+    def on_page_markdown(self, markdown: str, page, config, files) -> str:
+        if pdf.PDF_MARKER in markdown:
+            markdown = pdf.fill_marker(markdown, page.file.src_uri, pdf.wanted(self.config.pdf))
+        if HOME_MARKER in markdown:
+            return markdown.replace(HOME_MARKER, home_summary_for(self.project))
+        return markdown
+
+    def on_page_content(self, html: str, page, config, files) -> str:
+        if not page.file.src_uri.startswith(UNSEARCHED):
+            self.page_search.add(page_search_doc(page.url, page.title or "", html))
+        return html
+
+    def on_page_context(self, context, page, config, nav):
+        # The theme prints the title raw in the header and through `striptags` in <title>, and striptags decodes
+        # character references: a title from a record must reach both as escaped plain text.
+        if page.title and not page.is_homepage:
+            page.meta["title"] = escaped_title(page.title)
+        return context
+
+    def on_template_context(self, context, template_name: str, config):
+        if template_name == "sitemap.xml":  # MkDocs lists only the pages it renders itself
+            context["pages"] = list(context["pages"]) + with_pages(self.bulk_files, config)
+        return context
+
+    def on_post_build(self, config) -> None:
+        if self.rendering is not None:
+            rendering, self.rendering = self.rendering, None
+            outcome = rendering.wait()
+            self.renderer = rendering.renderer
+            if rendering.complete:  # a shard's build uses only part of the cache and must not empty the rest
+                rendering.renderer.cache.keep_only(outcome.keys)
+            outcome.search.merge(self.page_search)
+            outcome.search.write(Path(config.site_dir))
+            logging.getLogger("mkdocs.plugins.site_builder").info(
+                f"报告与站点页面 {outcome.rendered + outcome.from_cache} 个（新渲染 {outcome.rendered}，取自缓存 {outcome.from_cache}）")
+        if self.project is None or not pdf.wanted(self.config.pdf):
+            return
+        try:
+            timing = pdf.render_reports(Path(config.site_dir), [urls.report(r) for r in self.project.records],
+                                        site_url=config.site_url)
+        except SiteBuilderError as error:
+            raise PluginError(error.format()) from None
+        logging.getLogger("mkdocs.plugins.site_builder").info(timing.summary())
+
+    def on_build_error(self, error) -> None:
+        # The render workers were forked in on_env and are collected in on_post_build, which a failed build never
+        # reaches: stop them and thaw the garbage collector here, or `mkdocs serve` gathers both with every failure.
+        if self.rendering is not None:
+            rendering, self.rendering = self.rendering, None
+            rendering.stop()
+
+    def on_serve(self, server, config, builder):
+        for folder in (RULES_DIR, STATIONS_DIR):
+            server.watch(str(self.root(config) / folder))
+        return server
+
+
+def escaped_title(title: str) -> str:
+    """A page title as text escaped once for HTML, whatever mix of tags, references and characters it arrived as."""
+    return html.escape(html.unescape(re.sub(r"<[^>]*>", "", title)), quote=False)

@@ -1,0 +1,95 @@
+"""The tree is the map: no module imports from a layer above its own (errors < language < records < site < commands).
+
+Every module under site_builder/ is parsed with ast (nothing is imported), each of its imports of site_builder
+modules resolved, wherever it is written (top of the file or inside a function: a lazy import is still a
+dependency). site_builder/__init__.py and __main__.py are the public face above every layer and may import any.
+"""
+
+from __future__ import annotations
+
+import ast
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "site_builder"
+LAYERS = ["errors", "language", "records", "site", "commands"]
+FACADE = {"site_builder", "site_builder.__main__"}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+@cache
+def modules() -> dict[str, Path]:
+    return {module_name(path): path for path in sorted(PACKAGE.rglob("*.py")) if "__pycache__" not in path.parts}
+
+
+def layer(module: str) -> int | None:
+    """The layer of site_builder.<layer>[...], or None for the package itself and its facade modules."""
+    parts = module.split(".")
+    if len(parts) < 2 or module in FACADE:
+        return None
+    return LAYERS.index(parts[1])
+
+
+def imported(module: str, path: Path) -> list[tuple[int, str]]:
+    """(line, module) for every site_builder module or package this module imports."""
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names if alias.name.split(".")[0] == "site_builder"]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - (node.level - 1)]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            if target.split(".")[0] != "site_builder":
+                continue
+            # `from . import x` and `from ..site import pages` name modules: the layer is the module's own
+            found += [(node.lineno, f"{target}.{alias.name}" if f"{target}.{alias.name}" in modules() else target)
+                      for alias in node.names]
+    return found
+
+
+def violations(module: str, path: Path) -> list[str]:
+    own = layer(module)
+    if own is None:
+        return []
+    return [f"{path.relative_to(PACKAGE.parent)}:{line}: {module} ({LAYERS[own]}) imports {target} "
+            f"({LAYERS[layer(target)]})"
+            for line, target in imported(module, path) if layer(target) is not None and layer(target) > own]
+
+
+def test_every_module_is_in_a_layer():
+    strays = [name for name in modules() if name not in FACADE and name.split(".")[1] not in LAYERS]
+    assert not strays, f"modules outside the layers {LAYERS}: {strays}"
+
+
+@pytest.mark.parametrize("module", sorted(modules()))
+def test_no_import_from_a_higher_layer(module):
+    assert not violations(module, modules()[module])
+
+
+def test_the_check_sees_a_bad_import(tmp_path):
+    """A records module importing the site, at the top or inside a function, is caught (and resolved relatively)."""
+    for text in ("from ..site.pages import urls\n", "def f():\n    from ..site import plugin\n",
+                 "from ..commands.cli import main\n", "import site_builder.site.render\n"):
+        source = tmp_path / "probe.py"
+        source.write_text(text, encoding="utf-8")
+        found = [target for _, target in imported("site_builder.records.probe", source)]
+        assert any(layer(target) > LAYERS.index("records") for target in found), text
+
+
+def test_public_api():
+    import site_builder
+
+    assert all(hasattr(site_builder, name) for name in site_builder.__all__)
+    project = site_builder.load_project(PACKAGE.parent, cache=False)
+    assert not project.errors and project.records
