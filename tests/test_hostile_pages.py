@@ -25,7 +25,7 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 from site_harness import ROOT, Watch, build_site, serve
 
 from site_builder.records import narrative as narrative_dialect
-from site_builder.records.narrative import list_depth
+from site_builder.records.narrative import too_deep_at
 from site_builder.site.pages.text import escaped, inline, narrative
 from site_builder.site.escaped_text import ESCAPED_TEXT
 from site_builder.records.project import load_project
@@ -79,10 +79,11 @@ def test_escaped_text_costs_time_in_proportion_to_its_length():
     assert time.monotonic() - started < 20
 
 
-def test_list_depth_is_measured_without_parsing_deeper_than_needed():
-    assert list_depth("1. 一\n   - 二\n     - 三") == 3
-    assert list_depth("- " * 5000 + "x") > 4  # one line of nested markers, in bounded work
-    assert list_depth("没有列表的段落。\n\n第二段。") == 0
+def test_lists_nested_past_the_limit_are_found_at_their_line_in_bounded_work():
+    assert too_deep_at("1. 一\n   - 二\n     - 三\n       - 四") is None
+    assert too_deep_at("段落。\n\n1. 一\n   - 二\n     - 三\n       - 四\n         - 五") == 6
+    assert too_deep_at("- " * 5000 + "x") == 0  # one line of nested markers
+    assert too_deep_at("没有列表的段落。\n\n第二段。") is None
 
 
 # --- a real build from hostile data -----------------------------------------------------------------------

@@ -36,11 +36,6 @@ def _parser(nesting_limit: int) -> MarkdownIt:
     return MarkdownIt("zero", {"maxNesting": nesting_limit}).enable(["list", "emphasis", "escape", "newline"])
 
 
-def list_depth(text: str) -> int:
-    """How deeply the lists of a narrative nest (0: no list), counted up to one level past the limit."""
-    return max((depth for depth, _ in _list_openings(text)), default=0)
-
-
 def too_deep_at(text: str) -> int | None:
     """The line (from 0) where a list opens deeper than MAX_LIST_DEPTH, or None when none does."""
     return next((line for depth, line in _list_openings(text) if depth > MAX_LIST_DEPTH), None)
