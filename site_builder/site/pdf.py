@@ -126,7 +126,7 @@ def check_renderer() -> None:
         import weasyprint  # noqa: F401  (imports Pango through cffi)
     except (ImportError, OSError) as error:
         raise SiteBuilderError(None, "生成 PDF 需要 WeasyPrint 与 Pango，没有生成任何 PDF。\n"
-                                     "请安装锁定的依赖（make site 会安装 WeasyPrint），"
+                                     "WeasyPrint 是可选的依赖，make site 不安装它；请安装：.venv/bin/pip install -r requirements/pdf.lock，"
                                      "Debian/Ubuntu 上再安装：apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk\n"
                                      f"（{error}）") from None
     if shutil.which("fc-list"):
