@@ -16,6 +16,7 @@ site: $(VENV)/.site-installed
 	$(BIN)/site-builder build
 
 test: $(VENV)/.test-installed
+	$(BIN)/ruff check site_builder tests bench
 	$(BIN)/python -m pytest
 
 check: $(VENV)/.site-installed

@@ -48,7 +48,8 @@ def index_with_pagefind(site: Path) -> dict:
     assert done.returncode == 0, done.stderr[-2000:]
     index = site / "pagefind"
     return {"wall_s": round(time.perf_counter() - wall, 1), "cpu_s": round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1),
-            "peak_rss_mb": round(after.ru_maxrss / 1024), "index_mb": round(sum(p.stat().st_size for p in index.rglob("*") if p.is_file()) / 2**20, 1)}
+            "peak_rss_mb": round(after.ru_maxrss / 1024),
+            "index_mb": round(sum(p.stat().st_size for p in index.rglob("*") if p.is_file()) / 2**20, 1)}
 
 
 SEARCH_JS = """async (query) => {
@@ -63,8 +64,8 @@ SEARCH_JS = """async (query) => {
 
 
 def query_in_chromium(site: Path, queries: list[str]) -> dict:
-    from playwright.sync_api import sync_playwright
     from browser import CHROMIUM, CHROMIUM_FLAGS, serve
+    from playwright.sync_api import sync_playwright
     out = {}
     with serve(site) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
@@ -72,7 +73,7 @@ def query_in_chromium(site: Path, queries: list[str]) -> dict:
             context = browser.new_context()
             page = context.new_page()
             fetched = []
-            page.on("requestfinished", lambda r: fetched.append(r))
+            page.on("requestfinished", fetched.append)
             page.goto(url + "/")
             found = page.evaluate(SEARCH_JS, query)
             # Bytes of the search itself and the first 20 results' fragments (what a results page shows).
@@ -105,7 +106,8 @@ def main() -> None:
         for query in queries:
             truth = {d.url for d in docs} & expected(docs, query)
             got = {u.removeprefix("/") for u in found[query]["urls"]}
-            rows.append({"query": query, "expected": len(truth), "returned": len(got), "recall": round(len(got & truth) / len(truth), 3) if truth else None,
+            rows.append({"query": query, "expected": len(truth), "returned": len(got),
+                         "recall": round(len(got & truth) / len(truth), 3) if truth else None,
                          "false_positives": len(got - truth), "cold_kb": found[query]["cold_kb"]})
         print(json.dumps({"reports": args.reports, "pagefind": indexing, "queries": rows}, ensure_ascii=False, indent=1))
 

@@ -22,12 +22,12 @@ from time import perf_counter, process_time
 from mkdocs.config import load_config
 
 from site_builder.language.evaluate import evaluate
-from site_builder.site.page_cache import CACHE_DIR as PAGE_CACHE
 from site_builder.records.project import load_project
-from site_builder.site.provenance import read_provenance
 from site_builder.records.record_cache import CACHE_DIR as RECORD_CACHE
 from site_builder.records.schema_doc import field_reference
 from site_builder.site.assembly import BulkPages, generated_pages, home_summary_for
+from site_builder.site.page_cache import CACHE_DIR as PAGE_CACHE
+from site_builder.site.provenance import read_provenance
 
 
 def timed(action):

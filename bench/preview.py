@@ -92,7 +92,7 @@ def main() -> None:
             time.sleep(8)  # let the follow-up full build of the previous edit finish, as between two real edits
             marker = f"预览测量第{number + 1}次修改。"
             edit(record, marker)
-            seen = wait_for(lambda: marker in fetch(page_url(base, record, stations)), timeout=120)
+            seen = wait_for(lambda marker=marker, record=record: marker in fetch(page_url(base, record, stations)), timeout=120)
             latencies.append(round(seen, 2) if seen is not None else None)
             log(f"{record.relative_to(repo)}：{latencies[-1]} 秒")
         shown = [value for value in latencies if value is not None]

@@ -39,10 +39,11 @@ class PlainRecord:
 def search_docs(repo: Path):
     """(SearchDoc, record) for every record under repo/stations, in path order, graded by the real rules."""
     import yaml
+    from synthetic import load_ruleset
+
     from site_builder.language.evaluate import Inputs, evaluate
     from site_builder.records.record import as_decimal, fact_value
     from site_builder.site.search_index import report_search_doc
-    from synthetic import load_ruleset
     ruleset = load_ruleset(REPO)
     for path in sorted((repo / "stations").rglob("*.yaml")):
         record = PlainRecord(yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader))

@@ -11,9 +11,23 @@ Layers, each importing only from those below it (tests/test_layers.py checks it)
 The public API below is what other Python code may rely on; everything else may move.
 """
 
-from .errors import (BandError, CycleError, DuplicateName, EvaluationError, HeaderError, Problems, RecordError,
-                     RecordWarning, RuleSyntaxError, RuleTypeError, SiteBuilderError, SourcePos, StageError,
-                     UndefinedName, WeightError)
+from .errors import (
+    BandError,
+    CycleError,
+    DuplicateName,
+    EvaluationError,
+    HeaderError,
+    Problems,
+    RecordError,
+    RecordWarning,
+    RuleSyntaxError,
+    RuleTypeError,
+    SiteBuilderError,
+    SourcePos,
+    StageError,
+    UndefinedName,
+    WeightError,
+)
 from .language.checks import check_rules
 from .language.evaluate import Inputs, Result, evaluate
 from .language.parser import parse_rules

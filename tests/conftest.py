@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.language.checks import check_rules
 from site_builder.errors import Problems
+from site_builder.language.checks import check_rules
 from site_builder.language.evaluate import Inputs
 from site_builder.language.parser import parse_rules
 
@@ -99,7 +99,6 @@ def scores_totalling(ruleset):
 def browser():
     """One headless Debian Chromium for every browser test (see tests/site_harness.py for how pages are watched)."""
     from playwright.sync_api import sync_playwright
-
     from site_harness import CHROMIUM, CHROMIUM_FLAGS
 
     with sync_playwright() as playwright:

@@ -70,7 +70,7 @@ PERSONAL_DATA = {
     "手机号码: en dashes": "电话138\u20131234\u20135678",
     "手机号码: full-width digits and dashes": "电话１３８－１２３４－５６７８",
     "手机号码: Arabic-Indic digits": "电话\u0661\u0663\u0668\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668",
-    "手机号码: mathematical bold digits": "电话\U0001d7cf\U0001d7d1\U0001d7d6\U0001d7cf\U0001d7d0\U0001d7d1\U0001d7d2\U0001d7d3\U0001d7d4\U0001d7d5\U0001d7d6",
+    "手机号码: mathematical bold digits": "电话" + "".join(chr(0x1D7CE + int(d)) for d in "13812345678"),
     "手机号码: country code": "电话+86 139 2345 6789",
     "护照号码: E and 8 digits": "护照E12345678",
     "护照号码: E, a letter and 7 digits": "护照号EA1234567",

@@ -78,9 +78,9 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, help="build here and keep it (default: a temporary folder, removed)")
     args = parser.parse_args()
 
+    from site_builder.records.project import load_project
     from site_builder.site.pages import urls
     from site_builder.site.pdf import render_reports
-    from site_builder.records.project import load_project
     from site_builder.site.publish import build_into
 
     repo = args.keep or Path(tempfile.mkdtemp(prefix="pdf-bench-"))

@@ -11,9 +11,10 @@ import re
 from pathlib import Path
 
 from site_harness import build_site
+
+from site_builder.records.project import load_project
 from site_builder.site.pages import urls
 from site_builder.site.plugin import UNSEARCHED
-from site_builder.records.project import load_project
 from site_builder.site.search_index import page_search_doc, report_search_doc
 
 _H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.S)

@@ -10,14 +10,12 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
-
-from site_harness import ARTIFACTS, ROOT, Watch, serve
 from search_site import build_site_with_search
+from site_harness import ARTIFACTS, ROOT, Watch, serve
 
 REPORT = "/reports/panyu/shiqiao-dongxi/2024-2025-中期/"
 PAGES = {

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.records.authoring import NOT_CHECKED, SUB_DISTRICT_PLACEHOLDER, canonical_text
 from site_builder.commands.cli import main
+from site_builder.records.authoring import NOT_CHECKED, SUB_DISTRICT_PLACEHOLDER, canonical_text
 from site_builder.records.schema import record_schema
 from site_builder.records.yaml_source import dump_yaml, load_yaml, new_yaml, to_plain
 

@@ -6,9 +6,8 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-
-from site_harness import ARTIFACTS, Watch, serve
 from search_site import build_site_with_search
+from site_harness import ARTIFACTS, Watch, serve
 
 STATION = "市桥街东西片社工服务站"
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}

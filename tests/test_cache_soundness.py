@@ -18,7 +18,8 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
 from site_harness import file_digests
 
-from site_builder.site import assembly as site, render
+from site_builder.site import assembly as site
+from site_builder.site import render
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVE_URL = "http://127.0.0.1:8000/"  # what `mkdocs serve` writes into site_url

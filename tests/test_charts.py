@@ -11,8 +11,8 @@ from types import SimpleNamespace
 
 import pytest
 from playwright.sync_api import expect
-
 from site_harness import ARTIFACTS, Watch, build_site, serve
+
 from site_builder.language.evaluate import evaluate
 from site_builder.site.pages import charts
 from site_builder.site.pages.listings import Evaluated

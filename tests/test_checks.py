@@ -6,8 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from site_builder.errors import (BandError, CycleError, DuplicateName, HeaderError, RuleTypeError, StageError,
-                                 UndefinedName, WeightError)
+from site_builder.errors import BandError, CycleError, DuplicateName, HeaderError, RuleTypeError, StageError, UndefinedName, WeightError
 from site_builder.language.evaluate import evaluate
 
 # A small, correct rule file; each test below breaks it in one way.

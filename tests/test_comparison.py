@@ -10,10 +10,22 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-
+from sample_evaluations import (
+    EARLIER,
+    EARLIER_SCORES,
+    FIRED_EARLIER,
+    KEYS,
+    PEER,
+    PEER_SCORES,
+    SEED,
+    SEED_SCORES,
+    converted,
+    signed,
+    total,
+    write_sample_records,
+)
 from site_harness import build_site
-from sample_evaluations import (EARLIER, EARLIER_SCORES, FIRED_EARLIER, KEYS, PEER, PEER_SCORES, SEED, SEED_SCORES,
-                                converted, signed, total, write_sample_records)
+
 from site_builder.site.pages.comparison import Comparisons, percent, veto_changes
 from site_builder.site.pages.text import inline
 

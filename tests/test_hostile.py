@@ -15,8 +15,8 @@ import pytest
 from site_builder.commands.cli import github_annotation
 from site_builder.errors import MAX_LISTED_PER_FILE, Problems, SiteBuilderError, SourcePos, error_count
 from site_builder.records.project import load_project
-from site_builder.site.assembly import standing_text
 from site_builder.records.source_files import MAX_SOURCE_BYTES
+from site_builder.site.assembly import standing_text
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORD = "stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml"

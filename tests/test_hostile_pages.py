@@ -17,19 +17,19 @@ from pathlib import Path
 
 import markdown
 import pytest
+from hostile_corpus import HTML_PAYLOADS
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from hostile_corpus import HTML_PAYLOADS
 from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import LiteralScalarString
 from site_harness import ROOT, Watch, build_site, serve
 
 from site_builder.records import narrative as narrative_dialect
 from site_builder.records.narrative import too_deep_at
-from site_builder.site.pages.text import escaped, inline, narrative
-from site_builder.site.escaped_text import ESCAPED_TEXT
 from site_builder.records.project import load_project
 from site_builder.records.record import schema_node
+from site_builder.site.escaped_text import ESCAPED_TEXT
+from site_builder.site.pages.text import escaped, inline, narrative
 
 SEED = "stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml"
 RULES = "rules/guangzhou/sgz-2024.rules"

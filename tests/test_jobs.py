@@ -17,9 +17,9 @@ import pytest
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
-from site_builder.site import plugin
 from site_builder.records import project
 from site_builder.records.jobs import WorkerLost, WorkerPool
+from site_builder.site import plugin
 from site_builder.site.pausing import PAUSE_AT_ENV, PAUSE_FILE_ENV
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,13 +13,13 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-
-from site_harness import build_site
 from sample_evaluations import EARLIER, EARLIER_STAFF_SHORTFALL, FIRED_EARLIER, KEYS, SEED, write_sample_records
-from site_builder.site.open_data import DECIMAL, FORMULA_STARTS, OUR_NUMBER, TEXT, csv_cell, open_data_files
-from site_builder.site.pages import urls
+from site_harness import build_site
+
 from site_builder.records.project import load_project
 from site_builder.site.assembly import evaluated
+from site_builder.site.open_data import DECIMAL, FORMULA_STARTS, OUR_NUMBER, TEXT, csv_cell, open_data_files
+from site_builder.site.pages import urls
 
 BOM = b"\xef\xbb\xbf"
 ROOT = Path(__file__).resolve().parent.parent

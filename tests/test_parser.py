@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from site_builder.language import ast
 from site_builder.errors import Problems, RuleSyntaxError
+from site_builder.language import ast
 from site_builder.language.parser import parse_rules
 
 

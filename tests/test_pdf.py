@@ -10,8 +10,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from site_harness import ARTIFACTS
+
 from site_builder.commands.cli import main
 from site_builder.site.pdf import render_reports
 

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from mkdocs.config import load_config
 
 from site_builder.records.project import load_project
-from site_builder.site.provenance import Provenance
 from site_builder.site.assembly import BulkPages
+from site_builder.site.provenance import Provenance
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = load_config(str(ROOT / "mkdocs.yml"))

@@ -308,7 +308,8 @@ def test_an_exception_excuses_only_its_own_match(repo):
     in_narrative(repo, "办公电话020-84812345，社工手机13812345678")
     add_exceptions(repo, EXCEPTION)
     project = load_project(repo)
-    assert [e.message.split("“")[1] for e in project.errors] == ["1381****678”。评估记录会在网站上公开，不得含有服务对象、工作人员等个人的手机号码（评估原则"]
+    assert [e.message.split("“")[1] for e in project.errors] == [
+        "1381****678”。评估记录会在网站上公开，不得含有服务对象、工作人员等个人的手机号码（评估原则"]
     assert len(project.warnings) == 1
 
 

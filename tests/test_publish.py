@@ -15,11 +15,11 @@ from pathlib import Path
 
 import mkdocs.utils
 import pytest
-
-from site_builder.site import publish
-from site_builder.commands.cli import main
-from site_builder.site.pausing import PAUSE_AT_ENV, PAUSE_FILE_ENV
 from site_harness import file_digests
+
+from site_builder.commands.cli import main
+from site_builder.site import publish
+from site_builder.site.pausing import PAUSE_AT_ENV, PAUSE_FILE_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = "stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml"

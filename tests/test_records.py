@@ -158,7 +158,7 @@ def test_duplicate_station_id_in_two_districts(repo):
 
 def test_veto_fact_the_rules_need_but_the_record_lacks(repo):
     text = (repo / SEED).read_text(encoding="utf-8")
-    line = next(l for l in text.splitlines(keepends=True) if l.startswith("  财务评估不合格:"))
+    line = next(each for each in text.splitlines(keepends=True) if each.startswith("  财务评估不合格:"))
     (repo / SEED).write_text(text.replace(line, ""), encoding="utf-8")
     error = only_error(repo)
     assert error.message.startswith("facts：缺少否决事实“财务评估不合格”")

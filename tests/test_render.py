@@ -14,10 +14,10 @@ import pytest
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
+from site_harness import file_digests
 
 from site_builder.site import assembly as site
 from site_builder.site.preview import Preview
-from site_harness import file_digests
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = "stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml"

@@ -9,8 +9,8 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from site_builder.language.checks import check_rules
 from site_builder.errors import Problems, SiteBuilderError
+from site_builder.language.checks import check_rules
 from site_builder.language.evaluate import completion_rate, evaluate
 from site_builder.language.parser import KEYWORDS, parse_rules
 

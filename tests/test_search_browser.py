@@ -9,9 +9,8 @@ from urllib.parse import unquote
 
 import pytest
 from playwright.sync_api import expect
-
-from site_harness import serve
 from search_site import build_site_with_search, project_docs
+from site_harness import serve
 from test_search_index import FILTERS, corpus_repo, expected, labelled_queries
 
 STATION = "市桥街东西片社工服务站"

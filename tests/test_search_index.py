@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from site_harness import ROOT
 from search_client import LocalIndex, cold_search_bytes
-from site_builder.site.pages import urls
+from site_harness import ROOT
+
 from site_builder.records.project import load_project
+from site_builder.site.pages import urls
 from site_builder.site.search_index import SearchDoc, SearchIndexBuilder, normalise, report_search_doc
 
 sys.path.insert(0, str(ROOT / "bench"))

@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from site_harness import file_digests
 
 from site_builder.commands.cli import main
-from site_harness import file_digests
 
 ROOT = Path(__file__).resolve().parent.parent
 

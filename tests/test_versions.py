@@ -9,8 +9,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from site_harness import build_site
+
 from site_builder.records.project import load_project
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,7 +18,8 @@ from pathlib import Path
 from ..errors import MAX_LISTED_PER_FILE, Problems, SiteBuilderError
 from ..language.evaluate import plain
 from ..records import source_files
-from ..records.project import RULES_DIR, STATIONS_DIR, Project, load_project
+from ..records.project import Project, load_project
+from ..records.source_files import RULES_DIR, STATIONS_DIR
 from ..site.pages.text import escaped
 
 MAIN_BRANCHES = ("main", "origin/main")

@@ -7,12 +7,22 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..errors import (BandError, CycleError, DuplicateName, HeaderError, RuleTypeError, SiteBuilderError,
-                     SourcePos, StageError, UndefinedName, WeightError, raise_if_any)
+from ..errors import (
+    BandError,
+    CycleError,
+    DuplicateName,
+    HeaderError,
+    RuleTypeError,
+    SiteBuilderError,
+    SourcePos,
+    StageError,
+    UndefinedName,
+    WeightError,
+    raise_if_any,
+)
 from . import ast
 from .parser import KEYWORDS
-from .ruleset import (AGGREGATES, BOOLEAN, FACT_VALUE_TYPES, FUNCTIONS, NUMBER, ROUNDING_MODES, SHOW_ONLY,
-                      RuleSet)
+from .ruleset import AGGREGATES, BOOLEAN, FACT_VALUE_TYPES, FUNCTIONS, NUMBER, ROUNDING_MODES, SHOW_ONLY, RuleSet
 
 SINGLE_HEADERS = {ast.Header: "规则集", ast.Version: "版本", ast.Effective: "生效", ast.Stages: "阶段"}
 COMPLETION_NAMES = ("实际", "目标")
@@ -288,7 +298,8 @@ class Checker:
                                          "等级 良好 当 80 <= 总分 < 90，等级 优秀 当 总分 >= 90"))
         elif high.value < low.value or not (high.inclusive or low.inclusive):
             gap = f"{high.value} 与 {low.value} 之间" if high.value < low.value else f"恰好 {high.value} 分"
-            self.errors.append(BandError(above.pos, f"等级“{below.name}”与“{above.name}”之间有空档：{gap}的总分（如 {gap_example(high, low)}）不属于任何等级。",
+            self.errors.append(BandError(above.pos, f"等级“{below.name}”与“{above.name}”之间有空档："
+                                                    f"{gap}的总分（如 {gap_example(high, low)}）不属于任何等级。",
                                          "等级 良好 当 80 <= 总分 < 90，等级 优秀 当 总分 >= 90"))
 
     def check_veto_grade(self, bands: tuple[ast.Band, ...]) -> str | None:

@@ -197,7 +197,8 @@ class Evaluation:
 
     def convert(self, item: ast.Item, party: ast.Party, score: Decimal) -> Decimal:
         if not party.scaled:
-            self.step(f"{item.name} 折算分", f"评分 {plain(score)} 直接计入（{party.name}权重 {pct(party.weight)}，满分 {plain(item.maximum)}）", item)
+            self.step(f"{item.name} 折算分",
+                      f"评分 {plain(score)} 直接计入（{party.name}权重 {pct(party.weight)}，满分 {plain(item.maximum)}）", item)
             return score
         raw = score * party.weight
         converted = self.rounded(raw, party.rounding)

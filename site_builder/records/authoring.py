@@ -24,10 +24,10 @@ from ruamel.yaml.tokens import ScalarToken
 
 from ..errors import Problems, RecordError, RecordWarning, SiteBuilderError, SourcePos, did_you_mean
 from ..language.ruleset import RuleSet
-from .project import STATIONS_DIR, Project, load_rulesets
+from .project import Project, load_rulesets
 from .record import resolve
 from .schema import SCHEMA_FILE, record_schema
-from .source_files import STATIONS, list_sources, read_source
+from .source_files import STATIONS, STATIONS_DIR, list_sources, read_source
 from .yaml_source import dump_yaml, load_yaml, to_plain
 
 NOT_CHECKED = "待核查"

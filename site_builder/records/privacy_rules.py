@@ -245,7 +245,8 @@ NOT_AN_ACCOUNT = rf"(?!{alternatives(words.NOT_AN_ACCOUNT_AFTER)})"
 WECHAT_IDS = re.compile(r"(?<![A-Za-z0-9_])wxid_[A-Za-z0-9_-]{4,30}")
 WECHAT_IN_CONTEXT = re.compile(r"(?<![A-Za-z])" + keyword("wechat") + NOT_AN_ACCOUNT + words.CONTEXT_LINK
                                + r"(?P<id>(?<![A-Za-z0-9_-])(?:[A-Za-z][A-Za-z0-9_-]{5,19}|[1-9][0-9]{4,11}))(?![A-Za-z0-9_-])")
-QQ_IN_CONTEXT = re.compile(r"(?<![A-Za-z])" + keyword("qq") + NOT_AN_ACCOUNT + words.CONTEXT_LINK + r"(?P<id>(?<![0-9])[1-9][0-9]{4,11})" + ALONE_AFTER + NOT_A_QUANTITY)
+QQ_IN_CONTEXT = re.compile(r"(?<![A-Za-z])" + keyword("qq") + NOT_AN_ACCOUNT + words.CONTEXT_LINK
+                           + r"(?P<id>(?<![0-9])[1-9][0-9]{4,11})" + ALONE_AFTER + NOT_A_QUANTITY)
 
 
 # Keyword alone: a pattern that starts with a look-behind is tried at every character, one that starts with a

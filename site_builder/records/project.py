@@ -11,8 +11,7 @@ from decimal import Decimal
 from functools import partial
 from pathlib import Path
 
-from ..errors import (Problems, RecordError, RecordWarning, SiteBuilderError, SourcePos, capped_per_file, did_you_mean,
-                     sort_key)
+from ..errors import Problems, RecordError, RecordWarning, SiteBuilderError, SourcePos, capped_per_file, did_you_mean, sort_key
 from ..language.checks import check_rules
 from ..language.evaluate import Result, completion_rate, evaluate
 from ..language.parser import parse_rules
@@ -21,7 +20,7 @@ from . import jobs, narrative, source_files
 from .privacy import masked_error, privacy_problems, published_text_problems
 from .record import StationRecord, path_errors, read_record, record_rule_errors, schema_errors
 from .record_cache import RecordCache, cache_enabled
-from .source_files import RULES_DIR, STATIONS_DIR, decode_source
+from .source_files import STATIONS_DIR, decode_source
 from .yaml_source import RoundTrip
 
 

@@ -15,8 +15,9 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
 from ..errors import Problems, SiteBuilderError
-from ..records.project import RULES_DIR, STATIONS_DIR, Project, load_project
+from ..records.project import Project, load_project
 from ..records.schema_doc import field_reference
+from ..records.source_files import RULES_DIR, STATIONS_DIR
 from . import pdf
 from .assembly import BulkPages, generated_pages, home_summary_for
 from .page_cache import PageCache

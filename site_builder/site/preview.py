@@ -26,7 +26,8 @@ from watchdog.events import FileSystemEventHandler
 from watchdog.observers import Observer
 
 from ..errors import Problems
-from ..records.project import RULES_DIR, STATIONS_DIR, load_project
+from ..records.project import load_project
+from ..records.source_files import RULES_DIR, STATIONS_DIR
 from .assembly import BulkPages
 from .pages import urls
 

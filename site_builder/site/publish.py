@@ -38,7 +38,7 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, ConfigurationError, PluginError
 
 from ..errors import SiteBuilderError
-from ..records.project import RULES_DIR, STATIONS_DIR
+from ..records.source_files import RULES_DIR, STATIONS_DIR
 from .pausing import pause_point
 from .provenance import git, uncommitted_changes
 

@@ -149,7 +149,7 @@ class SearchIndexBuilder:
         if len(self.pending) >= BATCH:
             self._flush()
 
-    def merge(self, other: "SearchIndexBuilder") -> None:
+    def merge(self, other: SearchIndexBuilder) -> None:
         self._flush()
         other._flush()
         offset = len(self.docs)

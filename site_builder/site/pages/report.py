@@ -14,8 +14,9 @@ from .comparison import Comparisons, comparison_section
 from .explain import result_explanation, score_table, trace, veto_checklist, weights_and_bands
 from .text import chinese_date, code, escaped, inline, link, narrative, narrative_html, number, numbered, standing
 
+
 def report_page(record: StationRecord, result: Result, standing_text: str | None,
-                provenance: Provenance = Provenance(), comparisons: Comparisons | None = None,
+                provenance: Provenance = Provenance(), comparisons: Comparisons | None = None,  # noqa: B008 (frozen)
                 history: list | None = None) -> str:
     src = urls.report(record)
     parts = [
@@ -192,7 +193,8 @@ def grade_section(record: StationRecord, result: Result) -> str:
     statement = f"经过评估，{inline(record.station['short_name'])}本次{inline(record.stage)}评估的等级为{grade}（{plain(result.total)}分）。"
     if result.fired:
         statement += f"按分数为“{inline(result.score_grade)}”，因一票否决情形“{inline('、'.join(result.fired))}”，等级确定为{grade}。"
-    unchecked = f"\n\n!!! warning \"未核查\"\n    报告未载明以下否决事实，本页显示为“未核查”，没有当作“未触发”：{inline('、'.join(result.unchecked))}。" \
+    unchecked = ("\n\n!!! warning \"未核查\"\n    报告未载明以下否决事实，本页显示为“未核查”，没有当作“未触发”："
+                 f"{inline('、'.join(result.unchecked))}。") \
         if result.unchecked else ""
     return "\n\n".join([
         "## 四、评估等级", weights_and_bands(rules), statement,
