@@ -5,6 +5,7 @@ Every message a user can see is written here, in Chinese, so that wording stays 
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 
@@ -29,11 +30,16 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def caret_lines(pos: SourcePos) -> list[str]:
     """The offending source line and a caret underline beneath the offending part."""
     if not pos.line_text:
         return []
-    text = pos.line_text.rstrip("\r\n")  # a CRLF file's \r would send the cursor back to the line start
+    # A CRLF file's \r would send the cursor back to the line start; other controls (an ESC from a record) would
+    # drive the terminal or the CI log, so each is shown as one replacement character and the caret stays aligned.
+    text = UNPRINTABLE.sub("\ufffd", pos.line_text.rstrip("\r\n"))
     start = max(pos.col - 1, 0)
     same_line = pos.end_line in (None, pos.line) and pos.end_col and pos.end_col > pos.col
     end = (pos.end_col - 1) if same_line else start + 1

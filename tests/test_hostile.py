@@ -32,6 +32,7 @@ RECORD_CASES = {
     "deep nesting": (("a: " + "[" * 5000 + "]" * 5000).encode(), "嵌套超过 30 层"),
     "huge scalar": (b"a: " + b"x" * 3_000_000, "文件过大"),
     "not utf-8": ("站点：".encode("gbk"), "不是 UTF-8 编码"),
+    "control character pasted from Word": (SEED_TEXT.replace("  stage: 中期", "  stage: 中\x1b[2J期").encode(), "控制字符（U+001B）"),
     "binary": (bytes(range(256)) * 4, "不是 UTF-8 编码"),
     "empty file": (b"", "记录文件应由若干字段组成"),
     "not yaml": (b"<html><body>not yaml: [</body></html>", "YAML 格式有误"),
@@ -331,3 +332,11 @@ def test_standing_text_behind_a_symlink_is_refused_not_followed(tmp_path):
     assert any("符号链接" in e.format() for e in project.errors)
     with pytest.raises(SiteBuilderError, match="符号链接"):
         standing_text(project, project.rulesets[0])
+
+
+def test_a_control_character_is_reported_at_its_place_and_never_reaches_the_terminal(tmp_path):
+    text = SEED_TEXT.replace("  stage: 中期", "  stage: 中\x1b]0;pwned\x07期")
+    line = SEED_TEXT[:SEED_TEXT.index("  stage: 中期")].count("\n") + 1
+    report = check_in_bounded_time(repo_with(tmp_path, RECORD, text.encode()))
+    assert f"{RECORD}:{line}:11:" in report and "控制字符（U+001B）" in report
+    assert "\x1b" not in report and "\x07" not in report

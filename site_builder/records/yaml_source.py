@@ -15,6 +15,7 @@ from ruamel.yaml.constructor import RoundTripConstructor, SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import AliasEvent, MappingEndEvent, MappingStartEvent, SequenceEndEvent, SequenceStartEvent
 from ruamel.yaml.parser import RoundTripParser
+from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.representer import RoundTripRepresenter
 
 from ..errors import RecordError, SourcePos
@@ -130,12 +131,24 @@ def reading_error(text: str, path: str, error: Exception) -> RecordError:
         refuse_aliases_and_deep_nesting(text, path)
     except (YAMLError, ValueError, TypeError, RecursionError) as scan_error:
         error = scan_error
+    if isinstance(error, ReaderError) and isinstance(error.position, int):
+        return unreadable_character(text, path, error)
     if isinstance(error, MarkedYAMLError):
         mark = error.problem_mark or error.context_mark
         return RecordError(pos_at(path, text, mark.line, mark.column), "",
                            f"YAML 格式有误：{yaml_problem(error)}。",
                            "缩进用空格对齐，冒号后留一个空格，如 “stage: 中期”")
     return RecordError(SourcePos(path, 1, 1), "", f"YAML 无法读取：{type(error).__name__}。")
+
+
+def unreadable_character(text: str, path: str, error: ReaderError) -> RecordError:
+    """A character YAML does not allow in a file (a control character, often pasted from Word), at its place."""
+    line0 = text.count("\n", 0, error.position)
+    col0 = error.position - (text.rfind("\n", 0, error.position) + 1)
+    code = error.character if isinstance(error.character, int) else ord(str(error.character)[:1] or "\0")
+    return RecordError(pos_at(path, text, line0, col0), "",
+                       f"这里有一个 YAML 不允许的控制字符（U+{code:04X}），常见于从 Word 或网页复制来的文字：请删除它。",
+                       "删除后重新保存；编辑器可用“显示不可见字符”找到它")
 
 
 ALIAS_MESSAGE = "记录中不能使用 YAML 别名（*名称）：请把内容直接写出来。"
