@@ -24,10 +24,10 @@ from ruamel.yaml.tokens import ScalarToken
 
 from ..errors import Problems, RecordError, RecordWarning, SiteBuilderError, SourcePos, did_you_mean
 from ..language.ruleset import RuleSet
-from .project import Project, load_rulesets
+from .project import Project, listed_sources, load_rulesets
 from .record import resolve
 from .schema import SCHEMA_FILE, record_schema
-from .source_files import STATIONS, STATIONS_DIR, list_sources, read_source
+from .source_files import RULES, STATIONS, STATIONS_DIR, list_sources, read_source
 from .yaml_source import dump_yaml, load_yaml, to_plain
 
 NOT_CHECKED = "待核查"
@@ -139,7 +139,7 @@ def nested(mapping: dict, keys: tuple):
 
 def loaded_rulesets(root: str) -> list[RuleSet]:
     project = Project(Path(root))
-    rulesets = load_rulesets(project)
+    rulesets = load_rulesets(project, listed_sources(project, RULES))
     if project.errors:  # a record built on a broken rule file would be checked against the wrong items
         raise Problems(project.errors)
     if not rulesets:

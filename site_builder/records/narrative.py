@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from html import escape as html_escape
 
 import nh3
 from markdown_it import MarkdownIt
@@ -67,7 +68,8 @@ def to_html(text: str, lead: str = "") -> str:
     """
     html = plain_paragraphs(text) if not _NEEDS_PARSER.search(text) else _parser(_NESTING_LIMIT).render(text).strip()
     if lead:
-        html = html.replace("<p>", f"<p>{escape_text(lead)}", 1) if html.startswith("<p>") else f"<p>{escape_text(lead)}</p>{html}"
+        lead = html_escape(lead, quote=False)
+        html = html.replace("<p>", f"<p>{lead}", 1) if html.startswith("<p>") else f"<p>{lead}</p>{html}"
     return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=set(), link_rel=None,
                      strip_comments=True)
 
@@ -77,11 +79,6 @@ def plain_paragraphs(text: str) -> str:
     faster. Every report page's Markdown is made on every build, cached or not, so this is paid 10,000 times."""
     paragraphs = re.split(r"\n(?:[ \t]*\n)+", text.strip("\n"))
     return "\n".join(f"<p>{paragraph}</p>" for paragraph in paragraphs if paragraph)
-
-
-def escape_text(text: str) -> str:
-    """Plain text for HTML element content."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t#]*$")

@@ -50,9 +50,10 @@ def load_project(root: Path | str = ".", cache: bool | None = None) -> Project:
     cache=False (or SITE_BUILDER_NO_CACHE=1) reads every record afresh instead of reusing clean ones (record_cache).
     """
     project = Project(Path(root))
-    project.rulesets = load_rulesets(project)
+    rule_sources = listed_sources(project, source_files.RULES)
+    project.rulesets = load_rulesets(project, rule_sources)
     rules_broken = bool(project.errors)
-    screen_published_texts(project)  # after rules_broken: personal data in a rule file does not stop evaluation
+    screen_published_texts(project, rule_sources)  # after rules_broken: personal data in a rule file does not stop evaluation
     project.records = load_records(project, cache_enabled() if cache is None else cache)
     check_duplicates(project)
     if not rules_broken:  # with a broken rule file, every record would also report its rule set as missing
@@ -87,9 +88,10 @@ def collect(project: Project, action):
     return None
 
 
-def load_rulesets(project: Project) -> list[RuleSet]:
+def load_rulesets(project: Project, rule_sources: list[str]) -> list[RuleSet]:
+    """The rule sets of the rule files among rule_sources (the files of rules/ that get read)."""
     rulesets = []
-    names = [name for name in listed_sources(project, source_files.RULES) if name.endswith(source_files.RULES_SUFFIX)]
+    names = [name for name in rule_sources if name.endswith(source_files.RULES_SUFFIX)]
     project.rule_files = len(names)
     for name in names:
         ruleset = collect(project, partial(read_ruleset, project.root, name))
@@ -99,10 +101,9 @@ def load_rulesets(project: Project) -> list[RuleSet]:
     return rulesets
 
 
-def screen_published_texts(project: Project) -> None:
-    """Personal data in rule files and standing text, which the site prints whole (privacy.py); the listing's own
-    problems were reported by load_rulesets."""
-    for name in source_files.list_sources(project.root, source_files.RULES).files:
+def screen_published_texts(project: Project, rule_sources: list[str]) -> None:
+    """Personal data in rule files and standing text, which the site prints whole (privacy.py)."""
+    for name in rule_sources:
         if name.endswith((source_files.RULES_SUFFIX, source_files.STANDING_SUFFIX)):
             text = collect(project, partial(source_files.read_source_text, project.root, name))
             project.errors += published_text_problems(name, text) if text is not None else []
