@@ -18,6 +18,8 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                   "--disable-sync", "--no-first-run"]
 ARTIFACTS = ROOT / "tests" / "artifacts"
+# The rules and records code tests start from: a frozen copy, so that the live data can change (tests/fixtures/README.md).
+SEED_REPO = ROOT / "tests" / "fixtures" / "seed-repo"
 
 
 def file_digests(folder: Path) -> dict[str, str]:

@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from site_harness import SEED_REPO
 
 from site_builder.commands.cli import github_annotation
 from site_builder.errors import MAX_LISTED_PER_FILE, Problems, SiteBuilderError, SourcePos, error_count
@@ -18,11 +19,10 @@ from site_builder.records.project import load_project
 from site_builder.records.source_files import MAX_SOURCE_BYTES
 from site_builder.site.assembly import standing_text
 
-ROOT = Path(__file__).resolve().parent.parent
 RECORD = "stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml"
 RULES = "rules/guangzhou/sgz-2024.rules"
-SEED_TEXT = (ROOT / RECORD).read_text(encoding="utf-8")
-RULES_TEXT = (ROOT / RULES).read_text(encoding="utf-8")
+SEED_TEXT = (SEED_REPO / RECORD).read_text(encoding="utf-8")
+RULES_TEXT = (SEED_REPO / RULES).read_text(encoding="utf-8")
 
 BILLION_LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
     f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
@@ -57,8 +57,8 @@ RULE_CASES = {
 
 
 def repo_with(tmp_path: Path, path: str, content: bytes) -> Path:
-    shutil.copytree(ROOT / "rules", tmp_path / "rules")
-    shutil.copytree(ROOT / "stations", tmp_path / "stations")
+    shutil.copytree(SEED_REPO / "rules", tmp_path / "rules")
+    shutil.copytree(SEED_REPO / "stations", tmp_path / "stations")
     (tmp_path / path).write_bytes(content)
     return tmp_path
 
@@ -150,8 +150,8 @@ def test_thousands_of_undeclared_sub_districts_are_reported_quickly_and_listed_u
 
 def copy_of_repo(tmp_path: Path) -> Path:
     repo = tmp_path / "repo"
-    shutil.copytree(ROOT / "rules", repo / "rules")
-    shutil.copytree(ROOT / "stations", repo / "stations")
+    shutil.copytree(SEED_REPO / "rules", repo / "rules")
+    shutil.copytree(SEED_REPO / "stations", repo / "stations")
     return repo
 
 

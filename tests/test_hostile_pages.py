@@ -22,7 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import LiteralScalarString
-from site_harness import ROOT, Watch, build_site, serve
+from site_harness import ARTIFACTS, SEED_REPO, Watch, build_site, serve
 
 from site_builder.records import narrative as narrative_dialect
 from site_builder.records.narrative import too_deep_at
@@ -161,7 +161,7 @@ def write_hostile_rules(rules: Path, standing: Path) -> str:
 def hostile_site(tmp_path_factory):
     repo = tmp_path_factory.mktemp("hostile")
     for folder in ("rules", "stations"):
-        shutil.copytree(ROOT / folder, repo / folder)
+        shutil.copytree(SEED_REPO / folder, repo / folder)
     fields = write_hostile_record(repo / SEED, write_hostile_rules(repo / RULES, repo / STANDING))
     project = load_project(repo)
     assert not project.errors, "\n".join(e.format() for e in project.errors)
@@ -209,13 +209,13 @@ def test_hostile_pages_run_no_script_in_chromium(hostile_site, page):
             assert all(h.startswith((base, "http://127.0.0.1", "https://")) or h.startswith("mailto:") for h in hrefs), hrefs
         page.goto(f"{base}/{REPORT.removesuffix('index.html')}")
         assert "</title><script>alert('title')</script>" in page.title()
-        page.screenshot(path=str(ROOT / "tests" / "artifacts" / "hostile-report.png"), full_page=False)
+        page.screenshot(path=str(ARTIFACTS / "hostile-report.png"), full_page=False)
     assert watch.problems == []
 
 
 def test_a_narrative_nested_too_deeply_is_refused_at_its_line(tmp_path):
     for folder in ("rules", "stations"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
+        shutil.copytree(SEED_REPO / folder, tmp_path / folder)
     seed = tmp_path / SEED
     text = seed.read_text(encoding="utf-8")
     assert "  conclusion: |-\n" in text
@@ -228,7 +228,7 @@ def test_a_narrative_nested_too_deeply_is_refused_at_its_line(tmp_path):
 
 def test_standing_text_nested_too_deeply_is_refused_at_its_line(tmp_path):
     for folder in ("rules", "stations"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
+        shutil.copytree(SEED_REPO / folder, tmp_path / folder)
     standing = tmp_path / STANDING
     text = standing.read_text(encoding="utf-8")
     standing.write_text(text + "\n\n" + "".join("  " * level + "- 层\n" for level in range(8)), encoding="utf-8")

@@ -10,6 +10,7 @@ import types
 from pathlib import Path
 
 import pytest
+from site_harness import SEED_REPO
 
 import site_builder.records.project as project_module
 from site_builder.records import record_cache
@@ -17,14 +18,13 @@ from site_builder.records.privacy_rules import id_check_character, plausible_bir
 from site_builder.records.project import load_project
 from site_builder.records.record_cache import CACHE_DIR
 
-ROOT = Path(__file__).resolve().parent.parent
 RECORD = "stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml"
 
 
 @pytest.fixture
 def repo(tmp_path) -> Path:
-    shutil.copytree(ROOT / "rules", tmp_path / "rules")
-    shutil.copytree(ROOT / "stations", tmp_path / "stations")
+    shutil.copytree(SEED_REPO / "rules", tmp_path / "rules")
+    shutil.copytree(SEED_REPO / "stations", tmp_path / "stations")
     return tmp_path
 
 
