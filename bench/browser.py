@@ -52,11 +52,15 @@ class Fetches:
     def summary(self, seconds: float, **extra) -> dict:
         sizes = {response.url: body_sizes(response) for response in self.responses}
         largest = sorted(sizes.items(), key=lambda item: -item[1][1])[:3]
-        return {"kb": round(sum(raw for raw, _ in sizes.values()) / KB, 1),
-                "kb_compressed": round(sum(sent for _, sent in sizes.values()) / KB, 1),
-                "requests": len(sizes), "seconds": round(seconds, 2),
-                "largest_compressed": {url.split("/", 3)[-1]: round(sent / KB, 1) for url, (_, sent) in largest},
-                "page_errors": sorted(set(self.errors)), **extra}
+        return {
+            "kb": round(sum(raw for raw, _ in sizes.values()) / KB, 1),
+            "kb_compressed": round(sum(sent for _, sent in sizes.values()) / KB, 1),
+            "requests": len(sizes),
+            "seconds": round(seconds, 2),
+            "largest_compressed": {url.split("/", 3)[-1]: round(sent / KB, 1) for url, (_, sent) in largest},
+            "page_errors": sorted(set(self.errors)),
+            **extra,
+        }
 
 
 def report_page(browser, url: str) -> dict:
@@ -113,7 +117,9 @@ def browser_bytes(site: Path, report_path: str, query: str, timeout_s: float) ->
     with serve(site) as base, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         try:
-            return {"report_page": report_page(browser, f"{base}/{report_path}"),
-                    "first_search": first_search(browser, base + "/", query, timeout_s * 1000)}
+            return {
+                "report_page": report_page(browser, f"{base}/{report_path}"),
+                "first_search": first_search(browser, base + "/", query, timeout_s * 1000),
+            }
         finally:
             browser.close()

@@ -42,12 +42,23 @@ def main() -> None:
     project = project_module.load_project(args.root, cache=args.cache)
     wall, cpu = time.perf_counter() - started, cpu_seconds() - cpu
     peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
-    print(json.dumps({
-        "records": len(project.records), "results": len(project.results), "errors": len(project.errors),
-        "warnings": len(project.warnings), "cache": args.cache, "serial": args.serial,
-        "wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "records_per_s": round(len(project.records) / wall, 1),
-        "peak_rss_mb": round(peak / 1024, 1),
-    }, ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                "records": len(project.records),
+                "results": len(project.results),
+                "errors": len(project.errors),
+                "warnings": len(project.warnings),
+                "cache": args.cache,
+                "serial": args.serial,
+                "wall_s": round(wall, 2),
+                "cpu_s": round(cpu, 2),
+                "records_per_s": round(len(project.records) / wall, 1),
+                "peak_rss_mb": round(peak / 1024, 1),
+            },
+            ensure_ascii=False,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -111,12 +111,17 @@ def run_measured(command: list[str], folder: Path, timeout: float, log: Path, en
     memory.stop()
     child.returncode = os.waitstatus_to_exitcode(status)
     cpu = usage.ru_utime + usage.ru_stime
-    return {"ok": child.returncode == 0, "timed_out": child.returncode == -signal.SIGKILL,
-            "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
-            "other_processes_cpu_s": round(max(machine_busy - cpu, 0), 1),  # contention from the rest of the machine
-            "max_rss_one_process_mb": round(usage.ru_maxrss / 1024, 1),  # what /usr/bin/time -v reports
-            "peak_rss_tree_mb": round(memory.peak_bytes / MB, 1), "peak_pss_tree_mb": round(memory.peak_pss_bytes / MB, 1),
-            "processes": memory.most_processes}
+    return {
+        "ok": child.returncode == 0,
+        "timed_out": child.returncode == -signal.SIGKILL,
+        "wall_s": round(wall, 2),
+        "cpu_s": round(cpu, 2),
+        "other_processes_cpu_s": round(max(machine_busy - cpu, 0), 1),  # contention from the rest of the machine
+        "max_rss_one_process_mb": round(usage.ru_maxrss / 1024, 1),  # what /usr/bin/time -v reports
+        "peak_rss_tree_mb": round(memory.peak_bytes / MB, 1),
+        "peak_pss_tree_mb": round(memory.peak_pss_bytes / MB, 1),
+        "processes": memory.most_processes,
+    }
 
 
 def report_pages(site: Path) -> list[Path]:
@@ -127,10 +132,12 @@ def report_pages(site: Path) -> list[Path]:
 def site_sizes(site: Path) -> dict:
     files = [path for path in site.rglob("*") if path.is_file()]
     reports = [path.stat().st_size for path in report_pages(site)]
-    return {"files": len(files),
-            "site_mb": round(sum(path.stat().st_size for path in files) / MB, 1),
-            "site_on_disk_mb": round(sum(path.stat().st_blocks * 512 for path in files) / MB, 1),
-            "report_html_mean_kb": round(mean(reports) / 1024, 1) if reports else None,
-            "report_html_max_kb": round(max(reports) / 1024, 1) if reports else None,
-            # Material's one file (the baseline) or our sharded index: everything under search/
-            "search_index_mb": round(sum(p.stat().st_size for p in (site / "search").rglob("*") if p.is_file()) / MB, 1)}
+    return {
+        "files": len(files),
+        "site_mb": round(sum(path.stat().st_size for path in files) / MB, 1),
+        "site_on_disk_mb": round(sum(path.stat().st_blocks * 512 for path in files) / MB, 1),
+        "report_html_mean_kb": round(mean(reports) / 1024, 1) if reports else None,
+        "report_html_max_kb": round(max(reports) / 1024, 1) if reports else None,
+        # Material's one file (the baseline) or our sharded index: everything under search/
+        "search_index_mb": round(sum(p.stat().st_size for p in (site / "search").rglob("*") if p.is_file()) / MB, 1),
+    }

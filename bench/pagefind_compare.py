@@ -36,8 +36,9 @@ def write_pages(docs, site: Path) -> None:
         body = "".join(f"<p>{html.escape(line)}</p>" for line in doc.text.split("\n"))
         (folder / "index.html").write_text(
             f'<!doctype html><html lang="zh-cn"><head><meta charset="utf-8"><title>{html.escape(doc.title)}</title></head>'
-            f'<body><main data-pagefind-body><h1>{html.escape(doc.title)}</h1><div hidden>{filters}</div>{body}</main></body></html>',
-            encoding="utf-8")
+            f"<body><main data-pagefind-body><h1>{html.escape(doc.title)}</h1><div hidden>{filters}</div>{body}</main></body></html>",
+            encoding="utf-8",
+        )
 
 
 def index_with_pagefind(site: Path) -> dict:
@@ -47,9 +48,12 @@ def index_with_pagefind(site: Path) -> dict:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     assert done.returncode == 0, done.stderr[-2000:]
     index = site / "pagefind"
-    return {"wall_s": round(time.perf_counter() - wall, 1), "cpu_s": round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1),
-            "peak_rss_mb": round(after.ru_maxrss / 1024),
-            "index_mb": round(sum(p.stat().st_size for p in index.rglob("*") if p.is_file()) / 2**20, 1)}
+    return {
+        "wall_s": round(time.perf_counter() - wall, 1),
+        "cpu_s": round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1),
+        "peak_rss_mb": round(after.ru_maxrss / 1024),
+        "index_mb": round(sum(p.stat().st_size for p in index.rglob("*") if p.is_file()) / 2**20, 1),
+    }
 
 
 SEARCH_JS = """async (query) => {
@@ -66,6 +70,7 @@ SEARCH_JS = """async (query) => {
 def query_in_chromium(site: Path, queries: list[str]) -> dict:
     from browser import CHROMIUM, CHROMIUM_FLAGS, serve
     from playwright.sync_api import sync_playwright
+
     out = {}
     with serve(site) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
@@ -77,8 +82,13 @@ def query_in_chromium(site: Path, queries: list[str]) -> dict:
             page.goto(url + "/")
             found = page.evaluate(SEARCH_JS, query)
             # Bytes of the search itself and the first 20 results' fragments (what a results page shows).
-            cold = sum(len(r.response().body()) for r in fetched if r.response() and "/pagefind/" in r.url
-                       and not ("/fragment/" in r.url and r.url.split("/")[-1] not in {f.split("/")[-1] for f in found["first"]}))
+            cold = sum(
+                len(r.response().body())
+                for r in fetched
+                if r.response()
+                and "/pagefind/" in r.url
+                and not ("/fragment/" in r.url and r.url.split("/")[-1] not in {f.split("/")[-1] for f in found["first"]})
+            )
             out[query] = {"urls": set(u.strip("/") + "/" for u in found["urls"]), "cold_kb": round(cold / 1024, 1)}
             context.close()
         browser.close()
@@ -91,11 +101,15 @@ def main() -> None:
     args = parser.parse_args()
     import yaml
     from test_search_index import expected
+
     labelled = yaml.safe_load((REPO / "tests" / "search_queries.yaml").read_text(encoding="utf-8"))["queries"]
     with tempfile.TemporaryDirectory() as tmp:
         repo, site = Path(tmp) / "repo", Path(tmp) / "site"
-        subprocess.run([sys.executable, str(REPO / "bench" / "synthetic.py"), "--reports", str(args.reports), "--out", str(repo)],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, str(REPO / "bench" / "synthetic.py"), "--reports", str(args.reports), "--out", str(repo)],
+            check=True,
+            capture_output=True,
+        )
         docs = [doc for doc, _ in search_docs(repo)]
         write_pages(docs, site)
         indexing = index_with_pagefind(site)
@@ -106,9 +120,16 @@ def main() -> None:
         for query in queries:
             truth = {d.url for d in docs} & expected(docs, query)
             got = {u.removeprefix("/") for u in found[query]["urls"]}
-            rows.append({"query": query, "expected": len(truth), "returned": len(got),
-                         "recall": round(len(got & truth) / len(truth), 3) if truth else None,
-                         "false_positives": len(got - truth), "cold_kb": found[query]["cold_kb"]})
+            rows.append(
+                {
+                    "query": query,
+                    "expected": len(truth),
+                    "returned": len(got),
+                    "recall": round(len(got & truth) / len(truth), 3) if truth else None,
+                    "false_positives": len(got - truth),
+                    "cold_kb": found[query]["cold_kb"],
+                }
+            )
         print(json.dumps({"reports": args.reports, "pagefind": indexing, "queries": rows}, ensure_ascii=False, indent=1))
 
 

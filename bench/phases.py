@@ -32,8 +32,10 @@ from site_builder.site.provenance import read_provenance
 
 def timed(action):
     """The action's value, wall seconds and CPU seconds of this process and its finished children."""
+
     def cpu() -> float:
         return process_time() + sum(getattr(resource.getrusage(resource.RUSAGE_CHILDREN), f) for f in ("ru_utime", "ru_stime"))
+
     start, used = perf_counter(), cpu()
     value = action()
     return value, round(perf_counter() - start, 2), round(cpu() - used, 2)
@@ -58,8 +60,7 @@ def write_docs(pages: dict[str, str | bytes], project, docs: Path) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
     home = docs / "index.md"
-    home.write_text(home.read_text(encoding="utf-8").replace("<!-- site-builder: 首页统计 -->", home_summary_for(project)),
-                    encoding="utf-8")
+    home.write_text(home.read_text(encoding="utf-8").replace("<!-- site-builder: 首页统计 -->", home_summary_for(project)), encoding="utf-8")
 
 
 def main() -> None:
@@ -79,16 +80,30 @@ def main() -> None:
         write_docs(pages, project, args.write_docs)
     clear_caches(args.root)
     results = project.results.values()
-    print(json.dumps({
-        "records": len(project.records), "errors": len(project.errors), "warnings": len(project.warnings),
-        "fired": sum(1 for r in results if r.fired), "with_unchecked": sum(1 for r in results if r.unchecked),
-        "grades": Counter(r.grade or "暂缓评级" for r in results),
-        "load_cold_s": cold_s, "load_cold_cpu_s": cold_cpu, "load_warm_s": warm_s, "load_warm_cpu_s": warm_cpu,
-        "evaluate_s": evaluate_s, "evaluate_cpu_s": evaluate_cpu,
-        "generate_pages_s": pages_s, "generate_pages_cpu_s": pages_cpu, "pages": len(pages),
-        "markdown_bytes": sum(len(c if isinstance(c, bytes) else c.encode("utf-8")) for c in pages.values()),
-        "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-    }, ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                "records": len(project.records),
+                "errors": len(project.errors),
+                "warnings": len(project.warnings),
+                "fired": sum(1 for r in results if r.fired),
+                "with_unchecked": sum(1 for r in results if r.unchecked),
+                "grades": Counter(r.grade or "暂缓评级" for r in results),
+                "load_cold_s": cold_s,
+                "load_cold_cpu_s": cold_cpu,
+                "load_warm_s": warm_s,
+                "load_warm_cpu_s": warm_cpu,
+                "evaluate_s": evaluate_s,
+                "evaluate_cpu_s": evaluate_cpu,
+                "generate_pages_s": pages_s,
+                "generate_pages_cpu_s": pages_cpu,
+                "pages": len(pages),
+                "markdown_bytes": sum(len(c if isinstance(c, bytes) else c.encode("utf-8")) for c in pages.values()),
+                "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            },
+            ensure_ascii=False,
+        )
+    )
 
 
 if __name__ == "__main__":

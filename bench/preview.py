@@ -78,8 +78,16 @@ def main() -> None:
     prepare_repo(repo, args.reports, 1, code)
     port, stations = free_port(), repo / "stations"
     base = f"http://127.0.0.1:{port}/"
-    command = [sys.executable, "-c", "import sys; from site_builder.commands.cli import main; sys.exit(main())",
-               "--root", str(repo), "serve", "--port", str(port)]
+    command = [
+        sys.executable,
+        "-c",
+        "import sys; from site_builder.commands.cli import main; sys.exit(main())",
+        "--root",
+        str(repo),
+        "serve",
+        "--port",
+        str(port),
+    ]
     started = time.perf_counter()
     with open(workdir / "serve.log", "w") as output:
         server = subprocess.Popen(command, env=code.env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
@@ -96,10 +104,15 @@ def main() -> None:
             latencies.append(round(seen, 2) if seen is not None else None)
             log(f"{record.relative_to(repo)}：{latencies[-1]} 秒")
         shown = [value for value in latencies if value is not None]
-        result = {"date": datetime.datetime.now().isoformat(timespec="seconds"), "code": code.name, "reports": args.reports,
-                  "first_build_s": round(first, 1), "latencies_s": latencies,
-                  "median_s": round(statistics.median(shown), 2) if shown else None,
-                  "log_tail": (workdir / "serve.log").read_text(errors="replace").splitlines()[-12:]}
+        result = {
+            "date": datetime.datetime.now().isoformat(timespec="seconds"),
+            "code": code.name,
+            "reports": args.reports,
+            "first_build_s": round(first, 1),
+            "latencies_s": latencies,
+            "median_s": round(statistics.median(shown), 2) if shown else None,
+            "log_tail": (workdir / "serve.log").read_text(errors="replace").splitlines()[-12:],
+        }
         args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         print(json.dumps(result, ensure_ascii=False, indent=2))
     finally:

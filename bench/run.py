@@ -111,19 +111,21 @@ TARGETS = (
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="网站生成的基准测试（合成报告）")
     parser.add_argument("--reports", type=int, action="append", required=True, help="报告份数，可重复")
-    parser.add_argument("--baseline", action=argparse.BooleanOptionalAction, default=None,
-                        help=f"同时构建原版 MkDocs 基线（默认只在 N ≤ {DEFAULT_BASELINE_UP_TO} 时）")
+    parser.add_argument(
+        "--baseline",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help=f"同时构建原版 MkDocs 基线（默认只在 N ≤ {DEFAULT_BASELINE_UP_TO} 时）",
+    )
     parser.add_argument("--out", type=Path, default=BENCH / f"results-{datetime.date.today()}.json")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--query", default=MARKED_PROJECT, help="浏览器中搜索的词")
-    parser.add_argument("--code", choices=["head", "worktree"], default="head",
-                        help="测量一次提交（默认），或工作区中的代码（含未提交的改动）")
+    parser.add_argument("--code", choices=["head", "worktree"], default="head", help="测量一次提交（默认），或工作区中的代码（含未提交的改动）")
     parser.add_argument("--commit", default="HEAD", help="测量哪一次提交（默认 HEAD），便于与旧结果比较")
     parser.add_argument("--build-timeout", type=float, default=3600, help="单次构建的上限（秒）")
     parser.add_argument("--search-timeout", type=float, default=600, help="浏览器搜索的上限（秒）")
     parser.add_argument("--repeat", type=int, default=1, help="每个网站构建几次，取最快的一次")
-    parser.add_argument("--quiet-wait", type=float, default=300,
-                        help="构建前最多等待多少秒，直到其他进程占用不到半个 CPU（本机与他人共用时）")
+    parser.add_argument("--quiet-wait", type=float, default=300, help="构建前最多等待多少秒，直到其他进程占用不到半个 CPU（本机与他人共用时）")
     parser.add_argument("--keep", action="store_true", help="保留临时目录（打印其位置）")
     return parser.parse_args()
 
@@ -133,6 +135,7 @@ def log(message: str) -> None:
 
 
 # --- preparing the two folders -------------------------------------------------------------------------
+
 
 def prepare_repo(folder: Path, reports: int, seed: int, code: Code) -> dict:
     """A repository like ours: rules/, N synthetic stations/, docs/, mkdocs.yml, one git commit."""
@@ -169,6 +172,7 @@ def run_phases(repo: Path, baseline_docs: Path | None, code: Code) -> dict:
 
 
 # --- measuring ---------------------------------------------------------------------------------------------
+
 
 def quickest_build(folder: Path, args, code: Code) -> dict:
     """Build `repeat` times, each after waiting for the machine to be quiet; keep the quickest, list all times."""
@@ -237,32 +241,40 @@ def ratios(ours: dict, baseline: dict) -> dict:
 
 # --- reporting ---------------------------------------------------------------------------------------------
 
+
 def shown(value) -> str:
     return "—" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def targets(ours: dict) -> list[dict]:
-    return [{"target": label, "value": figure(ours, path), "met": (figure(ours, path) or float("inf")) <= bound}
-            for label, path, bound in TARGETS]
+    return [{"target": label, "value": figure(ours, path), "met": (figure(ours, path) or float("inf")) <= bound} for label, path, bound in TARGETS]
 
 
 def markdown_table(run: dict) -> str:
     lines = [f"### {run['reports']} 份报告", "", "| 指标 | site-builder | 原版基线 | 比值 |", "|---|--:|--:|--:|"]
     for label, path in FIGURES:
-        lines.append(f"| {label} | {shown(figure(run['ours'], path))} | {shown(figure(run.get('baseline', {}), path))} "
-                     f"| {shown(run.get('ratios', {}).get('.'.join(path)))} |")
+        lines.append(
+            f"| {label} | {shown(figure(run['ours'], path))} | {shown(figure(run.get('baseline', {}), path))} "
+            f"| {shown(run.get('ratios', {}).get('.'.join(path)))} |"
+        )
     lines += ["", "| 目标（按 10,000 份设定） | 测得 | 是否达到 |", "|---|--:|---|"]
     lines += [f"| {t['target']} | {shown(t['value'])} | {'是' if t['met'] else '否'} |" for t in run.get("targets", [])]
     return "\n".join(lines)
 
 
 def machine() -> dict:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    return {"date": datetime.datetime.now().isoformat(timespec="seconds"), "cpus": os.cpu_count(), "cpu": cpu,
-            "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024 ** 3, 1),
-            "python": platform.python_version(),
-            "versions": {name: version(name) for name in ("mkdocs", "mkdocs-material", "jieba", "playwright")}}
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
+        platform.processor(),
+    )
+    return {
+        "date": datetime.datetime.now().isoformat(timespec="seconds"),
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3, 1),
+        "python": platform.python_version(),
+        "versions": {name: version(name) for name in ("mkdocs", "mkdocs-material", "jieba", "playwright")},
+    }
 
 
 def scaling(by_size: dict[int, dict]) -> dict | None:
@@ -272,9 +284,12 @@ def scaling(by_size: dict[int, dict]) -> dict | None:
         return None
     small, large = min(finished), max(finished)
     wall, cpu = (("ours", "build", "per_report_ms"), ("ours", "build", "cpu_s"))
-    return {"from": small, "to": large,
-            "per_report_ratio": round(figure(by_size[large], wall) / figure(by_size[small], wall), 2),
-            "per_report_cpu_ratio": round(figure(by_size[large], cpu) / large / (figure(by_size[small], cpu) / small), 2)}
+    return {
+        "from": small,
+        "to": large,
+        "per_report_ratio": round(figure(by_size[large], wall) / figure(by_size[small], wall), 2),
+        "per_report_cpu_ratio": round(figure(by_size[large], cpu) / large / (figure(by_size[small], cpu) / small), 2),
+    }
 
 
 def save(out: Path, runs: list[dict]) -> None:

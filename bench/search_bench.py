@@ -44,6 +44,7 @@ def search_docs(repo: Path):
     from site_builder.language.evaluate import Inputs, evaluate
     from site_builder.records.record import as_decimal, fact_value
     from site_builder.site.search_index import report_search_doc
+
     ruleset = load_ruleset(REPO)
     for path in sorted((repo / "stations").rglob("*.yaml")):
         record = PlainRecord(yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader))
@@ -57,6 +58,7 @@ def search_docs(repo: Path):
 def build(repo: Path, site: Path) -> dict:
     """Child process: read the documents, then time the index alone (add + write)."""
     from site_builder.site.search_index import SearchIndexBuilder
+
     docs = [doc for doc, _ in search_docs(repo)]
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     cpu, wall = time.process_time(), time.perf_counter()
@@ -64,21 +66,27 @@ def build(repo: Path, site: Path) -> dict:
     for doc in docs:
         builder.add(doc)
     stats = builder.write(site)
-    return {**stats, "chars_per_doc": round(sum(len(d.text) for d in docs) / len(docs)),
-            "cpu_s": round(time.process_time() - cpu, 2), "wall_s": round(time.perf_counter() - wall, 2),
-            "peak_rss_mb_process": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-            "rss_mb_before_index": round(baseline / 1024)}
+    return {
+        **stats,
+        "chars_per_doc": round(sum(len(d.text) for d in docs) / len(docs)),
+        "cpu_s": round(time.process_time() - cpu, 2),
+        "wall_s": round(time.perf_counter() - wall, 2),
+        "peak_rss_mb_process": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "rss_mb_before_index": round(baseline / 1024),
+    }
 
 
 def measure(reports: int, workdir: Path, repo: Path | None) -> dict:
     if repo is None:
         repo = workdir / f"repo-{reports}"
-        subprocess.run([sys.executable, str(REPO / "bench" / "synthetic.py"), "--reports", str(reports), "--out", str(repo)],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, str(REPO / "bench" / "synthetic.py"), "--reports", str(reports), "--out", str(repo)], check=True, capture_output=True
+        )
     site = workdir / f"site-{reports}"
     child = subprocess.run([sys.executable, __file__, "--child", str(repo), str(site)], check=True, capture_output=True, text=True)
     result = json.loads(child.stdout)
     from search_client import LocalIndex, cold_search_bytes
+
     index = LocalIndex(site)
     result["cold_search_kb"] = {q: round(cold_search_bytes(site, q) / 1024, 1) for q in QUERIES}
     result["results"] = {q: len(index.search(q)) for q in QUERIES}
@@ -95,7 +103,7 @@ def main() -> None:
         print(json.dumps(build(*args.child)))
         return
     with tempfile.TemporaryDirectory() as tmp:
-        for reports in (args.reports or ([None] if args.repo else [1000])):
+        for reports in args.reports or ([None] if args.repo else [1000]):
             result = measure(reports, Path(tmp), args.repo)
             print(json.dumps({"reports": reports or str(args.repo), **result}, ensure_ascii=False, indent=1))
 

@@ -25,8 +25,7 @@ from run import BENCH, code_under_test, log, prepare_repo
 
 
 def tree(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def site_builder(repo: Path, code, *args: str, name: str) -> dict:
@@ -58,16 +57,25 @@ def main() -> None:
         steps["single"] = site_builder(repo, code, "build", "--site-dir", "single", name="single")
         for number, half in enumerate(halves):
             log(f"分片 {number + 1}：{','.join(half)}")
-            steps[f"shard_{number + 1}"] = site_builder(repo, code, "shard", "build", "--districts", ",".join(half),
-                                                        "--out", str(workdir / f"shard-{number + 1}"), name=f"shard-{number + 1}")
+            steps[f"shard_{number + 1}"] = site_builder(
+                repo, code, "shard", "build", "--districts", ",".join(half), "--out", str(workdir / f"shard-{number + 1}"), name=f"shard-{number + 1}"
+            )
         log("合并")
-        steps["merge"] = site_builder(repo, code, "shard", "merge", str(workdir / "shard-1"), str(workdir / "shard-2"),
-                                      "--site-dir", "merged", name="merge")
+        steps["merge"] = site_builder(
+            repo, code, "shard", "merge", str(workdir / "shard-1"), str(workdir / "shard-2"), "--site-dir", "merged", name="merge"
+        )
         same = tree(repo / "single") == tree(repo / "merged")
         critical = max(steps["shard_1"]["wall_s"], steps["shard_2"]["wall_s"]) + steps["merge"]["wall_s"]
-        result = {"date": datetime.datetime.now().isoformat(timespec="seconds"), "code": code.name, "reports": args.reports,
-                  "cpus": os.cpu_count(), "shards": [",".join(h) for h in halves], "steps": steps,
-                  "sharded_critical_path_s": round(critical, 2), "merged_equals_single": same}
+        result = {
+            "date": datetime.datetime.now().isoformat(timespec="seconds"),
+            "code": code.name,
+            "reports": args.reports,
+            "cpus": os.cpu_count(),
+            "shards": [",".join(h) for h in halves],
+            "steps": steps,
+            "sharded_critical_path_s": round(critical, 2),
+            "merged_equals_single": same,
+        }
         args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         print(json.dumps(result, ensure_ascii=False, indent=2))
     finally:

@@ -31,26 +31,80 @@ SEED_RECORD = REPO / "stations" / "panyu" / "shiqiao-dongxi" / "2024-2025-中期
 RULES_FILE = "rules/guangzhou/sgz-2024.rules"  # the rule set the records name (evaluation.rules)
 HEADER = "# 合成数据（基准测试用），非真实评估记录\n"
 
-DISTRICTS = {"yuexiu": "越秀区", "liwan": "荔湾区", "haizhu": "海珠区", "tianhe": "天河区", "baiyun": "白云区",
-             "huangpu": "黄埔区", "panyu": "番禺区", "huadu": "花都区", "nansha": "南沙区", "conghua": "从化区",
-             "zengcheng": "增城区"}
+DISTRICTS = {
+    "yuexiu": "越秀区",
+    "liwan": "荔湾区",
+    "haizhu": "海珠区",
+    "tianhe": "天河区",
+    "baiyun": "白云区",
+    "huangpu": "黄埔区",
+    "panyu": "番禺区",
+    "huadu": "花都区",
+    "nansha": "南沙区",
+    "conghua": "从化区",
+    "zengcheng": "增城区",
+}
 PERIODS = ("2022-2023", "2023-2024", "2024-2025", "2025-2026")
 STAGES = ("中期", "末期")
 EVALUATIONS_PER_STATION = len(PERIODS) * len(STAGES)
 
-MARKED_PROJECT, MARKED_SHARE = "爱心汤", 0.10        # search check: exactly this share of records mention it
+MARKED_PROJECT, MARKED_SHARE = "爱心汤", 0.10  # search check: exactly this share of records mention it
 FIRED_FACT, FIRED_LIMIT, FIRED_SHARE = "社工缺少人次", "社工缺少人次上限", 0.02
-UNCHECKED_SHARE = 0.3                                 # each other fact is 未核查 with this probability
+UNCHECKED_SHARE = 0.3  # each other fact is 未核查 with this probability
 TOTAL_BANDS = ((90, 99, 0.2), (80, 90, 0.4), (60, 80, 0.3), (35, 60, 0.1))  # target total: low, high, share
 
 NAME_CHARS = "东西南北新沙石龙华江桥岗凤太和平安乐康福永兴明城湖山海桂松竹梅兰金银玉泉云锦秀文德仁"
 SUB_DISTRICTS = ("东片区", "西片区", "南片区", "北片区", "中心片区")
-PROJECTS = ("阳光同行", "邻里守望", "红棉守护", "暖心饭堂", "长者助餐", "四点半课堂", "彩虹桥", "银龄互助", "书香社区",
-            "护苗行动", "心灵驿站", "绿美家园", "平安守护", "微心愿", "康乐小站", "巧手坊", "健康小屋", "乐龄学堂",
-            "童心港湾", "邻里节", "青苗成长", "家庭喘息", "时间银行", "社区厨房")
-TOPICS = ("长者照护", "困境儿童", "残障人士", "外来务工人员", "社区矫正", "禁毒宣传", "垃圾分类", "防范电信诈骗",
-          "心理健康", "家庭教育", "邻里互助", "党群服务", "慈善募捐", "应急救援", "独居长者", "留守儿童", "慢病管理",
-          "青少年成长", "妇女发展", "退役军人", "新就业群体", "社区议事")
+PROJECTS = (
+    "阳光同行",
+    "邻里守望",
+    "红棉守护",
+    "暖心饭堂",
+    "长者助餐",
+    "四点半课堂",
+    "彩虹桥",
+    "银龄互助",
+    "书香社区",
+    "护苗行动",
+    "心灵驿站",
+    "绿美家园",
+    "平安守护",
+    "微心愿",
+    "康乐小站",
+    "巧手坊",
+    "健康小屋",
+    "乐龄学堂",
+    "童心港湾",
+    "邻里节",
+    "青苗成长",
+    "家庭喘息",
+    "时间银行",
+    "社区厨房",
+)
+TOPICS = (
+    "长者照护",
+    "困境儿童",
+    "残障人士",
+    "外来务工人员",
+    "社区矫正",
+    "禁毒宣传",
+    "垃圾分类",
+    "防范电信诈骗",
+    "心理健康",
+    "家庭教育",
+    "邻里互助",
+    "党群服务",
+    "慈善募捐",
+    "应急救援",
+    "独居长者",
+    "留守儿童",
+    "慢病管理",
+    "青少年成长",
+    "妇女发展",
+    "退役军人",
+    "新就业群体",
+    "社区议事",
+)
 ACTIVITIES = ("主题小组", "社区活动", "入户探访", "个案跟进", "政策宣传", "志愿者培训", "需求调研", "资源链接", "议事协商")
 TEMPLATES = (
     "社工围绕{topic}开展{activity}，通过“{project}”项目服务{n}人次，服务对象反馈良好。",
@@ -67,9 +121,9 @@ class Summary:
 
     records: int
     stations: int
-    marked: int          # records that mention MARKED_PROJECT
-    fired: int           # records whose FIRED_FACT reaches its limit
-    bytes: int           # total size of the record files
+    marked: int  # records that mention MARKED_PROJECT
+    fired: int  # records whose FIRED_FACT reaches its limit
+    bytes: int  # total size of the record files
     marked_project: str = MARKED_PROJECT
 
 
@@ -78,6 +132,7 @@ def load_ruleset(source: Path) -> RuleSet:
 
 
 # --- phrase material from the seed record ------------------------------------------------------------
+
 
 def seed_sentences() -> list[str]:
     """The seed narrative split into sentences, without list numbering and without the marked project."""
@@ -93,6 +148,7 @@ CLAUSES = [clause for s in SENTENCES for clause in re.split(r"，", s.rstrip("�
 
 
 # --- one station, one record ---------------------------------------------------------------------------
+
 
 def street_names(seed: int) -> list[str]:
     """Every two-character street name once, in a seeded order: station n gets the n-th."""
@@ -134,12 +190,16 @@ def evaluation_for(station: dict, period: str, stage: str, rng: Random) -> dict:
         assessed = (start + datetime.timedelta(days=156), end - datetime.timedelta(days=rng.randint(0, 20)))
     visit = assessed[1] + datetime.timedelta(days=rng.randint(5, 30))
     return {
-        "period": period, "stage": stage, "rules": {"id": "广州市社工站评估", "version": "2024"},
+        "period": period,
+        "stage": stage,
+        "rules": {"id": "广州市社工站评估", "version": "2024"},
         "title": f"{station['name']}{stage}评估报告",
         "contract": {"start": start.isoformat(), "end": end.isoformat()},
         "assessed_period": {"start": assessed[0].isoformat(), "end": assessed[1].isoformat(), "months": 5 if stage == "中期" else 6},
-        "visit_date": visit.isoformat(), "duration_days": 1,
-        "commissioned_by": f"{station['district']['name']}民政局", "purchaser": f"{station['street']}办事处",
+        "visit_date": visit.isoformat(),
+        "duration_days": 1,
+        "commissioned_by": f"{station['district']['name']}民政局",
+        "purchaser": f"{station['street']}办事处",
         "evaluator": {"organisation": f"示例{station['district']['name']}社会组织评估中心", "experts": rng.randint(3, 6), "staff": 2},
         "funding_yuan": rng.choice((1800000, 2000000, 2200000, 2400000, 2600000)),
     }
@@ -181,14 +241,20 @@ def indicators_for(rng: Random) -> list[dict]:
     (An integer `target` currently crashes the report page: completion_rate gets int ÷ int = float.)
     """
     rows = []
-    for group, name, unit in (("专业个案", "个案数", "个"), ("专业个案", "节数", "节"), ("小组", "小组数", "个"),
-                              ("小组", "服务人次", "人次"), ("社区活动", "活动次数", "次"), ("志愿者培育", "志愿者", "名")):
-        rows.append({"group": group, "name": name, "unit": unit, "actual": rng.randint(5, 600),
-                     "stated_percent": f"{rng.uniform(30, 150):.2f}%"})
+    for group, name, unit in (
+        ("专业个案", "个案数", "个"),
+        ("专业个案", "节数", "节"),
+        ("小组", "小组数", "个"),
+        ("小组", "服务人次", "人次"),
+        ("社区活动", "活动次数", "次"),
+        ("志愿者培育", "志愿者", "名"),
+    ):
+        rows.append({"group": group, "name": name, "unit": unit, "actual": rng.randint(5, 600), "stated_percent": f"{rng.uniform(30, 150):.2f}%"})
     return rows
 
 
 # --- narrative ----------------------------------------------------------------------------------------
+
 
 class Narrator:
     """Sentences for one record: seed sentences, recombined clauses and templates, with this station's names."""
@@ -199,19 +265,26 @@ class Narrator:
 
     def names(self, text: str) -> str:
         station = self.station
-        for old, new in (("市桥街东西片社工服务站", station["name"]), ("市桥街东西片社工站", station["short_name"]),
-                         ("市桥街道", station["street"]), ("市桥", station["street"][:2]), ("番禺区", station["district"]["name"]),
-                         ("普爱社会工作服务社", station["operator"])):
+        for old, new in (
+            ("市桥街东西片社工服务站", station["name"]),
+            ("市桥街东西片社工站", station["short_name"]),
+            ("市桥街道", station["street"]),
+            ("市桥", station["street"][:2]),
+            ("番禺区", station["district"]["name"]),
+            ("普爱社会工作服务社", station["operator"]),
+        ):
             text = text.replace(old, new)
         return text
 
     def numbers(self, text: str) -> str:
         """Vary figures (not years) so that reports differ in their numbers too."""
+
         def vary(match):
             value = match.group(0)
             if len(value) == 4 and value.startswith(("19", "20")):
                 return value
             return str(self.rng.randint(1, 10 ** len(value) - 1))
+
         return re.sub(r"\d+", vary, text)
 
     def sentence(self) -> str:
@@ -224,18 +297,26 @@ class Narrator:
         return self.templated(self.rng.choice(self.projects))
 
     def templated(self, project: str) -> str:
-        return self.rng.choice(TEMPLATES).format(project=project, topic=self.rng.choice(TOPICS), activity=self.rng.choice(ACTIVITIES),
-                                                 n=self.rng.randint(20, 5000), m=self.rng.randint(2, 60),
-                                                 street=self.station["street"], short=self.station["short_name"])
+        return self.rng.choice(TEMPLATES).format(
+            project=project,
+            topic=self.rng.choice(TOPICS),
+            activity=self.rng.choice(ACTIVITIES),
+            n=self.rng.randint(20, 5000),
+            m=self.rng.randint(2, 60),
+            street=self.station["street"],
+            short=self.station["short_name"],
+        )
 
     def paragraph(self, sentences: int) -> str:
         return "".join(self.sentence() for _ in range(sentences))
 
     def findings(self, positives: int, concerns: int) -> dict:
-        return {"positives_intro": "经评委评估分析访谈情况和查阅各类服务工作痕迹记录资料，以下几方面值得肯定：",
-                "positives": [self.paragraph(2) for _ in range(positives)],
-                "concerns_intro": "以下几方面需关注：",
-                "concerns": [self.paragraph(2) for _ in range(concerns)]}
+        return {
+            "positives_intro": "经评委评估分析访谈情况和查阅各类服务工作痕迹记录资料，以下几方面值得肯定：",
+            "positives": [self.paragraph(2) for _ in range(positives)],
+            "concerns_intro": "以下几方面需关注：",
+            "concerns": [self.paragraph(2) for _ in range(concerns)],
+        }
 
 
 def report_for(narrator: Narrator, marked: bool, rng: Random) -> dict:
@@ -246,12 +327,15 @@ def report_for(narrator: Narrator, marked: bool, rng: Random) -> dict:
     if marked:
         sections[0]["positives"].append(narrator.templated(MARKED_PROJECT))
     return {
-        "introduction": narrator.paragraph(1), "background": narrator.paragraph(2),
-        "basic_situation": narrator.paragraph(2), "progress": narrator.paragraph(2),
+        "introduction": narrator.paragraph(1),
+        "background": narrator.paragraph(2),
+        "basic_situation": narrator.paragraph(2),
+        "progress": narrator.paragraph(2),
         "operations": {"intro": narrator.paragraph(1), **narrator.findings(2, 1)},
         "outcomes": narrator.findings(2, 1),
         "sub_districts": sections,
-        "purchaser_feedback": narrator.findings(1, 1), "supervision_feedback": narrator.findings(1, 1),
+        "purchaser_feedback": narrator.findings(1, 1),
+        "supervision_feedback": narrator.findings(1, 1),
         "feedback_round": {"on_site": narrator.paragraph(1), "draft": "评估报告初稿无异议。"},
         "conclusion": narrator.paragraph(2),
     }
@@ -259,9 +343,15 @@ def report_for(narrator: Narrator, marked: bool, rng: Random) -> dict:
 
 def figures(rng: Random) -> dict:
     home, phone = rng.randint(100, 900), rng.randint(100, 1500)
-    return {"households": rng.randint(100, 600), "people": rng.randint(100, 5000), "coverage": "100%",
-            "person_times": home + phone + rng.randint(0, 10000), "home_visits": home, "phone_visits": phone,
-            "resources_yuan": round(rng.uniform(1000, 80000), 2)}
+    return {
+        "households": rng.randint(100, 600),
+        "people": rng.randint(100, 5000),
+        "coverage": "100%",
+        "person_times": home + phone + rng.randint(0, 10000),
+        "home_visits": home,
+        "phone_visits": phone,
+        "resources_yuan": round(rng.uniform(1000, 80000), 2),
+    }
 
 
 def record_for(ruleset: RuleSet, station: dict, slot: int, marked: bool, fired: bool, rng: Random) -> dict:
@@ -274,13 +364,17 @@ def record_for(ruleset: RuleSet, station: dict, slot: int, marked: bool, fired: 
         "facts": facts_for(ruleset, stage, fired, rng),
         "indicators": indicators_for(rng),
         "satisfaction": {"surveyed": surveyed, "satisfied": rng.randint(surveyed // 2, surveyed), "satisfied_threshold": "90%"},
-        "community_building": {"community_organisations": rng.randint(0, 5), "volunteer_teams": rng.randint(1, 6),
-                               "volunteers": rng.randint(10, 200)},
+        "community_building": {
+            "community_organisations": rng.randint(0, 5),
+            "volunteer_teams": rng.randint(1, 6),
+            "volunteers": rng.randint(10, 200),
+        },
         "report": report_for(Narrator(station, rng), marked, rng),
     }
 
 
 # --- files ----------------------------------------------------------------------------------------------
+
 
 class LiteralDumper(yaml.SafeDumper):
     """Multi-line narrative as YAML block text (|-), like the hand-written records; no anchors."""
@@ -289,8 +383,7 @@ class LiteralDumper(yaml.SafeDumper):
         return True
 
 
-LiteralDumper.add_representer(str, lambda dumper, text: dumper.represent_scalar(
-    "tag:yaml.org,2002:str", text, style="|" if "\n" in text else None))
+LiteralDumper.add_representer(str, lambda dumper, text: dumper.represent_scalar("tag:yaml.org,2002:str", text, style="|" if "\n" in text else None))
 
 
 def record_text(record: dict) -> str:

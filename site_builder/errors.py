@@ -113,8 +113,7 @@ class Unlisted(SiteBuilderError):
 
     def __init__(self, first: SiteBuilderError, count: int):
         kind = "条警告" if first.severity == "警告" else "处错误"
-        super().__init__(replace(first.pos, line_text="") if first.pos else None,
-                         f"另有 {count} {kind}未列出：请先改正上面列出的，再运行一次检查。")
+        super().__init__(replace(first.pos, line_text="") if first.pos else None, f"另有 {count} {kind}未列出：请先改正上面列出的，再运行一次检查。")
         self.severity, self.count = first.severity, count
 
     def format(self) -> str:

@@ -58,32 +58,39 @@ def ruleset(rules_text):
 @pytest.fixture(scope="session")
 def load_rules():
     """Parse and check rule text, returning the RuleSet (raises Problems on any mistake)."""
+
     def load(text: str, path: str = "test.rules"):
         return check_rules(parse_rules(text, path))
+
     return load
 
 
 @pytest.fixture(scope="session")
 def rule_errors():
     """The errors that parsing and checking rule text report; fails the test if there are none."""
+
     def errors(text: str, path: str = "test.rules") -> list:
         with pytest.raises(Problems) as raised:
             check_rules(parse_rules(text, path))
         return raised.value.errors
+
     return errors
 
 
 @pytest.fixture(scope="session")
 def seed_inputs():
     """The seed station's inputs, optionally at another stage and with some scores or facts changed."""
+
     def inputs(stage: str = "中期", scores: dict | None = None, facts: dict | None = None) -> Inputs:
         return Inputs(stage, {**SEED_SCORES, **(scores or {})}, {**CLEAR_FACTS, **(facts or {})})
+
     return inputs
 
 
 @pytest.fixture(scope="session")
 def scores_totalling(ruleset):
     """Seed scores changed, each within 0 and its item's maximum, so that the total comes to `target`."""
+
     def scores(target: Decimal) -> dict:
         changed, remaining = dict(SEED_SCORES), Decimal(target) - SEED_TOTAL
         for name in ADJUSTABLE_ITEMS:
@@ -92,6 +99,7 @@ def scores_totalling(ruleset):
             remaining -= changed[name] - old
         assert remaining == 0, f"no scores within the maxima total {target}"
         return changed
+
     return scores
 
 

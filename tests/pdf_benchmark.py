@@ -32,9 +32,11 @@ def make_repo(repo: Path, reports: int) -> None:
     seed = SEED.read_text(encoding="utf-8")
     for index in range(1, reports + 1):
         station = f"bench-{index:04d}"
-        text = (seed.replace("id: shiqiao-dongxi", f"id: {station}", 1)
-                .replace("name: 市桥街东西片社工服务站", f"name: 测试{index:04d}号社工服务站", 1)
-                .replace("short_name: 市桥街东西片社工站", f"short_name: 测试{index:04d}号社工站", 1))
+        text = (
+            seed.replace("id: shiqiao-dongxi", f"id: {station}", 1)
+            .replace("name: 市桥街东西片社工服务站", f"name: 测试{index:04d}号社工服务站", 1)
+            .replace("short_name: 市桥街东西片社工站", f"short_name: 测试{index:04d}号社工站", 1)
+        )
         target = repo / "stations" / "panyu" / station / SEED.name
         target.parent.mkdir(parents=True)
         target.write_text(text, encoding="utf-8")
@@ -67,6 +69,7 @@ class WorkerMemory(threading.Thread):
 
 def stop_fork_server() -> None:
     from multiprocessing import forkserver
+
     if getattr(forkserver, "_forkserver", None) and hasattr(forkserver._forkserver, "_stop"):
         forkserver._forkserver._stop()
 
@@ -99,14 +102,25 @@ def main() -> int:
         sizes = [p.stat().st_size for p in pdfs]
         stop_fork_server()  # so that its workers' CPU time and memory are counted below
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
-        print(json.dumps({
-            "reports": args.reports, "jobs": timing.jobs, "site_build_without_pdf_s": round(build_seconds, 1),
-            "pdf_step_s": round(timing.seconds, 1), "pdf_per_report_s": round(timing.seconds / args.reports, 3),
-            "pdf_cpu_s_per_report": round((children.ru_utime + children.ru_stime) / args.reports, 3),
-            "pdfs": len(pdfs), "pdf_mb_total": round(sum(sizes) / 2**20, 1), "pdf_kb_each": round(sum(sizes) / len(sizes) / 1024),
-            "largest_worker_rss_mb": memory.largest_mb,
-            "build_process_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-        }, ensure_ascii=False, indent=1))
+        print(
+            json.dumps(
+                {
+                    "reports": args.reports,
+                    "jobs": timing.jobs,
+                    "site_build_without_pdf_s": round(build_seconds, 1),
+                    "pdf_step_s": round(timing.seconds, 1),
+                    "pdf_per_report_s": round(timing.seconds / args.reports, 3),
+                    "pdf_cpu_s_per_report": round((children.ru_utime + children.ru_stime) / args.reports, 3),
+                    "pdfs": len(pdfs),
+                    "pdf_mb_total": round(sum(sizes) / 2**20, 1),
+                    "pdf_kb_each": round(sum(sizes) / len(sizes) / 1024),
+                    "largest_worker_rss_mb": memory.largest_mb,
+                    "build_process_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                },
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
         return 0 if len(pdfs) == args.reports else 1
     finally:
         if not args.keep:

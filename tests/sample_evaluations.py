@@ -20,12 +20,17 @@ PEER = "stations/panyu/shiqiao-peer/2024-2025-中期.yaml"
 EARLIER = "stations/panyu/shiqiao-dongxi/2023-2024-中期.yaml"
 KEYS = {path: path.removeprefix("stations/").removesuffix(".yaml") for path in (SEED, PEER, EARLIER)}
 
-SEED_SCORES = {"服务监测": "9.82", "服务成效": "12.3", "运营管理": "9.1",
-               "服务质量": {"东一片区": "15", "东二片区": "15.26", "西片区": "15"},
-               "购买方评分": "20", "督导中心评分": "14.65", "监督方评分": "8.8"}
+SEED_SCORES = {
+    "服务监测": "9.82",
+    "服务成效": "12.3",
+    "运营管理": "9.1",
+    "服务质量": {"东一片区": "15", "东二片区": "15.26", "西片区": "15"},
+    "购买方评分": "20",
+    "督导中心评分": "14.65",
+    "监督方评分": "8.8",
+}
 PEER_SCORES = {**SEED_SCORES, "服务监测": "9.5", "购买方评分": "19"}
-EARLIER_SCORES = {**SEED_SCORES, "服务监测": "9", "购买方评分": "18.5",
-                  "服务质量": {"东一片区": "14.1", "东二片区": "15.26", "西片区": "15"}}
+EARLIER_SCORES = {**SEED_SCORES, "服务监测": "9", "购买方评分": "18.5", "服务质量": {"东一片区": "14.1", "东二片区": "15.26", "西片区": "15"}}
 EARLIER_STAFF_SHORTFALL = 6  # at 中期 the rule's limit is 5, so 社工人员配备不足 fires in the earlier evaluation
 FIRED_EARLIER = "社工人员配备不足"
 
@@ -36,6 +41,7 @@ def converted(scores: dict) -> dict[str, Decimal]:
             values = [Decimal(v) for v in score.values()]
             return (sum(values) / len(values)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
         return Decimal(score)
+
     return {name: one(score) for name, score in scores.items()}
 
 
@@ -72,14 +78,27 @@ def write_sample_records(repo: Path) -> None:
     for folder in ("rules", "stations", "docs"):
         shutil.copytree(ROOT / folder, repo / folder)
     seed = (ROOT / SEED).read_text(encoding="utf-8")
-    peer = rewrite(seed, PEER_SCORES, {"  id: shiqiao-dongxi": "  id: shiqiao-peer",
-                                       "name: 市桥街东西片社工服务站": "name: 市桥街试点社工服务站",
-                                       "short_name: 市桥街东西片社工站": "short_name: 市桥街试点社工站"})
-    earlier = rewrite(seed, EARLIER_SCORES, {
-        'period: "2024-2025"': 'period: "2023-2024"', "start: 2024-08-26": "start: 2023-08-26",
-        "end: 2025-08-25": "end: 2024-08-25", "end: 2025-01-31": "end: 2024-01-31",
-        "visit_date: 2025-02-20": "visit_date: 2024-02-20",
-        "  社工缺少人次: 0": f"  社工缺少人次: {EARLIER_STAFF_SHORTFALL}"})
+    peer = rewrite(
+        seed,
+        PEER_SCORES,
+        {
+            "  id: shiqiao-dongxi": "  id: shiqiao-peer",
+            "name: 市桥街东西片社工服务站": "name: 市桥街试点社工服务站",
+            "short_name: 市桥街东西片社工站": "short_name: 市桥街试点社工站",
+        },
+    )
+    earlier = rewrite(
+        seed,
+        EARLIER_SCORES,
+        {
+            'period: "2024-2025"': 'period: "2023-2024"',
+            "start: 2024-08-26": "start: 2023-08-26",
+            "end: 2025-08-25": "end: 2024-08-25",
+            "end: 2025-01-31": "end: 2024-01-31",
+            "visit_date: 2025-02-20": "visit_date: 2024-02-20",
+            "  社工缺少人次: 0": f"  社工缺少人次: {EARLIER_STAFF_SHORTFALL}",
+        },
+    )
     for path, text in ((PEER, peer), (EARLIER, earlier)):
         (repo / path).parent.mkdir(parents=True, exist_ok=True)
         (repo / path).write_text(text, encoding="utf-8")

@@ -99,7 +99,7 @@ class LocalIndex:
         for i in range(lo, hi):
             n = entry["counts"][i]
             if entry["docs"][i] in wanted:
-                found[entry["docs"][i]] = list(np.cumsum(deltas[at:at + n]))
+                found[entry["docs"][i]] = list(np.cumsum(deltas[at : at + n]))
             at += n
 
     def term_matches(self, term: str) -> dict[int, tuple[int, bool]]:
@@ -137,8 +137,7 @@ class LocalIndex:
             column = self.facets[self.meta["facets"].index(name)]
             wanted = self.meta["values"][name].index(value) + 1
             found = {d: m for d, m in found.items() if column[d] == wanted}
-        return sorted(found, key=lambda d: (not found[d][1], self.kind[d], -self.order[d] if found[d][1] else 0,
-                                            -found[d][0], -self.order[d], d))
+        return sorted(found, key=lambda d: (not found[d][1], self.kind[d], -self.order[d] if found[d][1] else 0, -found[d][0], -self.order[d], d))
 
     def titles(self, docs: list[int]) -> list[tuple[str, str]]:
         chunk = self.meta["chunk"]

@@ -15,8 +15,14 @@ from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"]
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 # The rules and records code tests start from: a frozen copy, so that the live data can change (tests/fixtures/README.md).
 SEED_REPO = ROOT / "tests" / "fixtures" / "seed-repo"
@@ -24,8 +30,7 @@ SEED_REPO = ROOT / "tests" / "fixtures" / "seed-repo"
 
 def file_digests(folder: Path) -> dict[str, str]:
     """Every file under folder by relative path → its sha256: two sites compare equal only byte for byte."""
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def build_site(repo: Path) -> Path:
@@ -34,8 +39,13 @@ def build_site(repo: Path) -> Path:
         if not (repo / folder).exists():
             shutil.copytree(ROOT / folder, repo / folder)
     shutil.copy(ROOT / "mkdocs.yml", repo / "mkdocs.yml")
-    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(repo / "site")],
-                          cwd=repo, capture_output=True, text=True, env={"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"})
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(repo / "site")],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env={"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 0, done.stderr
     return repo / "site"
 

@@ -19,9 +19,16 @@ from site_harness import ARTIFACTS, ROOT, Watch, serve
 
 REPORT = "/reports/panyu/shiqiao-dongxi/2024-2025-中期/"
 PAGES = {
-    "home": "/", "all-reports": "/reports/", "district": "/districts/panyu/", "station": "/stations/shiqiao-dongxi/",
-    "report": REPORT, "rule-set": "/rules/guangzhou/sgz-2024/", "rule-language": "/rule-language/",
-    "record-fields": "/reference/record-fields/", "open-data": "/data/", "search": "/search/?q=困难群众",
+    "home": "/",
+    "all-reports": "/reports/",
+    "district": "/districts/panyu/",
+    "station": "/stations/shiqiao-dongxi/",
+    "report": REPORT,
+    "rule-set": "/rules/guangzhou/sgz-2024/",
+    "rule-language": "/rule-language/",
+    "record-fields": "/reference/record-fields/",
+    "open-data": "/data/",
+    "search": "/search/?q=困难群众",
 }
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
@@ -37,10 +44,12 @@ def site_url(tmp_path_factory):
     shutil.copytree(ROOT / "stations", repo / "stations")
     seed = SEED.read_text(encoding="utf-8")
     for station, (mark, score) in COPIES.items():
-        text = (seed.replace("id: shiqiao-dongxi", f"id: {station}", 1)
-                .replace("name: 市桥街东西片社工服务站", f"name: 测试{mark}社工服务站", 1)
-                .replace("short_name: 市桥街东西片社工站", f"short_name: 测试{mark}社工站", 1)
-                .replace("服务监测: 9.82", f"服务监测: {score}", 1))
+        text = (
+            seed.replace("id: shiqiao-dongxi", f"id: {station}", 1)
+            .replace("name: 市桥街东西片社工服务站", f"name: 测试{mark}社工服务站", 1)
+            .replace("short_name: 市桥街东西片社工站", f"short_name: 测试{mark}社工站", 1)
+            .replace("服务监测: 9.82", f"服务监测: {score}", 1)
+        )
         target = repo / "stations" / "panyu" / station / SEED.name
         target.parent.mkdir(parents=True)
         target.write_text(text, encoding="utf-8")
@@ -74,10 +83,14 @@ def test_axe_finds_no_serious_or_critical_violation(browser, site_url, axe_log, 
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_21_AA}, "resultTypes": ["violations"]})
     context.close()
     violations = results.response["violations"]
-    axe_log[f"{name} ({width})"] = [{"id": v["id"], "impact": v["impact"], "nodes": len(v["nodes"]),
-                                     "first": v["nodes"][0]["html"][:160]} for v in violations]
-    blocking = [f"{v['id']} ({v['impact']}): {v['help']} — {v['nodes'][0]['target']} {v['nodes'][0]['html'][:120]}"
-                for v in violations if v["impact"] in BLOCKING]
+    axe_log[f"{name} ({width})"] = [
+        {"id": v["id"], "impact": v["impact"], "nodes": len(v["nodes"]), "first": v["nodes"][0]["html"][:160]} for v in violations
+    ]
+    blocking = [
+        f"{v['id']} ({v['impact']}): {v['help']} — {v['nodes'][0]['target']} {v['nodes'][0]['html'][:120]}"
+        for v in violations
+        if v["impact"] in BLOCKING
+    ]
     assert blocking == []
     assert watch.problems == []
 

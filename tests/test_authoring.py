@@ -16,8 +16,23 @@ from site_builder.records.yaml_source import dump_yaml, load_yaml, new_yaml, to_
 ROOT = Path(__file__).resolve().parent.parent
 SEED = "stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml"
 NEW = "stations/panyu/shiqiao-dongxi/2025-2026-末期.yaml"
-NEW_ARGS = ("new", "--district", "panyu", "--district-name", "番禺区", "--station", "shiqiao-dongxi",
-            "--name", "市桥街东西片社工服务站", "--period", "2025-2026", "--stage", "末期", "--date", "2026-02-20")
+NEW_ARGS = (
+    "new",
+    "--district",
+    "panyu",
+    "--district-name",
+    "番禺区",
+    "--station",
+    "shiqiao-dongxi",
+    "--name",
+    "市桥街东西片社工服务站",
+    "--period",
+    "2025-2026",
+    "--stage",
+    "末期",
+    "--date",
+    "2026-02-20",
+)
 
 
 @pytest.fixture
@@ -42,6 +57,7 @@ def scaffolded(capsys, repo: Path) -> str:
 
 # --- new ------------------------------------------------------------------------------------------------
 
+
 def test_new_writes_every_item_and_fact_of_the_rule_set_at_the_records_path(capsys, repo, ruleset):
     text = scaffolded(capsys, repo)
     content = to_plain(load_yaml(text, NEW))
@@ -49,9 +65,13 @@ def test_new_writes_every_item_and_fact_of_the_rule_set_at_the_records_path(caps
     assert list(content["scores"]) == list(ruleset.items)
     assert content["scores"]["服务质量"] == {SUB_DISTRICT_PLACEHOLDER: None}
     assert content["facts"] == {name: {"not_checked": NOT_CHECKED} for name in ruleset.facts}
-    assert (content["station"]["id"], content["station"]["district"], content["evaluation"]["period"],
-            content["evaluation"]["stage"], content["evaluation"]["visit_date"]) == \
-        ("shiqiao-dongxi", {"id": "panyu", "name": "番禺区"}, "2025-2026", "末期", "2026-02-20")
+    assert (
+        content["station"]["id"],
+        content["station"]["district"],
+        content["evaluation"]["period"],
+        content["evaluation"]["stage"],
+        content["evaluation"]["visit_date"],
+    ) == ("shiqiao-dongxi", {"id": "panyu", "name": "番禺区"}, "2025-2026", "末期", "2026-02-20")
     for fact in ruleset.facts.values():
         assert f"  # {fact.label}（{fact.type}：" in text
 
@@ -115,15 +135,18 @@ def test_new_refuses_to_overwrite_a_record(capsys, repo):
     assert (repo / SEED).read_bytes() == before
 
 
-@pytest.mark.parametrize(("changed", "message"), [
-    (("--stage", "终期"), "--stage：规则集“广州市社工站评估”（版本 2024）没有“终期”阶段，只有中期、末期。"),
-    (("--rules", "广州社工站"), "--rules：没有编号为“广州社工站”的规则集。你是不是想写“广州市社工站评估”？"),
-    (("--rules", "广州市社工站评估", "--version", "2030"), "--version：规则集“广州市社工站评估”没有版本“2030”"),
-    (("--date", "2020-01-01"), "2020-01-01 没有生效的规则集版本。"),
-    (("--date", "2025-02-30"), "--date：日期“2025-02-30”写法不对或不存在"),
-    (("--station", "Shiqiao East"), "--station：站点编号“Shiqiao East”的格式不对。"),
-    (("--period", "2025"), "--period：服务年度“2025”的格式不对。"),
-])
+@pytest.mark.parametrize(
+    ("changed", "message"),
+    [
+        (("--stage", "终期"), "--stage：规则集“广州市社工站评估”（版本 2024）没有“终期”阶段，只有中期、末期。"),
+        (("--rules", "广州社工站"), "--rules：没有编号为“广州社工站”的规则集。你是不是想写“广州市社工站评估”？"),
+        (("--rules", "广州市社工站评估", "--version", "2030"), "--version：规则集“广州市社工站评估”没有版本“2030”"),
+        (("--date", "2020-01-01"), "2020-01-01 没有生效的规则集版本。"),
+        (("--date", "2025-02-30"), "--date：日期“2025-02-30”写法不对或不存在"),
+        (("--station", "Shiqiao East"), "--station：站点编号“Shiqiao East”的格式不对。"),
+        (("--period", "2025"), "--period：服务年度“2025”的格式不对。"),
+    ],
+)
 def test_new_with_a_wrong_option_says_what_is_wrong_in_chinese(capsys, repo, changed, message):
     code, _, err = run(capsys, repo, *NEW_ARGS, *changed)
     assert code == 1
@@ -141,6 +164,7 @@ def test_a_fresh_skeleton_is_already_canonical(capsys, repo):
 
 
 # --- fmt ------------------------------------------------------------------------------------------------
+
 
 def test_fmt_check_passes_on_the_repository(capsys):
     code, out, _ = run(capsys, ROOT, "fmt", "--check")

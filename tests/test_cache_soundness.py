@@ -69,6 +69,7 @@ def without_cache(inputs, tmp_path_factory):
                 patch.setenv("SITE_BUILDER_NO_CACHE", "1")
                 built[name] = file_digests(build_site(inputs, tmp_path_factory.mktemp("uncached"), **CONFIGURATIONS[name]))
         return built[name]
+
     return site
 
 
@@ -105,13 +106,13 @@ def test_build_and_serve_in_turn_each_find_their_own_pages_in_the_cache(repo, tm
 def test_a_changed_template_override_renders_the_pages_again(repo, tmp_path):
     """Templates of the site's own (theme.custom_dir) shape every page; an installed theme's are named by its version."""
     mkdocs_yml = repo / "mkdocs.yml"
-    mkdocs_yml.write_text(mkdocs_yml.read_text(encoding="utf-8").replace("  name: material\n", "  name: material\n  custom_dir: overrides\n"),
-                          encoding="utf-8")
+    mkdocs_yml.write_text(
+        mkdocs_yml.read_text(encoding="utf-8").replace("  name: material\n", "  name: material\n  custom_dir: overrides\n"), encoding="utf-8"
+    )
     override = repo / "overrides" / "main.html"
     override.parent.mkdir()
     for edition in ("第一版", "第二版"):
-        override.write_text('{% extends "base.html" %}{% block content %}{{ super() }}<p>页脚' + edition + "</p>{% endblock %}",
-                            encoding="utf-8")
+        override.write_text('{% extends "base.html" %}{% block content %}{{ super() }}<p>页脚' + edition + "</p>{% endblock %}", encoding="utf-8")
         site = build_site(repo, tmp_path / edition)
         assert f"页脚{edition}" in (site / REPORT_PAGE).read_text(encoding="utf-8")
 
@@ -127,19 +128,21 @@ def strict_build_warnings(repo: Path, site: Path, caplog) -> list[str]:
 @pytest.fixture
 def link_on_report_pages(monkeypatch):
     """Report pages end with a link: a page's Markdown comes from data that cannot link, so the test adds one."""
+
     def add(target: str) -> None:
         markdown = site.BulkPages.markdown
 
         def with_link(self, index: int) -> str:
             page = markdown(self, index)
             return page + f"\n\n[参见]({target})\n" if self.evaluated(index) is not None else page
+
         monkeypatch.setattr(site.BulkPages, "markdown", with_link)
+
     return add
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])  # rendered in this process, or in workers whose warnings are replayed here
-def test_a_strict_build_that_fails_on_a_broken_link_fails_again_from_the_cache(repo, tmp_path, caplog, monkeypatch,
-                                                                               link_on_report_pages, jobs):
+def test_a_strict_build_that_fails_on_a_broken_link_fails_again_from_the_cache(repo, tmp_path, caplog, monkeypatch, link_on_report_pages, jobs):
     monkeypatch.setenv("SITE_BUILDER_JOBS", jobs)
     monkeypatch.setattr(render, "PAGES_PER_TASK", 1)  # two pages, two tasks: with two jobs, a pool
     link_on_report_pages("../../../no-such-page.md")
@@ -151,8 +154,7 @@ def test_a_strict_build_that_fails_on_a_broken_link_fails_again_from_the_cache(r
     assert first == again == uncached
 
 
-def test_a_page_whose_link_target_was_removed_is_rendered_again_and_fails_the_strict_build(repo, tmp_path, caplog,
-                                                                                          link_on_report_pages):
+def test_a_page_whose_link_target_was_removed_is_rendered_again_and_fails_the_strict_build(repo, tmp_path, caplog, link_on_report_pages):
     """The page's Markdown is unchanged, and so is its key: where its links led is checked with the entry."""
     (repo / "docs" / "notes.md").write_text("# 评估说明\n", encoding="utf-8")  # a page outside the navigation
     link_on_report_pages("../../../notes.md")

@@ -53,12 +53,19 @@ def seed_result(ruleset, seed_inputs):
 def row(result, key: str, date: str, short_name: str = "市桥街东西片社工站", stage: str = "中期") -> Evaluated:
     """An evaluated row with just what the charts read from a record."""
     station_id = key.split("/")[1]
-    record = SimpleNamespace(key=key, visit_date=datetime.date.fromisoformat(date), stage=stage, station_id=station_id,
-                             evaluation={"visit_date": date}, station={"short_name": short_name})
+    record = SimpleNamespace(
+        key=key,
+        visit_date=datetime.date.fromisoformat(date),
+        stage=stage,
+        station_id=station_id,
+        evaluation={"visit_date": date},
+        station={"short_name": short_name},
+    )
     return Evaluated(record, result)
 
 
 # --- score breakdown ---------------------------------------------------------------------------------
+
 
 def test_score_chart_has_one_bar_per_item_as_long_as_score_over_maximum(seed_result, ruleset):
     svg = svg_of(charts.score_chart(seed_result))
@@ -89,9 +96,9 @@ def test_hostile_item_label_is_escaped_and_kept_as_text(seed_result):
 
 # --- indicator completion ----------------------------------------------------------------------------
 
+
 def indicators(*rates: str) -> list[dict]:
-    return [{"group": "小组", "name": f"指标{i}", "unit": "个", "actual": Decimal(1), "stated_percent": rate}
-            for i, rate in enumerate(rates, 1)]
+    return [{"group": "小组", "name": f"指标{i}", "unit": "个", "actual": Decimal(1), "stated_percent": rate} for i, rate in enumerate(rates, 1)]
 
 
 def marks(svg: ET.Element) -> set[float]:
@@ -123,8 +130,10 @@ def test_bars_are_capped_at_200_percent_with_a_label(ruleset):
 
 
 def test_completion_uses_the_rule_formula_when_a_target_is_given(ruleset):
-    given = [{"name": "个案数", "unit": "个", "actual": Decimal(25), "target": Decimal(40), "stated_percent": "60.00%"},
-             {"name": "家访", "unit": "人次", "actual": Decimal(1035)}]  # no rate at all: no bar
+    given = [
+        {"name": "个案数", "unit": "个", "actual": Decimal(25), "target": Decimal(40), "stated_percent": "60.00%"},
+        {"name": "家访", "unit": "人次", "actual": Decimal(1035)},
+    ]  # no rate at all: no bar
     svg = svg_of(charts.indicator_chart(given, ruleset))
     assert len(rects(svg, "bar")) == 1
     assert "62.50%" in texts(svg) and "个案数 62.50%" in alternative(svg)
@@ -132,8 +141,7 @@ def test_completion_uses_the_rule_formula_when_a_target_is_given(ruleset):
 
 
 def test_hostile_indicator_name_is_escaped(ruleset):
-    given = [{"group": HOSTILE, "name": "<img src=x onerror=alert(1)>", "unit": "个", "actual": Decimal(1),
-              "stated_percent": "50%"}]
+    given = [{"group": HOSTILE, "name": "<img src=x onerror=alert(1)>", "unit": "个", "actual": Decimal(1), "stated_percent": "50%"}]
     figure = charts.indicator_chart(given, ruleset)
     assert "<script" not in figure and "<img" not in figure
     assert HOSTILE in alternative(svg_of(figure))
@@ -148,6 +156,7 @@ def test_long_names_are_cut_to_fit_beside_their_value_but_kept_whole_in_the_desc
 
 
 # --- history, grade distribution, totals by station ---------------------------------------------------
+
 
 def dots(svg: ET.Element) -> list[ET.Element]:
     return list(svg.iter(f"{SVG}circle"))
@@ -190,11 +199,13 @@ def test_grade_chart_bars_are_proportional_to_counts(seed_result, ruleset, seed_
     assert alternative(svg) == "优秀 0 份，良好 3 份，合格 1 份，不合格 0 份；共 4 份。"
 
 
-def test_totals_chart_has_one_row_per_station_latest_evaluation_highest_first(seed_result, ruleset, seed_inputs,
-                                                                               scores_totalling):
+def test_totals_chart_has_one_row_per_station_latest_evaluation_highest_first(seed_result, ruleset, seed_inputs, scores_totalling):
     low = evaluate(ruleset, seed_inputs(scores=scores_totalling(Decimal(65))))
-    rows = [row(low, "panyu/a/2023-2024-末期", "2024-07-01", "甲站"), row(seed_result, "panyu/a/2024-2025-中期", "2025-02-20", "甲站"),
-            row(low, "panyu/b/2024-2025-中期", "2025-03-01", HOSTILE)]
+    rows = [
+        row(low, "panyu/a/2023-2024-末期", "2024-07-01", "甲站"),
+        row(seed_result, "panyu/a/2024-2025-中期", "2025-02-20", "甲站"),
+        row(low, "panyu/b/2024-2025-中期", "2025-03-01", HOSTILE),
+    ]
     figure = charts.totals_chart(rows)
     assert "<script" not in figure
     svg = svg_of(figure)
@@ -207,10 +218,18 @@ def test_totals_chart_has_one_row_per_station_latest_evaluation_highest_first(se
 
 def test_every_chart_is_deterministic_and_well_formed(seed_result, ruleset):
     only = row(seed_result, "panyu/a/2024-2025-中期", "2025-02-20")
-    made = [charts.score_chart(seed_result), charts.indicator_chart(indicators("40%", "120%"), ruleset),
-            charts.history_chart([only], only.record.key), charts.listing_charts([only], [ruleset])]
-    again = [charts.score_chart(seed_result), charts.indicator_chart(indicators("40%", "120%"), ruleset),
-             charts.history_chart([only], only.record.key), charts.listing_charts([only], [ruleset])]
+    made = [
+        charts.score_chart(seed_result),
+        charts.indicator_chart(indicators("40%", "120%"), ruleset),
+        charts.history_chart([only], only.record.key),
+        charts.listing_charts([only], [ruleset]),
+    ]
+    again = [
+        charts.score_chart(seed_result),
+        charts.indicator_chart(indicators("40%", "120%"), ruleset),
+        charts.history_chart([only], only.record.key),
+        charts.listing_charts([only], [ruleset]),
+    ]
     assert made == again
     for figure in made[:3] + made[3].split("\n\n"):
         svg = svg_of(figure)
@@ -219,6 +238,7 @@ def test_every_chart_is_deterministic_and_well_formed(seed_result, ruleset):
 
 
 # --- a real build, and the charts in Chromium at phone width -----------------------------------------
+
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
@@ -275,12 +295,13 @@ def test_charts_fit_a_390_px_phone_legibly_without_errors(browser, site_url, pat
         box = chart.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["height"] > 40
         # the smallest text as drawn, in CSS pixels: its font size scaled by the viewBox
-        smallest = page.evaluate("""svg => Math.min(...[...svg.querySelectorAll('text')].map(
+        smallest = page.evaluate(
+            """svg => Math.min(...[...svg.querySelectorAll('text')].map(
             t => parseFloat(getComputedStyle(t).fontSize) * svg.getBoundingClientRect().width / svg.viewBox.baseVal.width))""",
-                                 chart.element_handle())
+            chart.element_handle(),
+        )
         assert smallest >= 12
-        filled = page.evaluate("svg => [...svg.querySelectorAll('.bar, .dot')].map(e => getComputedStyle(e).fill)",
-                               chart.element_handle())
+        filled = page.evaluate("svg => [...svg.querySelectorAll('.bar, .dot')].map(e => getComputedStyle(e).fill)", chart.element_handle())
         assert filled and all(colour not in ("none", "rgb(0, 0, 0)") for colour in filled)  # extra.css coloured them
         inks = page.evaluate("svg => [...svg.querySelectorAll('text')].map(t => getComputedStyle(t).fill)", chart.element_handle())
         assert min(contrast_on_white(ink) for ink in inks) >= 4.5  # WCAG AA for text
@@ -306,8 +327,7 @@ def test_screenshots_of_the_report_charts(browser, site_url, name, width, height
     assert all((ARTIFACTS / f"{chart_id}-{name}.png").stat().st_size > 2_000 for chart_id in REPORT_CHARTS)
 
 
-def test_with_many_stations_the_listing_shows_district_means_instead_of_one_row_per_station(seed_result, ruleset,
-                                                                                           seed_inputs):
+def test_with_many_stations_the_listing_shows_district_means_instead_of_one_row_per_station(seed_result, ruleset, seed_inputs):
     lower = evaluate(ruleset, seed_inputs(scores={"购买方评分": Decimal("10")}))
     stations = charts.STATIONS_PER_CHART + 1
     results = [seed_result if i % 2 == 0 else lower for i in range(stations)]

@@ -60,6 +60,7 @@ def one_error(rule_errors):
     def error(text: str):
         (found,) = rule_errors(text)
         return found
+
     return error
 
 
@@ -202,8 +203,9 @@ def test_items_maxima_must_match_their_party_weight(one_error):
     error = one_error(text)
     assert isinstance(error, WeightError)
     assert where(error) == at(text, "评估方 乙")
-    assert error.message == ("评估方“乙”的权重是 40%，其下各评分项满分合计应为 40，现为 30。"
-                             "若各项按百分制打分再按权重折算，请在权重后写“按百分制折算”。")
+    assert error.message == (
+        "评估方“乙”的权重是 40%，其下各评分项满分合计应为 40，现为 30。若各项按百分制打分再按权重折算，请在权重后写“按百分制折算”。"
+    )
 
 
 def test_scaled_party_whose_items_sum_to_100_is_accepted(load_rules):
@@ -404,8 +406,7 @@ def test_all_mistakes_are_reported_at_once_in_file_order(rule_errors):
 # --- editing the real rule file ---------------------------------------------------------------------------
 
 
-def test_policy_staff_can_move_the_good_band_to_start_at_85(rules_text, ruleset, load_rules, seed_inputs,
-                                                              scores_totalling):
+def test_policy_staff_can_move_the_good_band_to_start_at_85(rules_text, ruleset, load_rules, seed_inputs, scores_totalling):
     edited = edit("60 <= 总分 < 80", "60 <= 总分 < 85", edit("80 <= 总分 < 90", "85 <= 总分 < 90", rules_text))
     edited_ruleset = load_rules(edited)
     inputs = seed_inputs(scores=scores_totalling(Decimal(84)))
@@ -416,9 +417,8 @@ def test_policy_staff_can_move_the_good_band_to_start_at_85(rules_text, ruleset,
 
 def test_policy_staff_can_add_a_ninth_veto(rules_text, load_rules, seed_inputs):
     edited = rules_text + (
-        "\n事实 挪用服务经费 是否 “是否挪用服务经费”\n"
-        "否决 挪用服务经费 “挪用服务经费的”\n"
-        "  当 挪用服务经费 【评估办法 一票否决情形（九）】\n")
+        "\n事实 挪用服务经费 是否 “是否挪用服务经费”\n否决 挪用服务经费 “挪用服务经费的”\n  当 挪用服务经费 【评估办法 一票否决情形（九）】\n"
+    )
     ruleset = load_rules(edited)
     assert len(ruleset.vetoes) == 9
     result = evaluate(ruleset, seed_inputs(facts={"挪用服务经费": True}))
@@ -427,13 +427,14 @@ def test_policy_staff_can_add_a_ninth_veto(rules_text, load_rules, seed_inputs):
 
 def test_a_keyword_cannot_be_used_as_a_name(rule_errors):
     errors = rule_errors(BASE + "事实 是 是否\n")
-    assert [(type(e), e.message, e.pos.line) for e in errors] == \
-        [(RuleTypeError, "“是”是规则语言的关键词，不能用作名称。", BASE.count("\n") + 1)]
+    assert [(type(e), e.message, e.pos.line) for e in errors] == [(RuleTypeError, "“是”是规则语言的关键词，不能用作名称。", BASE.count("\n") + 1)]
 
 
 def test_full_width_comparison_signs_from_a_chinese_keyboard_are_accepted(load_rules):
-    ruleset = load_rules(edit("等级 良好 当 80 <= 总分 < 90", "等级 良好 当 80 ＜＝ 总分 ＜ 90")
-                         .replace("否决 缺人 当 缺少人次 >= 上限", "否决 缺人 当 缺少人次 ＞＝ 上限"))
+    ruleset = load_rules(
+        edit("等级 良好 当 80 <= 总分 < 90", "等级 良好 当 80 ＜＝ 总分 ＜ 90").replace(
+            "否决 缺人 当 缺少人次 >= 上限", "否决 缺人 当 缺少人次 ＞＝ 上限"
+        )
+    )
     good = next(b for b in ruleset.bands if b.name == "良好")
-    assert (good.lower.value, good.lower.inclusive, good.upper.value, good.upper.inclusive) == \
-        (Decimal(80), True, Decimal(90), False)
+    assert (good.lower.value, good.lower.inclusive, good.upper.value, good.upper.inclusive) == (Decimal(80), True, Decimal(90), False)

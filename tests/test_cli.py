@@ -47,8 +47,7 @@ def test_evaluate_json_has_the_promised_fields(capsys):
     code, out, _ = run(capsys, "evaluate", str(ROOT / SEED), "--json")
     report = json.loads(out)
     assert code == 0
-    assert (report["station"], report["stage"], report["total"], report["grade"], report["vetoes"]) == \
-        ("shiqiao-dongxi", "中期", "89.76", "良好", [])
+    assert (report["station"], report["stage"], report["total"], report["grade"], report["vetoes"]) == ("shiqiao-dongxi", "中期", "89.76", "良好", [])
     assert report["rules"] == {"id": "广州市社工站评估", "version": "2024"}
     quality = next(i for i in report["items"] if i["name"] == "服务质量")
     assert (quality["max"], quality["score"], quality["converted"]) == ("20", "15.09", "15.09")
@@ -88,8 +87,9 @@ def test_broken_input_never_shows_a_traceback(broken_repo):
     (broken_repo / SEED).write_text("station: [unclosed\n", encoding="utf-8")
     (broken_repo / "rules/guangzhou/sgz-2024.rules").write_text("规则集 @@@ “", encoding="utf-8")
     for command in (["check"], ["evaluate", SEED], ["schema", "--check"]):
-        done = subprocess.run([sys.executable, "-m", "site_builder", "--root", str(broken_repo), *command],
-                              capture_output=True, text=True, cwd=broken_repo)
+        done = subprocess.run(
+            [sys.executable, "-m", "site_builder", "--root", str(broken_repo), *command], capture_output=True, text=True, cwd=broken_repo
+        )
         assert done.returncode == 1
         assert "Traceback" not in done.stderr + done.stdout
         assert "错误" in done.stderr + done.stdout

@@ -43,7 +43,7 @@ def section(site, path: str) -> str:
     """The comparison subsection of a report page, up to the next heading of its level or above."""
     page = (site / "reports" / KEYS[path] / "index.html").read_text(encoding="utf-8")
     start = page.index(f'<h3 id="{HEADING}">')
-    return page[start:page.index("<h2", start)]
+    return page[start : page.index("<h2", start)]
 
 
 def text(fragment: str) -> str:
@@ -77,7 +77,7 @@ def test_the_change_since_the_previous_evaluation_is_signed_and_itemised(site):
     assert signed(now - before).startswith("+")
     assert "等级：不合格 → 良好" in words
     assert f"“{FIRED_EARLIER}”不再触发（本次：未触发）" in words
-    assert "href=\"../2023-2024-%E4%B8%AD%E6%9C%9F/\"" in fragment
+    assert 'href="../2023-2024-%E4%B8%AD%E6%9C%9F/"' in fragment
     rows = table_rows(fragment)
     old, new = converted(EARLIER_SCORES), converted(SEED_SCORES)
     label = {"购买方评分": "购买方", "督导中心评分": "督导中心", "监督方评分": "监督方"}
@@ -103,8 +103,14 @@ def test_a_newly_fired_veto_is_named_on_the_later_page():
 
 
 def row(station: str, visit: str, score: Decimal, fired=(), district: str = "panyu"):
-    record = SimpleNamespace(district_id=district, period="2024-2025", stage="中期", station_id=station,
-                             visit_date=datetime.date.fromisoformat(visit), key=f"{district}/{station}/{visit}")
+    record = SimpleNamespace(
+        district_id=district,
+        period="2024-2025",
+        stage="中期",
+        station_id=station,
+        visit_date=datetime.date.fromisoformat(visit),
+        key=f"{district}/{station}/{visit}",
+    )
     result = SimpleNamespace(total=score, fired=list(fired), vetoes=())
     return SimpleNamespace(record=record, result=result)
 

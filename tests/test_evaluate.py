@@ -40,8 +40,14 @@ def test_seed_figures_total_89_76_and_grade_good(ruleset, seed_inputs):
 def test_seed_items_count_directly_towards_the_total(ruleset, seed_inputs):
     result = evaluate(ruleset, seed_inputs())
     assert {i.name: i.converted for i in result.items} == {
-        "服务监测": D("9.82"), "服务成效": D("12.3"), "运营管理": D("9.1"), "服务质量": D("15.09"),
-        "购买方评分": D(20), "督导中心评分": D("14.65"), "监督方评分": D("8.8")}
+        "服务监测": D("9.82"),
+        "服务成效": D("12.3"),
+        "运营管理": D("9.1"),
+        "服务质量": D("15.09"),
+        "购买方评分": D(20),
+        "督导中心评分": D("14.65"),
+        "监督方评分": D("8.8"),
+    }
 
 
 def test_evaluation_explains_the_total_with_its_rule(ruleset, seed_inputs):
@@ -53,11 +59,17 @@ def test_evaluation_explains_the_total_with_its_rule(ruleset, seed_inputs):
 # --- grade bands ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("total, grade", [
-    ("59.99", "不合格"), ("60", "合格"),
-    ("79.99", "合格"), ("80", "良好"),
-    ("89.99", "良好"), ("90", "优秀"),
-])
+@pytest.mark.parametrize(
+    "total, grade",
+    [
+        ("59.99", "不合格"),
+        ("60", "合格"),
+        ("79.99", "合格"),
+        ("80", "良好"),
+        ("89.99", "良好"),
+        ("90", "优秀"),
+    ],
+)
 def test_band_edges(ruleset, seed_inputs, scores_totalling, total, grade):
     result = evaluate(ruleset, seed_inputs(scores=scores_totalling(D(total))))
     assert result.total == D(total)
@@ -85,12 +97,15 @@ def test_sub_district_mean_ending_in_5_rounds_up(ruleset, seed_inputs):
 # --- vetoes -------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("veto, fact, stage, fires_at", [
-    ("社工人员配备不足", "社工缺少人次", "中期", 5),
-    ("社工人员配备不足", "社工缺少人次", "末期", 10),
-    ("持证社工比例不达标", "持证社工缺少人次", "中期", 3),
-    ("持证社工比例不达标", "持证社工缺少人次", "末期", 6),
-])
+@pytest.mark.parametrize(
+    "veto, fact, stage, fires_at",
+    [
+        ("社工人员配备不足", "社工缺少人次", "中期", 5),
+        ("社工人员配备不足", "社工缺少人次", "末期", 10),
+        ("持证社工比例不达标", "持证社工缺少人次", "中期", 3),
+        ("持证社工比例不达标", "持证社工缺少人次", "末期", 6),
+    ],
+)
 def test_staffing_veto_fires_at_its_stage_threshold_and_not_one_below(ruleset, seed_inputs, veto, fact, stage, fires_at):
     at_threshold = evaluate(ruleset, seed_inputs(stage, facts={fact: D(fires_at)}))
     one_below = evaluate(ruleset, seed_inputs(stage, facts={fact: D(fires_at - 1)}))
@@ -172,10 +187,13 @@ KLEENE_RULES = """
 """
 
 
-@pytest.mark.parametrize("known, either, both", [
-    (True, FIRED, NOT_CHECKED),       # 是 或 未核查 = 是;  是 且 未核查 = 未核查
-    (False, NOT_CHECKED, NOT_FIRED),  # 否 或 未核查 = 未核查;  否 且 未核查 = 否
-])
+@pytest.mark.parametrize(
+    "known, either, both",
+    [
+        (True, FIRED, NOT_CHECKED),  # 是 或 未核查 = 是;  是 且 未核查 = 未核查
+        (False, NOT_CHECKED, NOT_FIRED),  # 否 或 未核查 = 未核查;  否 且 未核查 = 否
+    ],
+)
 def test_three_valued_logic_over_unchecked_facts(rules_text, load_rules, seed_inputs, known, either, both):
     ruleset = load_rules(rules_text + KLEENE_RULES)
     result = evaluate(ruleset, seed_inputs(facts={"整改不到位": Unchecked("报告未载明"), "严重违法违规": known}))
@@ -212,9 +230,16 @@ ROUND_RULES = """\
 """
 
 
-@pytest.mark.parametrize("value, rounded", [
-    ("2.345", "2.35"), ("2.335", "2.34"), ("2.325", "2.33"), ("2.344", "2.34"), ("0.005", "0.01"),
-])
+@pytest.mark.parametrize(
+    "value, rounded",
+    [
+        ("2.345", "2.35"),
+        ("2.335", "2.34"),
+        ("2.325", "2.33"),
+        ("2.344", "2.34"),
+        ("0.005", "0.01"),
+    ],
+)
 def test_round_function_rounds_half_up_never_to_even(load_rules, value, rounded):
     assert completion_rate(load_rules(ROUND_RULES), D(value), D(1)) == D(rounded)
 
@@ -263,8 +288,7 @@ def test_scaled_party_rounds_its_converted_score_half_up(load_rules):
 
 
 def test_division_by_zero_in_a_definition_is_an_evaluation_error(rules_text, load_rules, seed_inputs):
-    ruleset = load_rules(rules_text + "定义 持证缺口占比 = 持证社工缺少人次 / 社工缺少人次\n"
-                                      "否决 持证缺口过大 当 持证缺口占比 > 50%\n")
+    ruleset = load_rules(rules_text + "定义 持证缺口占比 = 持证社工缺少人次 / 社工缺少人次\n否决 持证缺口过大 当 持证缺口占比 > 50%\n")
     with pytest.raises(EvaluationError) as raised:
         evaluate(ruleset, seed_inputs(facts={"社工缺少人次": D(0), "持证社工缺少人次": D(2)}))
     assert not isinstance(raised.value, ZeroDivisionError)
@@ -295,8 +319,7 @@ def test_missing_score_is_an_evaluation_error(ruleset, seed_inputs):
 
 def test_sub_district_item_needs_sub_district_scores(ruleset, seed_inputs):
     for given in (D(15), {}):
-        assert evaluation_messages(ruleset, seed_inputs(scores={"服务质量": given})) == [
-            "评分项“服务质量”按片区评分，应给出各片区的分数。"]
+        assert evaluation_messages(ruleset, seed_inputs(scores={"服务质量": given})) == ["评分项“服务质量”按片区评分，应给出各片区的分数。"]
 
 
 def test_fact_of_the_wrong_kind_is_an_evaluation_error(ruleset, seed_inputs):

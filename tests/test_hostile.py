@@ -24,8 +24,7 @@ RULES = "rules/guangzhou/sgz-2024.rules"
 SEED_TEXT = (SEED_REPO / RECORD).read_text(encoding="utf-8")
 RULES_TEXT = (SEED_REPO / RULES).read_text(encoding="utf-8")
 
-BILLION_LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-    f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+BILLION_LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
 
 RECORD_CASES = {
     "billion laughs": (BILLION_LAUGHS.encode(), "不能使用 YAML 别名"),
@@ -41,15 +40,13 @@ RECORD_CASES = {
     "python object tag": (b"station: !!python/object/apply:os.system [echo hi]\n", "社工站应为若干字段"),  # never run
     "path traversal in ids": (SEED_TEXT.replace("  id: shiqiao-dongxi", "  id: ../../etc").encode(), "station.id"),
     "absolute path as id": (SEED_TEXT.replace("  id: shiqiao-dongxi", "  id: /etc/passwd").encode(), "station.id"),
-    "windows device name as id": (SEED_TEXT.replace("  id: shiqiao-dongxi", "  id: con").encode(),
-                                  "Windows 保留的设备名"),
+    "windows device name as id": (SEED_TEXT.replace("  id: shiqiao-dongxi", "  id: con").encode(), "Windows 保留的设备名"),
     "very long id": (SEED_TEXT.replace("  id: shiqiao-dongxi", "  id: " + "a" * 300).encode(), "最多 64 个字符"),
 }
 
 RULE_CASES = {
     "deep expression": (RULES_TEXT + "\n定义 长 = " + "+".join(["1"] * 5000) + "\n", "嵌套太深"),
-    "long chain of definitions": (RULES_TEXT + "\n定义 d0 = 1\n" + "".join(f"定义 d{i} = d{i - 1} + 1\n" for i in range(1, 3000)),
-                                  "超过 50 层"),
+    "long chain of definitions": (RULES_TEXT + "\n定义 d0 = 1\n" + "".join(f"定义 d{i} = d{i - 1} + 1\n" for i in range(1, 3000)), "超过 50 层"),
     "enormous number": (RULES_TEXT + "\n定义 巨大 = " + "9" * 5000 + " × " + "9" * 5000 + "\n否决 巨 当 巨大 > 1\n", ""),
     "right-to-left override": (RULES_TEXT.replace("评分项 服务监测", "评分项 服务\u202e监测"), "无法识别的字符"),
     "division by zero in rules": (RULES_TEXT + "\n定义 零 = 1 / 0\n否决 除零 当 零 > 1\n", "除数为零"),
@@ -86,6 +83,7 @@ def test_hostile_rule_file(tmp_path, case):
 
 # --- numbers, text and ids in records: refused at the value, with the reason ----------------------------------
 
+
 def seed_with(old: str, new: str) -> bytes:
     assert old in SEED_TEXT, f"the seed record no longer contains {old!r}"
     return SEED_TEXT.replace(old, new, 1).encode("utf-8")
@@ -101,8 +99,7 @@ NUMBER_CASES = {
     "inf indicator": (seed_with("actual: 1035}", "actual: .inf}"), ".inf"),
     "nan funding": (seed_with("funding_yuan: 2400000", "funding_yuan: .NaN"), ".nan"),
     "5,000-digit integer": (seed_with("funding_yuan: 2400000", "funding_yuan: " + "9" * 5000), "整数部分有 5000 位"),
-    "too many significant digits": (seed_with("服务成效: 12.3", "服务成效: 12.3000000000000000000000000001"),
-                                    "有效数字有 30 位"),
+    "too many significant digits": (seed_with("服务成效: 12.3", "服务成效: 12.3000000000000000000000000001"), "有效数字有 30 位"),
     "lone surrogate": (seed_with("street: 市桥街道", 'street: "市桥\\ud800街道"'), "单独的代理码位"),
     "id with a trailing newline": (seed_with("  id: shiqiao-dongxi", '  id: "shiqiao-dongxi\\n"'), "station.id"),
     "district named like a generated page": (seed_with("    id: panyu", "    id: index"), "网站生成的页面"),
@@ -123,8 +120,9 @@ def test_hostile_value_in_a_record_is_refused_at_the_value(tmp_path, case):
 
 def test_a_number_with_more_digits_than_a_float_keeps_every_digit_and_rounds_as_written(tmp_path):
     exact = "9.8249999999999999999"
-    text = SEED_TEXT.replace("    东一片区: 15\n    东二片区: 15.26\n    西片区: 15\n",
-                             f"    东一片区: {exact}\n    东二片区: {exact}\n    西片区: {exact}\n")
+    text = SEED_TEXT.replace(
+        "    东一片区: 15\n    东二片区: 15.26\n    西片区: 15\n", f"    东一片区: {exact}\n    东二片区: {exact}\n    西片区: {exact}\n"
+    )
     project = load_project(repo_with(tmp_path, RECORD, text.encode("utf-8")), cache=False)
     assert project.errors == []
     record = project.records[0]
@@ -148,6 +146,7 @@ def test_thousands_of_undeclared_sub_districts_are_reported_quickly_and_listed_u
 
 # --- files: only regular files inside the repository are read --------------------------------------------
 
+
 def copy_of_repo(tmp_path: Path) -> Path:
     repo = tmp_path / "repo"
     shutil.copytree(SEED_REPO / "rules", repo / "rules")
@@ -157,8 +156,9 @@ def copy_of_repo(tmp_path: Path) -> Path:
 
 def check_output(repo: Path, *options: str) -> str:
     """site-builder check as CI runs it, in its own process, so that a hang or a crash fails the test."""
-    done = subprocess.run([sys.executable, "-m", "site_builder", "--root", str(repo), "check", *options],
-                          capture_output=True, text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "site_builder", "--root", str(repo), "check", *options], capture_output=True, text=True, timeout=60, check=False
+    )
     output = done.stdout + done.stderr
     assert "Traceback" not in output
     assert done.returncode == 1, output
@@ -169,38 +169,41 @@ OUTSIDE = "outside/2024-2025-中期.yaml"
 STATION_DIR = "stations/panyu/shiqiao-dongxi"
 
 FILE_SYSTEM_CASES = {
-    "symlink to a system file": (lambda repo: symlink(repo, "stations/panyu/x/2024-2025-中期.yaml", "/etc/passwd"),
-                                 "符号链接"),
+    "symlink to a system file": (lambda repo: symlink(repo, "stations/panyu/x/2024-2025-中期.yaml", "/etc/passwd"), "符号链接"),
     "symlink to /dev/zero": (lambda repo: symlink(repo, "stations/panyu/x/2024-2025-中期.yaml", "/dev/zero"), "符号链接"),
-    "symlink to a record outside": (lambda repo: symlink(repo, "stations/nansha/x/2024-2025-中期.yaml",
-                                                         str(repo.parent / OUTSIDE)), "符号链接"),
-    "symlink pointing inside": (lambda repo: symlink(repo, "stations/panyu/x/2024-2025-末期.yaml",
-                                                     str(repo / RECORD)), "符号链接"),
+    "symlink to a record outside": (lambda repo: symlink(repo, "stations/nansha/x/2024-2025-中期.yaml", str(repo.parent / OUTSIDE)), "符号链接"),
+    "symlink pointing inside": (lambda repo: symlink(repo, "stations/panyu/x/2024-2025-末期.yaml", str(repo / RECORD)), "符号链接"),
     "broken symlink": (lambda repo: symlink(repo, "stations/panyu/x/2024-2025-中期.yaml", "/no/such/file"), "符号链接"),
-    "looping symlink": (lambda repo: (symlink(repo, "stations/panyu/a.yaml", "b.yaml"),
-                                      symlink(repo, "stations/panyu/b.yaml", "a.yaml")), "符号链接"),
+    "looping symlink": (
+        lambda repo: (symlink(repo, "stations/panyu/a.yaml", "b.yaml"), symlink(repo, "stations/panyu/b.yaml", "a.yaml")),
+        "符号链接",
+    ),
     "symlinked folder": (lambda repo: symlink(repo, "stations/nansha", str(repo.parent / "outside")), "符号链接"),
-    "symlinked stations folder": (lambda repo: (shutil.move(repo / "stations", repo.parent / "elsewhere"),
-                                                symlink(repo, "stations", str(repo.parent / "elsewhere"))), "符号链接"),
+    "symlinked stations folder": (
+        lambda repo: (shutil.move(repo / "stations", repo.parent / "elsewhere"), symlink(repo, "stations", str(repo.parent / "elsewhere"))),
+        "符号链接",
+    ),
     "folder named like a record": (lambda repo: (repo / STATION_DIR / "2024-2025-末期.yaml").mkdir(), "是文件夹"),
     "fifo named like a record": (lambda repo: os.mkfifo(repo / STATION_DIR / "2024-2025-末期.yaml"), "不是普通文件"),
     "symlinked rule file": (lambda repo: symlink(repo, "rules/guangzhou/passwd.rules", "/etc/passwd"), "符号链接"),
     "symlinked rule tests": (lambda repo: symlink(repo, "rules/guangzhou/passwd.tests.yaml", "/etc/passwd"), "符号链接"),
-    "symlinked standing text": (lambda repo: (os.remove(repo / "rules/guangzhou/sgz-2024.standing.md"),
-                                              symlink(repo, "rules/guangzhou/sgz-2024.standing.md", "/etc/passwd")),
-                                "符号链接"),
+    "symlinked standing text": (
+        lambda repo: (os.remove(repo / "rules/guangzhou/sgz-2024.standing.md"), symlink(repo, "rules/guangzhou/sgz-2024.standing.md", "/etc/passwd")),
+        "符号链接",
+    ),
     "newline in a file name": (lambda repo: (repo / STATION_DIR / "a\nb.yaml").write_bytes(b"a: 1\n"), "控制字符"),
     "tab in a folder name": (lambda repo: (repo / "stations/pan\tyu").mkdir(), "控制字符"),
-    "bytes that are not UTF-8 in a file name": (lambda repo: os.close(os.open(bytes(repo / STATION_DIR) + b"/\xff.yaml",
-                                                                              os.O_CREAT | os.O_WRONLY)), "控制字符"),
+    "bytes that are not UTF-8 in a file name": (
+        lambda repo: os.close(os.open(bytes(repo / STATION_DIR) + b"/\xff.yaml", os.O_CREAT | os.O_WRONLY)),
+        "控制字符",
+    ),
     "escape in a rule file name": (lambda repo: (repo / "rules/guangzhou/\x1b[31mred.rules").write_text("x"), "控制字符"),
     "record named .yml": (lambda repo: os.rename(repo / RECORD, repo / RECORD.replace(".yaml", ".yml")), ".yml"),
     "record named .YAML": (lambda repo: os.rename(repo / RECORD, repo / RECORD.replace(".yaml", ".YAML")), ".YAML"),
     "record as .json": (lambda repo: (repo / STATION_DIR / "2024-2025-末期.json").write_text("{}"), ".json"),
     "rule file named .RULES": (lambda repo: (repo / "rules/guangzhou/new.RULES").write_text("x"), ".RULES"),
     "rule tests named .tests.yml": (lambda repo: (repo / "rules/guangzhou/sgz-2024.tests.yml").write_text("x"), ".tests.yml"),
-    "rule file named like a generated page": (lambda repo: shutil.copy(repo / RULES, repo / "rules/index.rules"),
-                                              "网站生成的页面"),
+    "rule file named like a generated page": (lambda repo: shutil.copy(repo / RULES, repo / "rules/index.rules"), "网站生成的页面"),
 }
 
 
@@ -283,21 +286,25 @@ def test_a_file_name_cannot_inject_github_workflow_commands(tmp_path):
 def test_github_annotations_escape_properties_and_messages():
     error = SiteBuilderError(SourcePos("a,b:c%\r\n.yaml", 3, 4), "第一行\n::add-mask::x 100%")
     annotation = github_annotation(error, "error")
-    assert annotation == "::error file=a%2Cb%3Ac%25%0D%0A.yaml,line=3,col=4::" + \
-        "a,b:c%25%0D%0A.yaml:3:4: 错误：第一行%0A::add-mask::x 100%25"
+    assert annotation == "::error file=a%2Cb%3Ac%25%0D%0A.yaml,line=3,col=4::" + "a,b:c%25%0D%0A.yaml:3:4: 错误：第一行%0A::add-mask::x 100%25"
 
 
 def test_diff_against_a_base_with_an_absolute_symlink_is_a_chinese_error(tmp_path):
     repo = copy_of_repo(tmp_path)
-    for args in (("init", "--quiet", "--initial-branch=main"), ("config", "user.name", "t"),
-                 ("config", "user.email", "t@example.invalid"), ("config", "commit.gpgsign", "false")):
+    for args in (
+        ("init", "--quiet", "--initial-branch=main"),
+        ("config", "user.name", "t"),
+        ("config", "user.email", "t@example.invalid"),
+        ("config", "commit.gpgsign", "false"),
+    ):
         subprocess.run(["git", *args], cwd=repo, check=True)
     symlink(repo, "stations/panyu/x/2024-2025-中期.yaml", "/etc/passwd")
     subprocess.run(["git", "add", "rules", "stations"], cwd=repo, check=True)
     subprocess.run(["git", "commit", "--quiet", "-m", "base"], cwd=repo, check=True)
     os.remove(repo / "stations/panyu/x/2024-2025-中期.yaml")
-    done = subprocess.run([sys.executable, "-m", "site_builder", "--root", str(repo), "diff", "main"],
-                          capture_output=True, text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "site_builder", "--root", str(repo), "diff", "main"], capture_output=True, text=True, timeout=60, check=False
+    )
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "stations/panyu/x/2024-2025-中期.yaml" in done.stderr and "符号链接" in done.stderr
 
@@ -307,8 +314,9 @@ def test_fmt_never_writes_through_a_symlink_to_a_file_outside(tmp_path):
     outside = tmp_path / "outside.yaml"
     outside.write_text("a:    1\n", encoding="utf-8")  # not in canonical layout: fmt would rewrite it
     symlink(repo, "stations/panyu/x/2024-2025-中期.yaml", str(outside))
-    done = subprocess.run([sys.executable, "-m", "site_builder", "--root", str(repo), "fmt"],
-                          capture_output=True, text=True, timeout=60, check=False, cwd=repo)
+    done = subprocess.run(
+        [sys.executable, "-m", "site_builder", "--root", str(repo), "fmt"], capture_output=True, text=True, timeout=60, check=False, cwd=repo
+    )
     assert "Traceback" not in done.stderr and "符号链接" in done.stderr
     assert outside.read_text(encoding="utf-8") == "a:    1\n"
 
@@ -316,8 +324,9 @@ def test_fmt_never_writes_through_a_symlink_to_a_file_outside(tmp_path):
 def test_rule_tests_refuse_a_symlinked_test_file(tmp_path):
     repo = copy_of_repo(tmp_path)
     symlink(repo, "rules/guangzhou/passwd.tests.yaml", "/etc/passwd")
-    done = subprocess.run([sys.executable, "-m", "site_builder", "--root", str(repo), "test"],
-                          capture_output=True, text=True, timeout=120, check=False, cwd=repo)
+    done = subprocess.run(
+        [sys.executable, "-m", "site_builder", "--root", str(repo), "test"], capture_output=True, text=True, timeout=120, check=False, cwd=repo
+    )
     output = done.stdout + done.stderr
     assert done.returncode == 1 and "Traceback" not in output
     assert "符号链接" in output and "root:" not in output
@@ -336,7 +345,7 @@ def test_standing_text_behind_a_symlink_is_refused_not_followed(tmp_path):
 
 def test_a_control_character_is_reported_at_its_place_and_never_reaches_the_terminal(tmp_path):
     text = SEED_TEXT.replace("  stage: 中期", "  stage: 中\x1b]0;pwned\x07期")
-    line = SEED_TEXT[:SEED_TEXT.index("  stage: 中期")].count("\n") + 1
+    line = SEED_TEXT[: SEED_TEXT.index("  stage: 中期")].count("\n") + 1
     report = check_in_bounded_time(repo_with(tmp_path, RECORD, text.encode()))
     assert f"{RECORD}:{line}:11:" in report and "控制字符（U+001B）" in report
     assert "\x1b" not in report and "\x07" not in report

@@ -35,14 +35,24 @@ SEED = "stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml"
 RULES = "rules/guangzhou/sgz-2024.rules"
 STANDING = "rules/guangzhou/sgz-2024.standing.md"
 REPORT = "reports/panyu/shiqiao-dongxi/2024-2025-中期/index.html"
-PAGES = [REPORT, "stations/shiqiao-dongxi/index.html", "districts/panyu/index.html", "rules/guangzhou/sgz-2024/index.html",
-         "reports/index.html", "index.html", "districts/index.html", "rules/index.html", "data/index.html"]
+PAGES = [
+    REPORT,
+    "stations/shiqiao-dongxi/index.html",
+    "districts/panyu/index.html",
+    "rules/guangzhou/sgz-2024/index.html",
+    "reports/index.html",
+    "index.html",
+    "districts/index.html",
+    "rules/index.html",
+    "data/index.html",
+]
 SAFE_SCHEMES = ("http:", "https:", "mailto:")
 # Free text by the schema, but each must name something else (a sub-district, a rule set and its stage, a grade).
 REFERENCES = {"id", "stage", "version", "grade", "sub_district"}
 
 
 # --- the escapers themselves ------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("payload", HTML_PAYLOADS)
 def test_escaped_text_has_no_syntax_left_and_reads_as_written(payload):
@@ -87,6 +97,7 @@ def test_lists_nested_past_the_limit_are_found_at_their_line_in_bounded_work():
 
 
 # --- a real build from hostile data -----------------------------------------------------------------------
+
 
 class Elements(HTMLParser):
     """Every real element of a page with its attributes; text that only looks like markup is not an element."""
@@ -194,7 +205,7 @@ def test_no_payload_becomes_markup_on(hostile_site, page):
 
 def test_titles_carry_the_payload_as_text(hostile_site):
     report = (hostile_site / REPORT).read_text(encoding="utf-8")
-    title = report[report.index("<title>") + 7:report.index("</title>")]
+    title = report[report.index("<title>") + 7 : report.index("</title>")]
     assert "<" not in title and "&lt;/title&gt;&lt;script&gt;" in title
 
 
@@ -222,7 +233,7 @@ def test_a_narrative_nested_too_deeply_is_refused_at_its_line(tmp_path):
     seed.write_text(text.replace("  conclusion: |-\n", "  conclusion: |-\n    " + "- " * 496 + "深\n\n", 1), encoding="utf-8")
     errors = [e.format() for e in load_project(tmp_path).errors]
     assert len(errors) == 1 and "列表嵌套超过 4 层" in errors[0] and "report.conclusion" in errors[0]
-    line = text[:text.index("  conclusion: |-\n")].count("\n") + 1
+    line = text[: text.index("  conclusion: |-\n")].count("\n") + 1
     assert f"{SEED}:{line}:" in errors[0]
 
 
@@ -238,8 +249,12 @@ def test_standing_text_nested_too_deeply_is_refused_at_its_line(tmp_path):
 
 
 @settings(max_examples=2000, deadline=None)
-@given(st.lists(st.sampled_from(["评估", "a", "\n", "\n\n", "\n \n", " ", "\u3000", "\t", "1. ", "2)", "- ", "+", "*", "_", "#",
-                                  ">", "&", "\\", "`", "["]), max_size=12).map("".join))
+@given(
+    st.lists(
+        st.sampled_from(["评估", "a", "\n", "\n\n", "\n \n", " ", "\u3000", "\t", "1. ", "2)", "- ", "+", "*", "_", "#", ">", "&", "\\", "`", "["]),
+        max_size=12,
+    ).map("".join)
+)
 def test_plain_paragraphs_are_what_markdown_it_makes_of_text_it_has_nothing_to_read_in(text):
     if not narrative_dialect._NEEDS_PARSER.search(text):
         assert narrative_dialect.plain_paragraphs(text) == narrative_dialect._parser(8).render(text).strip()

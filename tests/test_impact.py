@@ -132,9 +132,12 @@ def test_a_new_station_is_listed_as_only_on_the_new_side(repo, capsys):
     assert "| nansha/test-copy/2024-2025-中期 | 只在工作区（新增） | 89.76 | 良好 | 无 |" in out
     report = diff_json(capsys, repo)
     assert report["changed"] == [] and report["removed"] == []
-    assert report["added"] == [{"record": "nansha/test-copy/2024-2025-中期",
-                                "new": {"total": "89.76", "grade": "良好", "vetoes": [],
-                                        "rules": {"id": "广州市社工站评估", "version": "2024"}}}]
+    assert report["added"] == [
+        {
+            "record": "nansha/test-copy/2024-2025-中期",
+            "new": {"total": "89.76", "grade": "良好", "vetoes": [], "rules": {"id": "广州市社工站评估", "version": "2024"}},
+        }
+    ]
 
 
 def test_a_deleted_record_is_listed_as_only_on_the_old_side(repo, capsys):
@@ -145,8 +148,7 @@ def test_a_deleted_record_is_listed_as_only_on_the_old_side(repo, capsys):
 
 
 def run_cli(repo: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "site_builder", "--root", str(repo), "diff", *args],
-                          capture_output=True, text=True, cwd=repo)
+    return subprocess.run([sys.executable, "-m", "site_builder", "--root", str(repo), "diff", *args], capture_output=True, text=True, cwd=repo)
 
 
 @pytest.mark.parametrize("ref", ["no-such-branch", "--upload-pack=touch hacked", "main;rm -rf ."])

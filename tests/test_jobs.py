@@ -72,6 +72,7 @@ def test_sharing_memory_freezes_the_collector_until_the_pool_is_closed_or_stoppe
 
 # --- each user of the pool ---------------------------------------------------------------------------------
 
+
 def copy_inputs(repo: Path) -> Path:
     for folder in ("rules", "stations", "docs"):
         shutil.copytree(ROOT / folder, repo / folder)
@@ -81,8 +82,11 @@ def copy_inputs(repo: Path) -> Path:
 
 def test_loading_with_a_killed_worker_reads_every_record_in_this_process(tmp_path, monkeypatch):
     repo = tmp_path / "repo"
-    subprocess.run([sys.executable, str(ROOT / "bench/synthetic.py"), "--reports", str(project.POOL_THRESHOLD + 20),
-                    "--out", str(repo)], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(ROOT / "bench/synthetic.py"), "--reports", str(project.POOL_THRESHOLD + 20), "--out", str(repo)],
+        check=True,
+        capture_output=True,
+    )
     expected = project.load_project(repo, cache=False)
     monkeypatch.setenv("SITE_BUILDER_JOBS", "2")
     monkeypatch.setattr(project, "screen", killed_by_the_kernel)
@@ -96,8 +100,7 @@ def test_loading_with_a_killed_worker_reads_every_record_in_this_process(tmp_pat
 
 def test_a_failed_build_stops_the_render_workers_and_thaws_the_collector(tmp_path, monkeypatch):
     repo = tmp_path / "repo"
-    subprocess.run([sys.executable, str(ROOT / "bench/synthetic.py"), "--reports", "120", "--out", str(repo)],
-                   check=True, capture_output=True)
+    subprocess.run([sys.executable, str(ROOT / "bench/synthetic.py"), "--reports", "120", "--out", str(repo)], check=True, capture_output=True)
     shutil.copytree(ROOT / "docs", repo / "docs")
     shutil.copy(ROOT / "mkdocs.yml", repo / "mkdocs.yml")
     monkeypatch.setenv("SITE_BUILDER_JOBS", "2")
@@ -107,6 +110,7 @@ def test_a_failed_build_stops_the_render_workers_and_thaws_the_collector(tmp_pat
     def fails_once_workers_run(*args, **kwargs):
         seen["workers"] = len(multiprocessing.active_children())
         raise RuntimeError("a page MkDocs renders itself failed")
+
     monkeypatch.setattr(plugin, "with_pages", fails_once_workers_run)  # the sitemap, written after on_env
     config = load_config(str(repo / "mkdocs.yml"), site_dir=str(tmp_path / "site"), strict=True)
     with pytest.raises(RuntimeError):
@@ -123,8 +127,13 @@ def test_a_pdf_worker_killed_mid_pdf_fails_the_build_with_a_chinese_message(tmp_
     copy.write_text(copy.read_text(encoding="utf-8").replace("shiqiao-dongxi", "shiqiao-copy"), encoding="utf-8")
     pause = tmp_path / "pause"
     env = {**os.environ, PAUSE_AT_ENV: "pdf", PAUSE_FILE_ENV: str(pause), "SITE_BUILDER_PDF_JOBS": "2"}
-    build_run = subprocess.Popen([sys.executable, "-m", "site_builder", "--root", str(repo), "build", "--pdf"],
-                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    build_run = subprocess.Popen(
+        [sys.executable, "-m", "site_builder", "--root", str(repo), "build", "--pdf"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 120
     while not (pause.exists() and pause.read_text()) and time.monotonic() < deadline:
         assert build_run.poll() is None, build_run.communicate()

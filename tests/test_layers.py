@@ -53,8 +53,7 @@ def imported(module: str, path: Path) -> list[tuple[int, str]]:
             if target.split(".")[0] != "site_builder":
                 continue
             # `from . import x` and `from ..site import pages` name modules: the layer is the module's own
-            found += [(node.lineno, f"{target}.{alias.name}" if f"{target}.{alias.name}" in modules() else target)
-                      for alias in node.names]
+            found += [(node.lineno, f"{target}.{alias.name}" if f"{target}.{alias.name}" in modules() else target) for alias in node.names]
     return found
 
 
@@ -62,9 +61,11 @@ def violations(module: str, path: Path) -> list[str]:
     own = layer(module)
     if own is None:
         return []
-    return [f"{path.relative_to(PACKAGE.parent)}:{line}: {module} ({LAYERS[own]}) imports {target} "
-            f"({LAYERS[layer(target)]})"
-            for line, target in imported(module, path) if layer(target) is not None and layer(target) > own]
+    return [
+        f"{path.relative_to(PACKAGE.parent)}:{line}: {module} ({LAYERS[own]}) imports {target} ({LAYERS[layer(target)]})"
+        for line, target in imported(module, path)
+        if layer(target) is not None and layer(target) > own
+    ]
 
 
 def test_every_module_is_in_a_layer():
@@ -79,8 +80,12 @@ def test_no_import_from_a_higher_layer(module):
 
 def test_the_check_sees_a_bad_import(tmp_path):
     """A records module importing the site, at the top or inside a function, is caught (and resolved relatively)."""
-    for text in ("from ..site.pages import urls\n", "def f():\n    from ..site import plugin\n",
-                 "from ..commands.cli import main\n", "import site_builder.site.render\n"):
+    for text in (
+        "from ..site.pages import urls\n",
+        "def f():\n    from ..site import plugin\n",
+        "from ..commands.cli import main\n",
+        "import site_builder.site.render\n",
+    ):
         source = tmp_path / "probe.py"
         source.write_text(text, encoding="utf-8")
         found = [target for _, target in imported("site_builder.records.probe", source)]

@@ -36,7 +36,7 @@ def site(tmp_path_factory):
 def table(site) -> list[dict[str, str]]:
     raw = (site / "data/results.csv").read_bytes()
     assert raw.startswith(BOM)
-    return list(csv.DictReader(io.StringIO(raw[len(BOM):].decode("utf-8"), newline="")))
+    return list(csv.DictReader(io.StringIO(raw[len(BOM) :].decode("utf-8"), newline="")))
 
 
 def header(site) -> list[str]:
@@ -57,8 +57,7 @@ def test_csv_has_one_row_per_record_in_key_order_with_the_seed_figures(table):
 
 def test_csv_header_keeps_record_fields_then_items_then_results(site):
     columns = header(site)
-    assert columns[:11] == ["记录编号", "区编号", "区", "街道", "站点编号", "站点名称", "服务年度", "阶段", "评估日期",
-                            "规则集", "规则版本"]
+    assert columns[:11] == ["记录编号", "区编号", "区", "街道", "站点编号", "站点名称", "服务年度", "阶段", "评估日期", "规则集", "规则版本"]
     assert columns[11:15] == ["服务监测", "服务成效", "运营管理", "服务质量"]
     assert columns[-5:] == ["总分", "按分数等级", "等级", "触发的否决", "未核查的否决"]
 
@@ -122,7 +121,7 @@ def data_page_rows(site) -> list[list[str]]:
 
 def test_data_page_describes_every_csv_column_with_an_example_from_the_data(site, table):
     columns = header(site)
-    described = data_page_rows(site)[:len(columns)]
+    described = data_page_rows(site)[: len(columns)]
     assert [row[0] for row in described] == columns
     assert all(meaning and kind for _, meaning, kind, _ in described)
     examples = {row[0]: row[3] for row in described}
@@ -134,12 +133,15 @@ def test_data_page_is_in_the_nav_and_links_the_downloads(site):
     assert (site / "data/index.html").resolve() in {resolves(home, link) for link in hrefs(home)}
     page = site / "data/index.html"
     targets = {resolves(page, link) for link in hrefs(page)}
-    assert {(site / "data/results.csv").resolve(), (site / "data/results.json").resolve(),
-            (site / "reports" / f"{sorted(KEYS.values())[0]}.json").resolve()} <= targets
+    assert {
+        (site / "data/results.csv").resolve(),
+        (site / "data/results.json").resolve(),
+        (site / "reports" / f"{sorted(KEYS.values())[0]}.json").resolve(),
+    } <= targets
 
 
 def test_text_that_a_spreadsheet_would_run_as_a_formula_is_neutralised_but_numbers_are_not():
-    assert csv_cell("=HYPERLINK(\"x\")", TEXT) == "'=HYPERLINK(\"x\")"
+    assert csv_cell('=HYPERLINK("x")', TEXT) == '\'=HYPERLINK("x")'
     assert csv_cell(["@a", "b"], TEXT) == "'@a、b"
     assert csv_cell("-1.5", DECIMAL) == "-1.5"
     assert csv_cell(None, DECIMAL) == ""
@@ -161,8 +163,11 @@ def test_every_csv_file_guards_record_text_and_keeps_computed_numbers(tmp_path):
     record = tmp_path / SEED
     text = record.read_text(encoding="utf-8").replace("      table_label: 东1片区\n", "").replace("      table_label: 东2片区\n", "")
     for plain_id, payload in SUB_DISTRICT_PAYLOADS.items():
-        text = re.sub(rf"(?m)^(\s*(?:- id: |- sub_district: )?){plain_id}(:?)( 15| 15.26)?$",
-                      lambda found, payload=payload: found.group(1) + payload + found.group(2) + (found.group(3) or ""), text)
+        text = re.sub(
+            rf"(?m)^(\s*(?:- id: |- sub_district: )?){plain_id}(:?)( 15| 15.26)?$",
+            lambda found, payload=payload: found.group(1) + payload + found.group(2) + (found.group(3) or ""),
+            text,
+        )
     record.write_text(text, encoding="utf-8")
     project = load_project(tmp_path, cache=False)
     assert project.errors == [], [e.format() for e in project.errors]
@@ -171,14 +176,13 @@ def test_every_csv_file_guards_record_text_and_keeps_computed_numbers(tmp_path):
         cells = [cell for row in csv.reader(io.StringIO(files[name].decode("utf-8-sig"))) for cell in row]
         assert not [cell for cell in cells if cell.startswith(FORMULA_STARTS) and not OUR_NUMBER.match(cell)], name
     rows = list(csv.DictReader(io.StringIO(files[urls.SUB_DISTRICT_CSV].decode("utf-8-sig"))))
-    assert {row["片区编号"] for row in rows} == {"'=HYPERLINK(\"http://x\",\"点我\")", "'@SUM(1+1)", "'＝1+1"}
+    assert {row["片区编号"] for row in rows} == {'\'=HYPERLINK("http://x","点我")', "'@SUM(1+1)", "'＝1+1"}
     assert {row["评分"] for row in rows} == {"15", "15.26"}
 
 
 def test_sub_district_scores_are_a_long_table_so_columns_do_not_grow_with_stations(site):
     text = (site / "data/sub-district-scores.csv").read_text(encoding="utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
-    seed = {row["片区编号"]: (row["片区名称"], row["评分"]) for row in rows
-            if row["记录编号"] == KEYS[SEED] and row["评分项"] == "服务质量"}
+    seed = {row["片区编号"]: (row["片区名称"], row["评分"]) for row in rows if row["记录编号"] == KEYS[SEED] and row["评分项"] == "服务质量"}
     assert seed == {"东一片区": ("东1片区", "15"), "东二片区": ("东2片区", "15.26"), "西片区": ("西片区", "15")}
     assert not any("（" in column for column in header(site))

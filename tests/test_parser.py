@@ -25,8 +25,7 @@ def only(text: str):
 def shape(node):
     """A node without its source positions, so that two spellings of one statement compare equal."""
     if dataclasses.is_dataclass(node):
-        return (type(node).__name__,) + tuple(
-            shape(getattr(node, f.name)) for f in dataclasses.fields(node) if f.name != "pos")
+        return (type(node).__name__,) + tuple(shape(getattr(node, f.name)) for f in dataclasses.fields(node) if f.name != "pos")
     if isinstance(node, tuple):
         return tuple(shape(n) for n in node)
     return node
@@ -194,12 +193,15 @@ def test_comparison_chain_keeps_every_operand():
     assert (len(expr.operands), expr.ops) == (3, ("<=", "<"))
 
 
-@pytest.mark.parametrize("chinese, english", [
-    ("如果 a 且 非 b 则 1 否则 2", "if a and not b then 1 else 2"),
-    ("a 或 b", "a or b"),
-    ("a 并且 b", "a and b"),
-    ("a 或者 b", "a or b"),
-])
+@pytest.mark.parametrize(
+    "chinese, english",
+    [
+        ("如果 a 且 非 b 则 1 否则 2", "if a and not b then 1 else 2"),
+        ("a 或 b", "a or b"),
+        ("a 并且 b", "a and b"),
+        ("a 或者 b", "a or b"),
+    ],
+)
 def test_english_keyword_aliases_mean_the_same(chinese, english):
     assert shape(only(f"定义 x = {chinese}")) == shape(only(f"定义 x = {english}"))
 
@@ -330,8 +332,9 @@ def test_unknown_unchecked_policy_lists_the_two_policies():
 def test_unrecognised_character():
     error = the_error("定义 x = 1 @ 2")
     assert where(error) == (1, 10)
-    assert error.message == ("无法识别的字符“@”。此处应为：比较符号（如 >= 或 <）、加减号、乘除号、"
-                             "出处（如 【评估办法 评估结果说明】）、“且”、“或”等。")
+    assert error.message == (
+        "无法识别的字符“@”。此处应为：比较符号（如 >= 或 <）、加减号、乘除号、出处（如 【评估办法 评估结果说明】）、“且”、“或”等。"
+    )
 
 
 def test_invisible_character_is_shown_by_its_code_point():
@@ -393,12 +396,7 @@ def test_error_inside_a_multi_line_statement_has_the_file_line():
 
 
 def test_several_syntax_errors_are_reported_together_in_file_order():
-    text = ("规则集 评估\n"
-            "评份项 服务监测 属于 第三方 满分 10\n"
-            "评分项 服务成效 属于\n"
-            "生效 2024-02-30 起\n"
-            "版本 “2024”\n"
-            "定义 x = 1 @ 2\n")
+    text = "规则集 评估\n评份项 服务监测 属于 第三方 满分 10\n评分项 服务成效 属于\n生效 2024-02-30 起\n版本 “2024”\n定义 x = 1 @ 2\n"
     errors = syntax_errors(text)
     assert [where(e) for e in errors] == [(2, 1), (3, 12), (4, 4), (6, 10)]
     starts = ["每条语句应以关键词开头", "“评分项”语句不完整", "“2024-02-30”不是有效的日期", "无法识别的字符“@”"]

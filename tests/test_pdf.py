@@ -70,8 +70,8 @@ def test_the_pdf_carries_the_computed_result_as_text(pdf):
     text = poppler("pdftotext", str(pdf), "-")
     assert "市桥街东西片社工服务站中期评估报告" in text
     assert "89.76" in text and "良好" in text
-    assert "一票否决核查" in text          # the veto checklist is kept …
-    assert "计算过程" not in text          # … the calculation traces are not printed
+    assert "一票否决核查" in text  # the veto checklist is kept …
+    assert "计算过程" not in text  # … the calculation traces are not printed
     assert "下载 PDF" not in text and "跳转至" not in text and "搜索" not in text  # no site chrome
 
 
@@ -112,16 +112,17 @@ def test_without_the_option_there_is_no_pdf_and_no_link(tmp_path, monkeypatch):
 
 def test_links_in_a_pdf_go_to_the_published_site_or_nowhere():
     from site_builder.site.pdf import absolute_links
+
     html = '<a href="../../../../districts/panyu/">番禺区</a> <a href="#一票否决核查">核查</a> <a href="https://example.org/x">x</a>'
     assert absolute_links(html, "https://sgz.example.cn/reports/panyu/shiqiao-dongxi/2024-2025-中期/") == (
-        '<a href="https://sgz.example.cn/districts/panyu/">番禺区</a> <a href="#一票否决核查">核查</a> '
-        '<a href="https://example.org/x">x</a>')
-    assert absolute_links(html, None).startswith(
-        '<a data-pdf-href="../../../../districts/panyu/">番禺区</a> <a href="#一票否决核查">')
+        '<a href="https://sgz.example.cn/districts/panyu/">番禺区</a> <a href="#一票否决核查">核查</a> <a href="https://example.org/x">x</a>'
+    )
+    assert absolute_links(html, None).startswith('<a data-pdf-href="../../../../districts/panyu/">番禺区</a> <a href="#一票否决核查">')
 
 
 def test_a_page_that_cannot_be_rendered_stops_the_build_with_a_chinese_message(site, tmp_path):
     from site_builder.errors import SiteBuilderError
+
     copy = tmp_path / "site"
     shutil.copytree(site / "assets", copy / "assets")
     with pytest.raises(SiteBuilderError, match="生成 PDF 失败：.*index.html"):

@@ -28,6 +28,7 @@ WHY = "评估记录会在网站上公开，不得含有服务对象、工作人�
 
 # --- valid personal data, generated -------------------------------------------------------------
 
+
 def resident_id(region: str, born: datetime.date, sequence: str) -> str:
     first17 = f"{region}{born:%Y%m%d}{sequence}"
     return first17 + id_check_character(first17)
@@ -49,7 +50,7 @@ CARD_19 = luhn_number("621700123456789012")
 
 
 def grouped(number: str, sep: str = " ") -> str:
-    return sep.join(number[i:i + 4] for i in range(0, len(number), 4))
+    return sep.join(number[i : i + 4] for i in range(0, len(number), 4))
 
 
 def stars(text: str, head: int, tail: int) -> str:
@@ -117,6 +118,7 @@ def errors_of(repo: Path) -> list:
 
 
 # --- positives ----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("pasted, match, rule, masked", POSITIVES, ids=[p[0] for p in POSITIVES])
 def test_personal_data_in_narrative_is_refused_at_its_position(repo, pasted, match, rule, masked):
@@ -195,6 +197,7 @@ def test_a_malformed_record_is_screened_too(repo):
 
 # --- near misses: none of these may fire ------------------------------------------------------------
 
+
 def wrong_check_id() -> str:
     """A resident-ID-shaped number whose check character is wrong and which is no bank card either."""
     return next(ID[:17] + d for d in "0123456789" if ID[:17] + d != ID and not passes_luhn(ID[:17] + d))
@@ -206,19 +209,49 @@ def impossible_birth_date_id() -> str:
 
 
 NEAR_MISSES = [
-    "2024-08-26", "20240826", "2024年8月26日至2025年8月25日", "2024年8月26日——2025年1月31日", "2024-2025",
-    "39665.86元", "2400000", "531160.91", "19655.40元", "511505.51元", "240万元", "87.5万元",
-    "62.50%", "138.69%", "72.22%", "95%以上", "1125户1206位17类", "12391人次", "3745人次", "485户4524人", "0.85",
-    wrong_check_id(),                                                   # 18 digits, wrong ISO 7064 check character
-    impossible_birth_date_id(),                                         # right check character, 13th month
-    failing_luhn(CARD_16), grouped(failing_luhn(CARD_16)),              # 16 digits failing Luhn, solid and grouped
-    "62220212345678901234",                                             # 20 digits: no card, no ID, no phone inside
-    "138123456789", "12812345678", "1381234567",                        # 12 digits, no 1[3-9] prefix, 10 digits
-    "0.13812345678",                                                    # a fraction, not a phone
-    "0-100分", "020", "第020号",
-    "@市桥社工", "普爱大讲堂@2025",
-    "3号楼会议室", "5号文件", "2室1厅", "1502室", "12号楼", "一街一座首层",
-    "市桥街德兴南路313号东骏苑2楼", "市桥街西丽路西城花园一街一座首层",  # the station's declared addresses, quoted
+    "2024-08-26",
+    "20240826",
+    "2024年8月26日至2025年8月25日",
+    "2024年8月26日——2025年1月31日",
+    "2024-2025",
+    "39665.86元",
+    "2400000",
+    "531160.91",
+    "19655.40元",
+    "511505.51元",
+    "240万元",
+    "87.5万元",
+    "62.50%",
+    "138.69%",
+    "72.22%",
+    "95%以上",
+    "1125户1206位17类",
+    "12391人次",
+    "3745人次",
+    "485户4524人",
+    "0.85",
+    wrong_check_id(),  # 18 digits, wrong ISO 7064 check character
+    impossible_birth_date_id(),  # right check character, 13th month
+    failing_luhn(CARD_16),
+    grouped(failing_luhn(CARD_16)),  # 16 digits failing Luhn, solid and grouped
+    "62220212345678901234",  # 20 digits: no card, no ID, no phone inside
+    "138123456789",
+    "12812345678",
+    "1381234567",  # 12 digits, no 1[3-9] prefix, 10 digits
+    "0.13812345678",  # a fraction, not a phone
+    "0-100分",
+    "020",
+    "第020号",
+    "@市桥社工",
+    "普爱大讲堂@2025",
+    "3号楼会议室",
+    "5号文件",
+    "2室1厅",
+    "1502室",
+    "12号楼",
+    "一街一座首层",
+    "市桥街德兴南路313号东骏苑2楼",
+    "市桥街西丽路西城花园一街一座首层",  # the station's declared addresses, quoted
 ]
 
 
@@ -282,8 +315,7 @@ def test_another_room_at_the_station_address_is_refused(repo):
 
 # --- reviewed exceptions ------------------------------------------------------------------------------
 
-EXCEPTION = ('\nprivacy_exceptions:\n  - {match: "020-84812345", reason: 社工站公开的办公电话，已核实, reviewed_by: 李四, '
-             'reviewed_on: 2025-03-01}\n')
+EXCEPTION = '\nprivacy_exceptions:\n  - {match: "020-84812345", reason: 社工站公开的办公电话，已核实, reviewed_by: 李四, reviewed_on: 2025-03-01}\n'
 
 
 def add_exceptions(repo: Path, block: str) -> None:
@@ -299,8 +331,10 @@ def test_a_station_phone_recorded_as_an_exception_is_a_warning(repo):
     [warning] = project.warnings
     line = where(repo, "办公电话")[0]
     assert warning.format().startswith(f"{SEED}:{where(repo, 'match: ')[0]}:")
-    assert warning.message == (f"privacy_exceptions[0].match：按复核例外放行固定电话“020-8****345”共 2 处（第 {line} 行），"
-                               "理由：社工站公开的办公电话，已核实；复核：李四，2025-03-01。请复核人员确认仍可公开。")
+    assert warning.message == (
+        f"privacy_exceptions[0].match：按复核例外放行固定电话“020-8****345”共 2 处（第 {line} 行），"
+        "理由：社工站公开的办公电话，已核实；复核：李四，2025-03-01。请复核人员确认仍可公开。"
+    )
     assert "84812345" not in warning.format()  # neither the message nor the quoted line repeats the number
 
 
@@ -309,7 +343,8 @@ def test_an_exception_excuses_only_its_own_match(repo):
     add_exceptions(repo, EXCEPTION)
     project = load_project(repo)
     assert [e.message.split("“")[1] for e in project.errors] == [
-        "1381****678”。评估记录会在网站上公开，不得含有服务对象、工作人员等个人的手机号码（评估原则"]
+        "1381****678”。评估记录会在网站上公开，不得含有服务对象、工作人员等个人的手机号码（评估原则"
+    ]
     assert len(project.warnings) == 1
 
 
@@ -318,12 +353,16 @@ def test_an_exception_that_matches_nothing_is_a_warning(repo):
     project = load_project(repo)
     assert project.errors == []
     assert [w.message for w in project.warnings] == [
-        "privacy_exceptions[0].match：复核例外“020-8****345”在本记录中没有对应的个人信息，请删除这一项或核对写法。"]
+        "privacy_exceptions[0].match：复核例外“020-8****345”在本记录中没有对应的个人信息，请删除这一项或核对写法。"
+    ]
 
 
 def test_an_exception_needs_a_reason_a_reviewer_and_a_date(repo):
-    add_exceptions(repo, '\nprivacy_exceptions:\n  - {match: "020-84812345"}\n  - {match: "020-84812346", reason: 办公电话}\n'
-                         '  - {match: "020-84812347", reason: 办公电话, reviewed_by: 李四}\n')
+    add_exceptions(
+        repo,
+        '\nprivacy_exceptions:\n  - {match: "020-84812345"}\n  - {match: "020-84812346", reason: 办公电话}\n'
+        '  - {match: "020-84812347", reason: 办公电话, reviewed_by: 李四}\n',
+    )
     messages = [e.message for e in errors_of(repo)]
     assert "privacy_exceptions[0]：缺少必填字段“reason”（可以公开的理由）。" in messages
     assert "privacy_exceptions[1]：缺少必填字段“reviewed_by”（复核人）。" in messages
@@ -345,19 +384,21 @@ def test_an_id_number_can_never_be_an_exception(repo, capsys):
     assert [e.path for e in errors] == ["report.basic_situation", "privacy_exceptions[0].match"]
     refusal = errors[1]
     assert refusal.pos.line == where(repo, "match: ")[0]
-    assert refusal.message == (f"privacy_exceptions[0].match：身份证号码“{stars(ID, 4, 4)}”不能登记为复核例外：身份证号码一律不得公开，"
-                               "也不能经复核放行。请从记录中删除这个号码，并删除这一项例外。")
+    assert refusal.message == (
+        f"privacy_exceptions[0].match：身份证号码“{stars(ID, 4, 4)}”不能登记为复核例外：身份证号码一律不得公开，"
+        "也不能经复核放行。请从记录中删除这个号码，并删除这一项例外。"
+    )
     assert main(["--root", str(repo), "check"]) == 1
     assert ID not in capsys.readouterr().out  # not in the exception's message, nor in its quoted line
 
 
 # --- the site build ----------------------------------------------------------------------------------
 
+
 def test_the_build_stops_on_personal_data(tmp_path):
     repo = copy_repository(tmp_path)
     seed = repo / SEED
-    seed.write_text(seed.read_text(encoding="utf-8").replace(NARRATIVE, f"    服务对象身份证{ID}。" + NARRATIVE.strip(), 1),
-                    encoding="utf-8")
+    seed.write_text(seed.read_text(encoding="utf-8").replace(NARRATIVE, f"    服务对象身份证{ID}。" + NARRATIVE.strip(), 1), encoding="utf-8")
     done = build(repo)
     assert done.returncode != 0
     line, col = where(repo, ID)
@@ -367,6 +408,7 @@ def test_the_build_stops_on_personal_data(tmp_path):
 
 
 # --- every form in the corpus (tests/hostile_corpus.py): a new case is one line there -------------------------
+
 
 @pytest.mark.parametrize("name", PERSONAL_DATA)
 def test_personal_data_form_is_refused_where_it_was_written(repo, name, capsys):
@@ -395,10 +437,11 @@ def test_the_seed_record_rules_and_standing_text_have_no_finding():
     """The live repository's texts as written, comments included; the check itself is test_the_seed_record_checks_clean."""
     for path in (SEED, "rules/guangzhou/sgz-2024.rules", "rules/guangzhou/sgz-2024.standing.md"):
         text = (ROOT / path).read_text(encoding="utf-8")
-        assert [(m.rule.name, text[m.start:m.end]) for m in scan(text)] == [], path
+        assert [(m.rule.name, text[m.start : m.end]) for m in scan(text)] == [], path
 
 
 # --- positions as written, through invisible and wide characters -----------------------------------------------
+
 
 def test_an_id_split_by_invisible_characters_is_underlined_as_written(repo):
     written = "4401\u200b1319\u00ad8001\u2060011234"
@@ -431,6 +474,7 @@ def test_a_person_and_an_illness_in_different_sentences_pass(repo):
 
 
 # --- comments, rule files and standing text --------------------------------------------------------------------
+
 
 def test_personal_data_in_a_yaml_comment_is_refused(repo):
     edit(repo, "  funding_yuan: 2400000  # 二（一）", "  funding_yuan: 2400000  # 联系人 138 1234 5678；二（一）")
@@ -483,6 +527,7 @@ def test_sensitive_information_in_standing_text_is_refused(repo):
 
 # --- nothing printed unmasked --------------------------------------------------------------------------------
 
+
 def test_other_errors_do_not_repeat_personal_data_either(repo, capsys):
     """A schema error quotes the line it refuses; an unknown key holding a phone number must not leak it."""
     edit(repo, "  funding_yuan: 2400000", "  funding_yuan: 2400000\n  联系电话: 13812345678")
@@ -502,6 +547,7 @@ def test_check_output_never_holds_an_unmasked_value(repo, capsys):
 
 
 # --- thousands of findings ------------------------------------------------------------------------------------
+
 
 def phones(count: int) -> list[str]:
     return [f"13{3 + n % 7}{n:08d}" for n in range(count)]

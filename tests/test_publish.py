@@ -117,8 +117,9 @@ def test_publishing_over_or_inside_the_sources_is_refused_before_anything_is_tou
 
 
 def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
-                          check=True, capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.org", *args], check=True, capture_output=True, text=True
+    ).stdout
 
 
 @pytest.fixture
@@ -138,6 +139,7 @@ def test_a_folder_git_tracks_is_refused_as_an_output(committed, capsys):
 
 
 # --- file-system failures ----------------------------------------------------------------------------------
+
 
 def no_space(*args, **kwargs):
     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(args[-1]) if args else None)
@@ -173,6 +175,7 @@ def test_a_read_only_parent_folder_is_a_chinese_message(published, monkeypatch, 
         if str(path).startswith(str(published)) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
             raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
         return real_open(path, flags, *args, **kwargs)
+
     monkeypatch.setattr(os, "open", read_only)
     assert main(["--root", str(published), "build"]) == 1
     assert_unchanged_after_failure(published, before, link, "文件系统是只读的", capsys)
@@ -213,8 +216,21 @@ def test_a_read_only_old_version_is_removed(published):
 def test_the_link_is_archived_as_githubs_upload_pages_artifact_archives_it(published, tmp_path):
     archive = tmp_path / "artifact.tar"
     # actions/upload-pages-artifact@v3 runs exactly this (its action.yml).
-    subprocess.run(["tar", "--dereference", "--hard-dereference", "--directory", str(published / "site"), "-cf",
-                    str(archive), "--exclude=.git", "--exclude=.github", "."], check=True)
+    subprocess.run(
+        [
+            "tar",
+            "--dereference",
+            "--hard-dereference",
+            "--directory",
+            str(published / "site"),
+            "-cf",
+            str(archive),
+            "--exclude=.git",
+            "--exclude=.github",
+            ".",
+        ],
+        check=True,
+    )
     listing = subprocess.run(["tar", "-tvf", str(archive)], check=True, capture_output=True, text=True).stdout
     assert f"./{REPORT}" in listing and "./index.html" in listing
     assert not [line for line in listing.splitlines() if line.startswith(("l", "h"))]  # no links: Pages refuses them
@@ -222,12 +238,18 @@ def test_the_link_is_archived_as_githubs_upload_pages_artifact_archives_it(publi
 
 # --- concurrent builds and kills, in real processes --------------------------------------------------------
 
+
 def start_build(repo: Path, pause_at: str | None = None, **env: str) -> subprocess.Popen:
     environment = {**os.environ, **env}
     if pause_at:
         environment |= {PAUSE_AT_ENV: pause_at, PAUSE_FILE_ENV: str(repo.parent / f"pause-{pause_at}")}
-    return subprocess.Popen([sys.executable, "-m", "site_builder", "--root", str(repo), "build"], env=environment,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "site_builder", "--root", str(repo), "build"],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def wait_for_pause(repo: Path, step: str, build: subprocess.Popen) -> Path:
@@ -299,6 +321,7 @@ def test_a_kill_while_mkdocs_writes_the_new_site_leaves_the_old_one(published):
 
 
 # --- what was committed ------------------------------------------------------------------------------------
+
 
 def edit_seed(repo: Path) -> None:
     seed = repo / SEED

@@ -71,8 +71,10 @@ def test_an_entry_for_another_path_is_not_used(repo):
 
 def test_a_record_with_an_error_is_not_cached_and_reported_the_same_each_time(repo):
     path = repo / RECORD
-    path.write_text(path.read_text(encoding="utf-8").replace("13812345678", "x").replace(
-        "  stage: 中期", "  stage: 中期\n  contact: 13812345678"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("13812345678", "x").replace("  stage: 中期", "  stage: 中期\n  contact: 13812345678"),
+        encoding="utf-8",
+    )
     first = [e.format() for e in load_project(repo).errors]
     assert first and not cache_entries(repo)
     assert [e.format() for e in load_project(repo).errors] == first
@@ -113,10 +115,12 @@ def resident_id_born_on(day: datetime.date) -> str:
 
 def clock_at(monkeypatch, day: datetime.date) -> None:
     """The privacy check and the record cache both read today's date; both read this one instead."""
+
     class Day(datetime.date):
         @classmethod
         def today(cls) -> datetime.date:
             return day
+
     clock = types.SimpleNamespace(date=Day)
     monkeypatch.setattr(sys.modules[plausible_birth_date.__module__], "datetime", clock)
     monkeypatch.setattr(record_cache, "datetime", clock)
@@ -126,8 +130,7 @@ def test_a_record_clean_yesterday_is_checked_again_on_the_birth_date_of_the_id_n
     """A birth date may not lie in the future: until today the number was no ID number, from today it is one."""
     today = datetime.date.today()
     path = repo / RECORD
-    path.write_text(path.read_text(encoding="utf-8").replace("爱心汤", f"爱心汤（编号 {resident_id_born_on(today)}）", 1),
-                    encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace("爱心汤", f"爱心汤（编号 {resident_id_born_on(today)}）", 1), encoding="utf-8")
     with monkeypatch.context() as yesterday:
         clock_at(yesterday, today - datetime.timedelta(days=1))
         assert load_project(repo).errors == [] and cache_entries(repo)  # clean, and kept

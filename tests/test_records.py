@@ -112,8 +112,9 @@ def test_a_number_is_read_from_its_text_with_every_digit(repo):
 def test_a_hexadecimal_amount_is_refused_at_the_value_with_its_plain_equivalent(repo):
     edit(repo, "funding_yuan: 2400000", "funding_yuan: 0x337A3F3CE")
     error = only_error(repo)
-    assert error.message == ("evaluation.funding_yuan：数字“0x337A3F3CE”是十六进制写法：分数、数量与金额只能写成普通的十进制数。"
-                             "若这里本应是文字，请加上引号。")
+    assert error.message == (
+        "evaluation.funding_yuan：数字“0x337A3F3CE”是十六进制写法：分数、数量与金额只能写成普通的十进制数。若这里本应是文字，请加上引号。"
+    )
     assert error.example == "funding_yuan: 13818393550"
     assert (error.pos.line, error.pos.col) == (line_of(repo, "funding_yuan:"), 17)
     assert error.pos.end_col - error.pos.col == len("0x337A3F3CE")
@@ -202,7 +203,7 @@ def test_stated_total_that_differs_is_a_warning_not_an_error(repo):
 
 
 def test_stated_percentage_that_differs_from_actual_over_target_is_a_warning(repo):
-    edit(repo, "actual: 25, stated_percent: \"62.50%\"", "actual: 25, target: 40, stated_percent: \"62.40%\"")
+    edit(repo, 'actual: 25, stated_percent: "62.50%"', 'actual: 25, target: 40, stated_percent: "62.40%"')
     project = load_project(repo)
     assert project.errors == []
     assert any("写明完成率 62.40%，按 25 ÷ 40 计算为 62.50%" in w.message for w in project.warnings)
@@ -223,7 +224,6 @@ def test_loading_and_dumping_a_record_leaves_its_bytes_unchanged(path):
 
 def test_a_broken_rule_file_is_reported_once_not_again_for_every_record(repo):
     rules = repo / "rules/guangzhou/sgz-2024.rules"
-    rules.write_text(rules.read_text(encoding="utf-8").replace("满分 10 【指标体系 服务监测】", "满分 【指标体系 服务监测】"),
-                     encoding="utf-8")
+    rules.write_text(rules.read_text(encoding="utf-8").replace("满分 10 【指标体系 服务监测】", "满分 【指标体系 服务监测】"), encoding="utf-8")
     project = load_project(repo)
     assert [e.pos.file for e in project.errors] == ["rules/guangzhou/sgz-2024.rules"]

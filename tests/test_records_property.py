@@ -16,17 +16,48 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED = "stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml"
 SEED_TEXT = (ROOT / SEED).read_text(encoding="utf-8")
 EXAMPLES = int(os.environ.get("RECORDS_PROPERTY_EXAMPLES", "150"))
-YAML_PIECES = [":", " ", "\n", "- ", "  ", "\t", "{", "}", "[", "]", "&a", "*a", "!!python/object:os.system", "'", '"',
-               "|", ">", "#", "null", "true", "1e999", "-1", "99999999999999999999", "2025-02-30", "~", "服务质量", "\ufeff",
-               "\u202e", "../", "not_checked", "%"]
+YAML_PIECES = [
+    ":",
+    " ",
+    "\n",
+    "- ",
+    "  ",
+    "\t",
+    "{",
+    "}",
+    "[",
+    "]",
+    "&a",
+    "*a",
+    "!!python/object:os.system",
+    "'",
+    '"',
+    "|",
+    ">",
+    "#",
+    "null",
+    "true",
+    "1e999",
+    "-1",
+    "99999999999999999999",
+    "2025-02-30",
+    "~",
+    "服务质量",
+    "\ufeff",
+    "\u202e",
+    "../",
+    "not_checked",
+    "%",
+]
 
-mutation = st.tuples(st.integers(min_value=0, max_value=len(SEED_TEXT)), st.integers(min_value=0, max_value=40),
-                     st.sampled_from(YAML_PIECES) | st.text(max_size=6))
+mutation = st.tuples(
+    st.integers(min_value=0, max_value=len(SEED_TEXT)), st.integers(min_value=0, max_value=40), st.sampled_from(YAML_PIECES) | st.text(max_size=6)
+)
 
 
 def mutate(text: str, edits) -> str:
     for position, removed, inserted in edits:
-        text = text[:position] + inserted + text[position + removed:]
+        text = text[:position] + inserted + text[position + removed :]
     return text
 
 

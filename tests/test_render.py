@@ -26,8 +26,9 @@ SEED_PAGE = "reports/panyu/shiqiao-dongxi/2024-2025-中期/index.html"
 
 def make_repo(path: Path, synthetic: int = 60) -> Path:
     """The seed record with `synthetic` generated ones: more pages than one worker task holds."""
-    subprocess.run([sys.executable, str(ROOT / "bench/synthetic.py"), "--reports", str(synthetic), "--out", str(path)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(ROOT / "bench/synthetic.py"), "--reports", str(synthetic), "--out", str(path)], check=True, capture_output=True
+    )
     shutil.copytree(ROOT / "stations", path / "stations", dirs_exist_ok=True)
     shutil.copytree(ROOT / "docs", path / "docs")
     shutil.copy(ROOT / "mkdocs.yml", path / "mkdocs.yml")
@@ -35,11 +36,15 @@ def make_repo(path: Path, synthetic: int = 60) -> Path:
 
 
 def mkdocs_build(repo: Path, site_dir: str, **env) -> str:
-    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", site_dir], cwd=repo,
-                          capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **env})
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", site_dir],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **env},
+    )
     assert done.returncode == 0, done.stderr
     return done.stderr
-
 
 
 def counts(log: str) -> tuple[int, int]:
@@ -107,12 +112,13 @@ def test_the_sitemap_lists_the_report_pages(repo, tmp_path):
     work = tmp_path / "repo"
     shutil.copytree(repo, work, ignore=shutil.ignore_patterns("serial", "parallel", ".cache"))
     config = work / "mkdocs.yml"
-    config.write_text(config.read_text(encoding="utf-8").replace("site_name:", "site_url: https://example.org/\nsite_name:", 1),
-                      encoding="utf-8")
+    config.write_text(config.read_text(encoding="utf-8").replace("site_name:", "site_url: https://example.org/\nsite_name:", 1), encoding="utf-8")
     mkdocs_build(work, "site")
     sitemap = (work / "site" / "sitemap.xml").read_text(encoding="utf-8")
-    assert "https://example.org/reports/panyu/shiqiao-dongxi/2024-2025-%E4%B8%AD%E6%9C%9F/" in sitemap \
+    assert (
+        "https://example.org/reports/panyu/shiqiao-dongxi/2024-2025-%E4%B8%AD%E6%9C%9F/" in sitemap
         or "https://example.org/reports/panyu/shiqiao-dongxi/2024-2025-中期/" in sitemap
+    )
     assert len(re.findall(r"<loc>https://example.org/reports/[^/<]+/[^/<]+/[^/<]+/</loc>", sitemap)) == 61
     assert sitemap.count("<loc>https://example.org/stations/") == len(list((work / "site" / "stations").iterdir()))
 
@@ -164,9 +170,14 @@ def test_the_preview_counts_writes_not_reads_as_changes():
     from watchdog.events import FileClosedNoWriteEvent, FileModifiedEvent, FileMovedEvent, FileOpenedEvent
 
     from site_builder.site.preview import ChangedFiles
+
     changed = ChangedFiles()
-    for event in (FileOpenedEvent("/r/stations/a.yaml"), FileClosedNoWriteEvent("/r/stations/b.yaml"),
-                  FileModifiedEvent("/r/stations/c.yaml"), FileMovedEvent("/r/stations/.c.yaml.swp", "/r/stations/d.yaml")):
+    for event in (
+        FileOpenedEvent("/r/stations/a.yaml"),
+        FileClosedNoWriteEvent("/r/stations/b.yaml"),
+        FileModifiedEvent("/r/stations/c.yaml"),
+        FileMovedEvent("/r/stations/.c.yaml.swp", "/r/stations/d.yaml"),
+    ):
         changed.on_any_event(event)
     assert changed.take() == {Path("/r/stations/c.yaml"), Path("/r/stations/.c.yaml.swp"), Path("/r/stations/d.yaml")}
     assert changed.take() == set()
@@ -179,6 +190,7 @@ def test_a_worker_that_dies_fails_the_build_instead_of_hanging(repo, tmp_path, m
         if os.getpid() != parent:
             os._exit(9)  # as the kernel's out-of-memory killer would end it
         return "# 页面\n"
+
     monkeypatch.setenv("SITE_BUILDER_NO_CACHE", "1")
     monkeypatch.setenv("SITE_BUILDER_JOBS", "2")
     monkeypatch.setattr(site.BulkPages, "markdown", dies_in_a_worker)

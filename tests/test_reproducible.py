@@ -18,11 +18,14 @@ ALLOWED_EXTERNAL = ()  # the site links to no third-party host
 
 def build_clone(target: Path) -> Path:
     subprocess.run(["git", "clone", "--quiet", str(ROOT), str(target)], check=True)
-    done = subprocess.run([sys.executable, "-m", "site_builder", "--root", str(target), "build"],
-                          capture_output=True, text=True, env={"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"})
+    done = subprocess.run(
+        [sys.executable, "-m", "site_builder", "--root", str(target), "build"],
+        capture_output=True,
+        text=True,
+        env={"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 0, done.stderr
     return target / "site"
-
 
 
 @pytest.fixture(scope="module")

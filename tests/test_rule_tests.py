@@ -151,57 +151,84 @@ def test_the_valid_example_passes(repo, capsys):
 SERVICE_QUALITY = "    服务质量:\n      东一片区: 15\n      东二片区: 15.26\n      西片区: 15\n"
 
 
-@pytest.mark.parametrize("old, new, expected", [
-    ("    服务监测: 9.82", "    服务监督: 9.82",
-     "4:5: 错误：defaults.scores.服务监督：规则集中没有评分项“服务监督”。你是不是想写“服务监测”、“服务质量”、“服务成效”？"),
-    ("  stage: 中期", "  stage: 中旬",
-     "2:10: 错误：defaults.stage：规则集没有“中旬”阶段，只有中期、末期。你是不是想写“中期”？"),
-    ("    整改不到位: false", "    整改不道位: false",
-     "19:5: 错误：defaults.facts.整改不道位：规则集中没有事实“整改不道位”。你是不是想写“整改不到位”？"),
-    ("    整改不到位: false", "    整改不到位: 否",
-     "19:12: 错误：defaults.facts.整改不到位：事实“整改不到位”应为是否（是写 true，否写 false），这里是“否”。"),
-    ("    社工缺少人次: 0", "    社工缺少人次: 很多",
-     "16:13: 错误：defaults.facts.社工缺少人次：事实“社工缺少人次”应为数字，这里是“很多”。"),
-    ('    人员费用支出比例: "85%"', "    人员费用支出比例: 0.85",
-     "18:15: 错误：defaults.facts.人员费用支出比例：事实“人员费用支出比例”应为百分比（如 “79.99%”），这里是“0.85”。"),
-    ("    财务评估不合格: false", "    财务评估不合格: {not_checked: }",
-     "21:14: 错误：defaults.facts.财务评估不合格：未核查的事实应写成 {not_checked: 原因}，并写明原因。"),
-    ("    运营管理: 9.1", "    运营管理: 12",
-     "6:11: 错误：defaults.scores.运营管理：评分 12 超出范围：应在 0 到满分 10 之间。"),
-    ("    运营管理: 9.1", "    运营管理: 九",
-     "6:11: 错误：defaults.scores.运营管理：评分应为数字，这里是“九”。"),
-    (SERVICE_QUALITY, "    服务质量: 15\n",
-     "7:11: 错误：defaults.scores.服务质量：“服务质量”按片区评分，应写成各片区的分数。"),
-    ("    监督方评分: 8.8\n", "",
-     "3:3: 错误：defaults.scores：缺少评分项“监督方评分”的评分（满分 10）：用例“市桥中期”没有写，defaults.scores 中也没有。"),
-    ("    严重违法违规: false\n", "",
-     "14:3: 错误：defaults.facts：缺少否决事实“严重违法违规”（是否有违反国家法律法规及有关规定、情节严重的情形）："
-     "用例“市桥中期”没有写，defaults.facts 中也没有。"),
-    ("  stage: 中期\n", "",
-     "23:5: 错误：cases[0]：用例“市桥中期”没有写阶段（stage），defaults 中也没有。"),
-    ("    expect:\n      total: 89.76\n      grade: 良好\n", "",
-     "24:5: 错误：cases[0]：用例“市桥中期”缺少 expect（预期结果）。"),
-    ("    expect:\n      total: 89.76\n      grade: 良好\n", "    expect: {}\n",
-     "25:13: 错误：cases[0].expect：expect 中至少写一项：total、score_grade、grade、vetoes、unchecked。"),
-    ("  - name: 市桥中期\n", "  - stage: 中期\n",
-     "24:5: 错误：cases[0]：用例缺少名称（name）：用一句中文说明它测试什么。"),
-    ("      grade: 良好", "      grades: 良好",
-     "27:7: 错误：cases[0].expect.grades：未知字段“grades”。你是不是想写“grade”、“score_grade”？"),
-    ("      grade: 良好", "      grade: 好",
-     "27:14: 错误：cases[0].expect.grade：规则集中没有等级“好”，只有优秀、良好、合格、不合格、暂缓评级。你是不是想写“良好”？"),
-    ("      grade: 良好", "      score_grade: 暂缓评级",
-     "27:20: 错误：cases[0].expect.score_grade：规则集中没有等级“暂缓评级”，只有优秀、良好、合格、不合格。"),
-    ("      total: 89.76", "      total: 八十九",
-     "26:14: 错误：cases[0].expect.total：预期总分应为数字，这里是“八十九”。"),
-    ("      grade: 良好", "      vetoes: 整改不到位",
-     "27:15: 错误：cases[0].expect.vetoes：应写成否决名称的列表，这里是“整改不到位”；一个也没有时写 []。"),
-    ("      grade: 良好", "      unchecked: [整改不到位, 整改不道位]",
-     "27:26: 错误：cases[0].expect.unchecked[1]：规则集中没有否决“整改不道位”。你是不是想写“整改不到位”？"),
-    ("cases:\n", "case:\n",
-     "23:1: 错误：case：未知字段“case”。你是不是想写“cases”？"),
-    ("    expect:\n", "    expected:\n",
-     "25:5: 错误：cases[0].expected：未知字段“expected”。你是不是想写“expect”？"),
-])
+@pytest.mark.parametrize(
+    "old, new, expected",
+    [
+        (
+            "    服务监测: 9.82",
+            "    服务监督: 9.82",
+            "4:5: 错误：defaults.scores.服务监督：规则集中没有评分项“服务监督”。你是不是想写“服务监测”、“服务质量”、“服务成效”？",
+        ),
+        ("  stage: 中期", "  stage: 中旬", "2:10: 错误：defaults.stage：规则集没有“中旬”阶段，只有中期、末期。你是不是想写“中期”？"),
+        (
+            "    整改不到位: false",
+            "    整改不道位: false",
+            "19:5: 错误：defaults.facts.整改不道位：规则集中没有事实“整改不道位”。你是不是想写“整改不到位”？",
+        ),
+        (
+            "    整改不到位: false",
+            "    整改不到位: 否",
+            "19:12: 错误：defaults.facts.整改不到位：事实“整改不到位”应为是否（是写 true，否写 false），这里是“否”。",
+        ),
+        ("    社工缺少人次: 0", "    社工缺少人次: 很多", "16:13: 错误：defaults.facts.社工缺少人次：事实“社工缺少人次”应为数字，这里是“很多”。"),
+        (
+            '    人员费用支出比例: "85%"',
+            "    人员费用支出比例: 0.85",
+            "18:15: 错误：defaults.facts.人员费用支出比例：事实“人员费用支出比例”应为百分比（如 “79.99%”），这里是“0.85”。",
+        ),
+        (
+            "    财务评估不合格: false",
+            "    财务评估不合格: {not_checked: }",
+            "21:14: 错误：defaults.facts.财务评估不合格：未核查的事实应写成 {not_checked: 原因}，并写明原因。",
+        ),
+        ("    运营管理: 9.1", "    运营管理: 12", "6:11: 错误：defaults.scores.运营管理：评分 12 超出范围：应在 0 到满分 10 之间。"),
+        ("    运营管理: 9.1", "    运营管理: 九", "6:11: 错误：defaults.scores.运营管理：评分应为数字，这里是“九”。"),
+        (SERVICE_QUALITY, "    服务质量: 15\n", "7:11: 错误：defaults.scores.服务质量：“服务质量”按片区评分，应写成各片区的分数。"),
+        (
+            "    监督方评分: 8.8\n",
+            "",
+            "3:3: 错误：defaults.scores：缺少评分项“监督方评分”的评分（满分 10）：用例“市桥中期”没有写，defaults.scores 中也没有。",
+        ),
+        (
+            "    严重违法违规: false\n",
+            "",
+            "14:3: 错误：defaults.facts：缺少否决事实“严重违法违规”（是否有违反国家法律法规及有关规定、情节严重的情形）："
+            "用例“市桥中期”没有写，defaults.facts 中也没有。",
+        ),
+        ("  stage: 中期\n", "", "23:5: 错误：cases[0]：用例“市桥中期”没有写阶段（stage），defaults 中也没有。"),
+        ("    expect:\n      total: 89.76\n      grade: 良好\n", "", "24:5: 错误：cases[0]：用例“市桥中期”缺少 expect（预期结果）。"),
+        (
+            "    expect:\n      total: 89.76\n      grade: 良好\n",
+            "    expect: {}\n",
+            "25:13: 错误：cases[0].expect：expect 中至少写一项：total、score_grade、grade、vetoes、unchecked。",
+        ),
+        ("  - name: 市桥中期\n", "  - stage: 中期\n", "24:5: 错误：cases[0]：用例缺少名称（name）：用一句中文说明它测试什么。"),
+        ("      grade: 良好", "      grades: 良好", "27:7: 错误：cases[0].expect.grades：未知字段“grades”。你是不是想写“grade”、“score_grade”？"),
+        (
+            "      grade: 良好",
+            "      grade: 好",
+            "27:14: 错误：cases[0].expect.grade：规则集中没有等级“好”，只有优秀、良好、合格、不合格、暂缓评级。你是不是想写“良好”？",
+        ),
+        (
+            "      grade: 良好",
+            "      score_grade: 暂缓评级",
+            "27:20: 错误：cases[0].expect.score_grade：规则集中没有等级“暂缓评级”，只有优秀、良好、合格、不合格。",
+        ),
+        ("      total: 89.76", "      total: 八十九", "26:14: 错误：cases[0].expect.total：预期总分应为数字，这里是“八十九”。"),
+        (
+            "      grade: 良好",
+            "      vetoes: 整改不到位",
+            "27:15: 错误：cases[0].expect.vetoes：应写成否决名称的列表，这里是“整改不到位”；一个也没有时写 []。",
+        ),
+        (
+            "      grade: 良好",
+            "      unchecked: [整改不到位, 整改不道位]",
+            "27:26: 错误：cases[0].expect.unchecked[1]：规则集中没有否决“整改不道位”。你是不是想写“整改不到位”？",
+        ),
+        ("cases:\n", "case:\n", "23:1: 错误：case：未知字段“case”。你是不是想写“cases”？"),
+        ("    expect:\n", "    expected:\n", "25:5: 错误：cases[0].expected：未知字段“expected”。你是不是想写“expect”？"),
+    ],
+)
 def test_each_mistake_is_reported_at_its_line_and_column(repo, capsys, old, new, expected):
     assert old in VALID
     code, out, err = run(capsys, with_tests(repo, VALID.replace(old, new)))
@@ -221,8 +248,10 @@ def test_a_test_file_without_its_rule_file_is_reported(repo, capsys):
     (repo / "rules/guangzhou/other.tests.yaml").write_text(VALID, encoding="utf-8")
     code, out, _ = run(capsys, repo, str(repo / "rules/guangzhou/other.tests.yaml"))
     assert code == 1
-    assert ("rules/guangzhou/other.tests.yaml:1:1: 错误：找不到被测试的规则文件 rules/guangzhou/other.rules："
-            "测试文件 <名称>.tests.yaml 测试的是同一目录下的 <名称>.rules。") in out
+    assert (
+        "rules/guangzhou/other.tests.yaml:1:1: 错误：找不到被测试的规则文件 rules/guangzhou/other.rules："
+        "测试文件 <名称>.tests.yaml 测试的是同一目录下的 <名称>.rules。"
+    ) in out
 
 
 def test_a_broken_rule_file_is_reported_instead_of_running_cases(repo, capsys):

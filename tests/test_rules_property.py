@@ -18,14 +18,95 @@ EXAMPLES = int(os.environ.get("RULES_PROPERTY_EXAMPLES", "200"))
 PROPERTY = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # Words and symbols of the language, so that random text often gets past the first token.
-VOCABULARY = sorted(set(KEYWORDS) | {
-    "起", "至", "权重", "按百分制折算", "属于", "满分", "按片区", "保留", "位", "当", "未核查时", "暂缓评级", "仅提示",
-    "是否", "数值", "比例", "是", "否", "yes", "no", "如果", "则", "否则", "且", "或", "非", "if", "then", "else",
-    "and", "or", "not", "平均", "取整", "最小", "四舍五入", "去尾", "中期", "末期", "第三方", "社工缺少人次",
-    "=", ">=", "<=", "<", ">", "≥", "!=", "+", "-", "×", "÷", "*", "/", "(", ")", "（", "）", "、", "，", ",",
-    "0", "5", "10", "55%", "80％", "0.5", "2.345", "99999999999999999999", "2024-02-30", "2024-01-01",
-    "“标题”", '"标题"', "【评估办法 第五条】", "【无此文件 一】", "“", "【", "#", "＃", " ", "\n", "\t", "\u3000", "\r",
-})
+VOCABULARY = sorted(
+    set(KEYWORDS)
+    | {
+        "起",
+        "至",
+        "权重",
+        "按百分制折算",
+        "属于",
+        "满分",
+        "按片区",
+        "保留",
+        "位",
+        "当",
+        "未核查时",
+        "暂缓评级",
+        "仅提示",
+        "是否",
+        "数值",
+        "比例",
+        "是",
+        "否",
+        "yes",
+        "no",
+        "如果",
+        "则",
+        "否则",
+        "且",
+        "或",
+        "非",
+        "if",
+        "then",
+        "else",
+        "and",
+        "or",
+        "not",
+        "平均",
+        "取整",
+        "最小",
+        "四舍五入",
+        "去尾",
+        "中期",
+        "末期",
+        "第三方",
+        "社工缺少人次",
+        "=",
+        ">=",
+        "<=",
+        "<",
+        ">",
+        "≥",
+        "!=",
+        "+",
+        "-",
+        "×",
+        "÷",
+        "*",
+        "/",
+        "(",
+        ")",
+        "（",
+        "）",
+        "、",
+        "，",
+        ",",
+        "0",
+        "5",
+        "10",
+        "55%",
+        "80％",
+        "0.5",
+        "2.345",
+        "99999999999999999999",
+        "2024-02-30",
+        "2024-01-01",
+        "“标题”",
+        '"标题"',
+        "【评估办法 第五条】",
+        "【无此文件 一】",
+        "“",
+        "【",
+        "#",
+        "＃",
+        " ",
+        "\n",
+        "\t",
+        "\u3000",
+        "\r",
+    }
+)
 SPECIAL_CHARACTERS = st.sampled_from(list("\n\r\t \u3000\x0b\x0c\x00\u2028\ufeff“”【】（）#＃%％=<>-+×÷@$") + ["\r\n"])
 CHARACTERS = st.one_of(st.characters(), SPECIAL_CHARACTERS, st.sampled_from(VOCABULARY))
 
@@ -62,7 +143,7 @@ def mutated(draw, text: str) -> str:
 
 def delete_span(draw, text: str) -> str:
     start = draw(st.integers(0, len(text)))
-    return text[:start] + text[start + draw(st.integers(1, 8)):]
+    return text[:start] + text[start + draw(st.integers(1, 8)) :]
 
 
 def insert(draw, text: str) -> str:
@@ -72,7 +153,7 @@ def insert(draw, text: str) -> str:
 
 def replace_character(draw, text: str) -> str:
     at = draw(st.integers(0, max(len(text) - 1, 0)))
-    return text[:at] + draw(CHARACTERS) + text[at + 1:]
+    return text[:at] + draw(CHARACTERS) + text[at + 1 :]
 
 
 def replace_word(draw, text: str) -> str:
@@ -92,7 +173,7 @@ def swap_lines(draw, text: str) -> str:
 def drop_or_repeat_line(draw, text: str) -> str:
     lines = text.split("\n")
     at = draw(st.integers(0, len(lines) - 1))
-    lines[at:at + 1] = [lines[at]] * draw(st.integers(0, 2))
+    lines[at : at + 1] = [lines[at]] * draw(st.integers(0, 2))
     return "\n".join(lines)
 
 

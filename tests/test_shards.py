@@ -16,12 +16,10 @@ from site_builder.commands.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 
 
-
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("shards")
-    subprocess.run([sys.executable, str(ROOT / "bench/synthetic.py"), "--reports", "40", "--out", str(path)],
-                   check=True, capture_output=True)
+    subprocess.run([sys.executable, str(ROOT / "bench/synthetic.py"), "--reports", "40", "--out", str(path)], check=True, capture_output=True)
     shutil.copytree(ROOT / "stations", path / "stations", dirs_exist_ok=True)
     shutil.copytree(ROOT / "docs", path / "docs")
     shutil.copy(ROOT / "mkdocs.yml", path / "mkdocs.yml")

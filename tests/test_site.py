@@ -19,8 +19,9 @@ def copy_repository(target: Path) -> Path:
 
 
 def build(repo: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(repo / "site")],
-                          cwd=repo, capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(repo / "site")], cwd=repo, capture_output=True, text=True
+    )
 
 
 def test_site_builds_strict_with_the_generated_field_reference(tmp_path):

@@ -23,9 +23,12 @@ KEY = "panyu/shiqiao-dongxi/2024-2025-中期"
 def older_version(until: str = "至 2024-08-25") -> str:
     """A fixture version: in force before the real one, with 优秀 starting at 89.5 instead of 90."""
     text = (ROOT / REAL_RULES).read_text(encoding="utf-8")
-    for old, new in (("版本 “2024”", "版本 “2023”"), ("生效 2024-08-26 起", f"生效 2023-01-01 {until}"),
-                     ("等级 优秀   当 总分 >= 90", "等级 优秀   当 总分 >= 89.5"),
-                     ("等级 良好   当 80 <= 总分 < 90", "等级 良好   当 80 <= 总分 < 89.5")):
+    for old, new in (
+        ("版本 “2024”", "版本 “2023”"),
+        ("生效 2024-08-26 起", f"生效 2023-01-01 {until}"),
+        ("等级 优秀   当 总分 >= 90", "等级 优秀   当 总分 >= 89.5"),
+        ("等级 良好   当 80 <= 总分 < 90", "等级 良好   当 80 <= 总分 < 89.5"),
+    ):
         assert old in text
         text = text.replace(old, new)
     return text
@@ -48,7 +51,7 @@ def edit_seed(repo: Path, *replacements: tuple[str, str]) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-UNNAMED_VERSION = ('  rules:\n    id: 广州市社工站评估\n    version: "2024"\n', '  rules:\n    id: 广州市社工站评估\n')
+UNNAMED_VERSION = ('  rules:\n    id: 广州市社工站评估\n    version: "2024"\n', "  rules:\n    id: 广州市社工站评估\n")
 
 
 def test_the_version_in_force_on_the_visit_date_is_used(repo):

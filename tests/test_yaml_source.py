@@ -36,8 +36,7 @@ def same_as_round_trip(text: str) -> dict:
 @pytest.fixture(scope="module")
 def synthetic_repo(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("synthetic")
-    subprocess.run([sys.executable, str(ROOT / "bench" / "synthetic.py"), "--reports", "60", "--out", str(out)],
-                   check=True, capture_output=True)
+    subprocess.run([sys.executable, str(ROOT / "bench" / "synthetic.py"), "--reports", "60", "--out", str(out)], check=True, capture_output=True)
     return out
 
 
@@ -57,18 +56,47 @@ def test_fast_reading_of_synthetic_records_equals_round_trip(synthetic_repo):
         same_as_round_trip(text)
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("yes", "yes"), ("no", "no"), ("on", "on"), ("off", "off"), ("y", "y"),  # YAML 1.2: only true/false are booleans
-    ("true", True), ("false", False), ("~", None), ("null", None), ("", None),
-    ("1:20", "1:20"), ("0o14", UnreadNumber("0o14")), ("010", UnreadNumber("010")), ("0x1F", UnreadNumber("0x1F")),
-    ("1_000", UnreadNumber("1_000")), ("-7", -7), ("0", 0), (".nan", UnreadNumber(".nan")), ("-.inf", UnreadNumber("-.inf")),
-    ("89.995", Decimal("89.995")), ("1e3", UnreadNumber("1e3")), ("0.1", Decimal("0.1")), ("15.26", Decimal("15.26")),
-    ("9.8249999999999999999", Decimal("9.8249999999999999999")), ("2.50", Decimal("2.50")),
-    ("9" * 5000, UnreadNumber("9" * 5000)), ("1" * 15, int("1" * 15)), ("1" * 16, UnreadNumber("1" * 16)),
-    ("2025-03-01", "2025-03-01"), ('"2025-03-01"', "2025-03-01"), ("13812345678", 13812345678),
-    ('"a\\tb\\u4e2d"', "a\tb中"), ("'it''s'", "it's"), ("这是 **重点** 内容", "这是 **重点** 内容"),
-    ("a * b", "a * b"), ("85%", "85%"),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("yes", "yes"),
+        ("no", "no"),
+        ("on", "on"),
+        ("off", "off"),
+        ("y", "y"),  # YAML 1.2: only true/false are booleans
+        ("true", True),
+        ("false", False),
+        ("~", None),
+        ("null", None),
+        ("", None),
+        ("1:20", "1:20"),
+        ("0o14", UnreadNumber("0o14")),
+        ("010", UnreadNumber("010")),
+        ("0x1F", UnreadNumber("0x1F")),
+        ("1_000", UnreadNumber("1_000")),
+        ("-7", -7),
+        ("0", 0),
+        (".nan", UnreadNumber(".nan")),
+        ("-.inf", UnreadNumber("-.inf")),
+        ("89.995", Decimal("89.995")),
+        ("1e3", UnreadNumber("1e3")),
+        ("0.1", Decimal("0.1")),
+        ("15.26", Decimal("15.26")),
+        ("9.8249999999999999999", Decimal("9.8249999999999999999")),
+        ("2.50", Decimal("2.50")),
+        ("9" * 5000, UnreadNumber("9" * 5000)),
+        ("1" * 15, int("1" * 15)),
+        ("1" * 16, UnreadNumber("1" * 16)),
+        ("2025-03-01", "2025-03-01"),
+        ('"2025-03-01"', "2025-03-01"),
+        ("13812345678", 13812345678),
+        ('"a\\tb\\u4e2d"', "a\tb中"),
+        ("'it''s'", "it's"),
+        ("这是 **重点** 内容", "这是 **重点** 内容"),
+        ("a * b", "a * b"),
+        ("85%", "85%"),
+    ],
+)
 def test_scalars_read_the_same_both_ways(value, expected):
     content = same_as_round_trip(f"k: {value}\n")
     assert content["k"] == expected and type(content["k"]) is type(expected)
@@ -84,24 +112,29 @@ def test_numbers_are_written_back_exactly_as_read():
 
 
 def test_block_scalars_and_markdown_read_the_same_both_ways():
-    text = ("narrative: |-\n  第一段 **重点**，\n  - 列表项\n\n  第二段\nfolded: >\n  一行\n  两行\n"
-            "list:\n  - a\n  - b: 1\n    c: [1, 2.5]\n2024: 年份作键\n")
+    text = (
+        "narrative: |-\n  第一段 **重点**，\n  - 列表项\n\n  第二段\nfolded: >\n  一行\n  两行\n"
+        "list:\n  - a\n  - b: 1\n    c: [1, 2.5]\n2024: 年份作键\n"
+    )
     assert same_as_round_trip(text)["2024"] == "年份作键"
 
 
-@pytest.mark.parametrize("text", [
-    "a: &x 1\nb: *x\n",                                  # anchors and aliases: the round-trip reader refuses them
-    "- **重点**\n",                                       # an alias after all, in YAML
-    "a: !!python/object/apply:os.system [echo]\n",       # tags
-    "a: 2025-02-30\n",                                   # not a date: kept as text by the round-trip reader
-    "a: 2025-03-01 10:00:00+08:00\n",                    # date and time
-    "a:\n" + "".join(" " * (2 * i + 2) + f"k{i}:\n" for i in range(25)) + " " * 52 + "v: 1\n",  # deep indentation
-    "a: [" * 150 + "]" * 150 + "\n",                     # deep flow nesting
-    "b: 1\nb: 2\n",                                      # duplicate keys
-    "<<: {a: 1}\n",                                      # merge keys
-    "- a\n- b\n",                                        # not a mapping
-    "",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &x 1\nb: *x\n",  # anchors and aliases: the round-trip reader refuses them
+        "- **重点**\n",  # an alias after all, in YAML
+        "a: !!python/object/apply:os.system [echo]\n",  # tags
+        "a: 2025-02-30\n",  # not a date: kept as text by the round-trip reader
+        "a: 2025-03-01 10:00:00+08:00\n",  # date and time
+        "a:\n" + "".join(" " * (2 * i + 2) + f"k{i}:\n" for i in range(25)) + " " * 52 + "v: 1\n",  # deep indentation
+        "a: [" * 150 + "]" * 150 + "\n",  # deep flow nesting
+        "b: 1\nb: 2\n",  # duplicate keys
+        "<<: {a: 1}\n",  # merge keys
+        "- a\n- b\n",  # not a mapping
+        "",
+    ],
+)
 def test_fast_reader_steps_aside_for_what_only_the_round_trip_reader_decides(text):
     assert fast_mapping(text) is None
 
@@ -158,10 +191,13 @@ def test_a_markdown_star_list_in_a_block_scalar_is_read_the_round_trip_way_with_
     assert read_record("x.yaml", text).content == {"narrative": "* 列表项\n**重点**"}
 
 
-@pytest.mark.parametrize("old, new, message", [
-    ("专业评估不合格: {not_checked:", "专业评估不合格: {n\tot_checked:", "缺少“,”或“}”"),  # libyaml takes this tab
-    ("\n  id: shiqiao-dongxi", "\n\tid: shiqiao-dongxi", "不能用 Tab 缩进"),
-])
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        ("专业评估不合格: {not_checked:", "专业评估不合格: {n\tot_checked:", "缺少“,”或“}”"),  # libyaml takes this tab
+        ("\n  id: shiqiao-dongxi", "\n\tid: shiqiao-dongxi", "不能用 Tab 缩进"),
+    ],
+)
 def test_a_tab_the_fast_reader_might_accept_gives_the_round_trip_error(tmp_path, old, new, message):
     """Found by the record fuzz test: the C parser accepted a tab the round-trip reader refuses, and the error
     then escaped load_project from the schema pass, which asked for positions."""

@@ -34,8 +34,7 @@ def argument_parser() -> argparse.ArgumentParser:
     parser.add_argument("--root", default=".", help="仓库根目录（含 rules/ 与 stations/），默认当前目录")
     commands = parser.add_subparsers(required=True, metavar="命令")
     check = commands.add_parser("check", help="检查所有规则文件与站点记录")
-    check.add_argument("--format", choices=["text", "github"], default="text",
-                       help="github：输出 GitHub Actions 注释（::error file=…）")
+    check.add_argument("--format", choices=["text", "github"], default="text", help="github：输出 GitHub Actions 注释（::error file=…）")
     check.set_defaults(command=run_check)
     evaluate = commands.add_parser("evaluate", help="计算一份记录的评分表、总分、等级与否决情况")
     evaluate.add_argument("path", help="站点记录文件，如 stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml")
@@ -64,8 +63,10 @@ def run_check(args) -> int:
         print("\n—— 以下为警告，不影响发布 ——" if args.format == "text" else "", file=sys.stdout)
         for warning in project.warnings:
             print(emit(warning, "warning"))
-    summary = (f"检查了 {project.rule_files} 个规则文件、{len(project.records)} 份站点记录："
-               f"{error_count(project.errors)} 处错误，{error_count(project.warnings)} 条警告。")
+    summary = (
+        f"检查了 {project.rule_files} 个规则文件、{len(project.records)} 份站点记录："
+        f"{error_count(project.errors)} 处错误，{error_count(project.warnings)} 条警告。"
+    )
     print(summary if args.format == "text" else f"::notice::{workflow_data(summary)}")
     return 1 if project.errors else 0
 
@@ -80,8 +81,9 @@ def github_annotation(error: SiteBuilderError, level: str) -> str:
     message = workflow_data(error.format())
     if error.pos is None:
         return f"::{level}::{message}"
-    properties = ",".join(f"{key}={workflow_property(str(value))}"
-                          for key, value in (("file", error.pos.file), ("line", error.pos.line), ("col", error.pos.col)))
+    properties = ",".join(
+        f"{key}={workflow_property(str(value))}" for key, value in (("file", error.pos.file), ("line", error.pos.line), ("col", error.pos.col))
+    )
     return f"::{level} {properties}::{message}"
 
 
@@ -107,8 +109,7 @@ def run_evaluate(args) -> int:
     project, key = loaded_record(args)
     result = project.results[key]
     record = project.record(key)
-    print(json.dumps(result_json(key, project, result), ensure_ascii=False, indent=2) if args.json
-          else score_table(result, record.table_label))
+    print(json.dumps(result_json(key, project, result), ensure_ascii=False, indent=2) if args.json else score_table(result, record.table_label))
     return 0
 
 
@@ -124,9 +125,18 @@ def result_json(key: str, project: Project, result: Result) -> dict:
         "grade": result.grade,
         "vetoes": result.fired,
         "unchecked_vetoes": result.unchecked,
-        "items": [{"name": i.name, "label": i.label, "party": i.party, "max": plain(i.maximum), "score": plain(i.score),
-                   "sub_scores": {k: plain(v) for k, v in i.sub_scores.items()}, "converted": plain(i.converted)}
-                  for i in result.items],
+        "items": [
+            {
+                "name": i.name,
+                "label": i.label,
+                "party": i.party,
+                "max": plain(i.maximum),
+                "score": plain(i.score),
+                "sub_scores": {k: plain(v) for k, v in i.sub_scores.items()},
+                "converted": plain(i.converted),
+            }
+            for i in result.items
+        ],
     }
 
 
@@ -150,6 +160,7 @@ def score_table(result: Result, table_label=lambda sub_district: sub_district) -
 
 def display(text: str) -> int:
     from ..errors import display_width
+
     return display_width(text)
 
 
@@ -175,8 +186,7 @@ def explanation(result: Result) -> str:
             where += f"  {step.pos.line_text.strip()}"
         lines.append(where)
         if step.citation:
-            lines.append(f"  依据：【{step.citation.document} {step.citation.clause}】"
-                         + citation_title(result, step.citation.document))
+            lines.append(f"  依据：【{step.citation.document} {step.citation.clause}】" + citation_title(result, step.citation.document))
         lines.append("")
     return "\n".join(lines).rstrip()
 

@@ -28,8 +28,7 @@ WORKING_TREE = "工作区"
 
 def add_command(commands) -> None:
     diff = commands.add_parser("diff", help="比较基准版本与工作区：列出总分、等级或否决结果有变化的记录")
-    diff.add_argument("base", nargs="?", metavar="BASE",
-                      help="作为基准的 git 版本（分支、标签或提交）；默认为当前分支与 main 的分叉点")
+    diff.add_argument("base", nargs="?", metavar="BASE", help="作为基准的 git 版本（分支、标签或提交）；默认为当前分支与 main 的分叉点")
     diff.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
     diff.set_defaults(command=run_diff)
 
@@ -42,16 +41,16 @@ def run_diff(args) -> int:
         old = checked_project(Path(folder), f"基准版本 {base.label}（{base.short}）")
     new = checked_project(root, WORKING_TREE)
     impact = compare(old, new)
-    print(json.dumps(impact_json(impact, base), ensure_ascii=False, indent=2) if args.json
-          else impact_markdown(impact, base))
+    print(json.dumps(impact_json(impact, base), ensure_ascii=False, indent=2) if args.json else impact_markdown(impact, base))
     return 0
 
 
 # --- the base version -------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Base:
-    label: str   # as the user named it, or the main branch for the default
+    label: str  # as the user named it, or the main branch for the default
     commit: str  # full commit id
     fork_point: bool = False  # the default: where HEAD left the main branch, not its tip
 
@@ -97,8 +96,7 @@ def commit_of(root: Path, ref: str) -> str | None:
 def verified_commit(root: Path, ref: str) -> str:
     commit = commit_of(root, ref)
     if commit is None:
-        raise GitError(None, f"找不到 git 版本“{ref}”：请写分支名、标签或提交编号。",
-                       "site-builder diff main 或 site-builder diff origin/main")
+        raise GitError(None, f"找不到 git 版本“{ref}”：请写分支名、标签或提交编号。", "site-builder diff main 或 site-builder diff origin/main")
     return commit
 
 
@@ -106,12 +104,14 @@ def default_base(root: Path) -> Base:
     """Where the current branch left main: changes made on main since then are not the branch's doing."""
     branch = next((name for name in MAIN_BRANCHES if commit_of(root, name)), None)
     if branch is None:
-        raise GitError(None, "没有写明基准版本，而仓库里既没有 main 分支，也没有 origin/main：无法确定与哪个版本比较。",
-                       "site-builder diff <分支、标签或提交>；在 CI 中先 git fetch origin main")
+        raise GitError(
+            None,
+            "没有写明基准版本，而仓库里既没有 main 分支，也没有 origin/main：无法确定与哪个版本比较。",
+            "site-builder diff <分支、标签或提交>；在 CI 中先 git fetch origin main",
+        )
     done = git(root, "merge-base", "HEAD", branch)
     if done.returncode != 0:
-        raise GitError(None, f"当前提交与 {branch} 没有共同的祖先（或仓库还没有任何提交），无法确定基准版本。",
-                       f"site-builder diff {branch}")
+        raise GitError(None, f"当前提交与 {branch} 没有共同的祖先（或仓库还没有任何提交），无法确定基准版本。", f"site-builder diff {branch}")
     return Base(branch, done.stdout.decode().strip(), fork_point=True)
 
 
@@ -153,11 +153,15 @@ def refuse_what_is_not_a_plain_file(root: Path, commit: str, folders: list[str])
             problems.append(f"{shown} 过大（{size} 字节）")
     if problems:
         listed_problems = "；".join(problems[:MAX_LISTED_PER_FILE]) + ("……" if len(problems) > MAX_LISTED_PER_FILE else "")
-        raise GitError(None, f"基准版本 {commit[:7]} 中的规则与记录只能是普通文件，无法比较：{listed_problems}。",
-                       "先在基准分支上把它换成文件本身，或与另一个版本比较：site-builder diff <分支、标签或提交>")
+        raise GitError(
+            None,
+            f"基准版本 {commit[:7]} 中的规则与记录只能是普通文件，无法比较：{listed_problems}。",
+            "先在基准分支上把它换成文件本身，或与另一个版本比较：site-builder diff <分支、标签或提交>",
+        )
 
 
 # --- the two evaluations ----------------------------------------------------------------------------
+
 
 class SideErrors(Problems):
     """A side that does not load cleanly cannot be compared; its errors are shown under its name."""
@@ -187,8 +191,7 @@ class Outcome:
     vetoes: tuple[str, ...]
 
     def as_json(self) -> dict:
-        return {"total": self.total, "grade": self.grade, "vetoes": list(self.vetoes),
-                "rules": {"id": self.rules[0], "version": self.rules[1]}}
+        return {"total": self.total, "grade": self.grade, "vetoes": list(self.vetoes), "rules": {"id": self.rules[0], "version": self.rules[1]}}
 
 
 @dataclass(frozen=True)
@@ -200,8 +203,7 @@ class Impact:
 
 
 def outcomes(project: Project) -> dict[str, Outcome]:
-    return {key: Outcome((r.ruleset.id, r.ruleset.version), plain(r.total), r.grade, tuple(r.fired))
-            for key, r in sorted(project.results.items())}
+    return {key: Outcome((r.ruleset.id, r.ruleset.version), plain(r.total), r.grade, tuple(r.fired)) for key, r in sorted(project.results.items())}
 
 
 def compare(old_project: Project, new_project: Project) -> Impact:
@@ -216,6 +218,7 @@ def compare(old_project: Project, new_project: Project) -> Impact:
 
 
 # --- output -----------------------------------------------------------------------------------------
+
 
 def impact_json(impact: Impact, base: Base) -> dict:
     return {
@@ -242,8 +245,7 @@ def changed_section(impact: Impact) -> list[str]:
     header = ["记录", "总分", "等级", "触发的否决"] + (["规则集版本"] if show_rules else [])
     lines = [f"{len(impact.changed)} 份记录的结果有变化（共比较 {impact.compared} 份）：", "", *table_head(header)]
     for key, old, new in impact.changed:
-        cells = [escaped(key), moved(old.total, new.total), moved(grade_text(old), grade_text(new)),
-                 moved(vetoes_text(old), vetoes_text(new))]
+        cells = [escaped(key), moved(old.total, new.total), moved(grade_text(old), grade_text(new)), moved(vetoes_text(old), vetoes_text(new))]
         if show_rules:
             cells.append(moved(rules_text(old), rules_text(new)))
         lines.append(row(cells))

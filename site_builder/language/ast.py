@@ -265,8 +265,22 @@ class Completion:
 
 
 Declaration = (
-    Header | Version | Document | Effective | Stages | Party | Item | Parameter | Fact
-    | Definition | Total | Band | VetoGrade | Veto | UncheckedDefault | Completion
+    Header
+    | Version
+    | Document
+    | Effective
+    | Stages
+    | Party
+    | Item
+    | Parameter
+    | Fact
+    | Definition
+    | Total
+    | Band
+    | VetoGrade
+    | Veto
+    | UncheckedDefault
+    | Completion
 )
 
 

@@ -27,8 +27,31 @@ from .ruleset import AGGREGATES, BOOLEAN, FACT_VALUE_TYPES, FUNCTIONS, NUMBER, R
 SINGLE_HEADERS = {ast.Header: "规则集", ast.Version: "版本", ast.Effective: "生效", ast.Stages: "阶段"}
 COMPLETION_NAMES = ("实际", "目标")
 # Words the grammar gives a meaning of their own: a name spelt like one would be read as the keyword.
-RESERVED_WORDS = set(KEYWORDS) | {"是", "否", "yes", "no", "如果", "则", "否则", "且", "并且", "或", "或者", "非",
-                                  "if", "then", "else", "and", "or", "not", "当", "属于", "是否", "数值", "比例"}
+RESERVED_WORDS = set(KEYWORDS) | {
+    "是",
+    "否",
+    "yes",
+    "no",
+    "如果",
+    "则",
+    "否则",
+    "且",
+    "并且",
+    "或",
+    "或者",
+    "非",
+    "if",
+    "then",
+    "else",
+    "and",
+    "or",
+    "not",
+    "当",
+    "属于",
+    "是否",
+    "数值",
+    "比例",
+}
 TOTAL_NAME = "总分"
 MAX_PLACES = 10  # more decimal places than any score needs, and within Decimal's 40-digit precision
 
@@ -68,12 +91,21 @@ class Checker:
         veto_grade = self.check_veto_grade(bands)
         header = headers.get(ast.Header)
         return RuleSet(
-            source=self.file, id=header.id if header else "", title=(header.title or header.id) if header else "",
+            source=self.file,
+            id=header.id if header else "",
+            title=(header.title or header.id) if header else "",
             version=headers[ast.Version].text if ast.Version in headers else "",
-            documents=documents, effective=headers.get(ast.Effective), stages=stages,
-            parties=parties, items=items, parameters={p.name: p for p in self.of(ast.Parameter)},
-            facts={f.name: f for f in self.of(ast.Fact)}, definitions=definitions,
-            total=next(iter(self.of(ast.Total)), None), bands=bands, veto_grade=veto_grade,
+            documents=documents,
+            effective=headers.get(ast.Effective),
+            stages=stages,
+            parties=parties,
+            items=items,
+            parameters={p.name: p for p in self.of(ast.Parameter)},
+            facts={f.name: f for f in self.of(ast.Fact)},
+            definitions=definitions,
+            total=next(iter(self.of(ast.Total)), None),
+            bands=bands,
+            veto_grade=veto_grade,
             vetoes=tuple(self.unique(self.of(ast.Veto), "name").values()),
             unchecked_default=next((u.policy for u in self.of(ast.UncheckedDefault)), SHOW_ONLY),
             completion=next(iter(self.of(ast.Completion)), None),
@@ -90,14 +122,12 @@ class Checker:
         for kind, keyword in SINGLE_HEADERS.items():
             found = self.of(kind)
             if not found:
-                self.errors.append(HeaderError(self.file_start(), f"规则文件缺少“{keyword}”语句。",
-                                               HEADER_EXAMPLES[keyword]))
+                self.errors.append(HeaderError(self.file_start(), f"规则文件缺少“{keyword}”语句。", HEADER_EXAMPLES[keyword]))
             for extra in found[1:]:
                 self.errors.append(HeaderError(extra.pos, f"“{keyword}”语句只能写一次，第一次在第 {found[0].pos.line} 行。"))
             if found:
                 headers[kind] = found[0]
-        for kind, keyword in ((ast.Total, "总分"), (ast.VetoGrade, "否决等级"), (ast.Completion, "完成率"),
-                              (ast.UncheckedDefault, "未核查默认")):
+        for kind, keyword in ((ast.Total, "总分"), (ast.VetoGrade, "否决等级"), (ast.Completion, "完成率"), (ast.UncheckedDefault, "未核查默认")):
             for extra in self.of(kind)[1:]:
                 self.errors.append(HeaderError(extra.pos, f"“{keyword}”语句只能写一次，第一次在第 {self.of(kind)[0].pos.line} 行。"))
         effective = headers.get(ast.Effective)
@@ -126,8 +156,7 @@ class Checker:
         declarations = [d for d in self.file.declarations if isinstance(d, kinds)]
         for declaration in declarations:
             if declaration.name in RESERVED_WORDS:
-                self.errors.append(RuleTypeError(declaration.pos, f"“{declaration.name}”是规则语言的关键词，不能用作名称。",
-                                                 "事实 整改不到位 是否"))
+                self.errors.append(RuleTypeError(declaration.pos, f"“{declaration.name}”是规则语言的关键词，不能用作名称。", "事实 整改不到位 是否"))
             if declaration.name in self.values and self.values[declaration.name] is not declaration:
                 first = self.values[declaration.name]
                 if not isinstance(first, ast.Item) or not isinstance(declaration, ast.Item):
@@ -139,21 +168,30 @@ class Checker:
         for declaration in self.file.declarations:
             citation = getattr(declaration, "citation", None)
             if citation is not None and citation.document not in documents:
-                self.errors.append(UndefinedName(citation.pos, citation.document, documents, kind="文件简称",
-                                                 example="先声明：文件 评估办法 “《广州市社工站购买服务项目评估办法》”，再写 【评估办法 第五条】"))
+                self.errors.append(
+                    UndefinedName(
+                        citation.pos,
+                        citation.document,
+                        documents,
+                        kind="文件简称",
+                        example="先声明：文件 评估办法 “《广州市社工站购买服务项目评估办法》”，再写 【评估办法 第五条】",
+                    )
+                )
 
     # --- parties, items, weights ----------------------------------------------------------------------
 
     def check_items(self, items: dict, parties: dict) -> None:
         for item in items.values():
             if item.party.name not in parties:
-                self.errors.append(UndefinedName(item.party.pos, item.party.name, parties, kind="评估方",
-                                                 example="评估方 第三方 “第三方评估机构” 权重 55%"))
+                self.errors.append(
+                    UndefinedName(item.party.pos, item.party.name, parties, kind="评估方", example="评估方 第三方 “第三方评估机构” 权重 55%")
+                )
             if item.aggregate is not None:
                 function = item.aggregate.function
                 if FUNCTIONS.get(function.name) not in AGGREGATES:
-                    self.errors.append(UndefinedName(function.pos, function.name, ("平均", "求和", "最小", "最大"),
-                                                     kind="汇总方式", example="按片区 平均 保留 2 位"))
+                    self.errors.append(
+                        UndefinedName(function.pos, function.name, ("平均", "求和", "最小", "最大"), kind="汇总方式", example="按片区 平均 保留 2 位")
+                    )
             for rounding in (item.aggregate.rounding if item.aggregate else None,):
                 self.check_rounding(rounding)
         for party in parties.values():
@@ -163,26 +201,35 @@ class Checker:
 
     def check_rounding(self, rounding: ast.Rounding | None) -> None:
         if rounding is not None and rounding.places > MAX_PLACES:
-            self.errors.append(RuleTypeError(rounding.pos, f"保留的位数应在 0 到 {MAX_PLACES} 之间，这里是 {rounding.places}。",
-                                             "保留 2 位 四舍五入"))
+            self.errors.append(
+                RuleTypeError(rounding.pos, f"保留的位数应在 0 到 {MAX_PLACES} 之间，这里是 {rounding.places}。", "保留 2 位 四舍五入")
+            )
         if rounding is not None and rounding.mode is not None and rounding.mode not in ROUNDING_MODES:
-            self.errors.append(UndefinedName(rounding.pos, rounding.mode, ROUNDING_MODES, kind="取整方式",
-                                             example="保留 2 位 四舍五入"))
+            self.errors.append(UndefinedName(rounding.pos, rounding.mode, ROUNDING_MODES, kind="取整方式", example="保留 2 位 四舍五入"))
 
     def check_weights(self, parties: dict, items: dict) -> None:
         if parties:
             weight_sum = sum((p.weight for p in parties.values()), Decimal(0))
             if weight_sum != 1:
                 first = next(iter(parties.values()))
-                self.errors.append(WeightError(first.pos, f"各评估方的权重合计为 {percent(weight_sum)}，应为 100%。",
-                                               "评估方 第三方 权重 55%，评估方 街道 权重 20%，……合计 100%"))
+                self.errors.append(
+                    WeightError(
+                        first.pos,
+                        f"各评估方的权重合计为 {percent(weight_sum)}，应为 100%。",
+                        "评估方 第三方 权重 55%，评估方 街道 权重 20%，……合计 100%",
+                    )
+                )
         for party in parties.values():
             maxima = sum((i.maximum for i in items.values() if i.party.name == party.name), Decimal(0))
             expected = Decimal(100) if party.scaled else party.weight * 100
             if maxima != expected:
-                self.errors.append(WeightError(party.pos, weight_message(party, maxima, expected),
-                                               "评估方 街道 权重 20%（其下各评分项满分合计 20），"
-                                               "或 评估方 街道 权重 20% 按百分制折算（其下满分合计 100）"))
+                self.errors.append(
+                    WeightError(
+                        party.pos,
+                        weight_message(party, maxima, expected),
+                        "评估方 街道 权重 20%（其下各评分项满分合计 20），或 评估方 街道 权重 20% 按百分制折算（其下满分合计 100）",
+                    )
+                )
 
     # --- parameters ---------------------------------------------------------------------------------
 
@@ -191,16 +238,16 @@ class Checker:
             given = [s.stage for s in parameter.staged]
             for stage in given:
                 if stages and stage.name not in stages:  # without a 阶段 statement, that is the error
-                    self.errors.append(UndefinedName(stage.pos, stage.name, stages, kind="评估阶段",
-                                                     example="阶段 中期、末期"))
+                    self.errors.append(UndefinedName(stage.pos, stage.name, stages, kind="评估阶段", example="阶段 中期、末期"))
             names = [s.name for s in given]
             for stage in given:
                 if names.count(stage.name) > 1 and stage is not given[names.index(stage.name)]:
                     self.errors.append(StageError(stage.pos, f"参数“{parameter.name}”的阶段“{stage.name}”写了两次。"))
             missing = [s for s in stages if parameter.staged and s not in names]
             if missing:
-                self.errors.append(StageError(parameter.pos, f"参数“{parameter.name}”缺少阶段“{'、'.join(missing)}”的取值。",
-                                              "参数 缺员上限 = 中期 5、末期 10"))
+                self.errors.append(
+                    StageError(parameter.pos, f"参数“{parameter.name}”缺少阶段“{'、'.join(missing)}”的取值。", "参数 缺员上限 = 中期 5、末期 10")
+                )
             kinds = {type(v.value) for v in parameter.staged}
             if len(kinds) > 1:
                 self.errors.append(RuleTypeError(parameter.pos, f"参数“{parameter.name}”各阶段的取值类型不一致：有的是数值，有的是“是/否”。"))
@@ -214,8 +261,9 @@ class Checker:
         for veto in self.of(ast.Veto):
             typer.expect(veto.condition, BOOLEAN, f"否决条件“{veto.name}”应得出是或否", "当 社工缺少人次 >= 缺员上限")
         for completion in self.of(ast.Completion):
-            typer.expect(completion.expr, NUMBER, "完成率应得出一个数值", "完成率 = 取整(实际 ÷ 目标 × 100, 2)",
-                         extra=dict.fromkeys(COMPLETION_NAMES, NUMBER))
+            typer.expect(
+                completion.expr, NUMBER, "完成率应得出一个数值", "完成率 = 取整(实际 ÷ 目标 × 100, 2)", extra=dict.fromkeys(COMPLETION_NAMES, NUMBER)
+            )
             self.check_completion_names(completion)
 
     def check_completion_names(self, completion: ast.Completion) -> None:
@@ -224,8 +272,11 @@ class Checker:
             declaration = self.values.get(name.name)
             fixed = isinstance(declaration, ast.Parameter) and declaration.value is not None
             if name.name not in COMPLETION_NAMES and not fixed and (declaration or name.name == TOTAL_NAME):
-                self.errors.append(RuleTypeError(name.pos, f"完成率公式只能用“实际”“目标”、数字和不分阶段的参数，不能用“{name.name}”。",
-                                                 "完成率 = 取整(实际 ÷ 目标 × 100, 2)"))
+                self.errors.append(
+                    RuleTypeError(
+                        name.pos, f"完成率公式只能用“实际”“目标”、数字和不分阶段的参数，不能用“{name.name}”。", "完成率 = 取整(实际 ÷ 目标 × 100, 2)"
+                    )
+                )
 
     def check_cycles(self, definitions: dict) -> bool:
         """Report reference cycles and over-long chains; True when definitions can be walked safely."""
@@ -241,8 +292,9 @@ class Checker:
         """Evaluation follows definitions recursively; a bound on how far one leads keeps it within the stack."""
         for name, length in chain_lengths(graph).items():
             if length > MAX_DEFINITION_CHAIN:
-                self.errors.append(CycleError(definitions[name].pos, f"定义“{name}”经由其他定义层层引用，超过 "
-                                              f"{MAX_DEFINITION_CHAIN} 层。请合并中间的定义。"))
+                self.errors.append(
+                    CycleError(definitions[name].pos, f"定义“{name}”经由其他定义层层引用，超过 {MAX_DEFINITION_CHAIN} 层。请合并中间的定义。")
+                )
                 return False
         return True
 
@@ -279,13 +331,13 @@ class Checker:
     def check_band_coverage(self, ordered: list[ast.Band], top: Decimal) -> None:
         """Bands must tile the score scale from 0 to the highest total: no overlap, no gap."""
         if ordered[0].lower and (ordered[0].lower.value, not ordered[0].lower.inclusive) > (Decimal(0), False):
-            self.errors.append(BandError(ordered[0].pos, f"总分低于 {ordered[0].lower.value} 时不属于任何等级。",
-                                         "等级 不合格 当 总分 < 60"))
+            self.errors.append(BandError(ordered[0].pos, f"总分低于 {ordered[0].lower.value} 时不属于任何等级。", "等级 不合格 当 总分 < 60"))
         for below, above in zip(ordered, ordered[1:]):
             self.check_band_seam(below, above)
         if ordered[-1].upper and (ordered[-1].upper.value, ordered[-1].upper.inclusive) < (top, True):
-            self.errors.append(BandError(ordered[-1].pos, f"总分高于 {ordered[-1].upper.value} 时不属于任何等级（最高可得 {top} 分）。",
-                                         "等级 优秀 当 总分 >= 90"))
+            self.errors.append(
+                BandError(ordered[-1].pos, f"总分高于 {ordered[-1].upper.value} 时不属于任何等级（最高可得 {top} 分）。", "等级 优秀 当 总分 >= 90")
+            )
 
     def check_band_seam(self, below: ast.Band, above: ast.Band) -> None:
         if below.upper is None or above.lower is None:
@@ -293,14 +345,24 @@ class Checker:
             return
         high, low = below.upper, above.lower
         if high.value > low.value or (high.value == low.value and high.inclusive and low.inclusive):
-            self.errors.append(BandError(above.pos, f"等级“{below.name}”与“{above.name}”的分数范围重叠：{high.value} 分同时属于两者。"
-                                         if high.value == low.value else f"等级“{below.name}”与“{above.name}”的分数范围重叠。",
-                                         "等级 良好 当 80 <= 总分 < 90，等级 优秀 当 总分 >= 90"))
+            self.errors.append(
+                BandError(
+                    above.pos,
+                    f"等级“{below.name}”与“{above.name}”的分数范围重叠：{high.value} 分同时属于两者。"
+                    if high.value == low.value
+                    else f"等级“{below.name}”与“{above.name}”的分数范围重叠。",
+                    "等级 良好 当 80 <= 总分 < 90，等级 优秀 当 总分 >= 90",
+                )
+            )
         elif high.value < low.value or not (high.inclusive or low.inclusive):
             gap = f"{high.value} 与 {low.value} 之间" if high.value < low.value else f"恰好 {high.value} 分"
-            self.errors.append(BandError(above.pos, f"等级“{below.name}”与“{above.name}”之间有空档："
-                                                    f"{gap}的总分（如 {gap_example(high, low)}）不属于任何等级。",
-                                         "等级 良好 当 80 <= 总分 < 90，等级 优秀 当 总分 >= 90"))
+            self.errors.append(
+                BandError(
+                    above.pos,
+                    f"等级“{below.name}”与“{above.name}”之间有空档：{gap}的总分（如 {gap_example(high, low)}）不属于任何等级。",
+                    "等级 良好 当 80 <= 总分 < 90，等级 优秀 当 总分 >= 90",
+                )
+            )
 
     def check_veto_grade(self, bands: tuple[ast.Band, ...]) -> str | None:
         grades = self.of(ast.VetoGrade)
@@ -408,8 +470,11 @@ class Typer:
         self.need(expr.condition, BOOLEAN, "“如果”的条件")
         then, otherwise = self.type_of(expr.then), self.type_of(expr.otherwise)
         if None not in (then, otherwise) and then != otherwise:
-            self.error(RuleTypeError(expr.otherwise.pos, f"“则”与“否则”两边的类型应一致：一边是{word(then)}，一边是{word(otherwise)}。",
-                                     "如果 费用不足 则 1 否则 0"))
+            self.error(
+                RuleTypeError(
+                    expr.otherwise.pos, f"“则”与“否则”两边的类型应一致：一边是{word(then)}，一边是{word(otherwise)}。", "如果 费用不足 则 1 否则 0"
+                )
+            )
         return then or otherwise
 
     def type_call(self, expr: ast.Call):
@@ -432,8 +497,7 @@ class Typer:
             return NUMBER
         self.need(expr.args[0], NUMBER, "“取整”")
         places = expr.args[1]
-        if not (isinstance(places, ast.Number) and places.value == places.value.to_integral_value()
-                and places.value <= MAX_PLACES):
+        if not (isinstance(places, ast.Number) and places.value == places.value.to_integral_value() and places.value <= MAX_PLACES):
             self.error(RuleTypeError(places.pos, f"“取整”的第二个参数应是保留的位数：0 到 {MAX_PLACES} 之间的整数。", example))
         if len(expr.args) == 3:
             mode = expr.args[2]
@@ -505,7 +569,7 @@ def find_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
                 on_path.pop()
                 finished.add(node)
             elif successor in on_path:
-                cycles.append(on_path[on_path.index(successor):])
+                cycles.append(on_path[on_path.index(successor) :])
             elif successor not in finished:
                 stack.append((successor, iter(sorted(graph.get(successor, ())))))
                 on_path.append(successor)
@@ -531,8 +595,10 @@ def percent(value: Decimal) -> str:
 def weight_message(party: ast.Party, maxima: Decimal, expected: Decimal) -> str:
     if party.scaled:
         return f"评估方“{party.name}”按百分制折算，其下各评分项满分合计应为 100，现为 {maxima.normalize():f}。"
-    return (f"评估方“{party.name}”的权重是 {percent(party.weight)}，其下各评分项满分合计应为 {expected.normalize():f}，"
-            f"现为 {maxima.normalize():f}。若各项按百分制打分再按权重折算，请在权重后写“按百分制折算”。")
+    return (
+        f"评估方“{party.name}”的权重是 {percent(party.weight)}，其下各评分项满分合计应为 {expected.normalize():f}，"
+        f"现为 {maxima.normalize():f}。若各项按百分制打分再按权重折算，请在权重后写“按百分制折算”。"
+    )
 
 
 HEADER_EXAMPLES = {

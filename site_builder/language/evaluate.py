@@ -191,14 +191,19 @@ class Evaluation:
         formula = f"{function}({listing})"
         if function == "平均":
             formula += f" = ({' + '.join(plain(v) for v in values)}) ÷ {len(values)}"
-        self.step(f"{item.name}（各片区{function}）", f"{formula} = {approximate(raw)}{rounding_note(item.aggregate.rounding, rounded)}",
-                  item.aggregate, item.citation)
+        self.step(
+            f"{item.name}（各片区{function}）",
+            f"{formula} = {approximate(raw)}{rounding_note(item.aggregate.rounding, rounded)}",
+            item.aggregate,
+            item.citation,
+        )
         return rounded
 
     def convert(self, item: ast.Item, party: ast.Party, score: Decimal) -> Decimal:
         if not party.scaled:
-            self.step(f"{item.name} 折算分",
-                      f"评分 {plain(score)} 直接计入（{party.name}权重 {pct(party.weight)}，满分 {plain(item.maximum)}）", item)
+            self.step(
+                f"{item.name} 折算分", f"评分 {plain(score)} 直接计入（{party.name}权重 {pct(party.weight)}，满分 {plain(item.maximum)}）", item
+            )
             return score
         raw = score * party.weight
         converted = self.rounded(raw, party.rounding)
@@ -233,8 +238,7 @@ class Evaluation:
         read = {name: self.read_name(name) for name in sorted(fact_names(veto.condition, self.rules))}
         shown = "、".join(f"{k} = {show(v)}" for k, v in read.items())
         self.step(f"否决：{veto.name}", f"{render(veto.condition)}；其中 {shown}；结果：{status}", veto)
-        return VetoResult(veto.name, veto.label or veto.name, status, read,
-                          status == NOT_CHECKED and policy == WITHHOLD, veto.citation)
+        return VetoResult(veto.name, veto.label or veto.name, status, read, status == NOT_CHECKED and policy == WITHHOLD, veto.citation)
 
     def final_grade(self, score_grade: str, vetoes: tuple[VetoResult, ...]) -> str | None:
         fired = [v.name for v in vetoes if v.status == FIRED]
@@ -328,8 +332,12 @@ class Evaluation:
 
 ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
 COMPARISONS = {
-    ">=": lambda a, b: a >= b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b,
-    "<": lambda a, b: a < b, "=": lambda a, b: a == b, "!=": lambda a, b: a != b,
+    ">=": lambda a, b: a >= b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    "<": lambda a, b: a < b,
+    "=": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
 }
 
 

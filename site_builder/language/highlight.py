@@ -7,8 +7,33 @@ from pygments.token import Comment, Keyword, Name, Number, Operator, Punctuation
 
 from .parser import KEYWORDS
 
-OPERATOR_WORDS = ("如果", "则", "否则", "且", "并且", "或", "或者", "非", "当", "属于", "权重", "满分", "按片区",
-                  "保留", "位", "按百分制折算", "起", "至", "未核查时", "if", "then", "else", "and", "or", "not")
+OPERATOR_WORDS = (
+    "如果",
+    "则",
+    "否则",
+    "且",
+    "并且",
+    "或",
+    "或者",
+    "非",
+    "当",
+    "属于",
+    "权重",
+    "满分",
+    "按片区",
+    "保留",
+    "位",
+    "按百分制折算",
+    "起",
+    "至",
+    "未核查时",
+    "if",
+    "then",
+    "else",
+    "and",
+    "or",
+    "not",
+)
 VALUE_WORDS = ("是", "否", "yes", "no", "是否", "数值", "比例", "暂缓评级", "仅提示", "四舍五入", "去尾", "进一", "四舍六入五成双")
 
 

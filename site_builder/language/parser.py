@@ -56,8 +56,21 @@ TOKEN_NAMES = {  # in the order they are listed to the user
     "TOTAL": "“总分”",
     "CITATION": "出处（如 【评估办法 评估结果说明】）",
 }
-OPERATORS = {"×": "*", "÷": "/", "＋": "+", "－": "-", "≥": ">=", "≤": "<=", "≠": "!=", "==": "=",
-             "＞": ">", "＜": "<", "＝": "=", "＞＝": ">=", "＜＝": "<="}
+OPERATORS = {
+    "×": "*",
+    "÷": "/",
+    "＋": "+",
+    "－": "-",
+    "≥": ">=",
+    "≤": "<=",
+    "≠": "!=",
+    "==": "=",
+    "＞": ">",
+    "＜": "<",
+    "＝": "=",
+    "＞＝": ">=",
+    "＜＝": "<=",
+}
 
 
 @cache
@@ -106,8 +119,9 @@ def parse_statement(chunk: str, first_line: int, path: str, lines: list[str]) ->
     except UnexpectedInput_ as error:
         raise syntax_error(error, chunk, first_line, path, lines) from None
     except LarkError as error:  # anything else Lark can raise must still reach the user as ours
-        raise RuleSyntaxError(SourcePos(path, first_line, 1, line_text=lines[first_line - 1]),
-                              f"无法理解这条语句（{type(error).__name__}）。") from None
+        raise RuleSyntaxError(
+            SourcePos(path, first_line, 1, line_text=lines[first_line - 1]), f"无法理解这条语句（{type(error).__name__}）。"
+        ) from None
     statement_start = SourcePos(path, first_line, 1, line_text=lines[first_line - 1])
     builder = AstBuilder(path, lines)
     try:
@@ -125,8 +139,9 @@ MAX_NESTING = 100
 
 
 def too_deep(pos: SourcePos) -> RuleSyntaxError:
-    return RuleSyntaxError(pos, f"这条语句的表达式太长或嵌套太深（超过 {MAX_NESTING} 层）。请拆成几条“定义”。",
-                           "定义 小计 = a + b + c，再写 定义 合计 = 小计 + d")
+    return RuleSyntaxError(
+        pos, f"这条语句的表达式太长或嵌套太深（超过 {MAX_NESTING} 层）。请拆成几条“定义”。", "定义 小计 = a + b + c，再写 定义 合计 = 小计 + d"
+    )
 
 
 def nesting_depth(node) -> int:
@@ -266,9 +281,14 @@ def terminal_name(terminal: str) -> str | None:
 def pos_of(path: str, lines: list[str], item) -> SourcePos:
     """Position of a token or a tree's meta."""
     line = getattr(item, "line", 1) or 1
-    return SourcePos(path, line, getattr(item, "column", 1) or 1,
-                     getattr(item, "end_line", None), getattr(item, "end_column", None),
-                     line_text=lines[line - 1] if 0 < line <= len(lines) else "")
+    return SourcePos(
+        path,
+        line,
+        getattr(item, "column", 1) or 1,
+        getattr(item, "end_line", None),
+        getattr(item, "end_column", None),
+        line_text=lines[line - 1] if 0 < line <= len(lines) else "",
+    )
 
 
 def unquote(token: Token | None) -> str | None:
@@ -308,12 +328,10 @@ class AstBuilder(Transformer):
 
     def party(self, meta, name, label, weight, scaling, citation):
         rounding = scaling.children[0] if scaling is not None else None
-        return ast.Party(str(name), unquote(label), self.percent_value(weight), scaling is not None,
-                         rounding, citation, self.at(meta))
+        return ast.Party(str(name), unquote(label), self.percent_value(weight), scaling is not None, rounding, citation, self.at(meta))
 
     def item(self, meta, name, label, party, maximum, aggregate, citation):
-        return ast.Item(str(name), unquote(label), ast.Name(str(party), self.at(party)), Decimal(maximum),
-                        aggregate, citation, self.at(meta))
+        return ast.Item(str(name), unquote(label), ast.Name(str(party), self.at(party)), Decimal(maximum), aggregate, citation, self.at(meta))
 
     def aggregate(self, meta, function, rounding):
         return ast.Aggregate(ast.Name(str(function), self.at(function)), rounding, self.at(meta))
@@ -370,8 +388,7 @@ class AstBuilder(Transformer):
             op = OPERATORS.get(str(op_token), str(op_token))
             side = "lower" if op in (">", ">=") else "upper" if op in ("<", "<=") else None
             if side is None or side in bounds:
-                message = (f"等级的分数界限只能用 >、>=、<、<=，不能用“{op}”。" if side is None
-                           else "等级的两个分数界限应一个是下限、一个是上限。")
+                message = f"等级的分数界限只能用 >、>=、<、<=，不能用“{op}”。" if side is None else "等级的两个分数界限应一个是下限、一个是上限。"
                 self.errors.append(RuleSyntaxError(self.at(op_token), message, STATEMENT_EXAMPLES["等级"]))
                 continue
             bounds[side] = ast.Bound(Decimal(number), op in (">=", "<="), self.at(number))

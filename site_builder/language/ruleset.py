@@ -10,20 +10,29 @@ from . import ast
 
 # 四舍五入 is the default everywhere; the others must be named in the rule file.
 ROUNDING_MODES = {
-    "四舍五入": ROUND_HALF_UP, "half_up": ROUND_HALF_UP,
-    "去尾": ROUND_DOWN, "down": ROUND_DOWN,
-    "进一": ROUND_UP, "up": ROUND_UP,
-    "四舍六入五成双": ROUND_HALF_EVEN, "half_even": ROUND_HALF_EVEN,
+    "四舍五入": ROUND_HALF_UP,
+    "half_up": ROUND_HALF_UP,
+    "去尾": ROUND_DOWN,
+    "down": ROUND_DOWN,
+    "进一": ROUND_UP,
+    "up": ROUND_UP,
+    "四舍六入五成双": ROUND_HALF_EVEN,
+    "half_even": ROUND_HALF_EVEN,
 }
 DEFAULT_ROUNDING = "四舍五入"
 
 # name → canonical name; aggregates work on lists of numbers.
 FUNCTIONS = {
-    "最小": "最小", "min": "最小",
-    "最大": "最大", "max": "最大",
-    "求和": "求和", "sum": "求和",
-    "平均": "平均", "mean": "平均",
-    "取整": "取整", "round": "取整",
+    "最小": "最小",
+    "min": "最小",
+    "最大": "最大",
+    "max": "最大",
+    "求和": "求和",
+    "sum": "求和",
+    "平均": "平均",
+    "mean": "平均",
+    "取整": "取整",
+    "round": "取整",
 }
 AGGREGATES = ("最小", "最大", "求和", "平均")
 

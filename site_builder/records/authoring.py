@@ -32,7 +32,7 @@ from .yaml_source import dump_yaml, load_yaml, to_plain
 
 NOT_CHECKED = "待核查"
 SUB_DISTRICT_PLACEHOLDER = "片区编号"
-FACT_HINTS = {"是否": "是填 true，否填 false", "数值": "填数字，如 0", "比例": "填百分比，如 \"85%\""}
+FACT_HINTS = {"是否": "是填 true，否填 false", "数值": "填数字，如 0", "比例": '填百分比，如 "85%"'}
 
 
 def add_command(commands) -> None:
@@ -55,6 +55,7 @@ def add_command(commands) -> None:
 
 # --- new ----------------------------------------------------------------------------------------------
 
+
 def run_new(args) -> int:
     if args.version and not args.rules:
         raise SiteBuilderError(None, "--version 须与 --rules 一起使用，如 --rules 广州市社工站评估 --version 2024。")
@@ -63,8 +64,7 @@ def run_new(args) -> int:
     ruleset = chosen_ruleset(loaded_rulesets(args.root), args.rules, args.version, day or datetime.date.today())
     check_stage(ruleset, args.stage)
     if args.rules:
-        answers["evaluation"]["rules"] = {"id": ruleset.id, "version": DoubleQuotedScalarString(args.version)} \
-            if args.version else {"id": ruleset.id}
+        answers["evaluation"]["rules"] = {"id": ruleset.id, "version": DoubleQuotedScalarString(args.version)} if args.version else {"id": ruleset.id}
     relative = Path(STATIONS_DIR, args.district, args.station, f"{args.period}-{args.stage}.yaml")
     target = Path(args.root) / relative
     if target.exists():
@@ -72,10 +72,11 @@ def run_new(args) -> int:
     text = scaffold_text(ruleset, answers, schema_link(relative))
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8", newline="\n")
-    print(f"已生成 {target}（规则集：{ruleset.id} 版本 {ruleset.version}，{len(ruleset.items)} 个评分项、"
-          f"{len(ruleset.facts)} 个否决事实）。")
-    print("下一步：按文件中的注释填写每个留空的字段，否决事实核查后把“待核查”改为实际值；"
-          "然后运行 site-builder check，它会逐一指出还没有填写或写错的地方。")
+    print(f"已生成 {target}（规则集：{ruleset.id} 版本 {ruleset.version}，{len(ruleset.items)} 个评分项、{len(ruleset.facts)} 个否决事实）。")
+    print(
+        "下一步：按文件中的注释填写每个留空的字段，否决事实核查后把“待核查”改为实际值；"
+        "然后运行 site-builder check，它会逐一指出还没有填写或写错的地方。"
+    )
     return 0
 
 
@@ -98,8 +99,13 @@ def checked_answers(args, day: datetime.date | None) -> dict:
     }
     if day is not None:
         answers["evaluation"]["visit_date"] = day
-    options = {("station", "id"): "--station", ("station", "name"): "--name", ("station", "district", "id"): "--district",
-               ("station", "district", "name"): "--district-name", ("evaluation", "period"): "--period"}
+    options = {
+        ("station", "id"): "--station",
+        ("station", "name"): "--name",
+        ("station", "district", "id"): "--district",
+        ("station", "district", "name"): "--district-name",
+        ("evaluation", "period"): "--period",
+    }
     for keys, option in options.items():
         check_option(option, field_at(keys), nested(answers, keys))
     return answers
@@ -154,8 +160,7 @@ def chosen_ruleset(rulesets: list[RuleSet], rules_id: str | None, version: str |
         candidates = [r for r in rulesets if r.id == rules_id]
         if not candidates:
             known = sorted({r.id for r in rulesets})
-            raise SiteBuilderError(None, f"--rules：没有编号为“{rules_id}”的规则集。{did_you_mean(rules_id, known)}"
-                                         f"现有规则集：{'、'.join(known)}。")
+            raise SiteBuilderError(None, f"--rules：没有编号为“{rules_id}”的规则集。{did_you_mean(rules_id, known)}现有规则集：{'、'.join(known)}。")
     if version:
         named = [r for r in candidates if r.version == version]
         if not named:
@@ -170,16 +175,20 @@ def in_force_on(candidates: list[RuleSet], day: datetime.date) -> RuleSet:
     if len(found) == 1:
         return found[0]
     if not found:
-        raise SiteBuilderError(None, f"{day} 没有生效的规则集版本。请用 --date 写明实地评估日期（省略时按今天），"
-                                     "或用 --rules 与 --version 指明规则集。")
+        raise SiteBuilderError(
+            None, f"{day} 没有生效的规则集版本。请用 --date 写明实地评估日期（省略时按今天），或用 --rules 与 --version 指明规则集。"
+        )
     names = "、".join(f"{r.id} {r.version}" for r in found)
     raise SiteBuilderError(None, f"{day} 同时有多个规则集版本生效：{names}。请用 --rules 与 --version 指明。")
 
 
 def check_stage(ruleset: RuleSet, stage: str) -> None:
     if stage not in ruleset.stages:
-        raise SiteBuilderError(None, f"--stage：规则集“{ruleset.id}”（版本 {ruleset.version}）没有“{stage}”阶段，"
-                                     f"只有{'、'.join(ruleset.stages)}。{did_you_mean(stage, ruleset.stages)}")
+        raise SiteBuilderError(
+            None,
+            f"--stage：规则集“{ruleset.id}”（版本 {ruleset.version}）没有“{stage}”阶段，"
+            f"只有{'、'.join(ruleset.stages)}。{did_you_mean(stage, ruleset.stages)}",
+        )
 
 
 def schema_link(relative: Path) -> str:
@@ -189,17 +198,22 @@ def schema_link(relative: Path) -> str:
 
 # --- the skeleton, built from the schema ----------------------------------------------------------------
 
+
 def scaffold_text(ruleset: RuleSet, answers: dict, link: str) -> str:
     known = {**answers, "scores": score_skeleton(ruleset), "facts": fact_skeleton(ruleset)}
     document = object_skeleton(record_schema(), known, top_level=True)
     schema = record_schema()
-    document.yaml_set_start_comment("\n".join([
-        f"yaml-language-server: $schema={link}",
-        f"{schema['title']}：{schema['description']}",
-        "由 site-builder new 生成：每个字段上方的注释说明它的含义；冒号后留空的，请空一格后填写。",
-        "填写后运行 site-builder check，它会指出每一处还没有填写或写错的地方。",
-        optional_note(schema, known),
-    ]))
+    document.yaml_set_start_comment(
+        "\n".join(
+            [
+                f"yaml-language-server: $schema={link}",
+                f"{schema['title']}：{schema['description']}",
+                "由 site-builder new 生成：每个字段上方的注释说明它的含义；冒号后留空的，请空一格后填写。",
+                "填写后运行 site-builder check，它会指出每一处还没有填写或写错的地方。",
+                optional_note(schema, known),
+            ]
+        )
+    )
     return canonical_layout(dump_yaml(document))
 
 
@@ -252,8 +266,10 @@ def score_skeleton(ruleset: RuleSet) -> CommentedMap:
         scores[item.name] = CommentedMap({SUB_DISTRICT_PLACEHOLDER: None}) if item.aggregate else None
         note = f"{item.label or item.name}（满分 {item.maximum}）"
         if item.aggregate:
-            note += (f"：按片区评分，每个片区一行“片区编号: 分数”；把“{SUB_DISTRICT_PLACEHOLDER}”换成 "
-                     "station.sub_districts 中各片区的 id，有几个片区写几行")
+            note += (
+                f"：按片区评分，每个片区一行“片区编号: 分数”；把“{SUB_DISTRICT_PLACEHOLDER}”换成 "
+                "station.sub_districts 中各片区的 id，有几个片区写几行"
+            )
         scores.yaml_set_comment_before_after_key(item.name, before=note)
     return scores
 
@@ -262,8 +278,7 @@ def fact_skeleton(ruleset: RuleSet) -> CommentedMap:
     facts = CommentedMap()
     for fact in ruleset.facts.values():
         facts[fact.name] = flow_map({"not_checked": NOT_CHECKED})
-        facts.yaml_set_comment_before_after_key(
-            fact.name, before=f"{fact.label or fact.name}（{fact.type}：{FACT_HINTS[fact.type]}）")
+        facts.yaml_set_comment_before_after_key(fact.name, before=f"{fact.label or fact.name}（{fact.type}：{FACT_HINTS[fact.type]}）")
     return facts
 
 
@@ -289,8 +304,9 @@ def optional_note(schema: dict, known: dict) -> str:
     if schema.get("type") == "array":
         schema = expanded(schema.get("items", {}))
     required = set(schema.get("required", []))
-    optional = [f"{key}（{expanded(field).get('title', key)}）" for key, field in properties_of(schema).items()
-                if key not in required and key not in known]
+    optional = [
+        f"{key}（{expanded(field).get('title', key)}）" for key, field in properties_of(schema).items() if key not in required and key not in known
+    ]
     return f"可另加：{'、'.join(optional)}" if optional else ""
 
 
@@ -308,6 +324,7 @@ def expanded(field: dict) -> dict:
 
 
 # --- fmt --------------------------------------------------------------------------------------------------
+
 
 def run_fmt(args) -> int:
     paths, errors = record_paths(args)
@@ -358,17 +375,20 @@ def read_text(path: Path) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        line = data[:error.start].count(b"\n") + 1
-        raise RecordError(SourcePos(str(path), line, 1), "",
-                          "文件不是 UTF-8 编码。请在编辑器中选择“UTF-8”编码另存后再试。") from None
+        line = data[: error.start].count(b"\n") + 1
+        raise RecordError(SourcePos(str(path), line, 1), "", "文件不是 UTF-8 编码。请在编辑器中选择“UTF-8”编码另存后再试。") from None
 
 
 def layout_diff(name: str, text: str, canonical: str) -> str:
     header = f"—— {name} 不是统一格式；运行 site-builder fmt 会做如下改动（- 现在，+ 整理后）——"
     if "\r" in text:
         header += "\n（文件用的是 Windows 换行符 CRLF，整理后改为 LF。）"
-    lines = difflib.unified_diff(text.replace("\r\n", "\n").splitlines(keepends=True), canonical.splitlines(keepends=True),
-                                 fromfile=f"{name}（现在）", tofile=f"{name}（整理后）")
+    lines = difflib.unified_diff(
+        text.replace("\r\n", "\n").splitlines(keepends=True),
+        canonical.splitlines(keepends=True),
+        fromfile=f"{name}（现在）",
+        tofile=f"{name}（整理后）",
+    )
     return header + "\n" + "".join(lines).rstrip("\n") + "\n"
 
 
@@ -382,6 +402,7 @@ def fmt_summary(check: bool, total: int, changed: int, failed: int) -> str:
 
 
 # --- canonical form -------------------------------------------------------------------------------------
+
 
 def canonical_text(text: str, path: str) -> str:
     """The file in canonical layout; raises rather than return a text that reads differently or lost a comment."""
@@ -410,7 +431,7 @@ def canonical_layout(dumped: str) -> str:
             continue
         if line.lstrip().startswith("#"):
             lines[index] = " " * next_indent(lines, index, layout) + line.strip() + "\n"
-        elif index in layout.value_ends and line[layout.value_ends[index]:].strip().startswith("#"):
+        elif index in layout.value_ends and line[layout.value_ends[index] :].strip().startswith("#"):
             end = layout.value_ends[index]
             lines[index] = line[:end].rstrip() + "  " + line[end:].strip() + "\n"
     return "".join(lines)
@@ -482,6 +503,9 @@ def unchanged_content(text: str, canonical: str, document, path: str) -> None:
     for index, comment in enumerate(before):
         if index >= len(after) or after[index] != comment.text:
             line_text = text.splitlines()[comment.line - 1]
-            raise RecordError(SourcePos(path, comment.line, comment.col, line_text=line_text), "",
-                              "整理格式会丢失这条注释，文件未改动。写在 {…} 或 […] 里面、或写在 --- 之前的注释无法保留。",
-                              "把注释移到它所说明的字段的上一行，单独成行")
+            raise RecordError(
+                SourcePos(path, comment.line, comment.col, line_text=line_text),
+                "",
+                "整理格式会丢失这条注释，文件未改动。写在 {…} 或 […] 里面、或写在 --- 之前的注释无法保留。",
+                "把注释移到它所说明的字段的上一行，单独成行",
+            )

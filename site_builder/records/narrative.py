@@ -21,8 +21,9 @@ import nh3
 from markdown_it import MarkdownIt
 
 MAX_LIST_DEPTH = 4
-TOO_DEEP = (f"列表嵌套超过 {MAX_LIST_DEPTH} 层。叙述文字只能有段落、列表（最多嵌套 {MAX_LIST_DEPTH} 层）和加粗；"
-            "请把更深的层次改写成段落或上一层的列表项。")
+TOO_DEEP = (
+    f"列表嵌套超过 {MAX_LIST_DEPTH} 层。叙述文字只能有段落、列表（最多嵌套 {MAX_LIST_DEPTH} 层）和加粗；请把更深的层次改写成段落或上一层的列表项。"
+)
 TOO_DEEP_EXAMPLE = "- 听取介绍：由社工站负责人介绍运营情况（把下一层并入这一层的文字）"
 ALLOWED_TAGS = {"p", "ul", "ol", "li", "strong", "em", "br"}
 ALLOWED_ATTRIBUTES = {"ol": {"start"}}
@@ -70,8 +71,7 @@ def to_html(text: str, lead: str = "") -> str:
     if lead:
         lead = html_escape(lead, quote=False)
         html = html.replace("<p>", f"<p>{lead}", 1) if html.startswith("<p>") else f"<p>{lead}</p>{html}"
-    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=set(), link_rel=None,
-                     strip_comments=True)
+    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=set(), link_rel=None, strip_comments=True)
 
 
 def plain_paragraphs(text: str) -> str:

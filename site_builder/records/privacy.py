@@ -36,13 +36,16 @@ from .record import StationRecord, dotted, values_in
 
 EXCEPTIONS_KEY = "privacy_exceptions"
 COMMENT_PATH = "注释"
-FIX_EXAMPLE = ("删除，或改写为不含个人信息的表述（如“电话已记入个案档案”“一位服务对象”）；确属可以公开的信息（如社工站办公电话），"
-               "经复核后在记录顶层登记：privacy_exceptions: [{match: \"与原文相同的写法\", reason: \"社工站公开的办公电话\", "
-               "reviewed_by: \"复核人姓名\", reviewed_on: 2025-03-01}]")
+FIX_EXAMPLE = (
+    "删除，或改写为不含个人信息的表述（如“电话已记入个案档案”“一位服务对象”）；确属可以公开的信息（如社工站办公电话），"
+    '经复核后在记录顶层登记：privacy_exceptions: [{match: "与原文相同的写法", reason: "社工站公开的办公电话", '
+    'reviewed_by: "复核人姓名", reviewed_on: 2025-03-01}]'
+)
 PUBLISHED_FIX_EXAMPLE = "删除，或改写为不含个人信息的表述（如“一位服务对象”）。"
 
 
 # --- the file as text: offsets, lines, masking -----------------------------------------------------------
+
 
 class Source:
     """A file's text with line starts, to turn offsets into (line, column) and back."""
@@ -65,9 +68,9 @@ class Source:
 @dataclass(frozen=True)
 class Finding:
     match: Match
-    path: str              # where in the record (report.basic_situation), 注释 for a comment, "" for other files
-    text: str              # the match as written
-    offset: int | None     # in the file; None when the value is not written verbatim there (escapes, folding)
+    path: str  # where in the record (report.basic_situation), 注释 for a comment, "" for other files
+    text: str  # the match as written
+    offset: int | None  # in the file; None when the value is not written verbatim there (escapes, folding)
     value_pos: SourcePos | None = None  # where the value starts, the fallback
 
     @property
@@ -119,7 +122,7 @@ def mask_personal_data(text: str) -> str:
     """text with whatever the detectors find in it masked; the rest as it was."""
     pieces, at = [], 0
     for match in scan(text):
-        pieces += [text[at:match.start], match.rule.mask(text[match.start:match.end])]
+        pieces += [text[at : match.start], match.rule.mask(text[match.start : match.end])]
         at = match.end
     return "".join(pieces) + text[at:]
 
@@ -197,7 +200,7 @@ def value_findings(record: StationRecord, source: Source, addresses: list[str]) 
             continue
         following = bisect_right(starts, start)  # the value's source ends where the next key or value starts
         locator = Locator(source.text, (start, starts[following] if following < len(starts) else len(source.text)), text)
-        found += [Finding(m, dotted(keys), text[m.start:m.end], locator.offset(m.start, m.end), pos) for m in scan(text, addresses)]
+        found += [Finding(m, dotted(keys), text[m.start : m.end], locator.offset(m.start, m.end), pos) for m in scan(text, addresses)]
     return found
 
 
@@ -205,7 +208,7 @@ def comment_findings(source: Source, addresses: list[str]) -> list[Finding]:
     """Matches in the record's YAML comments, as written: comments are committed and published with the record."""
     found = []
     for start, comment in comments(source):
-        found += [Finding(m, COMMENT_PATH, comment[m.start:m.end], start + m.start) for m in scan(comment, addresses)]
+        found += [Finding(m, COMMENT_PATH, comment[m.start : m.end], start + m.start) for m in scan(comment, addresses)]
     return found
 
 
@@ -240,11 +243,13 @@ def station_addresses(record: StationRecord) -> list[str]:
     listed = station.get("addresses") if isinstance(station, dict) else None
     if not isinstance(listed, list):
         return []
-    return [normalised_text(entry["address"].strip()) if isinstance(entry, dict) and isinstance(entry.get("address"), str) else ""
-            for entry in listed]
+    return [
+        normalised_text(entry["address"].strip()) if isinstance(entry, dict) and isinstance(entry.get("address"), str) else "" for entry in listed
+    ]
 
 
 # --- records: findings, exceptions and messages ----------------------------------------------------------
+
 
 def privacy_problems(record: StationRecord) -> list[SiteBuilderError]:
     """Errors for personal data in the record, and warnings for what the station address and reviewed exceptions
@@ -264,10 +269,12 @@ def privacy_problems(record: StationRecord) -> list[SiteBuilderError]:
         else:
             refused.append(finding)
     lines = MaskedLines(source, found)
-    return ([refusal(lines, f) for f in refused]
-            + [entry.refusal for entry in exceptions if entry.refusal]
-            + [exception_warning(record, lines, entry) for entry in usable]
-            + [address_warning(record, lines, index, uses) for index, uses in sorted(by_address.items())])
+    return (
+        [refusal(lines, f) for f in refused]
+        + [entry.refusal for entry in exceptions if entry.refusal]
+        + [exception_warning(record, lines, entry) for entry in usable]
+        + [address_warning(record, lines, index, uses) for index, uses in sorted(by_address.items())]
+    )
 
 
 def may_hold_personal_data(record: StationRecord) -> bool:
@@ -301,14 +308,18 @@ def refusal(lines: MaskedLines, finding: Finding) -> RecordError:
 
 def what_was_found(finding: Finding, published: str = "评估记录会在网站上公开") -> str:
     if finding.rule is TOO_DENSE:
-        return (f"从这里起，这段文字含有的号码或人名远多于一份报告，无法逐一检查是否含有个人信息。{published}，"
-                "请删减后再检查（评估原则“保密尊重原则”）。")
+        return (
+            f"从这里起，这段文字含有的号码或人名远多于一份报告，无法逐一检查是否含有个人信息。{published}，请删减后再检查（评估原则“保密尊重原则”）。"
+        )
     if finding.rule.sensitive:
-        return (f"疑似敏感个人信息（{finding.match.categories}）：“{finding.masked}”可以识别到具体个人，又写明了其"
-                f"{finding.match.categories}情况。{published}，不得含有可识别个人的敏感个人信息（《个人信息保护法》"
-                f"第二十八条，评估原则“保密尊重原则”）。")
-    return (f"疑似{finding.rule.name}“{finding.masked}”。{published}，不得含有服务对象、工作人员等个人的"
-            f"{finding.rule.name}（评估原则“保密尊重原则”）。")
+        return (
+            f"疑似敏感个人信息（{finding.match.categories}）：“{finding.masked}”可以识别到具体个人，又写明了其"
+            f"{finding.match.categories}情况。{published}，不得含有可识别个人的敏感个人信息（《个人信息保护法》"
+            f"第二十八条，评估原则“保密尊重原则”）。"
+        )
+    return (
+        f"疑似{finding.rule.name}“{finding.masked}”。{published}，不得含有服务对象、工作人员等个人的{finding.rule.name}（评估原则“保密尊重原则”）。"
+    )
 
 
 @dataclass
@@ -373,9 +384,13 @@ def exception_at(record: StationRecord, exception: ExceptionEntry) -> tuple[Sour
 
 def id_exception_refusal(record: StationRecord, exception: ExceptionEntry, match: Match) -> RecordError:
     pos, path = exception_at(record, exception)
-    number = ID_RULE.mask(exception.match[match.start:match.end])
-    return RecordError(pos, path, f"身份证号码“{number}”不能登记为复核例外：身份证号码一律不得公开，也不能经复核放行。"
-                       "请从记录中删除这个号码，并删除这一项例外。", "删除 privacy_exceptions 中的这一项")
+    number = ID_RULE.mask(exception.match[match.start : match.end])
+    return RecordError(
+        pos,
+        path,
+        f"身份证号码“{number}”不能登记为复核例外：身份证号码一律不得公开，也不能经复核放行。请从记录中删除这个号码，并删除这一项例外。",
+        "删除 privacy_exceptions 中的这一项",
+    )
 
 
 def exception_warning(record: StationRecord, lines: MaskedLines, exception: ExceptionEntry) -> RecordWarning:
@@ -385,9 +400,13 @@ def exception_warning(record: StationRecord, lines: MaskedLines, exception: Exce
         return RecordWarning(pos, path, f"复核例外“{masked_match(exception.match)}”在本记录中没有对应的个人信息，请删除这一项或核对写法。")
     kinds = "、".join(dict.fromkeys(f.rule.name for f in used))
     where = line_list(lines, used)
-    return RecordWarning(pos, path, f"按复核例外放行{kinds}“{used[0].masked}”共 {len(used)} 处{where}，"
-                         f"理由：{entry.get('reason', '未写明')}；复核：{entry.get('reviewed_by')}，{entry.get('reviewed_on')}。"
-                         "请复核人员确认仍可公开。")
+    return RecordWarning(
+        pos,
+        path,
+        f"按复核例外放行{kinds}“{used[0].masked}”共 {len(used)} 处{where}，"
+        f"理由：{entry.get('reason', '未写明')}；复核：{entry.get('reviewed_by')}，{entry.get('reviewed_on')}。"
+        "请复核人员确认仍可公开。",
+    )
 
 
 def address_warning(record: StationRecord, lines: MaskedLines, index: int, uses: list[Finding]) -> RecordWarning:
@@ -395,10 +414,13 @@ def address_warning(record: StationRecord, lines: MaskedLines, index: int, uses:
     pos = record.at("station", "addresses", index, "address")
     pos = replace(pos, line_text=lines(pos.line))
     address = record.content["station"]["addresses"][index]["address"]
-    return RecordWarning(pos, f"station.addresses[{index}].address",
-                         f"站点地址“{mask_personal_data(address)}”具体到房间或门牌，按站点公开地址放行 {len(uses)} 处"
-                         f"{line_list(lines, uses)}（只放行与这一地址完全相同的写法）。请复核人员确认这是社工站对外公布的办公地址，"
-                         "而不是居民住址。")
+    return RecordWarning(
+        pos,
+        f"station.addresses[{index}].address",
+        f"站点地址“{mask_personal_data(address)}”具体到房间或门牌，按站点公开地址放行 {len(uses)} 处"
+        f"{line_list(lines, uses)}（只放行与这一地址完全相同的写法）。请复核人员确认这是社工站对外公布的办公地址，"
+        "而不是居民住址。",
+    )
 
 
 def line_list(lines: MaskedLines, findings: list[Finding]) -> str:
@@ -420,7 +442,7 @@ def published_text_problems(path: str, text: str) -> list[SiteBuilderError]:
     if not matches:
         return []
     source = Source(path, text)
-    found = [Finding(m, "", text[m.start:m.end], m.start) for m in matches]
+    found = [Finding(m, "", text[m.start : m.end], m.start) for m in matches]
     lines = MaskedLines(source, found)
     published = next((why for suffix, why in PUBLISHED_AS.items() if path.endswith(suffix)), "此文件会在网站上公开")
     return [SiteBuilderError(lines.pos(f), what_was_found(f, published), PUBLISHED_FIX_EXAMPLE) for f in found]

@@ -38,9 +38,9 @@ def alternatives(terms) -> str:
 
 # Budgets that keep a hostile text (a 2 MB narrative of "1 1 1 …" or "张某患有…") from taking minutes: past them a
 # text is not something anyone writes in a report, and it is refused as too dense to screen (TooDense), not passed.
-MAX_GROUPS_EXAMINED = 50_000   # digit groups one detector looks at in one text
-MAX_RUN_CHARS = 1_000          # one run of digits and separators: no number anyone writes is longer
-MAX_PEOPLE = 2_000             # person references in one text
+MAX_GROUPS_EXAMINED = 50_000  # digit groups one detector looks at in one text
+MAX_RUN_CHARS = 1_000  # one run of digits and separators: no number anyone writes is longer
+MAX_PEOPLE = 2_000  # person references in one text
 MAX_MATCHES_PER_RULE = 10_000  # matches of one rule in one text
 
 
@@ -82,20 +82,19 @@ def digits_of(window: list[re.Match]) -> str:
 
 
 def separators(text: str, window: list[re.Match]) -> set[str]:
-    return {text[a.end():b.start()] for a, b in pairwise(window)}
+    return {text[a.end() : b.start()] for a, b in pairwise(window)}
 
 
 def next_to_a_decimal(text: str, window: list[re.Match]) -> bool:
     """Whether the window continues a decimal (0.13812345678) or is continued by one."""
     start, end = window[0].start(), window[-1].end()
-    return (start >= 2 and text[start - 1] == "." and text[start - 2].isdigit()) or text[end:end + 1] == "." and text[end + 1:end + 2].isdigit()
+    return (start >= 2 and text[start - 1] == "." and text[start - 2].isdigit()) or text[end : end + 1] == "." and text[end + 1 : end + 2].isdigit()
 
 
 # --- identity documents ----------------------------------------------------------------------------------
 
 ID_WEIGHTS = [2 ** (17 - i) % 11 for i in range(17)]  # ISO 7064 MOD 11-2, as GB 11643 prescribes
-PROVINCES = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54,
-             61, 62, 63, 64, 65, 71, 81, 82}
+PROVINCES = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82}
 OLD_ID_GROUPINGS = {(15,), (6, 9), (6, 6, 3)}  # how 15-digit IDs are written; no check character, so no other
 
 
@@ -139,8 +138,7 @@ def context(kind: str) -> str:
 
 DOCUMENT_EDGE_BEFORE, DOCUMENT_EDGE_AFTER = r"(?<![0-9A-Za-z])", r"(?![0-9A-Za-z])"
 PASSPORTS = re.compile(DOCUMENT_EDGE_BEFORE + r"(?:E[0-9]{8}|E[A-HJ-NP-Z][0-9]{7}|G[0-9]{8})" + DOCUMENT_EDGE_AFTER)
-PASSPORT_IN_CONTEXT = re.compile(context("passport") + r"(?P<id>(?<![0-9A-Za-z])[A-Za-z]{1,2}[0-9]{6,9}|[0-9]{9})"
-                                 + DOCUMENT_EDGE_AFTER)
+PASSPORT_IN_CONTEXT = re.compile(context("passport") + r"(?P<id>(?<![0-9A-Za-z])[A-Za-z]{1,2}[0-9]{6,9}|[0-9]{9})" + DOCUMENT_EDGE_AFTER)
 
 
 def passports(text: str) -> Iterator[Span]:
@@ -149,10 +147,8 @@ def passports(text: str) -> Iterator[Span]:
     yield from (found.span("id") for found in PASSPORT_IN_CONTEXT.finditer(text))
 
 
-HK_MACAU_PERMITS = re.compile(DOCUMENT_EDGE_BEFORE + r"(?:C[0-9]{8}|C[A-HJ-NP-Z][0-9]{7}|[HM][0-9]{8}(?:[0-9]{2})?)"
-                              + DOCUMENT_EDGE_AFTER)
-HK_MACAU_IN_CONTEXT = re.compile(context("hk_macau_permit") + r"(?P<id>(?<![0-9A-Za-z])[A-Za-z]{0,2}[0-9]{7,10})"
-                                 + DOCUMENT_EDGE_AFTER)
+HK_MACAU_PERMITS = re.compile(DOCUMENT_EDGE_BEFORE + r"(?:C[0-9]{8}|C[A-HJ-NP-Z][0-9]{7}|[HM][0-9]{8}(?:[0-9]{2})?)" + DOCUMENT_EDGE_AFTER)
+HK_MACAU_IN_CONTEXT = re.compile(context("hk_macau_permit") + r"(?P<id>(?<![0-9A-Za-z])[A-Za-z]{0,2}[0-9]{7,10})" + DOCUMENT_EDGE_AFTER)
 
 
 def hk_macau_permits(text: str) -> Iterator[Span]:
@@ -161,8 +157,9 @@ def hk_macau_permits(text: str) -> Iterator[Span]:
     yield from (found.span("id") for found in HK_MACAU_IN_CONTEXT.finditer(text))
 
 
-TAIWAN_IN_CONTEXT = re.compile(context("taiwan_permit") + r"(?P<id>(?<![0-9])[0-9]{8}(?:[0-9]{2})?(?:\([A-Z]\)|[A-Z])?)"
-                               + ALONE_AFTER + NOT_A_QUANTITY)
+TAIWAN_IN_CONTEXT = re.compile(
+    context("taiwan_permit") + r"(?P<id>(?<![0-9])[0-9]{8}(?:[0-9]{2})?(?:\([A-Z]\)|[A-Z])?)" + ALONE_AFTER + NOT_A_QUANTITY
+)
 
 
 def taiwan_permits(text: str) -> Iterator[Span]:
@@ -170,8 +167,9 @@ def taiwan_permits(text: str) -> Iterator[Span]:
     return (found.span("id") for found in TAIWAN_IN_CONTEXT.finditer(text))
 
 
-SOCIAL_SECURITY_IN_CONTEXT = re.compile(context("social_security") + r"(?P<id>(?<![0-9A-Za-z])[A-Za-z]{0,2}[0-9]{7,12}[A-Za-z0-9]?)"
-                                        + DOCUMENT_EDGE_AFTER + NOT_A_QUANTITY)
+SOCIAL_SECURITY_IN_CONTEXT = re.compile(
+    context("social_security") + r"(?P<id>(?<![0-9A-Za-z])[A-Za-z]{0,2}[0-9]{7,12}[A-Za-z0-9]?)" + DOCUMENT_EDGE_AFTER + NOT_A_QUANTITY
+)
 
 
 def social_security_cards(text: str) -> Iterator[Span]:
@@ -182,8 +180,10 @@ def social_security_cards(text: str) -> Iterator[Span]:
 # --- cards and phones ------------------------------------------------------------------------------------
 
 # 16–19 digits, written solid or in groups of four with one kind of separator; never part of a longer run.
-BANK_CARD = re.compile(ALONE_BEFORE + r"(?<![0-9][ -])(?:[0-9]{16,19}|[0-9]{4}(?P<sep>[ -])[0-9]{4}"
-                       r"(?:(?P=sep)[0-9]{4}){2}(?:(?P=sep)[0-9]{1,3})?)" + ALONE_AFTER + r"(?![ -][0-9])")
+BANK_CARD = re.compile(
+    ALONE_BEFORE + r"(?<![0-9][ -])(?:[0-9]{16,19}|[0-9]{4}(?P<sep>[ -])[0-9]{4}"
+    r"(?:(?P=sep)[0-9]{4}){2}(?:(?P=sep)[0-9]{1,3})?)" + ALONE_AFTER + r"(?![ -][0-9])"
+)
 
 
 def bank_cards(text: str) -> Iterator[Span]:
@@ -243,10 +243,16 @@ def email_addresses(text: str) -> Iterator[Span]:
 
 NOT_AN_ACCOUNT = rf"(?!{alternatives(words.NOT_AN_ACCOUNT_AFTER)})"
 WECHAT_IDS = re.compile(r"(?<![A-Za-z0-9_])wxid_[A-Za-z0-9_-]{4,30}")
-WECHAT_IN_CONTEXT = re.compile(r"(?<![A-Za-z])" + keyword("wechat") + NOT_AN_ACCOUNT + words.CONTEXT_LINK
-                               + r"(?P<id>(?<![A-Za-z0-9_-])(?:[A-Za-z][A-Za-z0-9_-]{5,19}|[1-9][0-9]{4,11}))(?![A-Za-z0-9_-])")
-QQ_IN_CONTEXT = re.compile(r"(?<![A-Za-z])" + keyword("qq") + NOT_AN_ACCOUNT + words.CONTEXT_LINK
-                           + r"(?P<id>(?<![0-9])[1-9][0-9]{4,11})" + ALONE_AFTER + NOT_A_QUANTITY)
+WECHAT_IN_CONTEXT = re.compile(
+    r"(?<![A-Za-z])"
+    + keyword("wechat")
+    + NOT_AN_ACCOUNT
+    + words.CONTEXT_LINK
+    + r"(?P<id>(?<![A-Za-z0-9_-])(?:[A-Za-z][A-Za-z0-9_-]{5,19}|[1-9][0-9]{4,11}))(?![A-Za-z0-9_-])"
+)
+QQ_IN_CONTEXT = re.compile(
+    r"(?<![A-Za-z])" + keyword("qq") + NOT_AN_ACCOUNT + words.CONTEXT_LINK + r"(?P<id>(?<![0-9])[1-9][0-9]{4,11})" + ALONE_AFTER + NOT_A_QUANTITY
+)
 
 
 # Keyword alone: a pattern that starts with a look-behind is tried at every character, one that starts with a
@@ -270,8 +276,10 @@ def qq_numbers(text: str) -> Iterator[Span]:
 # --- vehicles and homes --------------------------------------------------------------------------------------
 
 PLATE_LETTER = "A-HJ-NP-Za-hj-np-z"  # plates use no I or O
-LICENCE_PLATE = re.compile(rf"(?<![A-Za-z0-9])[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][{PLATE_LETTER}]"
-                           rf"[ ·・.-]?(?P<tail>[{PLATE_LETTER}0-9]{{5,6}})(?P<suffix>[挂学警港澳领使])?(?![A-Za-z0-9])")
+LICENCE_PLATE = re.compile(
+    rf"(?<![A-Za-z0-9])[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][{PLATE_LETTER}]"
+    rf"[ ·・.-]?(?P<tail>[{PLATE_LETTER}0-9]{{5,6}})(?P<suffix>[挂学警港澳领使])?(?![A-Za-z0-9])"
+)
 
 
 def licence_plates(text: str) -> Iterator[Span]:
@@ -291,15 +299,22 @@ ROOM_NUMBER = rf"-?[0-9]{{3,4}}(?:室|房|户|号)?{NOT_A_QUANTITY}"
 CHINESE_NUMERAL = "一二三四五六七八九十"
 CHINESE_NUMBER = "[一二三四五六七八九]?十[一二三四五六七八九]?|[一二三四五六七八九]"  # 1 to 99
 # Each pattern after the characters it cannot match without one of, checked first (`in` is far cheaper than a pattern).
-ROOM_ADDRESSES = tuple(zip(("室房", "室房", "室房", "楼栋幢座元梯", "楼层", "号"), (
-    re.compile(rf"(?<![0-9])[0-9]+号(?:之[0-9{CHINESE_NUMERAL}]+)?{WORDS}{{0,12}}?{ROOM}"),  # 313号东骏苑2栋1502室, 12号502房
-    re.compile(rf"(?<![0-9A-Za-z])[0-9A-Za-z]{{1,3}}(?:栋|座|幢|楼|单元){WORDS}{{0,6}}?{ROOM}"),  # 东骏苑2栋1502室, A座1203室
-    re.compile(r"(?<![0-9-])[0-9]{1,4}(?:-[0-9]{1,4}){1,2}(?:室|房)"),  # 3-1502房, 5-2-301室
-    re.compile(rf"(?<![0-9A-Za-z])(?:{BUILDING}-?(?:{UNIT})?|{UNIT}){ROOM_NUMBER}"),  # 2栋1502, 3号楼2单元401, 2单元401
-    re.compile(r"(?<![0-9A-Za-z])[0-9]{1,3}(?:楼|层)[0-9]{1,4}(?:户|室|房|号)"),  # 15楼02户, 3层05号
-    re.compile(rf"(?<![0-9{CHINESE_NUMERAL}])(?:[0-9]{{1,3}}|[{CHINESE_NUMERAL}]{{1,3}})(?:横巷|巷|弄|横)[0-9]{{1,4}}号"
-               r"(?!楼|院|线|文|令)"),  # village houses: 三巷12号, 5巷3号, 二横巷8号
-)))
+ROOM_ADDRESSES = tuple(
+    zip(
+        ("室房", "室房", "室房", "楼栋幢座元梯", "楼层", "号"),
+        (
+            re.compile(rf"(?<![0-9])[0-9]+号(?:之[0-9{CHINESE_NUMERAL}]+)?{WORDS}{{0,12}}?{ROOM}"),  # 313号东骏苑2栋1502室, 12号502房
+            re.compile(rf"(?<![0-9A-Za-z])[0-9A-Za-z]{{1,3}}(?:栋|座|幢|楼|单元){WORDS}{{0,6}}?{ROOM}"),  # 东骏苑2栋1502室, A座1203室
+            re.compile(r"(?<![0-9-])[0-9]{1,4}(?:-[0-9]{1,4}){1,2}(?:室|房)"),  # 3-1502房, 5-2-301室
+            re.compile(rf"(?<![0-9A-Za-z])(?:{BUILDING}-?(?:{UNIT})?|{UNIT}){ROOM_NUMBER}"),  # 2栋1502, 3号楼2单元401, 2单元401
+            re.compile(r"(?<![0-9A-Za-z])[0-9]{1,3}(?:楼|层)[0-9]{1,4}(?:户|室|房|号)"),  # 15楼02户, 3层05号
+            re.compile(
+                rf"(?<![0-9{CHINESE_NUMERAL}])(?:[0-9]{{1,3}}|[{CHINESE_NUMERAL}]{{1,3}})(?:横巷|巷|弄|横)[0-9]{{1,4}}号"
+                r"(?!楼|院|线|文|令)"
+            ),  # village houses: 三巷12号, 5巷3号, 二横巷8号
+        ),
+    )
+)
 
 
 def room_addresses(text: str) -> Iterator[Span]:
@@ -319,15 +334,19 @@ PERSON_PATTERNS = (
     re.compile(rf"{SURNAME_BEFORE_MOU}某某?(?!{alternatives(words.NOT_A_PERSON_AFTER)})"),  # 张某, 李某某
     re.compile(rf"{SURNAME}(?:{alternatives(words.FORMS_OF_ADDRESS)})"),  # 王阿姨, 陈伯, 李先生
     re.compile(rf"(?<![小老])[小老][{words.FAMILIAR_SURNAMES}](?![{words.FAMILIAR_SURNAMES}])"),  # 小王, 老陈
-    re.compile(rf"(?:{alternatives(words.ROLES)}):?(?P<name>{SURNAME}[\u4e00-\u9fff]{{1,2}}?)"
-               r"(?=[,、。( ]|男|女|患|因|今年|现年|系|是|曾|已|住)"),  # 服务对象李明，男，8岁
+    re.compile(
+        rf"(?:{alternatives(words.ROLES)}):?(?P<name>{SURNAME}[\u4e00-\u9fff]{{1,2}}?)"
+        r"(?=[,、。( ]|男|女|患|因|今年|现年|系|是|曾|已|住)"
+    ),  # 服务对象李明，男，8岁
 )
 TERMS = re.compile(alternatives(term for terms in words.SENSITIVE_TERMS.values() for term in terms))
 CATEGORY_OF = {term: category for category, terms in words.SENSITIVE_TERMS.items() for term in terms}
 NUMERAL = rf"[0-9]{{1,2}}|{CHINESE_NUMBER}"
 AGE = re.compile(rf"(?<![0-9.~至到零百千两{CHINESE_NUMERAL}-])(?P<age>{NUMERAL})(?:周岁|岁)(?!半?以上|以下|至|到|-|~)")
-SCHOOL_CLASS = re.compile(rf"(?:[{CHINESE_NUMERAL[:9]}]|[1-9])年级(?:\(?(?:{NUMERAL})\)?班)?"
-                          rf"|(?:初|高)[一二三](?:年级|\(?(?:{NUMERAL})\)?班)")
+SCHOOL_CLASS = re.compile(
+    rf"(?:[{CHINESE_NUMERAL[:9]}]|[1-9])年级(?:\(?(?:{NUMERAL})\)?班)?"
+    rf"|(?:初|高)[一二三](?:年级|\(?(?:{NUMERAL})\)?班)"
+)
 SENTENCE_END = re.compile(r"[。!?;\n]")
 NEARBY = 40  # characters between a person and a sensitive fact in the same sentence
 
@@ -344,17 +363,22 @@ def sensitive_mentions(text: str) -> Iterator[tuple[int, int, str]]:
     starts = [start for start, _, _ in facts]
     ends = [found.start() for found in SENTENCE_END.finditer(text)]
     for start, end in people:
-        nearby = facts[bisect_left(starts, start - NEARBY - 20):bisect_right(starts, end + NEARBY)]
-        categories = [category for fact_start, fact_end, category in nearby
-                      if gap((start, end), (fact_start, fact_end)) <= NEARBY and same_sentence(ends, start, fact_start)]
+        nearby = facts[bisect_left(starts, start - NEARBY - 20) : bisect_right(starts, end + NEARBY)]
+        categories = [
+            category
+            for fact_start, fact_end, category in nearby
+            if gap((start, end), (fact_start, fact_end)) <= NEARBY and same_sentence(ends, start, fact_start)
+        ]
         if categories:
             yield start, end, "、".join(dict.fromkeys(categories))
 
 
 def person_spans(text: str) -> list[Span]:
     patterns = PERSON_PATTERNS if "某" in text else PERSON_PATTERNS[1:]  # the first needs 某; most texts have none
-    found = sorted(((m.span("name") if "name" in m.re.groupindex else m.span()) for p in patterns for m in p.finditer(text)),
-                   key=lambda span: (span[0], -span[1]))
+    found = sorted(
+        ((m.span("name") if "name" in m.re.groupindex else m.span()) for p in patterns for m in p.finditer(text)),
+        key=lambda span: (span[0], -span[1]),
+    )
     kept: list[Span] = []
     for span in found:
         if not kept or span[0] >= kept[-1][1]:
@@ -391,12 +415,15 @@ def same_sentence(sentence_ends: list[int], a: int, b: int) -> bool:
 
 # --- masks: enough to recognise the match, not enough to reuse it; one character for one ---------------
 
+
 def keep_ends(head: int, tail: int) -> Callable[[str], str]:
     """Keep the first `head` and last `tail` digits or letters, star the rest; separators stay where they are."""
+
     def mask(text: str) -> str:
         significant = [i for i, ch in enumerate(text) if ch.isalnum()]
-        hidden = set(significant[head:len(significant) - tail])
+        hidden = set(significant[head : len(significant) - tail])
         return "".join("*" if i in hidden else ch for i, ch in enumerate(text))
+
     return mask
 
 
@@ -415,8 +442,8 @@ class Rule:
     find: Callable[[str], Iterator]
     mask: Callable[[str], str]
     station_may_publish: bool = False  # the station's own declared address, quoted whole
-    never_excused: bool = False        # no privacy_exceptions entry may let it through
-    sensitive: bool = False            # a person next to a sensitive fact; the categories come with the match
+    never_excused: bool = False  # no privacy_exceptions entry may let it through
+    sensitive: bool = False  # a person next to a sensitive fact; the categories come with the match
 
 
 # Earlier rules win where matches overlap: an ID number is not also reported as a bank card or a phone.
@@ -448,8 +475,8 @@ class Match:
     rule: Rule
     start: int
     end: int
-    categories: str = ""                 # for sensitive personal information: 疾病、残疾…
-    station_address: int | None = None   # index of the station address (quoted whole) that excuses it
+    categories: str = ""  # for sensitive personal information: 疾病、残疾…
+    station_address: int | None = None  # index of the station address (quoted whole) that excuses it
 
 
 def scan(text: str, station_addresses: Sequence[str] = ()) -> list[Match]:

@@ -137,8 +137,9 @@ def check_versions(project: Project, rulesets: list[RuleSet]) -> None:
     for ruleset in rulesets:
         key = (ruleset.id, ruleset.version)
         if key in seen:
-            project.errors.append(RecordError(ruleset.source.declarations[0].pos, "",
-                                              f"规则集“{ruleset.id}”的版本“{ruleset.version}”已在 {seen[key].path} 中定义。"))
+            project.errors.append(
+                RecordError(ruleset.source.declarations[0].pos, "", f"规则集“{ruleset.id}”的版本“{ruleset.version}”已在 {seen[key].path} 中定义。")
+            )
         seen[key] = ruleset
 
 
@@ -146,8 +147,11 @@ def load_records(project: Project, use_cache: bool = True) -> list[StationRecord
     """Every record under stations/, in path order; unchanged clean records come from the cache."""
     cache = RecordCache(project.root) if use_cache else None
     # Read before the cache is asked: a file refused here never reaches it, whatever was stored for its bytes.
-    files = [(name, data) for name in listed_sources(project, source_files.STATIONS)
-             if (data := collect(project, partial(source_files.read_source, project.root, name))) is not None]
+    files = [
+        (name, data)
+        for name in listed_sources(project, source_files.STATIONS)
+        if (data := collect(project, partial(source_files.read_source, project.root, name))) is not None
+    ]
     clean = {name: content for name, data in files if cache and (content := cache.get(name, data)) is not None}
     misses = [(name, data) for name, data in files if name not in clean]
     if len(misses) >= POOL_THRESHOLD:
@@ -249,13 +253,21 @@ def check_duplicates(project: Project) -> None:
         if record.path in project.malformed:
             continue
         if record.key in first:
-            project.errors.append(RecordError(record.at("station", "id"), "station.id",
-                                              f"与 {first[record.key].path} 重复：同一站点、同一服务年度、同一阶段只能有一份记录。"))
+            project.errors.append(
+                RecordError(
+                    record.at("station", "id"), "station.id", f"与 {first[record.key].path} 重复：同一站点、同一服务年度、同一阶段只能有一份记录。"
+                )
+            )
         first.setdefault(record.key, record)
         other = districts.setdefault(record.station_id, record)
         if other.district_id != record.district_id:
-            project.errors.append(RecordError(record.at("station", "id"), "station.id",
-                                              f"站点编号“{record.station_id}”已被 {other.path}（{other.district_id}）使用，站点编号须全市唯一。"))
+            project.errors.append(
+                RecordError(
+                    record.at("station", "id"),
+                    "station.id",
+                    f"站点编号“{record.station_id}”已被 {other.path}（{other.district_id}）使用，站点编号须全市唯一。",
+                )
+            )
 
 
 def assign_and_evaluate(project: Project, record: StationRecord) -> None:
@@ -281,15 +293,22 @@ def select_ruleset(record: StationRecord, rulesets: list[RuleSet]) -> RuleSet:
         candidates = [r for r in rulesets if r.id == wanted["id"]]
         if not candidates:
             known = sorted({r.id for r in rulesets})
-            raise RecordError(record.at("evaluation", "rules", "id"), "evaluation.rules.id",
-                              f"没有编号为“{wanted['id']}”的规则集。{did_you_mean(wanted['id'], known)}",
-                              "、".join(known) or None)
+            raise RecordError(
+                record.at("evaluation", "rules", "id"),
+                "evaluation.rules.id",
+                f"没有编号为“{wanted['id']}”的规则集。{did_you_mean(wanted['id'], known)}",
+                "、".join(known) or None,
+            )
     if "version" in wanted:
         named = [r for r in candidates if r.version == wanted["version"]]
         if not named:
             versions = "、".join(sorted(r.version for r in candidates))
-            raise RecordError(record.at("evaluation", "rules", "version"), "evaluation.rules.version",
-                              f"规则集“{wanted['id']}”没有版本“{wanted['version']}”，现有版本：{versions}。", f'version: "{versions.split("、")[0]}"')
+            raise RecordError(
+                record.at("evaluation", "rules", "version"),
+                "evaluation.rules.version",
+                f"规则集“{wanted['id']}”没有版本“{wanted['version']}”，现有版本：{versions}。",
+                f'version: "{versions.split("、")[0]}"',
+            )
         return named[0]
     return in_force(record, candidates)
 
@@ -301,14 +320,20 @@ def in_force(record: StationRecord, candidates: list[RuleSet]) -> RuleSet:
         return found[0]
     where = record.at("evaluation", "visit_date")
     if not found:
-        raise RecordError(where, "evaluation.visit_date", f"评估日期 {day} 不在任何规则集版本的生效期内。",
-                          "在 evaluation.rules 中写明规则集编号与版本")
+        raise RecordError(
+            where, "evaluation.visit_date", f"评估日期 {day} 不在任何规则集版本的生效期内。", "在 evaluation.rules 中写明规则集编号与版本"
+        )
     names = "、".join(f"{r.id} {r.version}（{r.path}）" for r in found)
-    raise RecordError(where, "evaluation.visit_date", f"评估日期 {day} 同时落在多个规则集版本的生效期内：{names}。",
-                      "在 evaluation.rules 中写明版本，如 version: \"2024\"")
+    raise RecordError(
+        where,
+        "evaluation.visit_date",
+        f"评估日期 {day} 同时落在多个规则集版本的生效期内：{names}。",
+        '在 evaluation.rules 中写明版本，如 version: "2024"',
+    )
 
 
 # --- audits: warnings, not failures ---------------------------------------------------------------
+
 
 def audit(record: StationRecord, result: Result) -> list[SiteBuilderError]:
     return stated_result_warnings(record, result) + indicator_warnings(record, result) + count_warnings(record)
@@ -316,6 +341,7 @@ def audit(record: StationRecord, result: Result) -> list[SiteBuilderError]:
 
 def warning(record: StationRecord, keys: tuple, message: str) -> RecordWarning:
     from .record import dotted
+
     return RecordWarning(record.at(*keys), dotted(keys), message)
 
 
@@ -336,8 +362,13 @@ def indicator_warnings(record: StationRecord, result: Result) -> list[SiteBuilde
         rate = completion_rate(result.ruleset, Decimal(indicator["actual"]), Decimal(indicator["target"]))
         stated = Decimal(indicator["stated_percent"].rstrip("%"))
         if rate is not None and rate != stated:
-            found.append(warning(record, ("indicators", index, "stated_percent"),
-                                 f"“{indicator['name']}”写明完成率 {stated}%，按 {indicator['actual']} ÷ {indicator['target']} 计算为 {rate}%。"))
+            found.append(
+                warning(
+                    record,
+                    ("indicators", index, "stated_percent"),
+                    f"“{indicator['name']}”写明完成率 {stated}%，按 {indicator['actual']} ÷ {indicator['target']} 计算为 {rate}%。",
+                )
+            )
     return found
 
 
@@ -350,6 +381,11 @@ def count_warnings(record: StationRecord) -> list[SiteBuilderError]:
         figures = section.get("figures", {})
         visits = figures.get("home_visits", 0) + figures.get("phone_visits", 0)
         if "person_times" in figures and visits > figures["person_times"]:
-            found.append(warning(record, ("report", "sub_districts", index, "figures", "person_times"),
-                                 f"入户探访与电访合计 {visits} 人次，多于服务总人次 {figures['person_times']}。"))
+            found.append(
+                warning(
+                    record,
+                    ("report", "sub_districts", index, "figures", "person_times"),
+                    f"入户探访与电访合计 {visits} 人次，多于服务总人次 {figures['person_times']}。",
+                )
+            )
     return found

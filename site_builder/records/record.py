@@ -34,8 +34,14 @@ from .yaml_source import (
 )
 
 PERCENT_EXAMPLE = "“85%”"
-TYPE_NAMES = {"string": "文字", "number": "数字", "integer": "整数", "boolean": "是/否（true 或 false）",
-              "object": "若干字段（键: 值）", "array": "列表（每项以“- ”开头）"}
+TYPE_NAMES = {
+    "string": "文字",
+    "number": "数字",
+    "integer": "整数",
+    "boolean": "是/否（true 或 false）",
+    "object": "若干字段（键: 值）",
+    "array": "列表（每项以“- ”开头）",
+}
 
 
 @dataclass(frozen=True)
@@ -44,7 +50,7 @@ class StationRecord:
 
     path: str
     text: str
-    content: dict             # the record's values as plain Python, numbers as Decimal
+    content: dict  # the record's values as plain Python, numbers as Decimal
     round_trip: RoundTrip = field(compare=False, repr=False)
 
     @property
@@ -135,12 +141,12 @@ def read_record_round_trip(path: str, text: str) -> StationRecord:
     document = load_yaml(text, path)
     positions = Positions(path, text, document)
     if not isinstance(document, dict):
-        raise RecordError(positions.of(()), "", "记录文件应由若干字段组成（如 “station:”、“evaluation:”）。",
-                          "station:\n  id: shiqiao-dongxi")
+        raise RecordError(positions.of(()), "", "记录文件应由若干字段组成（如 “station:”、“evaluation:”）。", "station:\n  id: shiqiao-dongxi")
     return StationRecord(path, text, to_plain(document), RoundTrip(path, text, document))
 
 
 # --- schema pass --------------------------------------------------------------------------------------
+
 
 @cache
 def record_validator() -> jsonschema.Draft202012Validator:
@@ -166,13 +172,18 @@ def translate(error: jsonschema.ValidationError, positions: Positions) -> list[R
     kind = error.validator
     if kind == "required":
         missing = [k for k in error.validator_value if k not in error.instance]
-        return [RecordError(positions.of(keys, key=True), where, f"缺少必填字段“{k}”{field_title(error.schema, k)}。",
-                            f"{k}: …") for k in missing]
+        return [RecordError(positions.of(keys, key=True), where, f"缺少必填字段“{k}”{field_title(error.schema, k)}。", f"{k}: …") for k in missing]
     if kind in ("additionalProperties", "unevaluatedProperties"):
         allowed = allowed_keys(error.schema)
-        return [RecordError(positions.of(keys + (k,), key=True), dotted(keys + (k,)),
-                            f"未知字段“{k}”。{did_you_mean(k, allowed) or '可用的字段有：' + '、'.join(sorted(allowed)) + '。'}")
-                for k in error.instance if k not in allowed]
+        return [
+            RecordError(
+                positions.of(keys + (k,), key=True),
+                dotted(keys + (k,)),
+                f"未知字段“{k}”。{did_you_mean(k, allowed) or '可用的字段有：' + '、'.join(sorted(allowed)) + '。'}",
+            )
+            for k in error.instance
+            if k not in allowed
+        ]
     named = title or (str(keys[-1]) if keys else "此处")
     return [RecordError(positions.of(keys), where, value_message(error, named), example_of(error.schema))]
 
@@ -285,6 +296,7 @@ def shown(value) -> str:
 
 # --- values YAML reads but the project refuses -------------------------------------------------------------
 
+
 def value_errors(record: StationRecord) -> list[SiteBuilderError]:
     """Numbers not written in plain decimal notation, text with lone surrogates, and lists nested too deeply,
     anywhere in the record."""
@@ -317,13 +329,22 @@ def values_in(node, keys: tuple = ()):
 
 
 def number_error(record: StationRecord, keys: tuple, text: str) -> RecordError:
-    return RecordError(record.at(*keys), dotted(keys),
-                       f"数字“{shown(text)}”{number_problem(text)}：分数、数量与金额只能写成普通的十进制数。"
-                       "若这里本应是文字，请加上引号。", f"{field_name(keys)}: {plain_equivalent(text)}")
+    return RecordError(
+        record.at(*keys),
+        dotted(keys),
+        f"数字“{shown(text)}”{number_problem(text)}：分数、数量与金额只能写成普通的十进制数。若这里本应是文字，请加上引号。",
+        f"{field_name(keys)}: {plain_equivalent(text)}",
+    )
 
 
-NUMBER_NOTATIONS = (("0x", "是十六进制写法"), ("0o", "是八进制写法"), ("_", "用了下划线分隔"), ("e", "是科学计数法"),
-                    (".nan", "是 .nan（不是数）"), (".inf", "是 .inf（无穷大）"))
+NUMBER_NOTATIONS = (
+    ("0x", "是十六进制写法"),
+    ("0o", "是八进制写法"),
+    ("_", "用了下划线分隔"),
+    ("e", "是科学计数法"),
+    (".nan", "是 .nan（不是数）"),
+    (".inf", "是 .inf（无穷大）"),
+)
 
 
 def number_problem(text: str) -> str:
@@ -347,7 +368,7 @@ def plain_equivalent(text: str) -> str:
         value = Decimal(int(text, 0)) if text.lower().lstrip("+-").startswith(("0x", "0o")) else Decimal(text)
     except (ValueError, ArithmeticError):
         return "12.5"
-    if not value.is_finite() or len(text) > 40 or abs(value) >= 10 ** MAX_INTEGER_DIGITS:
+    if not value.is_finite() or len(text) > 40 or abs(value) >= 10**MAX_INTEGER_DIGITS:
         return "12.5"
     return f"{value.normalize():f}" if "e" in text.lower() else f"{value:f}"
 
@@ -365,9 +386,12 @@ def has_lone_surrogate(text: str) -> bool:
 
 
 def surrogate_error(record: StationRecord, keys: tuple, is_key: bool, text: str) -> RecordError:
-    return RecordError(record.at(*keys, key=is_key), dotted(keys),
-                       f"文字“{shown(text)}”含有单独的代理码位（如 \\ud800），它不是任何字符，无法保存或发布。"
-                       "请删去这个转义，直接写出要写的字。", f"{field_name(keys)}: 市桥街道")
+    return RecordError(
+        record.at(*keys, key=is_key),
+        dotted(keys),
+        f"文字“{shown(text)}”含有单独的代理码位（如 \\ud800），它不是任何字符，无法保存或发布。请删去这个转义，直接写出要写的字。",
+        f"{field_name(keys)}: 市桥街道",
+    )
 
 
 def reserved_id_errors(record: StationRecord) -> list[SiteBuilderError]:
@@ -376,9 +400,14 @@ def reserved_id_errors(record: StationRecord) -> list[SiteBuilderError]:
     for keys in (("station", "district", "id"), ("station", "id")):
         value = dig(record.content, keys)
         if isinstance(value, str) and reserved_page_name(value):
-            errors.append(RecordError(record.at(*keys), dotted(keys),
-                                      f"编号不能用“{value}”：这是网站生成的页面使用的名称，页面会互相覆盖。请换一个编号。",
-                                      schema_examples(keys)))
+            errors.append(
+                RecordError(
+                    record.at(*keys),
+                    dotted(keys),
+                    f"编号不能用“{value}”：这是网站生成的页面使用的名称，页面会互相覆盖。请换一个编号。",
+                    schema_examples(keys),
+                )
+            )
     return errors
 
 
@@ -395,30 +424,38 @@ def schema_examples(keys: tuple) -> str | None:
 
 # --- rules pass --------------------------------------------------------------------------------------
 
+
 def record_rule_errors(record: StationRecord, ruleset: RuleSet) -> list[SiteBuilderError]:
     """What the record gets wrong with respect to the rule set that evaluates it."""
-    return (stage_errors(record, ruleset) + score_errors(record, ruleset) + fact_errors(record, ruleset)
-            + sub_district_errors(record))
+    return stage_errors(record, ruleset) + score_errors(record, ruleset) + fact_errors(record, ruleset) + sub_district_errors(record)
 
 
 def stage_errors(record: StationRecord, ruleset: RuleSet) -> list[SiteBuilderError]:
     if record.stage in ruleset.stages:
         return []
-    return [RecordError(record.at("evaluation", "stage"), "evaluation.stage",
-                        f"规则集“{ruleset.id}”（版本 {ruleset.version}）没有“{record.stage}”阶段，只有"
-                        f"{'、'.join(ruleset.stages)}。{did_you_mean(record.stage, ruleset.stages)}", "stage: 中期")]
+    return [
+        RecordError(
+            record.at("evaluation", "stage"),
+            "evaluation.stage",
+            f"规则集“{ruleset.id}”（版本 {ruleset.version}）没有“{record.stage}”阶段，只有"
+            f"{'、'.join(ruleset.stages)}。{did_you_mean(record.stage, ruleset.stages)}",
+            "stage: 中期",
+        )
+    ]
 
 
 def score_errors(record: StationRecord, ruleset: RuleSet) -> list[SiteBuilderError]:
     scores, errors = record.content["scores"], []
     for name in scores:
         if name not in ruleset.items:
-            errors.append(RecordError(record.at("scores", name, key=True), f"scores.{name}",
-                                      f"规则集中没有评分项“{name}”。{did_you_mean(name, ruleset.items)}"))
+            errors.append(
+                RecordError(record.at("scores", name, key=True), f"scores.{name}", f"规则集中没有评分项“{name}”。{did_you_mean(name, ruleset.items)}")
+            )
     for item in ruleset.items.values():
         if item.name not in scores:
-            errors.append(RecordError(record.at("scores", key=True), "scores", f"缺少评分项“{item.name}”的评分（满分 {item.maximum}）。",
-                                      f"{item.name}: 9.5"))
+            errors.append(
+                RecordError(record.at("scores", key=True), "scores", f"缺少评分项“{item.name}”的评分（满分 {item.maximum}）。", f"{item.name}: 9.5")
+            )
         else:
             errors += item_score_errors(record, item, scores[item.name])
     return errors
@@ -427,8 +464,11 @@ def score_errors(record: StationRecord, ruleset: RuleSet) -> list[SiteBuilderErr
 def item_score_errors(record: StationRecord, item, given) -> list[SiteBuilderError]:
     path = ("scores", item.name)
     if item.aggregate and not isinstance(given, dict):
-        return [RecordError(record.at(*path), dotted(path), f"“{item.name}”按片区评分，应写成各片区的分数。",
-                            f"{item.name}:\n    西片区: 15\n    东一片区: 15.26")]
+        return [
+            RecordError(
+                record.at(*path), dotted(path), f"“{item.name}”按片区评分，应写成各片区的分数。", f"{item.name}:\n    西片区: 15\n    东一片区: 15.26"
+            )
+        ]
     if not item.aggregate and isinstance(given, dict):
         return [RecordError(record.at(*path), dotted(path), f"“{item.name}”不按片区评分，应写一个分数。", f"{item.name}: 9.5")]
     if not isinstance(given, dict):
@@ -436,16 +476,26 @@ def item_score_errors(record: StationRecord, item, given) -> list[SiteBuilderErr
     declared, errors = record.sub_district_ids, []
     for sub_district, score in given.items():
         if sub_district not in declared:
-            errors.append(RecordError(record.at(*path, sub_district, key=True), dotted(path + (sub_district,)),
-                                      f"站点没有声明片区“{sub_district}”（station.sub_districts 中有：{listed(declared)}）。"
-                                      f"{did_you_mean(sub_district, declared)}"))
+            errors.append(
+                RecordError(
+                    record.at(*path, sub_district, key=True),
+                    dotted(path + (sub_district,)),
+                    f"站点没有声明片区“{sub_district}”（station.sub_districts 中有：{listed(declared)}）。{did_you_mean(sub_district, declared)}",
+                )
+            )
         errors += range_errors(record, path + (sub_district,), score, item.maximum)
     # Every declared sub-district is scored: the rules average over the scores given, so a missing one would
     # silently change the item's score (87.25 instead of 87.08).
     for sub_district in declared:
         if sub_district not in given:
-            errors.append(RecordError(record.at(*path, key=True), dotted(path), f"缺少片区“{sub_district}”的评分：“{item.name}”按片区评分，"
-                                      "station.sub_districts 中声明的每个片区都要评分。", f"{item.name}:\n    {sub_district}: 15"))
+            errors.append(
+                RecordError(
+                    record.at(*path, key=True),
+                    dotted(path),
+                    f"缺少片区“{sub_district}”的评分：“{item.name}”按片区评分，station.sub_districts 中声明的每个片区都要评分。",
+                    f"{item.name}:\n    {sub_district}: 15",
+                )
+            )
     return errors
 
 
@@ -459,8 +509,7 @@ def listed(names: list[str]) -> str:
 
 def range_errors(record: StationRecord, path: tuple, score, maximum: Decimal) -> list[SiteBuilderError]:
     if score < 0 or score > maximum:
-        return [RecordError(record.at(*path), dotted(path), f"评分 {score} 超出范围：应在 0 到满分 {maximum} 之间。",
-                            f"{path[-1]}: {maximum}")]
+        return [RecordError(record.at(*path), dotted(path), f"评分 {score} 超出范围：应在 0 到满分 {maximum} 之间。", f"{path[-1]}: {maximum}")]
     return []
 
 
@@ -472,20 +521,31 @@ def fact_errors(record: StationRecord, ruleset: RuleSet) -> list[SiteBuilderErro
     facts, errors = record.content["facts"], []
     for name in facts:
         if name not in ruleset.facts:
-            errors.append(RecordError(record.at("facts", name, key=True), f"facts.{name}",
-                                      f"规则集中没有事实“{name}”。{did_you_mean(name, ruleset.facts)}"))
+            errors.append(
+                RecordError(record.at("facts", name, key=True), f"facts.{name}", f"规则集中没有事实“{name}”。{did_you_mean(name, ruleset.facts)}")
+            )
     for fact in ruleset.facts.values():
         example = f"{fact.name}: {FACT_EXAMPLES[fact.type]}　或　{fact.name}: {{not_checked: 报告未载明}}"
         if fact.name not in facts:
-            errors.append(RecordError(record.at("facts", key=True), "facts",
-                                      f"缺少否决事实“{fact.name}”（{fact.label or fact.type}）。报告未写明时，记为未核查并写明原因。", example))
+            errors.append(
+                RecordError(
+                    record.at("facts", key=True),
+                    "facts",
+                    f"缺少否决事实“{fact.name}”（{fact.label or fact.type}）。报告未写明时，记为未核查并写明原因。",
+                    example,
+                )
+            )
             continue
         value = facts[fact.name]
-        wrong_shape = not isinstance(value, dict) and (not isinstance(value, FACT_PYTHON_TYPES[fact.type])
-                                                        or (fact.type == "数值" and isinstance(value, bool)))
+        wrong_shape = not isinstance(value, dict) and (
+            not isinstance(value, FACT_PYTHON_TYPES[fact.type]) or (fact.type == "数值" and isinstance(value, bool))
+        )
         if wrong_shape:
-            errors.append(RecordError(record.at("facts", fact.name), f"facts.{fact.name}",
-                                      f"事实“{fact.name}”应为{fact.type}，这里是“{shown(value)}”。", example))
+            errors.append(
+                RecordError(
+                    record.at("facts", fact.name), f"facts.{fact.name}", f"事实“{fact.name}”应为{fact.type}，这里是“{shown(value)}”。", example
+                )
+            )
     return errors
 
 
@@ -495,8 +555,7 @@ def sub_district_errors(record: StationRecord) -> list[SiteBuilderError]:
         name = section["sub_district"]
         if name not in record.sub_district_ids:
             path = ("report", "sub_districts", index, "sub_district")
-            errors.append(RecordError(record.at(*path), dotted(path), f"站点没有声明片区“{name}”。"
-                                      f"{did_you_mean(name, record.sub_district_ids)}"))
+            errors.append(RecordError(record.at(*path), dotted(path), f"站点没有声明片区“{name}”。{did_you_mean(name, record.sub_district_ids)}"))
     return errors
 
 
@@ -506,7 +565,12 @@ def path_errors(record: StationRecord, stations_dir: str) -> list[SiteBuilderErr
     expected = record.key + ".yaml"
     if relative == expected:
         return []
-    return [RecordError(record.at("station", "id"), "station.id",
-                        f"文件位置与记录中的编号不一致：文件在 {stations_dir}/{relative}，按记录中的区编号、站点编号、"
-                        f"服务年度和阶段，应在 {stations_dir}/{expected}。", f"{stations_dir}/{expected}")]
-
+    return [
+        RecordError(
+            record.at("station", "id"),
+            "station.id",
+            f"文件位置与记录中的编号不一致：文件在 {stations_dir}/{relative}，按记录中的区编号、站点编号、"
+            f"服务年度和阶段，应在 {stations_dir}/{expected}。",
+            f"{stations_dir}/{expected}",
+        )
+    ]

@@ -66,8 +66,7 @@ class RecordCache:
     def get(self, path: str, data: bytes) -> dict | None:
         """The content stored for these bytes at this path, or None: missing and unreadable look the same."""
         try:
-            stored = json.loads((self.directory / self.entry(path, data)).read_text(encoding="utf-8"),
-                                parse_float=Decimal)
+            stored = json.loads((self.directory / self.entry(path, data)).read_text(encoding="utf-8"), parse_float=Decimal)
         except (OSError, ValueError, RecursionError):
             return None
         if not isinstance(stored, dict) or stored.get("path") != path or not isinstance(stored.get("content"), dict):

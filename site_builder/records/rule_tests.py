@@ -38,15 +38,14 @@ TESTS_SUFFIX, RULES_SUFFIX = ".tests.yaml", ".rules"
 TOP_KEYS = ("defaults", "cases")
 DEFAULT_KEYS = ("stage", "scores", "facts")
 CASE_KEYS = ("name", "stage", "scores", "facts", "expect")
-EXPECT_LABELS = {"total": "总分", "score_grade": "按分数评定的等级", "grade": "等级",
-                 "vetoes": "触发的否决", "unchecked": "未核查的否决"}
+EXPECT_LABELS = {"total": "总分", "score_grade": "按分数评定的等级", "grade": "等级", "vetoes": "触发的否决", "unchecked": "未核查的否决"}
 WITHHELD = "暂缓评级"  # how a grade of None (withheld) is written and shown
-INVALID = object()    # a value already reported as wrong; kept so that it is not also reported as missing
+INVALID = object()  # a value already reported as wrong; kept so that it is not also reported as missing
 
 NUMBER_TEXT = re.compile(r"-?\d+(\.\d+)?")
 PERCENT_TEXT = re.compile(r"(-?\d+(?:\.\d+)?)\s*[%％]")
 FACT_KINDS = {"是否": "是否（是写 true，否写 false）", "数值": "数字", "比例": "百分比（如 “79.99%”）"}
-FACT_EXAMPLES = {"是否": "false", "数值": "0", "比例": "\"80%\""}
+FACT_EXAMPLES = {"是否": "false", "数值": "0", "比例": '"80%"'}
 
 
 class RuleTestError(RecordError):
@@ -55,12 +54,12 @@ class RuleTestError(RecordError):
 
 def add_command(commands) -> None:
     test = commands.add_parser("test", help="运行规则测试：rules/ 下的 *.tests.yaml，逐个用例核对计算结果")
-    test.add_argument("paths", nargs="*", metavar="PATH",
-                      help="规则测试文件、规则文件或目录；不写则运行 rules/ 下的全部规则测试")
+    test.add_argument("paths", nargs="*", metavar="PATH", help="规则测试文件、规则文件或目录；不写则运行 rules/ 下的全部规则测试")
     test.set_defaults(command=run_tests)
 
 
 # --- the test file ------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class RuleTestCase:
@@ -95,8 +94,12 @@ def load_test_file(path: Path, name: str, rules_name: str) -> RuleTestFile:
     document = load_yaml(text, name)
     positions = Positions(name, text, document)
     if not isinstance(document, dict):
-        raise RuleTestError(positions.of(()), "", "规则测试文件应由 defaults 与 cases 两部分组成。",
-                            "先写 defaults:（基准），再写 cases:（用例列表），见 docs/rule-tests.md")
+        raise RuleTestError(
+            positions.of(()),
+            "",
+            "规则测试文件应由 defaults 与 cases 两部分组成。",
+            "先写 defaults:（基准），再写 cases:（用例列表），见 docs/rule-tests.md",
+        )
     ruleset = tested_ruleset(rules_path_of(path), rules_name, positions)
     return Reader(positions, to_plain(document), ruleset).test_file(name)
 
@@ -111,19 +114,17 @@ def read_text(path: Path, name: str) -> str:
 
 
 def rules_path_of(test_path: Path) -> Path:
-    return test_path.with_name(test_path.name[:-len(TESTS_SUFFIX)] + RULES_SUFFIX)
+    return test_path.with_name(test_path.name[: -len(TESTS_SUFFIX)] + RULES_SUFFIX)
 
 
 def tested_ruleset(path: Path, name: str, positions: Positions) -> RuleSet:
     start = positions.of(())
     if not path.is_file():
-        raise RuleTestError(start, "", f"找不到被测试的规则文件 {name}：测试文件 <名称>{TESTS_SUFFIX} "
-                                       f"测试的是同一目录下的 <名称>{RULES_SUFFIX}。")
+        raise RuleTestError(start, "", f"找不到被测试的规则文件 {name}：测试文件 <名称>{TESTS_SUFFIX} 测试的是同一目录下的 <名称>{RULES_SUFFIX}。")
     try:
         return check_rules(parse_rules(read_text(path, name), name))
     except Problems as problems:
-        notice = RuleTestError(start, "", f"被测试的规则文件 {name} 有错误，用例未运行：先改正规则文件中的错误"
-                                          "（运行 site-builder check 也可查看）。")
+        notice = RuleTestError(start, "", f"被测试的规则文件 {name} 有错误，用例未运行：先改正规则文件中的错误（运行 site-builder check 也可查看）。")
         raise Problems([notice, *problems.errors]) from None
 
 
@@ -146,8 +147,7 @@ class Reader:
         return RuleTestFile(name, self.rules, tuple(self.case(defaults, draft) for draft in drafts))
 
     def case(self, defaults: Draft, draft: Draft) -> RuleTestCase:
-        inputs = Inputs(draft.stage or defaults.stage or "", {**defaults.scores, **draft.scores},
-                        {**defaults.facts, **draft.facts})
+        inputs = Inputs(draft.stage or defaults.stage or "", {**defaults.scores, **draft.scores}, {**defaults.facts, **draft.facts})
         return RuleTestCase(draft.name, self.positions.of(("cases", draft.index, "name")), inputs, draft.expect)
 
     def check_keys(self, keys: tuple, mapping: dict, allowed: tuple) -> None:
@@ -166,8 +166,9 @@ class Reader:
     # --- defaults and cases ---------------------------------------------------------------------------
 
     def defaults(self) -> Draft:
-        raw = self.mapping(("defaults",), self.content.get("defaults", {}), "defaults（基准）",
-                           "defaults:\n    stage: 中期\n    scores:\n      服务监测: 9.82")
+        raw = self.mapping(
+            ("defaults",), self.content.get("defaults", {}), "defaults（基准）", "defaults:\n    stage: 中期\n    scores:\n      服务监测: 9.82"
+        )
         self.check_keys(("defaults",), raw, DEFAULT_KEYS)
         return self.values(("defaults",), raw, -1, "")
 
@@ -217,16 +218,18 @@ class Reader:
         for draft in drafts:
             if draft.name in first:
                 line = self.positions.of(("cases", first[draft.name].index, "name")).line
-                self.error(("cases", draft.index, "name"),
-                           f"用例名称“{draft.name}”与第 {line} 行的用例重复，每个用例的名称应各不相同。")
+                self.error(("cases", draft.index, "name"), f"用例名称“{draft.name}”与第 {line} 行的用例重复，每个用例的名称应各不相同。")
             first.setdefault(draft.name, draft)
 
     def stage(self, keys: tuple, value):
         if value in self.rules.stages:
             return value
         stages = "、".join(self.rules.stages) or "（未声明阶段）"
-        self.error(keys, f"规则集没有“{written(value)}”阶段，只有{stages}。{did_you_mean(str(value), self.rules.stages)}",
-                   f"stage: {self.rules.stages[0] if self.rules.stages else '中期'}")
+        self.error(
+            keys,
+            f"规则集没有“{written(value)}”阶段，只有{stages}。{did_you_mean(str(value), self.rules.stages)}",
+            f"stage: {self.rules.stages[0] if self.rules.stages else '中期'}",
+        )
         return INVALID  # not None: a stage written wrongly is not also reported as missing
 
     def check_complete(self, defaults: Draft, drafts: list[Draft]) -> None:
@@ -238,12 +241,15 @@ class Reader:
         for fact in self.rules.facts.values():
             lacking = [d.name for d in drafts if fact.name not in d.facts]
             if fact.name not in defaults.facts and lacking:
-                self.missing("facts", f"否决事实“{fact.name}”（{fact.label or fact.type}）", lacking,
-                             f"{fact.name}: {FACT_EXAMPLES[fact.type]}")
+                self.missing("facts", f"否决事实“{fact.name}”（{fact.label or fact.type}）", lacking, f"{fact.name}: {FACT_EXAMPLES[fact.type]}")
 
     def missing(self, section: str, what: str, lacking: list[str], example: str) -> None:
-        self.error(("defaults", section), f"缺少{what}：{cases_text(lacking)}没有写，defaults.{section} 中也没有。",
-                   f"defaults:\n    {section}:\n      {example}", key=True)
+        self.error(
+            ("defaults", section),
+            f"缺少{what}：{cases_text(lacking)}没有写，defaults.{section} 中也没有。",
+            f"defaults:\n    {section}:\n      {example}",
+            key=True,
+        )
 
     # --- scores -----------------------------------------------------------------------------------------
 
@@ -253,8 +259,12 @@ class Reader:
         for name, value in given.items():
             item = self.rules.items.get(name)
             if item is None:
-                self.error(keys + (name,), f"规则集中没有评分项“{name}”。{did_you_mean(name, self.rules.items)}",
-                           f"可用的评分项：{'、'.join(self.rules.items)}", key=True)
+                self.error(
+                    keys + (name,),
+                    f"规则集中没有评分项“{name}”。{did_you_mean(name, self.rules.items)}",
+                    f"可用的评分项：{'、'.join(self.rules.items)}",
+                    key=True,
+                )
                 continue
             read = self.sub_scores if item.aggregate else self.single_score
             found[name] = read(keys + (name,), item, value)
@@ -268,8 +278,7 @@ class Reader:
 
     def sub_scores(self, keys: tuple, item, value):
         if not isinstance(value, dict) or not value:
-            self.error(keys, f"“{item.name}”按片区评分，应写成各片区的分数。",
-                       f"{item.name}:\n      东一片区: 15\n      东二片区: 15.26")
+            self.error(keys, f"“{item.name}”按片区评分，应写成各片区的分数。", f"{item.name}:\n      东一片区: 15\n      东二片区: 15.26")
             return INVALID
         scores = {str(area): self.score(keys + (area,), item, score) for area, score in value.items()}
         return INVALID if any(score is INVALID for score in scores.values()) else scores
@@ -280,8 +289,7 @@ class Reader:
             self.error(keys, f"评分应为数字，这里是“{written(value)}”。", f"{keys[-1]}: 9.5")
             return INVALID
         if not 0 <= number <= item.maximum:
-            self.error(keys, f"评分 {plain(number)} 超出范围：应在 0 到满分 {plain(item.maximum)} 之间。",
-                       f"{keys[-1]}: {plain(item.maximum)}")
+            self.error(keys, f"评分 {plain(number)} 超出范围：应在 0 到满分 {plain(item.maximum)} 之间。", f"{keys[-1]}: {plain(item.maximum)}")
             return INVALID
         return number
 
@@ -293,8 +301,12 @@ class Reader:
         for name, value in given.items():
             fact = self.rules.facts.get(name)
             if fact is None:
-                self.error(keys + (name,), f"规则集中没有事实“{name}”。{did_you_mean(name, self.rules.facts)}",
-                           f"可用的事实：{'、'.join(self.rules.facts)}", key=True)
+                self.error(
+                    keys + (name,),
+                    f"规则集中没有事实“{name}”。{did_you_mean(name, self.rules.facts)}",
+                    f"可用的事实：{'、'.join(self.rules.facts)}",
+                    key=True,
+                )
                 continue
             is_unchecked = isinstance(value, dict)  # {not_checked: 原因}, whatever the fact's type
             found[name] = self.not_checked(keys + (name,), value) if is_unchecked else self.fact(keys + (name,), fact, value)
@@ -303,8 +315,11 @@ class Reader:
     def fact(self, keys: tuple, fact, value):
         converted = FACT_READERS[fact.type](value)
         if converted is None:
-            self.error(keys, f"事实“{fact.name}”应为{FACT_KINDS[fact.type]}，这里是“{written(value)}”。",
-                       f"{fact.name}: {FACT_EXAMPLES[fact.type]}　或　{fact.name}: {{not_checked: 报告未载明}}")
+            self.error(
+                keys,
+                f"事实“{fact.name}”应为{FACT_KINDS[fact.type]}，这里是“{written(value)}”。",
+                f"{fact.name}: {FACT_EXAMPLES[fact.type]}　或　{fact.name}: {{not_checked: 报告未载明}}",
+            )
             return INVALID
         return converted
 
@@ -336,7 +351,7 @@ class Reader:
     def expected_total(self, keys: tuple, value):
         number = as_number(value)
         if number is None:
-            self.error(keys, f"预期总分应为数字，这里是“{written(value)}”。", "total: 89.76　或　total: \"89.76\"")
+            self.error(keys, f"预期总分应为数字，这里是“{written(value)}”。", 'total: 89.76　或　total: "89.76"')
             return INVALID
         return number
 
@@ -355,8 +370,7 @@ class Reader:
     def grade_name(self, keys: tuple, value, known: list[str]):
         if value in known:
             return value
-        self.error(keys, f"规则集中没有等级“{written(value)}”，只有{'、'.join(known)}。{did_you_mean(str(value), known)}",
-                   f"{keys[-1]}: {known[0]}")
+        self.error(keys, f"规则集中没有等级“{written(value)}”，只有{'、'.join(known)}。{did_you_mean(str(value), known)}", f"{keys[-1]}: {known[0]}")
         return INVALID
 
     def expected_vetoes(self, keys: tuple, value):
@@ -366,8 +380,7 @@ class Reader:
             return INVALID
         for index, name in enumerate(value):
             if name not in known:
-                self.error(keys + (index,), f"规则集中没有否决“{written(name)}”。{did_you_mean(str(name), known)}",
-                           f"可用的否决：{'、'.join(known)}")
+                self.error(keys + (index,), f"规则集中没有否决“{written(name)}”。{did_you_mean(str(name), known)}", f"可用的否决：{'、'.join(known)}")
         return INVALID if any(name not in known for name in value) else frozenset(value)
 
     expected_unchecked = expected_vetoes
@@ -416,6 +429,7 @@ FACT_READERS = {"是否": as_yes_no, "数值": as_number, "比例": as_percentag
 
 # --- running ------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Mismatch:
     field: str
@@ -448,8 +462,13 @@ def run_case(ruleset: RuleSet, case: RuleTestCase) -> Outcome:
 
 
 def actual_values(result: Result) -> dict:
-    return {"total": result.total, "score_grade": result.score_grade, "grade": result.grade,
-            "vetoes": frozenset(result.fired), "unchecked": frozenset(result.unchecked)}
+    return {
+        "total": result.total,
+        "score_grade": result.score_grade,
+        "grade": result.grade,
+        "vetoes": frozenset(result.fired),
+        "unchecked": frozenset(result.unchecked),
+    }
 
 
 def shown_value(value, result: Result) -> str:
@@ -461,8 +480,7 @@ def shown_value(value, result: Result) -> str:
 
 
 # The computation steps that explain each expected figure, by Step.subject.
-STEP_SUBJECTS = {"total": ("总分",), "score_grade": ("总分", "按分数评定的等级"),
-                 "grade": ("总分", "按分数评定的等级", "最终等级")}
+STEP_SUBJECTS = {"total": ("总分",), "score_grade": ("总分", "按分数评定的等级"), "grade": ("总分", "按分数评定的等级", "最终等级")}
 
 
 def step_subjects(field: str, expected, actual, result: Result) -> set[str]:
@@ -475,6 +493,7 @@ def step_subjects(field: str, expected, actual, result: Result) -> set[str]:
 
 
 # --- output -------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Tally:
@@ -545,6 +564,7 @@ def step_lines(step: Step, ruleset: RuleSet) -> list[str]:
 
 # --- finding the files --------------------------------------------------------------------------------
 
+
 def test_file_paths(root: Path, wanted: list[str]) -> list[Path]:
     if not wanted:
         return test_files_under(root / RULES_DIR)
@@ -559,11 +579,14 @@ def paths_named(root: Path, text: str) -> list[Path]:
     if path.is_dir():
         return test_files_under(path)
     if path.name.endswith(RULES_SUFFIX):
-        path = path.with_name(path.name[:-len(RULES_SUFFIX)] + TESTS_SUFFIX)
+        path = path.with_name(path.name[: -len(RULES_SUFFIX)] + TESTS_SUFFIX)
     if path.name.endswith(TESTS_SUFFIX) and path.is_file():
         return [path]
-    raise SiteBuilderError(None, f"找不到规则测试文件“{text}”：规则测试文件名以 {TESTS_SUFFIX} 结尾，"
-                                 f"与被测试的规则文件放在同一目录，如 {RULES_DIR}/guangzhou/sgz-2024{TESTS_SUFFIX}。")
+    raise SiteBuilderError(
+        None,
+        f"找不到规则测试文件“{text}”：规则测试文件名以 {TESTS_SUFFIX} 结尾，"
+        f"与被测试的规则文件放在同一目录，如 {RULES_DIR}/guangzhou/sgz-2024{TESTS_SUFFIX}。",
+    )
 
 
 def test_files_under(folder: Path) -> list[Path]:
@@ -573,7 +596,7 @@ def test_files_under(folder: Path) -> list[Path]:
 def untested_rule_files(root: Path) -> list[str]:
     notes = []
     for path in sorted((root / RULES_DIR).rglob("*" + RULES_SUFFIX)):
-        tests = path.with_name(path.name[:-len(RULES_SUFFIX)] + TESTS_SUFFIX)
+        tests = path.with_name(path.name[: -len(RULES_SUFFIX)] + TESTS_SUFFIX)
         if not tests.exists():
             notes.append(f"提示：{display_name(root, path)} 还没有规则测试（{tests.name}）。")
     return notes

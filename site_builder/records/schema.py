@@ -44,8 +44,9 @@ def json_schema(rulesets: list[RuleSet]) -> dict:
 def ecma_patterns(node):
     """Editors read patterns as JavaScript, where \\Z is no anchor but $ is the end of the text: the same rule."""
     if isinstance(node, dict):
-        return {key: (value.replace("\\Z", "$") if key == "pattern" and isinstance(value, str) else ecma_patterns(value))
-                for key, value in node.items()}
+        return {
+            key: (value.replace("\\Z", "$") if key == "pattern" and isinstance(value, str) else ecma_patterns(value)) for key, value in node.items()
+        }
     if isinstance(node, list):
         return [ecma_patterns(value) for value in node]
     return node
@@ -55,10 +56,12 @@ def score_properties(rulesets: list[RuleSet]) -> dict:
     found = {}
     for ruleset in rulesets:
         for item in ruleset.items.values():
-            shape = {"type": "object", "additionalProperties": {"type": "number", "minimum": 0, "maximum": float(item.maximum)}} \
-                if item.aggregate else {"type": "number", "minimum": 0, "maximum": float(item.maximum)}
-            found[item.name] = {"title": item.label or item.name,
-                                "description": f"满分 {item.maximum}（{ruleset.title} {ruleset.version}）", **shape}
+            shape = (
+                {"type": "object", "additionalProperties": {"type": "number", "minimum": 0, "maximum": float(item.maximum)}}
+                if item.aggregate
+                else {"type": "number", "minimum": 0, "maximum": float(item.maximum)}
+            )
+            found[item.name] = {"title": item.label or item.name, "description": f"满分 {item.maximum}（{ruleset.title} {ruleset.version}）", **shape}
     return found
 
 
@@ -66,8 +69,11 @@ def fact_properties(rulesets: list[RuleSet]) -> dict:
     found = {}
     for ruleset in rulesets:
         for fact in ruleset.facts.values():
-            found[fact.name] = {"title": fact.label or fact.name, "description": f"{fact.type}；未核查时写 {{not_checked: 原因}}",
-                                "anyOf": [{"$ref": FACT_SHAPES[fact.type]}, {"$ref": "#/$defs/fact"}]}
+            found[fact.name] = {
+                "title": fact.label or fact.name,
+                "description": f"{fact.type}；未核查时写 {{not_checked: 原因}}",
+                "anyOf": [{"$ref": FACT_SHAPES[fact.type]}, {"$ref": "#/$defs/fact"}],
+            }
     return found
 
 

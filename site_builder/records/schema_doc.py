@@ -10,9 +10,14 @@ TYPE_WORDS = {"string": "文字", "number": "数字", "integer": "整数", "bool
 
 def field_reference() -> str:
     schema = record_schema()
-    lines = ["# 站点记录字段说明", "",
-             "本页由记录结构定义（`site_builder/record_schema.yaml`）自动生成，与 `site-builder check` 的校验完全一致。",
-             "", "| 字段 | 含义 | 类型 | 必填 | 说明 |", "|---|---|---|---|---|"]
+    lines = [
+        "# 站点记录字段说明",
+        "",
+        "本页由记录结构定义（`site_builder/record_schema.yaml`）自动生成，与 `site-builder check` 的校验完全一致。",
+        "",
+        "| 字段 | 含义 | 类型 | 必填 | 说明 |",
+        "|---|---|---|---|---|",
+    ]
     lines += rows(schema, "")
     return "\n".join(lines) + "\n"
 

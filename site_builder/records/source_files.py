@@ -62,8 +62,7 @@ class Folder:
 
 
 STATIONS = Folder("stations", (RECORD_SUFFIX,), "评估记录（以 .yaml 结尾）")
-RULES = Folder("rules", (RULES_SUFFIX, TESTS_SUFFIX, STANDING_SUFFIX),
-               "规则文件（.rules）、规则测试（.tests.yaml）或固定说明（.standing.md）")
+RULES = Folder("rules", (RULES_SUFFIX, TESTS_SUFFIX, STANDING_SUFFIX), "规则文件（.rules）、规则测试（.tests.yaml）或固定说明（.standing.md）")
 RULES_DIR, STATIONS_DIR = RULES.name, STATIONS.name
 
 
@@ -119,12 +118,16 @@ def classify(name: str, file_name: str, folder: Folder, listing: Listing) -> Non
         listing.files.append(name)
         listing.problems += reserved_name_errors(name, folder)
     elif looks_like_source(file_name, folder):
-        listing.problems.append(RecordError(SourcePos(name, 1, 1), "",
-                                            f"{name} 不会被读取：扩展名不对，检查与网站都会忽略它，其中的内容不会发布。"
-                                            f"{folder.name}/ 下的文件应是{folder.kind}。", suggested_name(name, folder)))
+        listing.problems.append(
+            RecordError(
+                SourcePos(name, 1, 1),
+                "",
+                f"{name} 不会被读取：扩展名不对，检查与网站都会忽略它，其中的内容不会发布。{folder.name}/ 下的文件应是{folder.kind}。",
+                suggested_name(name, folder),
+            )
+        )
     elif not file_name.endswith(NOTES_SUFFIX) and not file_name.startswith("."):  # .gitkeep, .DS_Store, swap files
-        listing.problems.append(RecordWarning(SourcePos(name, 1, 1), "",
-                                              f"{name} 不是{folder.kind}，检查与网站都会忽略它。"))
+        listing.problems.append(RecordWarning(SourcePos(name, 1, 1), "", f"{name} 不是{folder.kind}，检查与网站都会忽略它。"))
 
 
 def looks_like_source(file_name: str, folder: Folder) -> bool:
@@ -145,8 +148,14 @@ def reserved_name_errors(name: str, folder: Folder) -> list[SiteBuilderError]:
     stem = PurePosixPath(name).name[: -len(RULES_SUFFIX)]
     if folder is not RULES or not name.endswith(RULES_SUFFIX) or not reserved_page_name(stem):
         return []
-    return [RecordError(SourcePos(name, 1, 1), "", f"规则文件不能叫“{stem}{RULES_SUFFIX}”：“{stem}”是网站生成的页面使用的名称，"
-                                                   "规则集页面会与它冲突。请换一个文件名。", "rules/guangzhou/sgz-2025.rules")]
+    return [
+        RecordError(
+            SourcePos(name, 1, 1),
+            "",
+            f"规则文件不能叫“{stem}{RULES_SUFFIX}”：“{stem}”是网站生成的页面使用的名称，规则集页面会与它冲突。请换一个文件名。",
+            "rules/guangzhou/sgz-2025.rules",
+        )
+    ]
 
 
 def special_kind(entry: os.DirEntry) -> str:
@@ -159,14 +168,19 @@ def special_kind(entry: os.DirEntry) -> str:
 
 
 def refusal(name: str, what: str) -> RecordError:
-    return RecordError(SourcePos(name, 1, 1), "", f"{name} {what}：规则文件与评估记录只能是仓库中的普通文件，"
-                                                   "检查不会读取它。请换成文件本身（直接提交文件的内容）。")
+    return RecordError(
+        SourcePos(name, 1, 1), "", f"{name} {what}：规则文件与评估记录只能是仓库中的普通文件，检查不会读取它。请换成文件本身（直接提交文件的内容）。"
+    )
 
 
 def unsafe_name(name: str) -> RecordError:
     shown = printable(name)
-    return RecordError(SourcePos(shown, 1, 1), "", f"文件名“{shown}”含有控制字符（如换行、Tab、ESC）、改变文字方向的字符或不是 UTF-8 的字节，"
-                                                   "检查不会读取它。请只用文字、数字、连字符与点命名。", "2024-2025-中期.yaml")
+    return RecordError(
+        SourcePos(shown, 1, 1),
+        "",
+        f"文件名“{shown}”含有控制字符（如换行、Tab、ESC）、改变文字方向的字符或不是 UTF-8 的字节，检查不会读取它。请只用文字、数字、连字符与点命名。",
+        "2024-2025-中期.yaml",
+    )
 
 
 def printable(name: str) -> str:
@@ -179,6 +193,7 @@ def unreadable(name: str, error: OSError) -> RecordError:
 
 
 # --- reading one file ----------------------------------------------------------------------------------
+
 
 def read_source(root: Path, name: str, limit: int = MAX_SOURCE_BYTES) -> bytes:
     """The bytes of the regular file root/name (a path from the root, such as stations/a/b/c.yaml), read only
@@ -246,8 +261,9 @@ def read_regular(descriptor: int, name: str, limit: int) -> bytes:
 
 
 def too_large(name: str, size: int, limit: int) -> RecordError:
-    return RecordError(SourcePos(name, 1, 1), "", f"文件过大（{size} 字节）：规则文件与评估记录不应超过 {limit} 字节。"
-                                                   "请检查是否误把其他文件放进了目录。")
+    return RecordError(
+        SourcePos(name, 1, 1), "", f"文件过大（{size} 字节）：规则文件与评估记录不应超过 {limit} 字节。请检查是否误把其他文件放进了目录。"
+    )
 
 
 def open_refusal(name: str, error: OSError) -> RecordError:
@@ -267,5 +283,8 @@ def decode_source(data: bytes, name: str) -> str:
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
-        raise RecordError(SourcePos(name, line, column), "", f"文件不是 UTF-8 编码（第 {error.start + 1} 个字节无法识别）。"
-                          "请用 UTF-8 保存，或检查是否误把其他文件放进了目录。") from None
+        raise RecordError(
+            SourcePos(name, line, column),
+            "",
+            f"文件不是 UTF-8 编码（第 {error.start + 1} 个字节无法识别）。请用 UTF-8 保存，或检查是否误把其他文件放进了目录。",
+        ) from None

@@ -135,9 +135,12 @@ def reading_error(text: str, path: str, error: Exception) -> RecordError:
         return unreadable_character(text, path, error)
     if isinstance(error, MarkedYAMLError):
         mark = error.problem_mark or error.context_mark
-        return RecordError(pos_at(path, text, mark.line, mark.column), "",
-                           f"YAML 格式有误：{yaml_problem(error)}。",
-                           "缩进用空格对齐，冒号后留一个空格，如 “stage: 中期”")
+        return RecordError(
+            pos_at(path, text, mark.line, mark.column),
+            "",
+            f"YAML 格式有误：{yaml_problem(error)}。",
+            "缩进用空格对齐，冒号后留一个空格，如 “stage: 中期”",
+        )
     return RecordError(SourcePos(path, 1, 1), "", f"YAML 无法读取：{type(error).__name__}。")
 
 
@@ -146,9 +149,12 @@ def unreadable_character(text: str, path: str, error: ReaderError) -> RecordErro
     line0 = text.count("\n", 0, error.position)
     col0 = error.position - (text.rfind("\n", 0, error.position) + 1)
     code = error.character if isinstance(error.character, int) else ord(str(error.character)[:1] or "\0")
-    return RecordError(pos_at(path, text, line0, col0), "",
-                       f"这里有一个 YAML 不允许的控制字符（U+{code:04X}），常见于从 Word 或网页复制来的文字：请删除它。",
-                       "删除后重新保存；编辑器可用“显示不可见字符”找到它")
+    return RecordError(
+        pos_at(path, text, line0, col0),
+        "",
+        f"这里有一个 YAML 不允许的控制字符（U+{code:04X}），常见于从 Word 或网页复制来的文字：请删除它。",
+        "删除后重新保存；编辑器可用“显示不可见字符”找到它",
+    )
 
 
 ALIAS_MESSAGE = "记录中不能使用 YAML 别名（*名称）：请把内容直接写出来。"
@@ -281,8 +287,13 @@ def fast_mapping(text: str) -> dict | None:
     """The record's content as to_plain gives it after a round-trip load, read in a tenth of the time;
     None whenever the round-trip reader is needed: it decides every error message and every doubtful case."""
     # Tabs too: libyaml accepts some (inside a flow mapping, say) that the round-trip reader refuses.
-    if (len(text) > MAX_RECORD_CHARS or text.count("[") + text.count("{") > MAX_FLOW_OPENERS
-            or "\t" in text or SLOW_TOKENS.search(text) or DEEP_INDENT.search(text)):
+    if (
+        len(text) > MAX_RECORD_CHARS
+        or text.count("[") + text.count("{") > MAX_FLOW_OPENERS
+        or "\t" in text
+        or SLOW_TOKENS.search(text)
+        or DEEP_INDENT.search(text)
+    ):
         return None
     try:
         content = plain_from_safe(safe_yaml().load(text), 1)

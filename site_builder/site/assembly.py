@@ -31,8 +31,7 @@ def standing_text(project: Project, rules: RuleSet) -> str | None:
 def generated_pages(project: Project) -> dict[str, str | bytes]:
     """The pages there are a few of, rendered by MkDocs itself: listings, rule sets, open data."""
     rows = evaluated(project)
-    pages = {urls.ALL_REPORTS: all_reports_page(rows), "districts/index.md": districts_index(rows),
-             "rules/index.md": rules_index(project.rulesets)}
+    pages = {urls.ALL_REPORTS: all_reports_page(rows), "districts/index.md": districts_index(rows), "rules/index.md": rules_index(project.rulesets)}
     for district_id, members in group(rows, lambda r: r.record.district_id).items():
         pages[urls.district(district_id)] = district_page(district_id, members)
     for rules in project.rulesets:
@@ -61,8 +60,14 @@ class BulkPages:
     def markdown(self, index: int) -> str:
         if index < len(self.rows):
             row = self.rows[index]
-            return report_page(row.record, row.result, self.standing[row.result.ruleset.path], self.provenance,
-                               self.comparisons, history=self.by_station[row.record.station_id])
+            return report_page(
+                row.record,
+                row.result,
+                self.standing[row.result.ruleset.path],
+                self.provenance,
+                self.comparisons,
+                history=self.by_station[row.record.station_id],
+            )
         station_id = self.station_ids[index - len(self.rows)]
         return station_page(station_id, self.by_station[station_id])
 
@@ -71,8 +76,9 @@ class BulkPages:
         if districts is None:
             return list(range(len(self.sources)))
         reports = [i for i, row in enumerate(self.rows) if row.record.district_id in districts]
-        stations = [len(self.rows) + i for i, station_id in enumerate(self.station_ids)
-                    if self.by_station[station_id][0].record.district_id in districts]
+        stations = [
+            len(self.rows) + i for i, station_id in enumerate(self.station_ids) if self.by_station[station_id][0].record.district_id in districts
+        ]
         return reports + stations
 
     def evaluated(self, index: int) -> Evaluated | None:

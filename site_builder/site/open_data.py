@@ -53,8 +53,12 @@ class Table:
 def open_data_files(rows: list[Evaluated], rulesets: list[RuleSet]) -> dict[str, str | bytes]:
     """Every open-data file of the site by source path, the data-dictionary page included."""
     table = results_table(rows, rulesets)
-    files: dict[str, str | bytes] = {urls.RESULTS_CSV: results_csv(table), urls.RESULTS_JSON: results_json(table),
-                                     urls.SUB_DISTRICT_CSV: sub_district_csv(table), urls.OPEN_DATA: data_page(table)}
+    files: dict[str, str | bytes] = {
+        urls.RESULTS_CSV: results_csv(table),
+        urls.RESULTS_JSON: results_json(table),
+        urls.SUB_DISTRICT_CSV: sub_district_csv(table),
+        urls.OPEN_DATA: data_page(table),
+    }
     for row in table.rows:
         files[urls.report_data(row.record)] = record_json(row, table)
     return files
@@ -70,8 +74,7 @@ def results_table(rows: list[Evaluated], rulesets: list[RuleSet]) -> Table:
 
 def record_columns() -> list[Column]:
     return [
-        Column("记录编号", "评估记录的编号：区编号/站点编号/服务年度-阶段，与 stations/ 下记录文件的位置一致", TEXT,
-               lambda r: r.record.key),
+        Column("记录编号", "评估记录的编号：区编号/站点编号/服务年度-阶段，与 stations/ 下记录文件的位置一致", TEXT, lambda r: r.record.key),
         Column("区编号", "所在区的编号", TEXT, lambda r: r.record.district_id),
         Column("区", "所在区的名称", TEXT, lambda r: r.record.station["district"]["name"]),
         Column("街道", "所在镇街", TEXT, lambda r: r.record.station["street"]),
@@ -89,11 +92,9 @@ def result_columns() -> list[Column]:
     return [
         Column("总分", "各评分项折算分之和，按规则取整", DECIMAL, lambda r: plain(r.result.total)),
         Column("按分数等级", "只按总分评定的等级，不考虑一票否决", TEXT, lambda r: r.result.score_grade),
-        Column("等级", "最终等级：触发一票否决时为规则规定的否决等级；规则要求暂缓评级时为“暂缓评级”", TEXT,
-               lambda r: r.grade),
+        Column("等级", "最终等级：触发一票否决时为规则规定的否决等级；规则要求暂缓评级时为“暂缓评级”", TEXT, lambda r: r.grade),
         Column("触发的否决", "触发了的一票否决情形的名称；没有则为空", LIST, lambda r: r.result.fired),
-        Column("未核查的否决", "记录未载明所需事实、因而未核查的一票否决情形的名称；没有则为空", LIST,
-               lambda r: r.result.unchecked),
+        Column("未核查的否决", "记录未载明所需事实、因而未核查的一票否决情形的名称；没有则为空", LIST, lambda r: r.result.unchecked),
     ]
 
 
@@ -112,8 +113,10 @@ def item_columns(rulesets: list[RuleSet]) -> list[Column]:
 
 def item_meaning(rules: RuleSet, item: ast.Item) -> str:
     party = rules.parties[item.party.name]
-    return (f"评分项“{item.label or item.name}”的折算分（计入总分的分数），由{party.label or party.name}评分，"
-            f"满分 {plain(item.maximum)}（{rules.title} {rules.version}）；所用规则没有此项时为空")
+    return (
+        f"评分项“{item.label or item.name}”的折算分（计入总分的分数），由{party.label or party.name}评分，"
+        f"满分 {plain(item.maximum)}（{rules.title} {rules.version}）；所用规则没有此项时为空"
+    )
 
 
 def item_of(result: Result, name: str) -> ItemResult | None:
@@ -124,6 +127,7 @@ def converted_score(name: str) -> Callable[[Evaluated], Value]:
     def value(row: Evaluated) -> Value:
         item = item_of(row.result, name)
         return plain(item.converted) if item else None
+
     return value
 
 
@@ -150,19 +154,28 @@ def csv_bytes(columns: list[tuple[str, str]], rows: Iterable[list[Value]]) -> by
 
 
 def results_csv(table: Table) -> bytes:
-    return csv_bytes([(column.name, column.kind) for column in table.columns],
-                     ([column.value(row) for column in table.columns] for row in table.rows))
+    return csv_bytes(
+        [(column.name, column.kind) for column in table.columns], ([column.value(row) for column in table.columns] for row in table.rows)
+    )
 
 
-SUB_DISTRICT_COLUMNS = [("记录编号", "与 results.csv 的记录编号相同", TEXT), ("评分项", "按片区评分的评分项", TEXT),
-                        ("片区编号", "记录中声明的片区编号", TEXT), ("片区名称", "报告评分表中的片区名称", TEXT),
-                        ("评分", "该片区的评分（未折算；results.csv 中该评分项一列是按规则汇总后的折算分）", DECIMAL)]
+SUB_DISTRICT_COLUMNS = [
+    ("记录编号", "与 results.csv 的记录编号相同", TEXT),
+    ("评分项", "按片区评分的评分项", TEXT),
+    ("片区编号", "记录中声明的片区编号", TEXT),
+    ("片区名称", "报告评分表中的片区名称", TEXT),
+    ("评分", "该片区的评分（未折算；results.csv 中该评分项一列是按规则汇总后的折算分）", DECIMAL),
+]
 
 
 def sub_district_csv(table: Table) -> bytes:
     """One row per record, item and sub-district, for the items the rules score per sub-district."""
-    rows = ([row.record.key, item.name, sub_district, row.record.table_label(sub_district), plain(score)]
-            for row in table.rows for item in row.result.items for sub_district, score in item.sub_scores.items())
+    rows = (
+        [row.record.key, item.name, sub_district, row.record.table_label(sub_district), plain(score)]
+        for row in table.rows
+        for item in row.result.items
+        for sub_district, score in item.sub_scores.items()
+    )
     return csv_bytes([(name, kind) for name, _, kind in SUB_DISTRICT_COLUMNS], rows)
 
 
@@ -176,22 +189,37 @@ def results_json(table: Table) -> str:
 
 def record_json(row: Evaluated, table: Table) -> str:
     result = row.result
-    return dumps({"评估": table.values(row), "记录文件": row.record.path,
-                  "评分项明细": [item_json(item) for item in result.items],
-                  "一票否决": [veto_json(veto) for veto in result.vetoes],
-                  "计算过程": [step_json(step) for step in result.steps]})
+    return dumps(
+        {
+            "评估": table.values(row),
+            "记录文件": row.record.path,
+            "评分项明细": [item_json(item) for item in result.items],
+            "一票否决": [veto_json(veto) for veto in result.vetoes],
+            "计算过程": [step_json(step) for step in result.steps],
+        }
+    )
 
 
 def item_json(item: ItemResult) -> dict:
-    return {"名称": item.name, "显示名称": item.label, "评估方": item.party, "满分": plain(item.maximum),
-            "评分": plain(item.score), "片区评分": {k: plain(v) for k, v in item.sub_scores.items()},
-            "折算分": plain(item.converted)}
+    return {
+        "名称": item.name,
+        "显示名称": item.label,
+        "评估方": item.party,
+        "满分": plain(item.maximum),
+        "评分": plain(item.score),
+        "片区评分": {k: plain(v) for k, v in item.sub_scores.items()},
+        "折算分": plain(item.converted),
+    }
 
 
 def veto_json(veto: VetoResult) -> dict:
-    return {"名称": veto.name, "情形": veto.label, "结果": veto.status,
-            "读取的事实": {name: fact_json(value) for name, value in veto.facts_read.items()},
-            "依据": citation_text(veto.citation)}
+    return {
+        "名称": veto.name,
+        "情形": veto.label,
+        "结果": veto.status,
+        "读取的事实": {name: fact_json(value) for name, value in veto.facts_read.items()},
+        "依据": citation_text(veto.citation),
+    }
 
 
 def fact_json(value) -> object:
@@ -204,8 +232,12 @@ def fact_json(value) -> object:
 
 
 def step_json(step: Step) -> dict:
-    return {"项目": step.subject, "公式": step.formula,
-            "规则位置": f"{step.pos.file}:{step.pos.line}" if step.pos else None, "依据": citation_text(step.citation)}
+    return {
+        "项目": step.subject,
+        "公式": step.formula,
+        "规则位置": f"{step.pos.file}:{step.pos.line}" if step.pos else None,
+        "依据": citation_text(step.citation),
+    }
 
 
 def citation_text(citation: ast.Citation | None) -> str | None:
@@ -218,52 +250,60 @@ def citation_text(citation: ast.Citation | None) -> str | None:
 def report_downloads(record) -> str:
     """The download line of a report page: its own JSON, everything as CSV, and what the columns mean."""
     src = urls.report(record)
-    return ("**下载数据**：" + " · ".join([
-        f"[本评估（JSON）]({urls.relative(urls.report_data(record), src)})",
-        f"[全部评估（CSV）]({urls.relative(urls.RESULTS_CSV, src)})",
-        f"[数据说明]({urls.relative(urls.OPEN_DATA, src)})"]))
+    return "**下载数据**：" + " · ".join(
+        [
+            f"[本评估（JSON）]({urls.relative(urls.report_data(record), src)})",
+            f"[全部评估（CSV）]({urls.relative(urls.RESULTS_CSV, src)})",
+            f"[数据说明]({urls.relative(urls.OPEN_DATA, src)})",
+        ]
+    )
 
 
 def data_page(table: Table) -> str:
     src = urls.OPEN_DATA
-    return WIDE + "\n\n".join([
-        "# 开放数据",
-        "本网站全部评估结果都可以下载，供核对、研究与再利用。数据与报告页同源：每次生成网站时由规则文件对评估记录"
-        "重新计算，不经手工整理。",
-        "## 下载",
-        downloads_list(table, src),
-        f"共 {len(table.rows)} 份评估、{len(table.columns)} 列。",
-        "## 字段说明（results.csv 与 results.json）",
-        columns_table(table),
-        "## 各片区评分（sub-district-scores.csv）",
-        "\n".join(["| 字段 | 含义 |", "|---|---|"] + [f"| {name} | {meaning} |" for name, meaning, _ in SUB_DISTRICT_COLUMNS]),
-        "## 单份评估的 JSON",
-        RECORD_JSON_KEYS,
-        "## 约定",
-        CONVENTIONS,
-    ]) + "\n"
+    return (
+        WIDE
+        + "\n\n".join(
+            [
+                "# 开放数据",
+                "本网站全部评估结果都可以下载，供核对、研究与再利用。数据与报告页同源：每次生成网站时由规则文件对评估记录重新计算，不经手工整理。",
+                "## 下载",
+                downloads_list(table, src),
+                f"共 {len(table.rows)} 份评估、{len(table.columns)} 列。",
+                "## 字段说明（results.csv 与 results.json）",
+                columns_table(table),
+                "## 各片区评分（sub-district-scores.csv）",
+                "\n".join(["| 字段 | 含义 |", "|---|---|"] + [f"| {name} | {meaning} |" for name, meaning, _ in SUB_DISTRICT_COLUMNS]),
+                "## 单份评估的 JSON",
+                RECORD_JSON_KEYS,
+                "## 约定",
+                CONVENTIONS,
+            ]
+        )
+        + "\n"
+    )
 
 
 def downloads_list(table: Table, src: str) -> str:
-    lines = [f"- [results.csv]({urls.relative(urls.RESULTS_CSV, src)})：全部评估，一份评估一行；UTF-8 编码，带 BOM，"
-             "Excel 可直接打开中文。",
-             f"- [results.json]({urls.relative(urls.RESULTS_JSON, src)})：同样的行，JSON 格式：`字段` 是列名的列表，"
-             "`评估` 是各行（键为列名）。",
-             f"- [sub-district-scores.csv]({urls.relative(urls.SUB_DISTRICT_CSV, src)})：按片区评分的评分项在各片区的评分，"
-             "一份评估的一个片区一行。"]
+    lines = [
+        f"- [results.csv]({urls.relative(urls.RESULTS_CSV, src)})：全部评估，一份评估一行；UTF-8 编码，带 BOM，Excel 可直接打开中文。",
+        f"- [results.json]({urls.relative(urls.RESULTS_JSON, src)})：同样的行，JSON 格式：`字段` 是列名的列表，`评估` 是各行（键为列名）。",
+        f"- [sub-district-scores.csv]({urls.relative(urls.SUB_DISTRICT_CSV, src)})：按片区评分的评分项在各片区的评分，一份评估的一个片区一行。",
+    ]
     if table.rows:
         example = table.rows[0].record
-        lines.append(f"- 每份评估另有一个 JSON 文件，与报告页同址，扩展名为 `.json`，如 "
-                     f"[{inline(example.key)}.json]({urls.relative(urls.report_data(example), src)})；"
-                     "各报告页底部都有下载链接。")
+        lines.append(
+            f"- 每份评估另有一个 JSON 文件，与报告页同址，扩展名为 `.json`，如 "
+            f"[{inline(example.key)}.json]({urls.relative(urls.report_data(example), src)})；"
+            "各报告页底部都有下载链接。"
+        )
     return "\n".join(lines)
 
 
 def columns_table(table: Table) -> str:
     lines = ["| 字段 | 含义 | 类型 | 示例 |", "|---|---|---|---|"]
     for column in table.columns:
-        lines.append(f"| {inline(column.name)} | {inline(column.meaning)} | {inline(column.kind)} | "
-                     f"{inline(example_value(table, column))} |")
+        lines.append(f"| {inline(column.name)} | {inline(column.meaning)} | {inline(column.kind)} | {inline(example_value(table, column))} |")
     return "\n".join(lines)
 
 
@@ -276,21 +316,25 @@ def example_value(table: Table, column: Column) -> str:
     return ""
 
 
-RECORD_JSON_KEYS = "\n".join([
-    "| 键 | 内容 |", "|---|---|",
-    "| 评估 | 与 results.csv 中本评估的一行相同的字段 |",
-    "| 记录文件 | 评估记录在仓库中的位置，如 `stations/<区>/<站点>/<服务年度>-<阶段>.yaml` |",
-    "| 评分项明细 | 每个评分项：名称、显示名称、评估方、满分、评分、片区评分（按片区评分的项）、折算分 |",
-    "| 一票否决 | 每个否决情形：名称、情形、结果（触发/未触发/未核查）、读取的事实（是否为 true/false，数值为文字，"
-    "未核查的事实写明原因）、依据（规则文件引用的条款） |",
-    "| 计算过程 | 报告页“计算过程”中的每一步：项目、公式（代入数值）、规则位置（规则文件:行号）、依据 |",
-])
+RECORD_JSON_KEYS = "\n".join(
+    [
+        "| 键 | 内容 |",
+        "|---|---|",
+        "| 评估 | 与 results.csv 中本评估的一行相同的字段 |",
+        "| 记录文件 | 评估记录在仓库中的位置，如 `stations/<区>/<站点>/<服务年度>-<阶段>.yaml` |",
+        "| 评分项明细 | 每个评分项：名称、显示名称、评估方、满分、评分、片区评分（按片区评分的项）、折算分 |",
+        "| 一票否决 | 每个否决情形：名称、情形、结果（触发/未触发/未核查）、读取的事实（是否为 true/false，数值为文字，"
+        "未核查的事实写明原因）、依据（规则文件引用的条款） |",
+        "| 计算过程 | 报告页“计算过程”中的每一步：项目、公式（代入数值）、规则位置（规则文件:行号）、依据 |",
+    ]
+)
 
-CONVENTIONS = "\n".join([
-    "- 数值一律写成文字（如 `\"89.76\"`），是规则计算出的准确十进制数，没有经过浮点数转换；读入时请按十进制小数处理。",
-    "- 行按记录编号排序；列依次为记录信息、各规则集的评分项（按规则文件中的次序）、总分与等级、否决情形。"
-    "各片区的评分另见 sub-district-scores.csv。同一版本的仓库生成的文件逐字节相同。",
-    "- 列表在 CSV 中以“、”连接，在 JSON 中为数组；空值在 CSV 中为空，在 JSON 中为 `null`。",
-    "- 为防止电子表格把文字当作公式执行，CSV 中以 `=`、`+`、`-`、`@`（或它们的全角形式）、Tab 或回车开头的文字前加了一个 `'`；"
-    "JSON 保留原文。",
-])
+CONVENTIONS = "\n".join(
+    [
+        '- 数值一律写成文字（如 `"89.76"`），是规则计算出的准确十进制数，没有经过浮点数转换；读入时请按十进制小数处理。',
+        "- 行按记录编号排序；列依次为记录信息、各规则集的评分项（按规则文件中的次序）、总分与等级、否决情形。"
+        "各片区的评分另见 sub-district-scores.csv。同一版本的仓库生成的文件逐字节相同。",
+        "- 列表在 CSV 中以“、”连接，在 JSON 中为数组；空值在 CSV 中为空，在 JSON 中为 `null`。",
+        "- 为防止电子表格把文字当作公式执行，CSV 中以 `=`、`+`、`-`、`@`（或它们的全角形式）、Tab 或回车开头的文字前加了一个 `'`；JSON 保留原文。",
+    ]
+)

@@ -44,7 +44,8 @@ NOT_IN_PAGES = {
     "site_dir",  # a fresh staging folder for every build; nothing in a page names it
     "dev_addr",  # where `mkdocs serve` listens; what that changes in pages (site_url) is in the key
     "watch",  # folders `mkdocs serve` watches
-    "remote_branch", "remote_name",  # only for `mkdocs gh-deploy`
+    "remote_branch",
+    "remote_name",  # only for `mkdocs gh-deploy`
 }
 
 
@@ -69,15 +70,16 @@ def site_fingerprint(config, nav, mode: str) -> str:
 def effective_config(config) -> dict:
     """The configuration the build runs with (after the command line and the plugins' on_config), as plain data."""
     settings = {key: canonical_or_unique(value) for key, value in config.items() if key not in NOT_IN_PAGES}
-    settings["markdown_extension_code"] = [local_code(name) for name in config.get("markdown_extensions") or ()
-                                           if isinstance(name, str)]
+    settings["markdown_extension_code"] = [local_code(name) for name in config.get("markdown_extensions") or () if isinstance(name, str)]
     return settings
 
 
 def nav_outline(nav) -> list:
     """Every page shows the navigation: sections, titles (some read from the pages themselves) and URLs."""
+
     def outline(item) -> list:
         return [type(item).__name__, item.title, getattr(item, "url", None), [outline(child) for child in item.children or ()]]
+
     return [outline(item) for item in nav.items]
 
 
@@ -272,9 +274,10 @@ class PageCache:
                 entry.unlink(missing_ok=True)
         try:
             os.utime(self.folder)  # the generation last used is the one last touched
-            others = sorted((f for f in self.base.iterdir() if f.is_dir() and f != self.folder),
-                            key=lambda folder: folder.stat().st_mtime_ns, reverse=True)
+            others = sorted(
+                (f for f in self.base.iterdir() if f.is_dir() and f != self.folder), key=lambda folder: folder.stat().st_mtime_ns, reverse=True
+            )
         except OSError:
             return
-        for stale in others[self.GENERATIONS - 1:]:
+        for stale in others[self.GENERATIONS - 1 :]:
             shutil.rmtree(stale, ignore_errors=True)

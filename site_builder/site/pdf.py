@@ -76,8 +76,7 @@ def default_jobs() -> int:
     return max(1, min(os.cpu_count() or 1, 4))
 
 
-def render_reports(site_dir: Path, report_srcs: list[str], jobs: int | None = None,
-                   site_url: str | None = None) -> Timing:
+def render_reports(site_dir: Path, report_srcs: list[str], jobs: int | None = None, site_url: str | None = None) -> Timing:
     """Render each report page of a built site (reports/<key>/index.html) to reports/<key>.pdf.
 
     Links between pages become links to the published site when its address (site_url) is known, and plain
@@ -86,9 +85,10 @@ def render_reports(site_dir: Path, report_srcs: list[str], jobs: int | None = No
     check_renderer()
     jobs = jobs or default_jobs()
     base = site_url.rstrip("/") + "/" if site_url else None
-    tasks = [(str(site_dir / posixpath.splitext(src)[0] / "index.html"), str(site_dir / pdf_path(src)),
-              base and base + posixpath.splitext(src)[0] + "/")
-             for src in report_srcs]
+    tasks = [
+        (str(site_dir / posixpath.splitext(src)[0] / "index.html"), str(site_dir / pdf_path(src)), base and base + posixpath.splitext(src)[0] + "/")
+        for src in report_srcs
+    ]
     started = time.perf_counter()
     try:
         _render_all(tasks, jobs)
@@ -115,7 +115,7 @@ def _render_all(tasks: list[tuple[str, str, str | None]], jobs: int) -> None:
     # max_tasks_per_child deadlocks on Python 3.11, cpython issue 115634).
     batch = jobs * REPORTS_PER_WORKER
     for start in range(0, len(tasks), batch):
-        chunks = [tasks[i:i + REPORTS_PER_TASK] for i in range(start, min(start + batch, len(tasks)), REPORTS_PER_TASK)]
+        chunks = [tasks[i : i + REPORTS_PER_TASK] for i in range(start, min(start + batch, len(tasks)), REPORTS_PER_TASK)]
         with WorkerPool(jobs, start="forkserver", preload=(__name__, "weasyprint")) as pool:
             pool.results([pool.submit(_render_chunk, chunk) for chunk in chunks])
 
@@ -125,15 +125,19 @@ def check_renderer() -> None:
     try:
         import weasyprint  # noqa: F401  (imports Pango through cffi)
     except (ImportError, OSError) as error:
-        raise SiteBuilderError(None, "生成 PDF 需要 WeasyPrint 与 Pango，没有生成任何 PDF。\n"
-                                     "WeasyPrint 是可选的依赖，make site 不安装它；请安装：.venv/bin/pip install -r requirements/pdf.lock，"
-                                     "Debian/Ubuntu 上再安装：apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk\n"
-                                     f"（{error}）") from None
+        raise SiteBuilderError(
+            None,
+            "生成 PDF 需要 WeasyPrint 与 Pango，没有生成任何 PDF。\n"
+            "WeasyPrint 是可选的依赖，make site 不安装它；请安装：.venv/bin/pip install -r requirements/pdf.lock，"
+            "Debian/Ubuntu 上再安装：apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk\n"
+            f"（{error}）",
+        ) from None
     if shutil.which("fc-list"):
         fonts = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True).stdout
         if not fonts.strip():
-            raise SiteBuilderError(None, "生成 PDF 需要中文字体，本机没有（fc-list :lang=zh 为空），没有生成任何 PDF。\n"
-                                         "Debian/Ubuntu：apt-get install fonts-noto-cjk")
+            raise SiteBuilderError(
+                None, "生成 PDF 需要中文字体，本机没有（fc-list :lang=zh 为空），没有生成任何 PDF。\nDebian/Ubuntu：apt-get install fonts-noto-cjk"
+            )
 
 
 # --- inside a worker process -------------------------------------------------------------------------------

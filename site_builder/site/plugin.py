@@ -129,12 +129,12 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
             outcome.search.merge(self.page_search)
             outcome.search.write(Path(config.site_dir))
             logging.getLogger("mkdocs.plugins.site_builder").info(
-                f"报告与站点页面 {outcome.rendered + outcome.from_cache} 个（新渲染 {outcome.rendered}，取自缓存 {outcome.from_cache}）")
+                f"报告与站点页面 {outcome.rendered + outcome.from_cache} 个（新渲染 {outcome.rendered}，取自缓存 {outcome.from_cache}）"
+            )
         if self.project is None or not pdf.wanted(self.config.pdf):
             return
         try:
-            timing = pdf.render_reports(Path(config.site_dir), [urls.report(r) for r in self.project.records],
-                                        site_url=config.site_url)
+            timing = pdf.render_reports(Path(config.site_dir), [urls.report(r) for r in self.project.records], site_url=config.site_url)
         except SiteBuilderError as error:
             raise PluginError(error.format()) from None
         logging.getLogger("mkdocs.plugins.site_builder").info(timing.summary())

@@ -53,8 +53,7 @@ class Provenance:
 def git(root: Path, *args: str) -> str | None:
     try:
         # quotePath=false: git would otherwise escape the Chinese in file names (2024-2025-中期.yaml).
-        done = subprocess.run(["git", "-c", "core.quotePath=false", "-C", str(root), *args],
-                              capture_output=True, text=True, timeout=60)
+        done = subprocess.run(["git", "-c", "core.quotePath=false", "-C", str(root), *args], capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.SubprocessError):
         return None
     return done.stdout if done.returncode == 0 else None

@@ -54,8 +54,7 @@ def add_command(commands) -> None:
     command.add_argument("--config", default="mkdocs.yml", help="MkDocs 配置文件，默认 mkdocs.yml")
     command.add_argument("--site-dir", default="site", help="发布目录，默认 site（指向 .site-builds/ 中当前版本的链接）")
     command.add_argument("--pdf", action="store_true", help="同时为每份报告生成 PDF（reports/…/<年度>-<阶段>.pdf），报告页上出现“下载 PDF”")
-    command.add_argument("--allow-uncommitted", action="store_true",
-                         help="在 CI 中也允许发布未提交的改动（每个报告页注明“含未提交的改动”）")
+    command.add_argument("--allow-uncommitted", action="store_true", help="在 CI 中也允许发布未提交的改动（每个报告页注明“含未提交的改动”）")
     command.set_defaults(command=run_build)
 
 
@@ -99,6 +98,7 @@ def build_into(config_file: Path, staging: Path, pdf: bool = False):
 
 # --- where a site is published -----------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Output:
     link: Path  # absolute; the published path, a link to the current version
@@ -128,19 +128,24 @@ def refuse_sources(output: Output, site_dir: Path, root: Path, docs_dir: Path) -
     """Publishing replaces what is at the output path: never the repository, nor any of its sources."""
     holds_a_repository = not output.link.is_symlink() and (output.link / ".git").exists()
     if is_within(root, output.link) or is_within(Path.cwd().resolve(), output.link) or holds_a_repository:
-        raise SiteBuilderError(None, f"不能发布到 {site_dir}：它就是仓库目录或当前目录，或包含它们，发布会替换其中的文件。"
-                                     "请换一个新目录，如 --site-dir site。没有改动任何文件。")
+        raise SiteBuilderError(
+            None,
+            f"不能发布到 {site_dir}：它就是仓库目录或当前目录，或包含它们，发布会替换其中的文件。"
+            "请换一个新目录，如 --site-dir site。没有改动任何文件。",
+        )
     for source in sorted(source_paths(root, docs_dir)):
         if is_within(output.link, source) or is_within(source, output.link):
-            raise SiteBuilderError(None, f"不能发布到 {site_dir}：它与仓库的源文件 {source} 重叠（包含它或在它里面），"
-                                         "发布会替换这些文件。请换一个新目录，如 --site-dir site。没有改动任何文件。")
+            raise SiteBuilderError(
+                None,
+                f"不能发布到 {site_dir}：它与仓库的源文件 {source} 重叠（包含它或在它里面），"
+                "发布会替换这些文件。请换一个新目录，如 --site-dir site。没有改动任何文件。",
+            )
 
 
 def source_paths(root: Path, docs_dir: Path) -> set[Path]:
     """The sources a site is built from: rules, records, hand-written pages, git's own folder, and everything git tracks."""
     tracked = (git(root, "ls-files", "-z") or "").split("\0")
-    return ({root / ".git", root / RULES_DIR, root / STATIONS_DIR, docs_dir}
-            | {root / Path(name).parts[0] for name in tracked if name})
+    return {root / ".git", root / RULES_DIR, root / STATIONS_DIR, docs_dir} | {root / Path(name).parts[0] for name in tracked if name}
 
 
 def is_within(path: Path, folder: Path) -> bool:
@@ -154,12 +159,16 @@ def refuse_uncommitted(root: Path, allow: bool) -> None:
     changed = uncommitted_changes(root)
     if changed:
         listed = "\n".join(f"  {path}" for path in changed[:20]) + (f"\n  ……另有 {len(changed) - 20} 个" if len(changed) > 20 else "")
-        raise SiteBuilderError(None, f"rules/ 或 stations/ 中有未提交的改动（或未加入 git 的文件），CI 只发布已提交的内容。{UNCHANGED}\n"
-                                     f"{listed}\n请提交（git add、git commit）或撤销这些改动后再构建；"
-                                     "确需发布时加 --allow-uncommitted，每个报告页会注明“含未提交的改动”。")
+        raise SiteBuilderError(
+            None,
+            f"rules/ 或 stations/ 中有未提交的改动（或未加入 git 的文件），CI 只发布已提交的内容。{UNCHANGED}\n"
+            f"{listed}\n请提交（git add、git commit）或撤销这些改动后再构建；"
+            "确需发布时加 --allow-uncommitted，每个报告页会注明“含未提交的改动”。",
+        )
 
 
 # --- one build at a time -----------------------------------------------------------------------------------
+
 
 @contextmanager
 def exclusive(output: Output) -> Iterator[None]:
@@ -182,9 +191,12 @@ def wait_for_lock(descriptor: int, output: Output) -> None:
             return
         except BlockingIOError:
             if time.monotonic() >= deadline:
-                raise SiteBuilderError(None, f"另一个构建正在发布 {output.link}（锁文件 {output.lock.name}），等了 {limit} 秒仍未结束。"
-                                             f"本次没有构建，已发布的网站保持不变。请等它结束后再运行；"
-                                             f"等待的时间可用环境变量 {LOCK_WAIT_ENV}=秒数 调整。") from None
+                raise SiteBuilderError(
+                    None,
+                    f"另一个构建正在发布 {output.link}（锁文件 {output.lock.name}），等了 {limit} 秒仍未结束。"
+                    f"本次没有构建，已发布的网站保持不变。请等它结束后再运行；"
+                    f"等待的时间可用环境变量 {LOCK_WAIT_ENV}=秒数 调整。",
+                ) from None
             if not told:
                 print(f"另一个构建正在发布 {output.link}，等它结束（最多 {limit} 秒）……", file=sys.stderr)
                 told = True
@@ -197,6 +209,7 @@ def lock_wait() -> int:
 
 
 # --- versions and the switch -------------------------------------------------------------------------------
+
 
 def publish(output: Output, produce: Callable[[Path], Built]) -> Built:
     """Under the lock: produce a new version into a fresh folder, switch the link to it, remove the old version."""
@@ -235,8 +248,13 @@ def new_version(output: Output) -> Path:
 def is_ours(folder: Path) -> bool:
     marker = folder / MARKER
     try:
-        return (not folder.is_symlink() and folder.is_dir() and not marker.is_symlink() and marker.is_file()
-                and marker.read_text(encoding="utf-8") == MARKER_TEXT)
+        return (
+            not folder.is_symlink()
+            and folder.is_dir()
+            and not marker.is_symlink()
+            and marker.is_file()
+            and marker.read_text(encoding="utf-8") == MARKER_TEXT
+        )
     except (OSError, UnicodeDecodeError):
         return False
 
@@ -270,8 +288,11 @@ def set_aside(output: Output, link: Path, name: str) -> None:
     else:  # no exchange on this file system: for this once, a moment without a site
         os.rename(output.link, kept)
         os.replace(link, output.link)
-    print(f"原来的 {output.link} 不是 site-builder 发布的版本链接（可能是旧版本生成的目录），已原样移到 {kept}："
-          "site-builder 不删除不是它生成的文件；确认不再需要后，可以自行删除。", file=sys.stderr)
+    print(
+        f"原来的 {output.link} 不是 site-builder 发布的版本链接（可能是旧版本生成的目录），已原样移到 {kept}："
+        "site-builder 不删除不是它生成的文件；确认不再需要后，可以自行删除。",
+        file=sys.stderr,
+    )
 
 
 AT_FDCWD, RENAME_EXCHANGE = -100, 2
@@ -313,6 +334,7 @@ def remove_tree(folder: Path) -> None:
             raise info[1]
         os.chmod(os.path.dirname(path), stat.S_IRWXU)  # a read-only folder (chmod -R a-w) keeps its entries otherwise
         function(path)
+
     shutil.rmtree(folder, onerror=writable_and_again)
 
 
@@ -323,11 +345,20 @@ def warn_about(failures: list[str]) -> None:
 
 # --- file-system failures ----------------------------------------------------------------------------------
 
-REASONS = {errno.ENOSPC: "磁盘空间已满", errno.EDQUOT: "磁盘配额已用完", errno.EROFS: "文件系统是只读的",
-           errno.EACCES: "没有权限", errno.EPERM: "没有权限"}
-ADVICE = {errno.ENOSPC: "请腾出磁盘空间后再构建。", errno.EDQUOT: "请腾出磁盘空间后再构建。",
-          errno.EROFS: "请发布到可写的目录（--site-dir）。", errno.EACCES: "请改正目录的权限，或发布到可写的目录（--site-dir）。",
-          errno.EPERM: "请改正目录的权限，或发布到可写的目录（--site-dir）。"}
+REASONS = {
+    errno.ENOSPC: "磁盘空间已满",
+    errno.EDQUOT: "磁盘配额已用完",
+    errno.EROFS: "文件系统是只读的",
+    errno.EACCES: "没有权限",
+    errno.EPERM: "没有权限",
+}
+ADVICE = {
+    errno.ENOSPC: "请腾出磁盘空间后再构建。",
+    errno.EDQUOT: "请腾出磁盘空间后再构建。",
+    errno.EROFS: "请发布到可写的目录（--site-dir）。",
+    errno.EACCES: "请改正目录的权限，或发布到可写的目录（--site-dir）。",
+    errno.EPERM: "请改正目录的权限，或发布到可写的目录（--site-dir）。",
+}
 
 
 @contextmanager
@@ -341,5 +372,4 @@ def file_errors() -> Iterator[None]:
 def file_error_message(error: OSError) -> str:
     reason = REASONS.get(error.errno, "文件操作失败")
     where = f"：{error.filename}" if error.filename else ""
-    return (f"{UNCHANGED}{reason}{where}（{error.strerror or error}）。"
-            f"{ADVICE.get(error.errno, '请检查磁盘与目录后再构建。')}")
+    return f"{UNCHANGED}{reason}{where}（{error.strerror or error}）。{ADVICE.get(error.errno, '请检查磁盘与目录后再构建。')}"

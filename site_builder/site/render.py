@@ -87,8 +87,7 @@ class Outcome:
 
 
 class BulkRenderer:
-    def __init__(self, config, files: Files, nav, env, pages: BulkPages, provenance: Provenance, cache: PageCache,
-                 mode: str = "build"):
+    def __init__(self, config, files: Files, nav, env, pages: BulkPages, provenance: Provenance, cache: PageCache, mode: str = "build"):
         self.config, self.files, self.nav, self.env = config, files, nav, env
         self.pages, self.provenance, self.cache = pages, provenance, cache
         self.doc_files = files.documentation_pages()
@@ -204,7 +203,7 @@ class Rendering:
         _active = renderer
         self.renderer, self.complete = renderer, districts is None
         chosen = renderer.pages.indices_in(districts)
-        tasks = [chosen[start:start + PAGES_PER_TASK] for start in range(0, len(chosen), PAGES_PER_TASK)]
+        tasks = [chosen[start : start + PAGES_PER_TASK] for start in range(0, len(chosen), PAGES_PER_TASK)]
         if workers() == 1 or len(tasks) <= 1:
             self.pool, self.done = None, [renderer.render(task) for task in tasks]
         else:

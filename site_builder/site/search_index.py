@@ -26,13 +26,13 @@ from pathlib import Path
 import numpy as np
 
 FORMAT = 1
-CHUNK = 64                 # documents per title chunk
-BATCH = 256                # documents encoded together while adding
-HOT_POSITIONS = 3000       # a key with more positions than this keeps them out of its shard, in blocks
-BLOCK_POSITIONS = 6000     # positions per block of a hot key (about 6 KB compressed)
-SHARD_ENTRIES = 2500       # target cold positions per shard, which sets the shard count
-GROUPS = 64                # shards are written in 64 groups (shard mod 64), each from one slice of every batch
-PLANE = 0x110000           # key = first code point × PLANE + second (0 for a unigram)
+CHUNK = 64  # documents per title chunk
+BATCH = 256  # documents encoded together while adding
+HOT_POSITIONS = 3000  # a key with more positions than this keeps them out of its shard, in blocks
+BLOCK_POSITIONS = 6000  # positions per block of a hot key (about 6 KB compressed)
+SHARD_ENTRIES = 2500  # target cold positions per shard, which sets the shard count
+GROUPS = 64  # shards are written in 64 groups (shard mod 64), each from one slice of every batch
+PLANE = 0x110000  # key = first code point × PLANE + second (0 for a unigram)
 FACETS = ("区", "服务年度", "阶段", "等级")
 KINDS = ("报告", "页面")
 _SEPARATORS = re.compile(r"[\W_]+")
@@ -40,12 +40,12 @@ _SEPARATORS = re.compile(r"[\W_]+")
 
 @dataclass(frozen=True)
 class SearchDoc:
-    url: str              # site-relative URL of the page, e.g. "reports/panyu/shiqiao-dongxi/2024-2025-中期/"
+    url: str  # site-relative URL of the page, e.g. "reports/panyu/shiqiao-dongxi/2024-2025-中期/"
     title: str
-    text: str             # plain text the search matches against
-    kind: str             # "报告" for reports, "页面" for other pages
+    text: str  # plain text the search matches against
+    kind: str  # "报告" for reports, "页面" for other pages
     facets: dict[str, str] = field(default_factory=dict)  # reports only: 区, 服务年度, 阶段, 等级
-    order: str = ""       # tie-break, newer first (e.g. the period)
+    order: str = ""  # tie-break, newer first (e.g. the period)
 
 
 def normalise(text: str) -> str:
@@ -60,6 +60,7 @@ def query_terms(query: str) -> list[str]:
 
 
 # --- what a page contributes ---------------------------------------------------------------------------
+
 
 def strings_in(node) -> list[str]:
     if isinstance(node, str):
@@ -77,8 +78,13 @@ def report_text(record) -> str:
     Not the regime's standing text, which every report repeats (it is searchable once, on the rules page).
     """
     station = record.station
-    parts = [record.evaluation.get("title", ""), station["name"], station.get("short_name", ""),
-             station["district"]["name"], station.get("street", "")]
+    parts = [
+        record.evaluation.get("title", ""),
+        station["name"],
+        station.get("short_name", ""),
+        station["district"]["name"],
+        station.get("street", ""),
+    ]
     for sub_district in station.get("sub_districts", []):
         parts += [sub_district.get("name", sub_district["id"]), *sub_district.get("communities", [])]
     parts += strings_in(record.content.get("report", {}))
@@ -87,8 +93,7 @@ def report_text(record) -> str:
 
 
 def report_search_doc(record, result, url: str) -> SearchDoc:
-    facets = {"区": record.station["district"]["name"], "服务年度": record.period, "阶段": record.stage,
-              "等级": result.grade or "暂缓评级"}
+    facets = {"区": record.station["district"]["name"], "服务年度": record.period, "阶段": record.stage, "等级": result.grade or "暂缓评级"}
     title = record.evaluation.get("title") or f"{record.station['name']}{record.stage}评估报告"
     order = f"{record.period}-{'2' if record.stage == '末期' else '1'}"  # 末期 after 中期 of the same year
     return SearchDoc(url, title, report_text(record), "报告", facets, order)
@@ -101,6 +106,7 @@ _ARTICLE = re.compile(r"<article\b[^>]*>(.*?)</article>", re.S | re.I)
 def page_search_doc(url: str, title: str, html: str) -> SearchDoc:
     """A hand-written or listing page: the text of its <article> (the whole HTML if it has none), tags removed."""
     import html as html_lib
+
     found = _ARTICLE.search(html)
     text = html_lib.unescape(_TAGS.sub(" ", found.group(1) if found else html))
     return SearchDoc(url, title, text, "页面", {}, "")
@@ -108,19 +114,20 @@ def page_search_doc(url: str, title: str, html: str) -> SearchDoc:
 
 # --- building ------------------------------------------------------------------------------------------
 
+
 @dataclass
 class _Batch:
     """Postings of up to BATCH consecutive documents, sorted by (key, document, position)."""
 
-    base: int                     # builder-relative id of the batch's first document
-    keys: np.ndarray              # uint64, unique bigram keys
-    runs: np.ndarray              # uint32, entries per key
-    docs: np.ndarray              # uint16, batch-relative document of each entry
-    positions: np.ndarray         # uint16 or uint32
-    uni_keys: np.ndarray          # uint64, unigram key of each (key, document) pair
-    uni_docs: np.ndarray          # uint16
-    uni_counts: np.ndarray        # uint32
-    uni_first: np.ndarray         # uint32, first position
+    base: int  # builder-relative id of the batch's first document
+    keys: np.ndarray  # uint64, unique bigram keys
+    runs: np.ndarray  # uint32, entries per key
+    docs: np.ndarray  # uint16, batch-relative document of each entry
+    positions: np.ndarray  # uint16 or uint32
+    uni_keys: np.ndarray  # uint64, unigram key of each (key, document) pair
+    uni_docs: np.ndarray  # uint16
+    uni_counts: np.ndarray  # uint32
+    uni_first: np.ndarray  # uint32, first position
 
 
 @dataclass
@@ -139,12 +146,11 @@ class SearchIndexBuilder:
     def __init__(self) -> None:
         self.docs: list[_DocMeta] = []
         self.batches: list[_Batch] = []
-        self.pending: list[str] = []   # normalised streams not yet encoded
+        self.pending: list[str] = []  # normalised streams not yet encoded
 
     def add(self, doc: SearchDoc) -> None:
         title = normalise(doc.title)
-        self.docs.append(_DocMeta(doc.url, doc.title, doc.kind, tuple(doc.facets.get(f, "") for f in FACETS),
-                                  doc.order, len(title)))
+        self.docs.append(_DocMeta(doc.url, doc.title, doc.kind, tuple(doc.facets.get(f, "") for f in FACETS), doc.order, len(title)))
         self.pending.append(title + " " + normalise(doc.text))
         if len(self.pending) >= BATCH:
             self._flush()
@@ -196,9 +202,17 @@ def _encode_batch(base: int, streams: list[str]) -> _Batch:
     pairs, first, counts = np.unique(composite, return_index=True, return_counts=True)
     by_group = np.argsort(shard_of(pairs // BATCH, GROUPS).astype(np.uint8), kind="stable")
     pairs, first, counts = pairs[by_group], first[by_group], counts[by_group]
-    return _Batch(base, unique, runs.astype(np.uint32), docs.astype(np.uint16), positions.astype(pos_type),
-                  (pairs // BATCH) * 1, (pairs % BATCH).astype(np.uint16), counts.astype(np.uint32),
-                  uni_pos[first].astype(np.uint32))
+    return _Batch(
+        base,
+        unique,
+        runs.astype(np.uint32),
+        docs.astype(np.uint16),
+        positions.astype(pos_type),
+        (pairs // BATCH) * 1,
+        (pairs % BATCH).astype(np.uint16),
+        counts.astype(np.uint32),
+        uni_pos[first].astype(np.uint32),
+    )
 
 
 def shard_of(keys: np.ndarray, shards: int) -> np.ndarray:
@@ -247,7 +261,7 @@ def varint_table(values) -> tuple[bytes, list[int]]:
 
 
 def slice_of(payload: bytes, ends: list[int], first: int, stop: int) -> bytes:
-    return payload[ends[first]:ends[stop]]
+    return payload[ends[first] : ends[stop]]
 
 
 def gz(payload: bytes) -> bytes:
@@ -280,11 +294,24 @@ class _Writer:
         self.write_postings(keys, shards)
         facet_values = self.write_docs()
         self.write_titles()
-        meta = {"format": FORMAT, "docs": len(self.docs), "shards": shards, "chunk": CHUNK, "facets": list(FACETS),
-                "values": facet_values, "kinds": list(KINDS)}
+        meta = {
+            "format": FORMAT,
+            "docs": len(self.docs),
+            "shards": shards,
+            "chunk": CHUNK,
+            "facets": list(FACETS),
+            "values": facet_values,
+            "kinds": list(KINDS),
+        }
         self.put("meta.json", json.dumps(meta, ensure_ascii=False, sort_keys=True).encode("utf-8"))
-        return {"docs": len(self.docs), "keys": len(keys) + self.unigram_keys, "files": self.files, "bytes": self.bytes,
-                "shards": shards, "hot_keys": self.hot_keys}
+        return {
+            "docs": len(self.docs),
+            "keys": len(keys) + self.unigram_keys,
+            "files": self.files,
+            "bytes": self.bytes,
+            "shards": shards,
+            "hot_keys": self.hot_keys,
+        }
 
     def key_table(self) -> tuple[np.ndarray, int]:
         """Every bigram key with its total entries, and how many positions stay in shards."""
@@ -421,7 +448,7 @@ class _Writer:
 
     def write_titles(self) -> None:
         for chunk in range(0, len(self.docs), CHUNK):
-            rows = [[d.url, d.title] for d in self.docs[chunk:chunk + CHUNK]]
+            rows = [[d.url, d.title] for d in self.docs[chunk : chunk + CHUNK]]
             self.put(f"t/{chunk // CHUNK}.bin", gz(json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode()))
 
 

@@ -71,8 +71,7 @@ def build_shard(config_file: Path, districts: list[str], shard: Path) -> list[st
     plugin = config.plugins["site-builder"]
     pages = [plugin.bulk_files[i].dest_uri for i in plugin.bulk.indices_in(set(districts))]
     collect(scratch, pages, shard)
-    (shard / MANIFEST).write_text(json.dumps({"districts": districts, "pages": pages}, ensure_ascii=False, indent=1),
-                                  encoding="utf-8")
+    (shard / MANIFEST).write_text(json.dumps({"districts": districts, "pages": pages}, ensure_ascii=False, indent=1), encoding="utf-8")
     shutil.rmtree(scratch)
     return pages
 
@@ -90,8 +89,7 @@ def collect(site: Path, pages: list[str], into: Path) -> Path:
 
 def run_shard_merge(args) -> int:
     config_file = Path(args.root) / args.config
-    arrived = publish(checked_output(config_file, Path(args.root) / args.site_dir),
-                      lambda site: merge_into(config_file, args.shards, site))
+    arrived = publish(checked_output(config_file, Path(args.root) / args.site_dir), lambda site: merge_into(config_file, args.shards, site))
     print(f"网站已合并：{args.site_dir}/index.html（{len(args.shards)} 个分片，{len(arrived)} 个页面）")
     return 0
 

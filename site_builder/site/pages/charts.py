@@ -19,14 +19,15 @@ from ...language.evaluate import Result, completion_rate, plain
 from ...language.ruleset import RuleSet, round_decimal
 from .text import escaped
 
-WIDTH = 360     # viewBox width
-FONT = 14       # text size in viewBox units
-BAR_ROW = 42    # a label line, then a bar beneath it
-DOT_ROW = 28    # a label, a dot and its value on one line
+WIDTH = 360  # viewBox width
+FONT = 14  # text size in viewBox units
+BAR_ROW = 42  # a label line, then a bar beneath it
+DOT_ROW = 28  # a label, a dot and its value on one line
 CAP = Decimal(200)  # completion bars stop here; the label still gives the real rate
 
 
 # --- drawing ---------------------------------------------------------------------------------------
+
 
 def num(value) -> str:
     """A coordinate with at most two decimals, written the same way on every machine."""
@@ -65,11 +66,14 @@ def line(x1, y1, x2, y2, cls: str) -> str:
 def figure(chart_id: str, caption: str, desc: str, height: float, body: list[str]) -> str:
     """The chart in a figure: visible caption, and an image role labelled by its own title and description."""
     ids = f"{chart_id}-title {chart_id}-desc"
-    return (f'<figure class="chart" id="{escaped(chart_id)}"><figcaption>{escaped(caption)}</figcaption>'
-            f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="{escaped(ids)}" '
-            f'viewBox="0 0 {WIDTH} {num(height)}" width="100%" font-size="{FONT}">'
-            f'<title id="{escaped(chart_id)}-title">{escaped(caption)}</title><desc id="{escaped(chart_id)}-desc">{escaped(desc)}</desc>'
-            + "".join(body) + "</svg></figure>")
+    return (
+        f'<figure class="chart" id="{escaped(chart_id)}"><figcaption>{escaped(caption)}</figcaption>'
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="{escaped(ids)}" '
+        f'viewBox="0 0 {WIDTH} {num(height)}" width="100%" font-size="{FONT}">'
+        f'<title id="{escaped(chart_id)}-title">{escaped(caption)}</title><desc id="{escaped(chart_id)}-desc">{escaped(desc)}</desc>'
+        + "".join(body)
+        + "</svg></figure>"
+    )
 
 
 def bar_rows(rows: list[tuple[str, float, str]], top: float = 0) -> list[str]:
@@ -77,12 +81,17 @@ def bar_rows(rows: list[tuple[str, float, str]], top: float = 0) -> list[str]:
     body = []
     for index, (name, fraction, value) in enumerate(rows):
         y = top + index * BAR_ROW
-        body += [label(0, y + 15, fit(name, WIDTH - text_width(value) - 10)), label(WIDTH, y + 15, value, anchor="end"),
-                 rect(0, y + 21, WIDTH, 12, "track"), rect(0, y + 21, WIDTH * min(max(fraction, 0.0), 1.0), 12, "bar")]
+        body += [
+            label(0, y + 15, fit(name, WIDTH - text_width(value) - 10)),
+            label(WIDTH, y + 15, value, anchor="end"),
+            rect(0, y + 21, WIDTH, 12, "track"),
+            rect(0, y + 21, WIDTH * min(max(fraction, 0.0), 1.0), 12, "bar"),
+        ]
     return body
 
 
 # --- a report: score breakdown, indicator completion ------------------------------------------------
+
 
 def ratio(part: Decimal, whole: Decimal) -> float:
     return float(part / whole) if whole > 0 else 0.0
@@ -127,8 +136,7 @@ def indicator_chart(indicators: list[dict], rules: RuleSet) -> str:
         return ""
     scale, top = rate_scale(max(rate for _, rate in rates)), 24
     hundred = WIDTH * 100 / float(scale)
-    rows = [(name, float(min(rate, CAP) / scale), f"{plain(rate)}%" + ("（图中截至200%）" if rate > CAP else ""))
-            for name, rate in rates]
+    rows = [(name, float(min(rate, CAP) / scale), f"{plain(rate)}%" + ("（图中截至200%）" if rate > CAP else "")) for name, rate in rates]
     body = [label(0, 15, "0%", "muted"), label(hundred, 15, "100%", "muted", "end" if scale == 100 else "middle")]
     if scale > 100:
         body.append(label(WIDTH, 15, f"{plain(scale)}%", "muted", "end"))
@@ -141,6 +149,7 @@ def indicator_chart(indicators: list[dict], rules: RuleSet) -> str:
 
 
 # --- totals as dots against the grade bands -------------------------------------------------------
+
 
 def boundaries(rules: RuleSet) -> list[Decimal]:
     return sorted({bound.value for band in rules.bands for bound in (band.lower, band.upper) if bound})
@@ -172,9 +181,11 @@ def dot_chart(rows: list[tuple[str, Decimal, str, bool]], rules: RuleSet, trend:
     for (name, total, grade, current), (px, py) in zip(rows, points):
         value = f"{plain(total)} {grade}"
         right = px + 8 + text_width(value) <= WIDTH
-        body += [label(0, py + 5, fit(name, left - 10), "current" if current else ""),
-                 f'<circle class="dot{" current" if current else ""}" cx="{num(px)}" cy="{num(py)}" r="{6 if current else 5}"/>',
-                 label(px + 9 if right else px - 9, py + 5, value, "value current" if current else "value", "start" if right else "end")]
+        body += [
+            label(0, py + 5, fit(name, left - 10), "current" if current else ""),
+            f'<circle class="dot{" current" if current else ""}" cx="{num(px)}" cy="{num(py)}" r="{6 if current else 5}"/>',
+            label(px + 9 if right else px - 9, py + 5, value, "value current" if current else "value", "start" if right else "end"),
+        ]
     return body, bottom + 24
 
 
@@ -210,8 +221,9 @@ def history_chart(rows: list, current_key: str) -> str:
     """A station's totals and grades over its evaluations (Evaluated rows), oldest first, this one marked."""
     rows = sorted(rows, key=lambda row: (row.record.visit_date, row.record.key))
     rules = next(row.result.ruleset for row in rows if row.record.key == current_key)
-    points = [(f"{row.record.evaluation['visit_date']} {row.record.stage}", row.result.total, row.grade,
-               row.record.key == current_key) for row in rows]
+    points = [
+        (f"{row.record.evaluation['visit_date']} {row.record.stage}", row.result.total, row.grade, row.record.key == current_key) for row in rows
+    ]
     body, height = dot_chart(points, rules, trend=True)
     words = "；".join(f"{name}：总分 {plain(total)}，{grade}" for name, total, grade, _ in points)
     if len(rows) == 1:
@@ -222,6 +234,7 @@ def history_chart(rows: list, current_key: str) -> str:
 
 
 # --- listings: grade distribution, totals by station -----------------------------------------------
+
 
 def grade_counts(rows: list, rules: list[RuleSet]) -> list[tuple[str, int]]:
     """Evaluations per grade (Evaluated rows): every grade of the rule sets in their order, then any other."""
@@ -271,11 +284,11 @@ def district_totals_chart(rows: list) -> str:
     by_district: dict[str, list] = {}
     for row in latest_per_station(rows):
         by_district.setdefault(row.record.station["district"]["name"], []).append(row)
-    means = {name: round_decimal(sum((r.result.total for r in members), Decimal(0)) / len(members), 2)
-             for name, members in by_district.items()}
+    means = {name: round_decimal(sum((r.result.total for r in members), Decimal(0)) / len(members), 2) for name, members in by_district.items()}
     rules = max(rows, key=lambda row: (row.record.visit_date, row.record.key)).result.ruleset
-    points = [(f"{name}（{len(by_district[name])} 站）", mean, "", False)
-              for name, mean in sorted(means.items(), key=lambda pair: (-pair[1], pair[0]))]
+    points = [
+        (f"{name}（{len(by_district[name])} 站）", mean, "", False) for name, mean in sorted(means.items(), key=lambda pair: (-pair[1], pair[0]))
+    ]
     body, height = dot_chart(points, rules)
     words = "；".join(f"{name} {plain(mean)} 分" for name, mean, _, _ in points)
     desc = f"各区社工站最近一次评估总分的平均值，从高到低：{words}。虚线为等级分界 {bands_words(rules)} 分。"

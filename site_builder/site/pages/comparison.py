@@ -61,8 +61,7 @@ def peer_group(record: StationRecord) -> tuple[str, str, str]:
 def comparison_section(record: StationRecord, result: Result, comparisons: Comparisons | None) -> str:
     if comparisons is None:
         return ""
-    return "\n\n".join([HEADING, rank_paragraph(record, result, comparisons),
-                        change_since(record, result, comparisons.previous(record))])
+    return "\n\n".join([HEADING, rank_paragraph(record, result, comparisons), change_since(record, result, comparisons.previous(record))])
 
 
 def rank_paragraph(record: StationRecord, result: Result, comparisons: Comparisons) -> str:
@@ -72,10 +71,12 @@ def rank_paragraph(record: StationRecord, result: Result, comparisons: Compariso
         return f"**同区同期排名**：{group}目前只有本站这一份，没有可以比较的其他评估。"
     others = standing.count - 1
     tie_note = f"（与另 {standing.tied} 份同分并列）" if standing.tied else ""
-    return (f"**同区同期排名**：在{group}中，本次总分 {plain(result.total)} 分排**第 {standing.rank} 名，"
-            f"共 {standing.count} 份**{tie_note}；高于本区同期其余评估的 {percent(standing.below, others)}%"
-            f"（其余 {others} 份中有 {standing.below} 份总分低于本次）。"
-            "名次按总分从高到低排列，同分同名次；百分比 = 总分低于本次的其余评估份数 ÷ 其余评估份数，同分不计入。")
+    return (
+        f"**同区同期排名**：在{group}中，本次总分 {plain(result.total)} 分排**第 {standing.rank} 名，"
+        f"共 {standing.count} 份**{tie_note}；高于本区同期其余评估的 {percent(standing.below, others)}%"
+        f"（其余 {others} 份中有 {standing.below} 份总分低于本次）。"
+        "名次按总分从高到低排列，同分同名次；百分比 = 总分低于本次的其余评估份数 ÷ 其余评估份数，同分不计入。"
+    )
 
 
 def percent(part: int, whole: int) -> str:
@@ -88,15 +89,21 @@ def change_since(record: StationRecord, result: Result, previous: Evaluated | No
     if previous is None:
         return "**与上次评估相比**：本网站没有本站评估日期早于本次的评估，无从比较。"
     before = previous.result
-    link = f"[{inline(previous.record.period)} 年度{inline(previous.record.stage)}评估（{previous.record.evaluation['visit_date']}）]" \
-           f"({urls.relative(urls.report(previous.record), urls.report(record))})"
-    lines = [f"**与上次评估相比**：上次是 {link}。\n",  # a list needs a blank line before it in Python-Markdown
-             f"- 总分：{plain(before.total)} → {plain(result.total)}（{signed(result.total - before.total)}）",
-             f"- 等级：{grade_change(before, result)}",
-             f"- 一票否决：{veto_changes(before, result)}"]
+    link = (
+        f"[{inline(previous.record.period)} 年度{inline(previous.record.stage)}评估（{previous.record.evaluation['visit_date']}）]"
+        f"({urls.relative(urls.report(previous.record), urls.report(record))})"
+    )
+    lines = [
+        f"**与上次评估相比**：上次是 {link}。\n",  # a list needs a blank line before it in Python-Markdown
+        f"- 总分：{plain(before.total)} → {plain(result.total)}（{signed(result.total - before.total)}）",
+        f"- 等级：{grade_change(before, result)}",
+        f"- 一票否决：{veto_changes(before, result)}",
+    ]
     if (before.ruleset.id, before.ruleset.version) != (result.ruleset.id, result.ruleset.version):
-        lines.append(f"- 两次评估依据的规则不同（上次 {inline(before.ruleset.title)} {inline(before.ruleset.version)}，"
-                     f"本次 {inline(result.ruleset.title)} {inline(result.ruleset.version)}），评分项可能不能一一对应。")
+        lines.append(
+            f"- 两次评估依据的规则不同（上次 {inline(before.ruleset.title)} {inline(before.ruleset.version)}，"
+            f"本次 {inline(result.ruleset.title)} {inline(result.ruleset.version)}），评分项可能不能一一对应。"
+        )
     return "\n".join(lines) + "\n\n" + item_changes(before, result)
 
 
@@ -137,7 +144,5 @@ def item_changes(before: Result, now: Result) -> str:
         old, new = previous.get(name), current.get(name)
         change = signed(new.converted - old.converted) if old and new else "—"
         label = (new or old).label
-        lines.append(f"| {inline(label)} | {plain(old.converted) if old else '—'} | "
-                     f"{plain(new.converted) if new else '—'} | {change} |")
+        lines.append(f"| {inline(label)} | {plain(old.converted) if old else '—'} | {plain(new.converted) if new else '—'} | {change} |")
     return "\n".join(lines)
-

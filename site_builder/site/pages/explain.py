@@ -39,8 +39,10 @@ def literal_text(literal) -> str:
 
 def parameter_values(rules: RuleSet, stage: str) -> dict[str, str]:
     """Each parameter's value at this stage, as the rule file writes it (percentages as percentages)."""
-    return {name: literal_text(parameter.value or next(s.value for s in parameter.staged if s.stage.name == stage))
-            for name, parameter in rules.parameters.items()}
+    return {
+        name: literal_text(parameter.value or next(s.value for s in parameter.staged if s.stage.name == stage))
+        for name, parameter in rules.parameters.items()
+    }
 
 
 def veto_condition(veto: ast.Veto, rules: RuleSet, stage: str) -> str:
@@ -54,8 +56,10 @@ def weights_and_bands(rules: RuleSet) -> str:
     parties = "、".join(f"{inline(party.label or party.name)}评估分值占比{pct(party.weight)}" for party in rules.parties.values())
     bands = "，".join(f"{band_words(band)}为{inline(band.name)}" for band in rules.bands)
     names = "、".join(inline(band.name) for band in rules.bands)
-    return (f"社工站项目评估分值由{chinese_number(len(rules.parties))}方评估分数的总和确定。其中，{parties}。"
-            f"评估等级分为{names}{chinese_number(len(rules.bands))}个等级，{bands}。")
+    return (
+        f"社工站项目评估分值由{chinese_number(len(rules.parties))}方评估分数的总和确定。其中，{parties}。"
+        f"评估等级分为{names}{chinese_number(len(rules.bands))}个等级，{bands}。"
+    )
 
 
 def result_explanation(rules: RuleSet, stage: str) -> str:
@@ -78,7 +82,7 @@ def veto_line(index: int, veto: ast.Veto, rules: RuleSet, stage: str) -> str:
         condition = f"判定条件：{code(by_stage[stage])}"
     else:
         condition = "判定条件：" + "；".join(f"{inline(s)}评估 {code(c)}" + ("（本次）" if s == stage else "") for s, c in by_stage.items())
-    return f"（{chinese_number(index)}）{inline(veto.label or veto.name)}<br><span class=\"veto-condition\">{condition}</span>  "
+    return f'（{chinese_number(index)}）{inline(veto.label or veto.name)}<br><span class="veto-condition">{condition}</span>  '
 
 
 def score_table(result: Result, table_label) -> str:
@@ -89,16 +93,22 @@ def score_table(result: Result, table_label) -> str:
             span = len(item.sub_scores)
             for index, (sub_district, score) in enumerate(item.sub_scores.items()):
                 merged = f'<td rowspan="{span}">{plain(item.converted)}</td>' if index == 0 else ""
-                rows.append(f"<tr><th scope=\"row\">{escaped(item.label)}（{escaped(table_label(sub_district))}）</th>"
-                            f"<td>{plain(item.maximum)}</td><td>{plain(score)}</td>{merged}</tr>")
+                rows.append(
+                    f'<tr><th scope="row">{escaped(item.label)}（{escaped(table_label(sub_district))}）</th>'
+                    f"<td>{plain(item.maximum)}</td><td>{plain(score)}</td>{merged}</tr>"
+                )
         else:
-            rows.append(f"<tr><th scope=\"row\">{escaped(item.label)}</th><td>{plain(item.maximum)}</td>"
-                        f"<td>{plain(item.score)}</td><td>{plain(item.converted)}</td></tr>")
+            rows.append(
+                f'<tr><th scope="row">{escaped(item.label)}</th><td>{plain(item.maximum)}</td>'
+                f"<td>{plain(item.score)}</td><td>{plain(item.converted)}</td></tr>"
+            )
     rows.append(f'<tr class="total"><th scope="row">总分</th><td></td><td></td><td data-total>{plain(result.total)}</td></tr>')
     # Material styles only tables without a class, so the class sits on a wrapper.
-    return ('<div class="score-table" markdown="0"><table>\n<caption>详细评分情况</caption>\n'
-            '<thead><tr><th scope="col">评估内容</th><th scope="col">标准分</th><th scope="col">评分</th>'
-            '<th scope="col">折算分</th></tr></thead>\n<tbody>\n' + "\n".join(rows) + "\n</tbody>\n</table></div>")
+    return (
+        '<div class="score-table" markdown="0"><table>\n<caption>详细评分情况</caption>\n'
+        '<thead><tr><th scope="col">评估内容</th><th scope="col">标准分</th><th scope="col">评分</th>'
+        '<th scope="col">折算分</th></tr></thead>\n<tbody>\n' + "\n".join(rows) + "\n</tbody>\n</table></div>"
+    )
 
 
 VERDICT_MARKS = {FIRED: "**触发**", NOT_CHECKED: "*未核查*"}

@@ -38,19 +38,30 @@ FILTERED = ("区", "街道", "服务年度", "阶段", "等级")
 
 def evaluations_table(rows: list[Evaluated], current: str, table_id: str) -> str:
     """A sortable, filterable table of evaluations (tables.js adds the controls; without it, a plain table)."""
-    head = "".join(f'<th scope="col"{" data-filter" if name in FILTERED else ""}'
-                   f'{" data-numeric" if name == "总分" else ""}>{name}</th>' for name in COLUMNS)
+    head = "".join(
+        f'<th scope="col"{" data-filter" if name in FILTERED else ""}{" data-numeric" if name == "总分" else ""}>{name}</th>' for name in COLUMNS
+    )
     body = "\n".join(evaluation_row(row, current) for row in newest_first(rows))
-    return (f'<div class="evaluations"><table id="{escaped(table_id)}" data-sortable>\n<caption>评估一览（共 {len(rows)} 份，'
-            f'点击表头排序）</caption>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table></div>')
+    return (
+        f'<div class="evaluations"><table id="{escaped(table_id)}" data-sortable>\n<caption>评估一览（共 {len(rows)} 份，'
+        f"点击表头排序）</caption>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table></div>"
+    )
 
 
 def evaluation_row(row: Evaluated, current: str) -> str:
     record = row.record
     station = record.station
     report = urls.href(urls.report(record), current)
-    cells = [station["district"]["name"], station["street"], f'<a href="{href(report)}">{escaped(station["name"])}</a>',
-             record.period, record.stage, record.evaluation["visit_date"], plain(row.result.total), row.grade]
+    cells = [
+        station["district"]["name"],
+        station["street"],
+        f'<a href="{href(report)}">{escaped(station["name"])}</a>',
+        record.period,
+        record.stage,
+        record.evaluation["visit_date"],
+        plain(row.result.total),
+        row.grade,
+    ]
     return "<tr>" + "".join(f"<td>{c if i == 2 else escaped(c)}</td>" for i, c in enumerate(cells)) + "</tr>"
 
 
@@ -64,22 +75,32 @@ def grade_counts(rows: list[Evaluated], rules: list[RuleSet]) -> str:
 
 def home_summary(rows: list[Evaluated], rules: list[RuleSet], latest: int = 10) -> str:
     current = urls.HOME
-    return "\n\n".join([
-        f"## 按等级统计\n\n共发布 {len(rows)} 份评估报告，涉及 {len({r.record.station_id for r in rows})} 个社工站。",
-        grade_counts(rows, rules),
-        listing_charts(rows, rules),
-        "## 最新评估",
-        evaluations_table(newest_first(rows)[:latest], current, "latest"),
-        f"[查看全部评估]({urls.relative(urls.ALL_REPORTS, current)})",
-    ])
+    return "\n\n".join(
+        [
+            f"## 按等级统计\n\n共发布 {len(rows)} 份评估报告，涉及 {len({r.record.station_id for r in rows})} 个社工站。",
+            grade_counts(rows, rules),
+            listing_charts(rows, rules),
+            "## 最新评估",
+            evaluations_table(newest_first(rows)[:latest], current, "latest"),
+            f"[查看全部评估]({urls.relative(urls.ALL_REPORTS, current)})",
+        ]
+    )
 
 
 def all_reports_page(rows: list[Evaluated]) -> str:
     here = urls.ALL_REPORTS
-    downloads = (f"全部评估结果可下载为 [CSV]({urls.relative(urls.RESULTS_CSV, here)}) 或 "
-                 f"[JSON]({urls.relative(urls.RESULTS_JSON, here)})（[数据说明]({urls.relative(urls.OPEN_DATA, here)})）。")
-    return (WIDE + "# 全部评估\n\n按区、街道、服务年度、阶段、等级筛选，或点击表头按总分等排序。\n\n" + downloads + "\n\n"
-            + evaluations_table(rows, urls.ALL_REPORTS, "all-reports") + "\n")
+    downloads = (
+        f"全部评估结果可下载为 [CSV]({urls.relative(urls.RESULTS_CSV, here)}) 或 "
+        f"[JSON]({urls.relative(urls.RESULTS_JSON, here)})（[数据说明]({urls.relative(urls.OPEN_DATA, here)})）。"
+    )
+    return (
+        WIDE
+        + "# 全部评估\n\n按区、街道、服务年度、阶段、等级筛选，或点击表头按总分等排序。\n\n"
+        + downloads
+        + "\n\n"
+        + evaluations_table(rows, urls.ALL_REPORTS, "all-reports")
+        + "\n"
+    )
 
 
 def districts_index(rows: list[Evaluated]) -> str:
@@ -100,21 +121,32 @@ def district_page(district_id: str, rows: list[Evaluated]) -> str:
     name = rows[0].record.station["district"]["name"]
     stations = sorted({(r.record.station_id, r.record.station["name"]) for r in rows})
     station_links = "、".join(f"[{inline(label)}]({urls.relative(urls.station(sid), current)})" for sid, label in stations)
-    return (WIDE + f"# {inline(name)}\n\n本区共有 {len(stations)} 个社工站的 {len(rows)} 份评估报告。\n\n"
-            f"社工站：{station_links}\n\n{listing_charts(rows)}\n\n{evaluations_table(rows, current, 'district-reports')}\n")
+    return (
+        WIDE + f"# {inline(name)}\n\n本区共有 {len(stations)} 个社工站的 {len(rows)} 份评估报告。\n\n"
+        f"社工站：{station_links}\n\n{listing_charts(rows)}\n\n{evaluations_table(rows, current, 'district-reports')}\n"
+    )
 
 
 def station_page(station_id: str, rows: list[Evaluated]) -> str:
     current = urls.station(station_id)
     station = newest_first(rows)[0].record.station
     district = urls.relative(urls.district(station["district"]["id"]), current)
-    lines = [WIDE + f"# {inline(station['name'])}", "",
-             f"{inline(station['short_name'])} · [{inline(station['district']['name'])}]({district}) · {inline(station['street'])}"
-             + (f" · 承接机构：{inline(station['operator'])}" if "operator" in station else ""), "",
-             "## 历次评估", "", "| 服务年度 | 阶段 | 评估日期 | 总分 | 等级 | 报告 |", "|---|---|---|--:|---|---|"]
+    lines = [
+        WIDE + f"# {inline(station['name'])}",
+        "",
+        f"{inline(station['short_name'])} · [{inline(station['district']['name'])}]({district}) · {inline(station['street'])}"
+        + (f" · 承接机构：{inline(station['operator'])}" if "operator" in station else ""),
+        "",
+        "## 历次评估",
+        "",
+        "| 服务年度 | 阶段 | 评估日期 | 总分 | 等级 | 报告 |",
+        "|---|---|---|--:|---|---|",
+    ]
     for row in sorted(rows, key=lambda r: r.record.visit_date):
         record = row.record
         report = urls.relative(urls.report(record), current)
-        lines.append(f"| {inline(record.period)} | {inline(record.stage)} | {record.evaluation['visit_date']} | "
-                     f"{plain(row.result.total)} | {inline(row.grade)} | [查看报告]({report}) |")
+        lines.append(
+            f"| {inline(record.period)} | {inline(record.stage)} | {record.evaluation['visit_date']} | "
+            f"{plain(row.result.total)} | {inline(row.grade)} | [查看报告]({report}) |"
+        )
     return "\n".join(lines) + "\n"

@@ -26,13 +26,20 @@ def ruleset_page(rules: RuleSet, versions: list[RuleSet]) -> str:
         f"# {inline(rules.title)}（{inline(rules.version)}）",
         f"规则集编号：{code(rules.id)} · 版本：{inline(rules.version)} · 生效：{effective} · 评估阶段：{inline('、'.join(rules.stages))} · "
         f"规则文件：{code(rules.path)}",
-        "## 依据文件", "\n".join(f"- {inline(d.alias)}：{inline(d.title)}" for d in rules.documents.values()),
-        "## 评估方与评分项", items_table(rules),
-        "## 评估等级", "\n".join(f"- {band_words(b)}：**{inline(b.name)}**（{citation_text(b.citation)}）" for b in rules.bands),
-        "## 一票否决", vetoes_table(rules),
-        "## 参数", parameters_table(rules),
-        "## 版本", versions_list(rules, versions, current),
-        "## 规则原文", highlighted_source(rules.source.source),
+        "## 依据文件",
+        "\n".join(f"- {inline(d.alias)}：{inline(d.title)}" for d in rules.documents.values()),
+        "## 评估方与评分项",
+        items_table(rules),
+        "## 评估等级",
+        "\n".join(f"- {band_words(b)}：**{inline(b.name)}**（{citation_text(b.citation)}）" for b in rules.bands),
+        "## 一票否决",
+        vetoes_table(rules),
+        "## 参数",
+        parameters_table(rules),
+        "## 版本",
+        versions_list(rules, versions, current),
+        "## 规则原文",
+        highlighted_source(rules.source.source),
     ]
     return "\n\n".join(parts) + "\n"
 
@@ -45,17 +52,20 @@ def items_table(rules: RuleSet) -> str:
             if item.aggregate:
                 rounding = f"，保留 {item.aggregate.rounding.places} 位" if item.aggregate.rounding else ""
                 how += f"；各片区取{inline(item.aggregate.function.name)}{rounding}"
-            lines.append(f"| {inline(party.label or party.name)} | {pct(party.weight)} | {inline(item.label or item.name)} | "
-                         f"{plain(item.maximum)} | {how} | {citation_text(item.citation)} |")
+            lines.append(
+                f"| {inline(party.label or party.name)} | {pct(party.weight)} | {inline(item.label or item.name)} | "
+                f"{plain(item.maximum)} | {how} | {citation_text(item.citation)} |"
+            )
     return "\n".join(lines)
 
 
 def vetoes_table(rules: RuleSet) -> str:
-    lines = [f"任一情形成立时，等级为 **{inline(rules.veto_grade)}**。", "",
-             "| 情形 | 条件 | 未核查时 | 依据 |", "|---|---|---|---|"]
+    lines = [f"任一情形成立时，等级为 **{inline(rules.veto_grade)}**。", "", "| 情形 | 条件 | 未核查时 | 依据 |", "|---|---|---|---|"]
     for veto in rules.vetoes:
-        lines.append(f"| {inline(veto.label or veto.name)} | {code(render(veto.condition))} | "
-                     f"{inline(veto.unchecked or rules.unchecked_default)} | {citation_text(veto.citation)} |")
+        lines.append(
+            f"| {inline(veto.label or veto.name)} | {code(render(veto.condition))} | "
+            f"{inline(veto.unchecked or rules.unchecked_default)} | {citation_text(veto.citation)} |"
+        )
     return "\n".join(lines)
 
 
@@ -82,11 +92,12 @@ def versions_list(rules: RuleSet, versions: list[RuleSet], current: str) -> str:
 
 
 def rules_index(rulesets: list[RuleSet]) -> str:
-    lines = ["# 评估规则", "", "每份报告的评分、等级与一票否决结果都由下列规则文件计算。", "",
-             "| 规则集 | 版本 | 生效 | 阶段 |", "|---|---|---|---|"]
+    lines = ["# 评估规则", "", "每份报告的评分、等级与一票否决结果都由下列规则文件计算。", "", "| 规则集 | 版本 | 生效 | 阶段 |", "|---|---|---|---|"]
     for rules in sorted(rulesets, key=lambda r: (r.id, r.effective.start)):
-        lines.append(f"| {link(inline(rules.title), urls.relative(urls.ruleset(rules), 'rules/index.md'))} | {inline(rules.version)} | "
-                     f"{rules.effective.start} 起 | {inline('、'.join(rules.stages))} |")
+        lines.append(
+            f"| {link(inline(rules.title), urls.relative(urls.ruleset(rules), 'rules/index.md'))} | {inline(rules.version)} | "
+            f"{rules.effective.start} 起 | {inline('、'.join(rules.stages))} |"
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -49,7 +49,7 @@ def escaped(text) -> str:
     flat = " ".join(_CONTROL.sub(" ", str(text)).split())
     start = _LINE_START.match(flat)
     cut = start.end() if start else 0
-    head = flat[:cut - 1] + _reference(flat[cut - 1]) if start else ""
+    head = flat[: cut - 1] + _reference(flat[cut - 1]) if start else ""
     return head + _SYNTAX.sub(lambda found: _reference(found.group()), flat[cut:])
 
 

@@ -15,6 +15,7 @@ RESULTS_CSV = "data/results.csv"
 RESULTS_JSON = "data/results.json"
 SUB_DISTRICT_CSV = "data/sub-district-scores.csv"
 
+
 def report(record: StationRecord) -> str:
     return f"reports/{record.key}.md"
 
