@@ -24,7 +24,7 @@ from ruamel.yaml.tokens import ScalarToken
 
 from ..errors import Problems, RecordError, RecordWarning, SiteBuilderError, SourcePos, did_you_mean
 from ..language.ruleset import RuleSet
-from .project import Project, listed_sources, load_rulesets
+from .project import NoneInForce, Project, SeveralInForce, UnknownRuleset, UnknownVersion, choose_ruleset, listed_sources, load_rulesets
 from .record import resolve
 from .schema import SCHEMA_FILE, record_schema
 from .source_files import RULES, STATIONS, STATIONS_DIR, list_sources, read_source
@@ -154,32 +154,21 @@ def loaded_rulesets(root: str) -> list[RuleSet]:
 
 
 def chosen_ruleset(rulesets: list[RuleSet], rules_id: str | None, version: str | None, day: datetime.date) -> RuleSet:
-    """As project.select_ruleset chooses for a record: the named version, else the one in force on the day."""
-    candidates = rulesets
-    if rules_id:
-        candidates = [r for r in rulesets if r.id == rules_id]
-        if not candidates:
-            known = sorted({r.id for r in rulesets})
-            raise SiteBuilderError(None, f"--rules：没有编号为“{rules_id}”的规则集。{did_you_mean(rules_id, known)}现有规则集：{'、'.join(known)}。")
-    if version:
-        named = [r for r in candidates if r.version == version]
-        if not named:
-            versions = "、".join(sorted(r.version for r in candidates))
-            raise SiteBuilderError(None, f"--version：规则集“{rules_id}”没有版本“{version}”，现有版本：{versions}。")
-        return named[0]
-    return in_force_on(candidates, day)
-
-
-def in_force_on(candidates: list[RuleSet], day: datetime.date) -> RuleSet:
-    found = [r for r in candidates if r.in_force_on(day)]
-    if len(found) == 1:
-        return found[0]
-    if not found:
+    """The version project.choose_ruleset gives a record naming these, or the reason worded for the command's options."""
+    try:
+        return choose_ruleset(rulesets, rules_id or None, version or None, lambda: day)
+    except UnknownRuleset as missing:
+        hint = did_you_mean(missing.rules_id, missing.known)
+        raise SiteBuilderError(None, f"--rules：没有编号为“{rules_id}”的规则集。{hint}现有规则集：{'、'.join(missing.known)}。") from None
+    except UnknownVersion as missing:
+        raise SiteBuilderError(None, f"--version：规则集“{rules_id}”没有版本“{version}”，现有版本：{'、'.join(missing.versions)}。") from None
+    except NoneInForce:
         raise SiteBuilderError(
             None, f"{day} 没有生效的规则集版本。请用 --date 写明实地评估日期（省略时按今天），或用 --rules 与 --version 指明规则集。"
-        )
-    names = "、".join(f"{r.id} {r.version}" for r in found)
-    raise SiteBuilderError(None, f"{day} 同时有多个规则集版本生效：{names}。请用 --rules 与 --version 指明。")
+        ) from None
+    except SeveralInForce as several:
+        names = "、".join(f"{r.id} {r.version}" for r in several.found)
+        raise SiteBuilderError(None, f"{day} 同时有多个规则集版本生效：{names}。请用 --rules 与 --version 指明。") from None
 
 
 def check_stage(ruleset: RuleSet, stage: str) -> None:

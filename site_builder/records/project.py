@@ -6,6 +6,8 @@ in one run, keep warnings apart, and give each record the rule-set version that 
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
@@ -286,50 +288,96 @@ def assign_and_evaluate(project: Project, record: StationRecord) -> None:
 
 
 def select_ruleset(record: StationRecord, rulesets: list[RuleSet]) -> RuleSet:
-    """The named version, else the version of the named rule set (or of any) in force on the visit date."""
+    """The rule-set version that evaluates the record (choose_ruleset), or the reason as an error at the field to change."""
     wanted = record.evaluation.get("rules") or {}
-    candidates = rulesets
-    if "id" in wanted:
-        candidates = [r for r in rulesets if r.id == wanted["id"]]
-        if not candidates:
-            known = sorted({r.id for r in rulesets})
-            raise RecordError(
-                record.at("evaluation", "rules", "id"),
-                "evaluation.rules.id",
-                f"没有编号为“{wanted['id']}”的规则集。{did_you_mean(wanted['id'], known)}",
-                "、".join(known) or None,
-            )
-    if "version" in wanted:
-        named = [r for r in candidates if r.version == wanted["version"]]
-        if not named:
-            versions = "、".join(sorted(r.version for r in candidates))
-            raise RecordError(
-                record.at("evaluation", "rules", "version"),
-                "evaluation.rules.version",
-                f"规则集“{wanted['id']}”没有版本“{wanted['version']}”，现有版本：{versions}。",
-                f'version: "{versions.split("、")[0]}"',
-            )
-        return named[0]
-    return in_force(record, candidates)
-
-
-def in_force(record: StationRecord, candidates: list[RuleSet]) -> RuleSet:
-    day = record.visit_date
-    found = [r for r in candidates if r.in_force_on(day)]
-    if len(found) == 1:
-        return found[0]
-    where = record.at("evaluation", "visit_date")
-    if not found:
+    try:
+        return choose_ruleset(rulesets, wanted.get("id"), wanted.get("version"), lambda: record.visit_date)
+    except UnknownRuleset as missing:
         raise RecordError(
-            where, "evaluation.visit_date", f"评估日期 {day} 不在任何规则集版本的生效期内。", "在 evaluation.rules 中写明规则集编号与版本"
-        )
-    names = "、".join(f"{r.id} {r.version}（{r.path}）" for r in found)
-    raise RecordError(
-        where,
-        "evaluation.visit_date",
-        f"评估日期 {day} 同时落在多个规则集版本的生效期内：{names}。",
-        '在 evaluation.rules 中写明版本，如 version: "2024"',
-    )
+            record.at("evaluation", "rules", "id"),
+            "evaluation.rules.id",
+            f"没有编号为“{missing.rules_id}”的规则集。{did_you_mean(missing.rules_id, missing.known)}",
+            "、".join(missing.known) or None,
+        ) from None
+    except UnknownVersion as missing:
+        versions = "、".join(missing.versions)
+        whose = f"规则集“{missing.rules_id}”" if missing.rules_id is not None else "规则集"
+        raise RecordError(
+            record.at("evaluation", "rules", "version"),
+            "evaluation.rules.version",
+            f"{whose}没有版本“{missing.version}”，现有版本：{versions}。",
+            f'version: "{missing.versions[0] if missing.versions else ""}"',
+        ) from None
+    except NoneInForce as missing:
+        raise RecordError(
+            record.at("evaluation", "visit_date"),
+            "evaluation.visit_date",
+            f"评估日期 {missing.day} 不在任何规则集版本的生效期内。",
+            "在 evaluation.rules 中写明规则集编号与版本",
+        ) from None
+    except SeveralInForce as several:
+        names = "、".join(f"{r.id} {r.version}（{r.path}）" for r in several.found)
+        raise RecordError(
+            record.at("evaluation", "visit_date"),
+            "evaluation.visit_date",
+            f"评估日期 {several.day} 同时落在多个规则集版本的生效期内：{names}。",
+            '在 evaluation.rules 中写明版本，如 version: "2024"',
+        ) from None
+
+
+# --- choosing the rule-set version: the one home for records and `site-builder new` -------------------
+
+
+class NoRulesetApplies(Exception):
+    """No single rule-set version applies; each caller words the reason for its own input (a record field, an option)."""
+
+
+@dataclass(eq=False)
+class UnknownRuleset(NoRulesetApplies):
+    rules_id: str
+    known: list[str]  # every rule-set id, sorted
+
+
+@dataclass(eq=False)
+class UnknownVersion(NoRulesetApplies):
+    rules_id: str | None
+    version: str
+    versions: list[str]  # the versions there are (of the named rule set, if one is named), sorted
+
+
+@dataclass(eq=False)
+class NoneInForce(NoRulesetApplies):
+    day: datetime.date
+
+
+@dataclass(eq=False)
+class SeveralInForce(NoRulesetApplies):
+    day: datetime.date
+    found: list[RuleSet]
+
+
+def choose_ruleset(rulesets: list[RuleSet], rules_id: str | None, version: str | None, day: Callable[[], datetime.date]) -> RuleSet:
+    """The named version, else the version of the named rule set (or of any) in force on the day.
+
+    day is asked for only when no version is named: a record naming its version is evaluated even if its date is unreadable.
+    """
+    candidates = rulesets
+    if rules_id is not None:
+        candidates = [r for r in rulesets if r.id == rules_id]
+        if not candidates:
+            raise UnknownRuleset(rules_id, sorted({r.id for r in rulesets}))
+    if version is not None:
+        named = [r for r in candidates if r.version == version]
+        if not named:
+            raise UnknownVersion(rules_id, version, sorted(r.version for r in candidates))
+        return named[0]
+    on = day()
+    found = [r for r in candidates if r.in_force_on(on)]
+    if not found:
+        raise NoneInForce(on)
+    if len(found) > 1:
+        raise SeveralInForce(on, found)
+    return found[0]
 
 
 # --- audits: warnings, not failures ---------------------------------------------------------------
