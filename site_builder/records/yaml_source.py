@@ -135,6 +135,9 @@ def reading_error(text: str, path: str, error: Exception) -> RecordError:
         return unreadable_character(text, path, error)
     if isinstance(error, MarkedYAMLError):
         mark = error.problem_mark or error.context_mark
+        mistake = layout_mistake(text, path, mark.line)
+        if mistake is not None:
+            return mistake
         return RecordError(
             pos_at(path, text, mark.line, mark.column),
             "",
@@ -142,6 +145,89 @@ def reading_error(text: str, path: str, error: Exception) -> RecordError:
             "缩进用空格对齐，冒号后留一个空格，如 “stage: 中期”",
         )
     return RecordError(SourcePos(path, 1, 1), "", f"YAML 无法读取：{type(error).__name__}。")
+
+
+# --- the two layout mistakes YAML reports a line too low ----------------------------------------------
+# A key written with a Chinese input method's colon (服务监测：8.6) is no key at all, just text that runs on into
+# the next line; a key moved to column 0 closes its block. Either way ruamel stops on the FOLLOWING line, with
+# "mapping values are not allowed here" or "could not find expected ':'", which names neither the cause nor the
+# line the author changed. So, when loading failed, look at the lines just above where it stopped.
+
+# A line whose first colon is a full-width one: "  服务监测：8.6", "- name：东片"; not "title: 报告：中期" (its key is fine).
+FULL_WIDTH_KEY = re.compile(r"^(?P<indent>[ ]*(?:-[ ]+)?)(?P<key>[^\s#'\"{\[|>:：][^:：#]*?)[ ]*：[ ]*(?P<value>.*)$")
+HALF_WIDTH_KEY = re.compile(r"^[ ]*(?:-[ ]+)?[^\s#][^#]*?:(?:[ ]|$)")
+LOOK_BACK = 3  # content lines above the stop: a run-on plain scalar rarely spans more
+
+
+def layout_mistake(text: str, path: str, stop_line0: int) -> RecordError | None:
+    """A full-width colon or a wrongly indented key near where YAML stopped, reported at its own line; else None."""
+    lines = text.splitlines()
+    return full_width_colon(lines, path, stop_line0) or misindented_key(lines, path, stop_line0)
+
+
+def content_lines_up_to(lines: list[str], line0: int) -> list[int]:
+    """Indexes of the non-blank, non-comment lines from line0 upwards (line0 first)."""
+    found = []
+    for index in range(min(line0, len(lines) - 1), -1, -1):
+        if lines[index].strip() and not lines[index].lstrip().startswith("#"):
+            found.append(index)
+    return found
+
+
+def full_width_colon(lines: list[str], path: str, stop_line0: int) -> RecordError | None:
+    for index in content_lines_up_to(lines, stop_line0)[: LOOK_BACK + 1]:
+        match = FULL_WIDTH_KEY.match(lines[index].split(" #")[0].rstrip())
+        if match:
+            return full_width_colon_error(lines[index], path, index, match)
+    return None
+
+
+def full_width_colon_error(line: str, path: str, line0: int, match: re.Match) -> RecordError:
+    colon = line.index("：", match.end("indent"))
+    fixed = f"{match['indent']}{match['key'].rstrip()}: {match['value']}".rstrip()
+    return RecordError(
+        SourcePos(path, line0 + 1, colon + 1, end_line=line0 + 1, end_col=colon + 2, line_text=line),
+        "",
+        f"“{match['key'].strip()}”后面是中文冒号“：”（中文输入法常会打出它）：YAML 只认英文冒号“:”，冒号后还要留一个空格。",
+        f"“{fixed.strip()}”（英文冒号{'，后面一个空格' if match['value'] else ''}）",
+    )
+
+
+def indent_of(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def misindented_key(lines: list[str], path: str, stop_line0: int) -> RecordError | None:
+    """A key less indented than its neighbours above and below (moved to column 0), or one that matches no level."""
+    content = content_lines_up_to(lines, stop_line0)
+    if len(content) < 3:
+        return None
+    stop, previous, before = (lines[i] for i in content[:3])
+    if not HALF_WIDTH_KEY.match(stop) or not HALF_WIDTH_KEY.match(previous):
+        return None
+    if indent_of(previous) < indent_of(stop) == indent_of(before) and not previous.rstrip().endswith(":"):
+        return dedented_key_error(lines, path, content[1], indent_of(before))
+    return None
+
+
+def dedented_key_error(lines: list[str], path: str, line0: int, wanted: int) -> RecordError:
+    line, has = lines[line0], indent_of(lines[line0])
+    start = has + 1
+    return RecordError(
+        SourcePos(path, line0 + 1, start, end_line=line0 + 1, end_col=start + len(line.strip()), line_text=line),
+        "",
+        f"这一行的缩进比上下两行少（行首 {has} 个空格，上下两行是 {wanted} 个）：同一层的字段要上下对齐，"
+        f"少了缩进它就离开了上面的“{enclosing_key(lines, line0, wanted)}”那一层。",
+        f"在行首补 {wanted - has} 个空格，与上一行一样用空格缩进：“{' ' * wanted}{line.strip()}”",
+    )
+
+
+def enclosing_key(lines: list[str], line0: int, indent: int) -> str:
+    """The key of the block a line indented by `indent` belongs to: the nearest content line above, less indented."""
+    for index in content_lines_up_to(lines, line0 - 1):
+        if indent_of(lines[index]) < indent:
+            return lines[index].strip().removeprefix("- ").split(":")[0]
+    return ""
 
 
 def unreadable_character(text: str, path: str, error: ReaderError) -> RecordError:
