@@ -25,8 +25,7 @@ from ruamel.yaml.tokens import ScalarToken
 from ..errors import Problems, RecordError, RecordWarning, SiteBuilderError, SourcePos, did_you_mean
 from ..language.ruleset import RuleSet
 from .project import NoneInForce, Project, SeveralInForce, UnknownRuleset, UnknownVersion, choose_ruleset, listed_sources, load_rulesets
-from .record import resolve
-from .schema import SCHEMA_FILE, record_schema
+from .schema import SCHEMA_FILE, expanded, properties_of, record_schema, resolve, schema_node
 from .source_files import RULES, STATIONS, STATIONS_DIR, list_sources, read_source
 from .yaml_source import dump_yaml, load_yaml, to_plain
 
@@ -107,7 +106,7 @@ def checked_answers(args, day: datetime.date | None) -> dict:
         ("evaluation", "period"): "--period",
     }
     for keys, option in options.items():
-        check_option(option, field_at(keys), nested(answers, keys))
+        check_option(option, schema_node(keys), nested(answers, keys))
     return answers
 
 
@@ -128,13 +127,6 @@ def field_problem(field: dict, value) -> str | None:
     if error is None:
         return None
     return "不能为空" if error.validator == "minLength" else "的格式不对"
-
-
-def field_at(keys: tuple) -> dict:
-    field = record_schema()
-    for key in keys:
-        field = expanded(properties_of(field)[key])
-    return field
 
 
 def nested(mapping: dict, keys: tuple):
@@ -297,19 +289,6 @@ def optional_note(schema: dict, known: dict) -> str:
         f"{key}（{expanded(field).get('title', key)}）" for key, field in properties_of(schema).items() if key not in required and key not in known
     ]
     return f"可另加：{'、'.join(optional)}" if optional else ""
-
-
-def properties_of(schema: dict) -> dict:
-    """A mapping's fields, including those it takes from allOf parts (report.sub_districts takes findings')."""
-    properties = {}
-    for part in schema.get("allOf", []):
-        properties.update(properties_of(expanded(part)))
-    return {**properties, **schema.get("properties", {})}
-
-
-def expanded(field: dict) -> dict:
-    """A field with its $ref filled in; the field's own title and description win over the referenced ones."""
-    return {**resolve(field["$ref"]), **field} if "$ref" in field else field
 
 
 # --- fmt --------------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from ..errors import RecordError, SiteBuilderError, did_you_mean
 from ..language.evaluate import Inputs, Unchecked
 from ..language.ruleset import RuleSet
 from . import narrative
-from .schema import record_schema
+from .schema import allowed_keys, expanded, properties_of, record_schema, schema_node
 from .source_files import reserved_page_name
 from .yaml_source import (
     MAX_INTEGER_DIGITS,
@@ -216,8 +216,7 @@ def value_message(error, named: str) -> str:
 def example_of(schema) -> str | None:
     if not isinstance(schema, dict):
         return None
-    if "$ref" in schema:
-        schema = resolve(schema["$ref"])
+    schema = expanded(schema)
     examples = schema.get("examples")
     if examples:
         return "、".join(str(e) for e in examples)
@@ -231,46 +230,8 @@ def schema_title(keys: tuple) -> str | None:
     return schema_node(keys).get("title")
 
 
-def schema_node(keys: tuple) -> dict:
-    """The schema of the field at keys, following properties, items, allOf and $ref ({} where the schema says nothing)."""
-    node = record_schema()
-    for key in keys:
-        node = resolve(node["$ref"]) | node if "$ref" in node else node
-        if isinstance(key, int):
-            node = node.get("items", {})
-        else:
-            properties = node.get("properties", {})
-            for part in node.get("allOf", []):
-                properties = allowed_properties(part) | properties
-            node = properties.get(key) or (node.get("additionalProperties") if isinstance(node.get("additionalProperties"), dict) else {})
-        if not isinstance(node, dict):
-            return {}
-    return resolve(node["$ref"]) | node if "$ref" in node else node
-
-
-def allowed_properties(schema: dict) -> dict:
-    return (resolve(schema["$ref"]) if "$ref" in schema else schema).get("properties", {})
-
-
-def resolve(ref: str) -> dict:
-    node = record_schema()
-    for part in ref.lstrip("#/").split("/"):
-        node = node[part]
-    return node
-
-
-def allowed_keys(schema: dict) -> set[str]:
-    """Property names a mapping may use, following $ref and allOf."""
-    if "$ref" in schema:
-        return allowed_keys(resolve(schema["$ref"])) | set(schema.get("properties", {}))
-    found = set(schema.get("properties", {}))
-    for part in schema.get("allOf", []):
-        found |= allowed_keys(part)
-    return found
-
-
 def field_title(schema: dict, key: str) -> str:
-    title = schema.get("properties", {}).get(key, {}).get("title")
+    title = expanded(properties_of(expanded(schema)).get(key, {})).get("title")
     return f"（{title}）" if title else ""
 
 

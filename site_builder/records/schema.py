@@ -26,6 +26,50 @@ def record_schema() -> dict:
     return YAML(typ="safe").load(DEFINITION.read_text(encoding="utf-8"))
 
 
+# --- walking the definition: the one place that follows $ref and allOf ----------------------------------
+
+
+def resolve(ref: str) -> dict:
+    """The definition a local $ref ("#/$defs/date") points at."""
+    node = record_schema()
+    for part in ref.lstrip("#/").split("/"):
+        node = node[part]
+    return node
+
+
+def expanded(field: dict) -> dict:
+    """A field with its $ref filled in; the field's own title and description win over the referenced ones."""
+    return {**resolve(field["$ref"]), **field} if "$ref" in field else field
+
+
+def properties_of(schema: dict) -> dict:
+    """A mapping's fields, including those it takes from allOf parts (report.sub_districts takes findings')."""
+    properties = {}
+    for part in schema.get("allOf", []):
+        properties.update(properties_of(expanded(part)))
+    return {**properties, **schema.get("properties", {})}
+
+
+def allowed_keys(schema: dict) -> set[str]:
+    """Property names a mapping may use, following $ref and allOf."""
+    return set(properties_of(expanded(schema)))
+
+
+def schema_node(keys: tuple) -> dict:
+    """The schema of the field at keys, following properties, items, allOf and $ref ({} where the schema says nothing)."""
+    node = record_schema()
+    for key in keys:
+        node = expanded(node)
+        if isinstance(key, int):
+            node = node.get("items", {})
+        else:
+            others = node.get("additionalProperties")
+            node = properties_of(node).get(key) or (others if isinstance(others, dict) else {})
+        if not isinstance(node, dict):
+            return {}
+    return expanded(node)
+
+
 def json_schema(rulesets: list[RuleSet]) -> dict:
     """The editor's JSON Schema: the definition plus item, fact and stage names from every rule set."""
     schema = copy.deepcopy(record_schema())

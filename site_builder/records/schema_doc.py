@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from .record import resolve
-from .schema import record_schema
+from .schema import expanded, properties_of, record_schema
 
 TYPE_WORDS = {"string": "文字", "number": "数字", "integer": "整数", "boolean": "是/否", "object": "字段组", "array": "列表"}
 
@@ -25,10 +24,7 @@ def field_reference() -> str:
 def rows(schema: dict, prefix: str) -> list[str]:
     found = []
     required = set(schema.get("required", []))
-    properties = dict(schema.get("properties", {}))
-    for part in schema.get("allOf", []):
-        properties.update(expanded(part).get("properties", {}))
-    for name, field in properties.items():
+    for name, field in own_fields_first(schema).items():
         path = f"{prefix}.{name}" if prefix else name
         field = expanded(field)
         found.append(row(path, field, name in required))
@@ -38,8 +34,10 @@ def rows(schema: dict, prefix: str) -> list[str]:
     return found
 
 
-def expanded(field: dict) -> dict:
-    return {**resolve(field["$ref"]), **field} if "$ref" in field else field
+def own_fields_first(schema: dict) -> dict:
+    """The fields of properties_of, a mapping's own listed before those it takes from allOf parts, as the page reads best."""
+    fields = properties_of(schema)
+    return {name: fields[name] for name in [*schema.get("properties", {}), *fields]}
 
 
 def row(path: str, field: dict, required: bool) -> str:
