@@ -438,3 +438,9 @@ def test_full_width_comparison_signs_from_a_chinese_keyboard_are_accepted(load_r
     )
     good = next(b for b in ruleset.bands if b.name == "良好")
     assert (good.lower.value, good.lower.inclusive, good.upper.value, good.upper.inclusive) == (Decimal(80), True, Decimal(90), False)
+
+
+@pytest.mark.parametrize("word", ["满分", "权重", "未核查时"])
+def test_a_word_between_a_statements_parts_cannot_be_used_as_a_name(rule_errors, word):
+    errors = rule_errors(BASE + f"事实 {word} 数值\n")
+    assert [(type(e), e.message) for e in errors] == [(RuleTypeError, f"“{word}”是规则语言的关键词，不能用作名称。")]

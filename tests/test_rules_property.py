@@ -12,14 +12,15 @@ from hypothesis import strategies as st
 from site_builder.errors import Problems, SiteBuilderError
 from site_builder.language.checks import check_rules
 from site_builder.language.evaluate import completion_rate, evaluate
-from site_builder.language.parser import KEYWORDS, parse_rules
+from site_builder.language.parser import parse_rules
+from site_builder.language.vocabulary import grammar_words
 
 EXAMPLES = int(os.environ.get("RULES_PROPERTY_EXAMPLES", "200"))
 PROPERTY = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-# Words and symbols of the language, so that random text often gets past the first token.
+# Words and symbols of the language (every grammar word, and names the checks know), so that random text often gets past the first token.
 VOCABULARY = sorted(
-    set(KEYWORDS)
+    set(grammar_words())
     | {
         "起",
         "至",

@@ -21,37 +21,11 @@ from ..errors import (
     raise_if_any,
 )
 from . import ast
-from .parser import KEYWORDS
 from .ruleset import AGGREGATES, BOOLEAN, FACT_VALUE_TYPES, FUNCTIONS, NUMBER, ROUNDING_MODES, SHOW_ONLY, RuleSet
+from .vocabulary import reserved_words
 
 SINGLE_HEADERS = {ast.Header: "规则集", ast.Version: "版本", ast.Effective: "生效", ast.Stages: "阶段"}
 COMPLETION_NAMES = ("实际", "目标")
-# Words the grammar gives a meaning of their own: a name spelt like one would be read as the keyword.
-RESERVED_WORDS = set(KEYWORDS) | {
-    "是",
-    "否",
-    "yes",
-    "no",
-    "如果",
-    "则",
-    "否则",
-    "且",
-    "并且",
-    "或",
-    "或者",
-    "非",
-    "if",
-    "then",
-    "else",
-    "and",
-    "or",
-    "not",
-    "当",
-    "属于",
-    "是否",
-    "数值",
-    "比例",
-}
 TOTAL_NAME = "总分"
 MAX_PLACES = 10  # more decimal places than any score needs, and within Decimal's 40-digit precision
 
@@ -155,7 +129,7 @@ class Checker:
         kinds = (ast.Item, ast.Parameter, ast.Fact, ast.Definition)
         declarations = [d for d in self.file.declarations if isinstance(d, kinds)]
         for declaration in declarations:
-            if declaration.name in RESERVED_WORDS:
+            if declaration.name in reserved_words():  # an expression would read the name as the keyword
                 self.errors.append(RuleTypeError(declaration.pos, f"“{declaration.name}”是规则语言的关键词，不能用作名称。", "事实 整改不到位 是否"))
             if declaration.name in self.values and self.values[declaration.name] is not declaration:
                 first = self.values[declaration.name]

@@ -5,36 +5,16 @@ from __future__ import annotations
 from pygments.lexer import RegexLexer, words
 from pygments.token import Comment, Keyword, Name, Number, Operator, Punctuation, String, Text
 
-from .parser import KEYWORDS
+from .ruleset import ROUNDING_MODES
+from .vocabulary import joining_words, statement_keywords, value_words
 
-OPERATOR_WORDS = (
-    "如果",
-    "则",
-    "否则",
-    "且",
-    "并且",
-    "或",
-    "或者",
-    "非",
-    "当",
-    "属于",
-    "权重",
-    "满分",
-    "按片区",
-    "保留",
-    "位",
-    "按百分制折算",
-    "起",
-    "至",
-    "未核查时",
-    "if",
-    "then",
-    "else",
-    "and",
-    "or",
-    "not",
-)
-VALUE_WORDS = ("是", "否", "yes", "no", "是否", "数值", "比例", "暂缓评级", "仅提示", "四舍五入", "去尾", "进一", "四舍六入五成双")
+# Rounding modes are names the checks know, not grammar words; the Chinese ones read as values.
+VALUE_WORDS = tuple(sorted(value_words() | {mode for mode in ROUNDING_MODES if not mode.isascii()}))
+
+
+def keyword_rule(words_: tuple[str, ...], token) -> tuple:
+    """A whole word from the list, not the start or end of a longer name."""
+    return words(words_, prefix=r"(?<!\w)", suffix=r"(?!\w)"), token
 
 
 class RuleLanguageLexer(RegexLexer):
@@ -49,9 +29,9 @@ class RuleLanguageLexer(RegexLexer):
             (r'"[^"\n]*"|“[^”\n]*”', String),
             (r"\d{4}-\d{2}-\d{2}", Number),
             (r"\d+(\.\d+)?[%％]?", Number),
-            (words(tuple(KEYWORDS), prefix=r"(?<!\w)", suffix=r"(?!\w)"), Keyword.Declaration),
-            (words(OPERATOR_WORDS, prefix=r"(?<!\w)", suffix=r"(?!\w)"), Keyword),
-            (words(VALUE_WORDS, prefix=r"(?<!\w)", suffix=r"(?!\w)"), Keyword.Constant),
+            keyword_rule(statement_keywords(), Keyword.Declaration),
+            keyword_rule(tuple(sorted(joining_words())), Keyword),
+            keyword_rule(VALUE_WORDS, Keyword.Constant),
             (r"[^\W\d]\w*", Name),
             (r">=|<=|!=|==|[≥≤≠=<>+\-*/×÷＋－]", Operator),
             (r"[(),，、（）:：]", Punctuation),

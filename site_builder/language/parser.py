@@ -11,13 +11,13 @@ from copy import copy
 from datetime import date
 from decimal import Decimal
 from functools import cache
-from pathlib import Path
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Token, Transformer, v_args
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedToken, VisitError
 
 from ..errors import Problems, RuleSyntaxError, SiteBuilderError, SourcePos, did_you_mean, raise_if_any
 from . import ast
+from .vocabulary import lark_parser, statement_keywords
 
 STATEMENT_EXAMPLES = {
     "规则集": "规则集 广州市社工站评估 “广州市社工站购买服务项目评估”",
@@ -37,8 +37,13 @@ STATEMENT_EXAMPLES = {
     "未核查默认": "未核查默认 仅提示",
     "完成率": "完成率 = 取整(实际 ÷ 目标 × 100, 2)",
 }
-KEYWORDS = sorted(STATEMENT_EXAMPLES, key=len, reverse=True)
-_STATEMENT_START = re.compile(r"[ \t\u3000]*(" + "|".join(KEYWORDS) + r")(?!\w)")
+
+
+@cache
+def statement_start() -> re.Pattern:
+    """A line that starts a statement: optional indentation, then a statement keyword as a whole word."""
+    return re.compile(r"[ \t\u3000]*(" + "|".join(statement_keywords()) + r")(?!\w)")
+
 
 TOKEN_NAMES = {  # in the order they are listed to the user
     "NAME": "名称",
@@ -73,12 +78,6 @@ OPERATORS = {
 }
 
 
-@cache
-def lark_parser() -> Lark:
-    grammar = Path(__file__).with_name("grammar.lark")
-    return Lark.open(str(grammar), parser="lalr", propagate_positions=True, maybe_placeholders=True)
-
-
 def parse_rules(text: str, path: str) -> ast.RuleFile:
     """Parse a whole rule file, raising Problems with every syntax error found."""
     lines = source_lines(text)
@@ -103,7 +102,7 @@ def statements(lines: list[str]):
     """Cut the file into (first line number, text) pieces, one per statement."""
     start, chunk = 1, []
     for number, line in enumerate(lines, start=1):
-        if _STATEMENT_START.match(line) and chunk:
+        if statement_start().match(line) and chunk:
             yield start, "".join(chunk)
             start, chunk = number, []
         chunk.append(line)
@@ -182,7 +181,7 @@ def starts_line(pos: SourcePos) -> bool:
 
 
 def unknown_statement(pos: SourcePos, first_word: str) -> RuleSyntaxError:
-    hint = did_you_mean(first_word, KEYWORDS)
+    hint = did_you_mean(first_word, statement_keywords())
     message = f"每条语句应以关键词开头，“{first_word}”不是关键词。{hint}".rstrip()
     return RuleSyntaxError(pos, message, "评分项 服务监测 属于 第三方 满分 10")
 
@@ -190,7 +189,7 @@ def unknown_statement(pos: SourcePos, first_word: str) -> RuleSyntaxError:
 def statement_keyword(chunk: str) -> str | None:
     for line in chunk.splitlines():
         if line.strip() and not line.strip().startswith(("#", "＃")):
-            match = _STATEMENT_START.match(line)
+            match = statement_start().match(line)
             return match.group(1) if match else None
     return None
 
@@ -255,7 +254,7 @@ def feeds(parser, terminal: str) -> bool:
 
 @cache
 def statement_terminals() -> frozenset[str]:
-    return frozenset(terminal_of(k) for k in KEYWORDS if k != "总分")
+    return frozenset(terminal_of(k) for k in statement_keywords() if k != "总分")
 
 
 ENGLISH_ALIASES = {f"“{w}”" for w in ("if", "then", "else", "and", "or", "not", "yes", "no")}
@@ -273,7 +272,7 @@ def terminal_name(terminal: str) -> str | None:
         pattern = lark_parser().get_terminal(terminal).pattern
     except KeyError:
         return None
-    if pattern.type != "str" or pattern.value in KEYWORDS or f"“{pattern.value}”" in ENGLISH_ALIASES:
+    if pattern.type != "str" or pattern.value in statement_keywords() or f"“{pattern.value}”" in ENGLISH_ALIASES:
         return None
     return f"“{pattern.value}”"
 

@@ -1,0 +1,56 @@
+"""The rule language's words come from grammar.lark alone: every word it spells is reserved and highlighted."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pygments.token import Keyword
+
+from site_builder.language.highlight import RuleLanguageLexer
+from site_builder.language.parser import STATEMENT_EXAMPLES
+from site_builder.language.vocabulary import reserved_words, statement_keywords
+
+GRAMMAR = Path(__file__).parents[1] / "site_builder" / "language" / "grammar.lark"
+
+
+def words_in_grammar_text() -> set[str]:
+    """The quoted words of grammar.lark, read from the file itself rather than through Lark."""
+    code = "\n".join(line.split("//", 1)[0] for line in GRAMMAR.read_text(encoding="utf-8").splitlines())
+    return {word for word in re.findall(r'"([^"\\]+)"', code) if re.fullmatch(r"\w+", word)}
+
+
+def test_the_grammar_spells_the_keywords_this_test_knows():
+    assert {"规则集", "评分项", "总分", "如果", "if", "是否", "暂缓评级", "满分"} <= words_in_grammar_text()
+
+
+def test_every_word_of_the_grammar_is_reserved():
+    assert words_in_grammar_text() <= reserved_words()
+
+
+def test_every_word_of_the_grammar_is_highlighted_as_a_keyword():
+    for word in sorted(words_in_grammar_text()):
+        tokens = [(token, text) for token, text in RuleLanguageLexer().get_tokens(word) if text.strip()]
+        assert len(tokens) == 1 and tokens[0][0] in Keyword, (word, tokens)
+
+
+def test_statement_keywords_are_the_first_words_of_the_statements():
+    assert set(statement_keywords()) == {"规则集", "版本", "文件", "生效", "阶段", "评估方", "评分项", "参数"} | {
+        "事实",
+        "定义",
+        "总分",
+        "等级",
+        "否决等级",
+        "否决",
+        "未核查默认",
+        "完成率",
+    }
+
+
+def test_longer_statement_keywords_are_tried_first():
+    order = statement_keywords()
+    assert order.index("否决等级") < order.index("否决")
+
+
+def test_every_statement_keyword_has_an_example_for_its_error_messages():
+    assert set(statement_keywords()) == set(STATEMENT_EXAMPLES)
