@@ -3,11 +3,13 @@ asserting the message, the line:col the author changed, and the example of the f
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
+from site_builder.commands.cli import main
 from site_builder.errors import RecordError
 from site_builder.records.project import load_project
 from site_builder.records.yaml_source import load_yaml
@@ -78,3 +80,74 @@ def test_check_and_its_github_annotation_point_at_the_full_width_colon(tmp_path)
     project = project_with(tmp_path, text)
     [error] = project.errors
     assert (error.pos.file, error.pos.line, error.pos.col) == (SEED_RECORD, line_of(text, "服务监测："), 7)
+
+
+# --- the record `site-builder new` writes -----------------------------------------------------------------
+
+EXAMPLE = re.compile(r"（例：([^、）]+)")
+MAXIMUM = re.compile(r"（满分 ([0-9.]+)）")
+FACT_EXAMPLE = re.compile(r"(?:是填|如) ([^，）]+)")
+UNCHECKED_FORM = re.compile(r"写成 (\{not_checked[^}]*原因\})")
+BLANK = re.compile(r"^(?P<lead>\s*(?:- )?)(?P<key>[^\s:#][^:]*):(?P<rest>\s*(?:\{not_checked: 待核查\}|\[\]|\{\})?)$")
+
+
+def filled_per_comments(template: str) -> str:
+    """Every blank of a generated record filled the way the comment above it says: its example, the item's
+    maximum for a score, the hinted value for a fact (the first one left unchecked as the facts' comment shows), one
+    sub-district for lists and placeholders, and text for the narratives (which have nothing to give an example of)."""
+    sub_district = "西片区"  # the example the comment above station.sub_districts[].id gives
+    # the first fact is left unchecked, written the way the comment above facts: shows
+    unchecked = UNCHECKED_FORM.search(template)[1].replace("原因", "报告未载明")
+    template = template.replace("{not_checked: 待核查}", unchecked, 1)
+    lines = template.splitlines()
+    filled, comment = [], ""
+    for index, line in enumerate(lines):
+        if line.lstrip().startswith("#"):
+            comment = line
+        elif not opens_a_block(line, lines[index + 1 :]):
+            line = filled_line(line, comment, sub_district)
+        filled.append(line)
+    return "\n".join(filled) + "\n"
+
+
+def opens_a_block(line: str, below: list[str]) -> bool:
+    """A key with nothing after its colon whose next field is indented further (station:, contract:)."""
+    following = next((other for other in below if other.strip() and not other.lstrip().startswith("#")), "")
+    indent = len(line) - len(line.lstrip(" -"))
+    return len(following) - len(following.lstrip(" -")) > indent
+
+
+def filled_line(line: str, comment: str, sub_district: str) -> str:
+    blank = BLANK.match(line)
+    if not blank:
+        return line
+    lead, key, rest = blank["lead"], blank["key"], blank["rest"].strip()
+    if key == "片区编号":  # the placeholder the comment above 服务质量 says to replace with a sub-district's id
+        return f"{lead}{sub_district}: 15"
+    if key == "sub_district":
+        return f"{lead}{key}: {sub_district}"
+    if rest == "{not_checked: 待核查}":
+        return f"{lead}{key}: {FACT_EXAMPLE.search(comment)[1]}"
+    if rest == "[]":
+        return f"{lead}{key}: [{sub_district}的社区]"
+    if rest == "{}":
+        return f"{lead}{key}: {{intro: 照录报告原文的一段文字。}}"
+    for pattern in (MAXIMUM, EXAMPLE):
+        found = pattern.search(comment)
+        if found:
+            return f"{lead}{key}: {found[1]}"
+    return f"{lead}{key}: 照录报告原文的一段文字。"
+
+
+def test_a_new_record_filled_as_its_comments_say_passes_check(tmp_path, capsys):
+    repo = tmp_path / "repo"
+    shutil.copytree(SEED_REPO, repo)
+    arguments = ["--district", "panyu", "--district-name", "番禺区", "--station", "dashi", "--name", "大石街社工服务站"]
+    arguments += ["--period", "2024-2025", "--stage", "末期", "--date", "2025-08-01"]
+    assert main(["--root", str(repo), "new", *arguments]) == 0
+    record = repo / "stations/panyu/dashi/2024-2025-末期.yaml"
+    record.write_text(filled_per_comments(record.read_text(encoding="utf-8")), encoding="utf-8")
+    capsys.readouterr()
+    status = main(["--root", str(repo), "check"])
+    out = capsys.readouterr()
+    assert "0 处错误" in out.out and status == 0, out.out + out.err + record.read_text(encoding="utf-8")
