@@ -27,7 +27,8 @@ from site_builder.language.ruleset import RuleSet
 from site_builder.site.search_index import strings_in  # the same walk the search index makes over a record
 
 REPO = Path(__file__).resolve().parent.parent
-SEED_RECORD = REPO / "stations" / "panyu" / "shiqiao-dongxi" / "2024-2025-中期.yaml"
+# Phrase material from the frozen copy of the seed record: the synthetic records stay the same when the live one is edited.
+SEED_RECORD = REPO / "tests" / "fixtures" / "seed-repo" / "stations" / "panyu" / "shiqiao-dongxi" / "2024-2025-中期.yaml"
 RULES_FILE = "rules/guangzhou/sgz-2024.rules"  # the rule set the records name (evaluation.rules)
 HEADER = "# 合成数据（基准测试用），非真实评估记录\n"
 

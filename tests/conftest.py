@@ -1,4 +1,6 @@
-"""Shared fixtures: the real Guangzhou rule file, the seed station's figures, and small rule-loading helpers.
+"""Shared fixtures: the Guangzhou rule file (the seed repository's copy), the seed station's figures, small
+rule-loading helpers, the sites several test modules read (built once per session), and the guard that fails any
+test reading the live rules/ or stations/.
 
 The seed figures are those of the 市桥 station's mid-term evaluation report (the project's seed record):
 服务监测 9.82, 服务成效 12.3, 运营管理 9.1, 服务质量 by sub-district, 购买方 20, 督导中心 14.65, 监督方 8.8.
@@ -6,17 +8,19 @@ The seed figures are those of the 市桥 station's mid-term evaluation report (t
 
 from __future__ import annotations
 
+import os
+import sys
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
+from site_harness import LIVE_DATA_GUARD, SEED_REPO, build_site
 
 from site_builder.errors import Problems
 from site_builder.language.checks import check_rules
 from site_builder.language.evaluate import Inputs
 from site_builder.language.parser import parse_rules
 
-RULES_PATH = Path(__file__).resolve().parent.parent / "rules" / "guangzhou" / "sgz-2024.rules"
+RULES_PATH = SEED_REPO / "rules" / "guangzhou" / "sgz-2024.rules"
 
 SEED_SCORES = {
     "服务监测": Decimal("9.82"),
@@ -126,3 +130,46 @@ def page(browser):
     yield page
     context.close()
     assert watch.problems == []
+
+
+# --- the live data is not the code tests' business --------------------------------------------------------
+
+
+def pytest_configure(config):
+    sys.addaudithook(LIVE_DATA_GUARD.audit)  # an audit hook cannot be removed: it stays for the whole session
+
+
+@pytest.fixture(autouse=True)
+def no_live_data(request):
+    """Fails a test that read the live rules/ or stations/ or ran a command on the live repository (site_harness.LiveDataGuard).
+
+    Code tests start from tests/fixtures/ (site_harness.copy_seed_repo, build_site); the live data is checked by
+    `make check-data`, so that a valid new record or a correct rule change never turns a code test red.
+    """
+    yield
+    reads = list(dict.fromkeys(LIVE_DATA_GUARD.take(request.node.nodeid)))[:10]
+    if not os.environ.get("GUARD_WIP"):  # TEMPORARY while the modules are converted
+        return
+    advice = "这个测试读取了仓库中实际的 rules/ 或 stations/：应从 tests/fixtures/ 复制（见 tests/fixtures/README.md）。"
+    assert not reads, "\n".join([advice, *reads])
+
+
+# --- sites several modules read: built once per session, never changed by a test ----------------------------
+
+
+@pytest.fixture(scope="session")
+def seed_site(tmp_path_factory):
+    """A real `mkdocs build --strict` of the seed repository (the 市桥 record alone). Read it, never write to it:
+    a test that changes a repository builds its own."""
+    return build_site(tmp_path_factory.mktemp("seed-repo"))
+
+
+@pytest.fixture(scope="session")
+def sample_site(tmp_path_factory):
+    """A real build of the seed repository with a peer station and an earlier evaluation (tests/sample_evaluations.py).
+    Read it, never write to it."""
+    from sample_evaluations import write_sample_records
+
+    repo = tmp_path_factory.mktemp("sample-repo")
+    write_sample_records(repo)
+    return build_site(repo)

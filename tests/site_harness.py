@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import http.server
+import os
 import shutil
 import subprocess
 import sys
@@ -26,6 +27,11 @@ CHROMIUM_FLAGS = [
 ARTIFACTS = ROOT / "tests" / "artifacts"
 # The rules and records code tests start from: a frozen copy, so that the live data can change (tests/fixtures/README.md).
 SEED_REPO = ROOT / "tests" / "fixtures" / "seed-repo"
+SEED_RECORD = "stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml"  # the golden case, relative to a repository
+# What the site is made of besides the data: code, not data, so tests take it from this repository.
+SITE_CODE = ("docs", "mkdocs.yml")
+# The live data: checked by the project's own commands (make check-data), never read by a code test (conftest.py).
+LIVE_DATA = (ROOT / "rules", ROOT / "stations")
 
 
 def file_digests(folder: Path) -> dict[str, str]:
@@ -33,12 +39,36 @@ def file_digests(folder: Path) -> dict[str, str]:
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def build_site(repo: Path) -> Path:
-    """Copy the repository's inputs into repo and run a real `mkdocs build --strict` there."""
-    for folder in ("rules", "stations", "docs"):
+def copy_seed_repo(repo: Path, site: bool = False) -> Path:
+    """The seed repository's rules/ and stations/ in repo (each unless repo already has one); with site=True also the
+    site's code (docs/ and mkdocs.yml) from this repository."""
+    for folder in ("rules", "stations"):
         if not (repo / folder).exists():
-            shutil.copytree(ROOT / folder, repo / folder)
+            shutil.copytree(SEED_REPO / folder, repo / folder)
+    if site:
+        copy_site_code(repo)
+    return repo
+
+
+def copy_site_code(repo: Path) -> Path:
+    """docs/ (unless repo has its own) and mkdocs.yml from this repository: what a build needs besides the data."""
+    if not (repo / "docs").exists():
+        shutil.copytree(ROOT / "docs", repo / "docs")
     shutil.copy(ROOT / "mkdocs.yml", repo / "mkdocs.yml")
+    return repo
+
+
+def synthetic_records(repo: Path, reports: int) -> Path:
+    """bench/synthetic.py's rules/ (from the seed repository, not the live one) and `reports` records in repo."""
+    command = [sys.executable, str(ROOT / "bench" / "synthetic.py"), "--reports", str(reports), "--out", str(repo), "--source", str(SEED_REPO)]
+    subprocess.run(command, check=True, capture_output=True)
+    return repo
+
+
+def build_site(repo: Path) -> Path:
+    """The seed repository's data (where repo has none) and this repository's docs/ and mkdocs.yml in repo, then a real
+    `mkdocs build --strict` there."""
+    copy_seed_repo(repo, site=True)
     done = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(repo / "site")],
         cwd=repo,
@@ -88,3 +118,75 @@ class Watch:
         if request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
             return
         self.problems.append(f"third-party request: {request.url}")
+
+
+class LiveDataGuard:
+    """Every read of the live rules/ or stations/ by a test, and every command a test runs on the live repository.
+
+    conftest.py installs `audit` as a Python audit hook (sys.addaudithook), so the guard sees what actually happens,
+    whatever helper or library does it: open() and os.open, directory listings (copytree, rglob, iterdir), and the
+    arguments and folder of every subprocess. A grep of the test sources would miss a path built in pieces or read
+    through a helper. Each read is filed under the test that was running (PYTEST_CURRENT_TEST, set by pytest during
+    set-up, call and tear-down, so a module fixture's reads count against the test that needed it).
+    """
+
+    WATCHED = frozenset({"open", "os.scandir", "os.listdir", "shutil.copytree", "subprocess.Popen"})
+    # Commands that read the repository they run in when not given --root.
+    PROJECT_COMMANDS = ("site_builder", "site-builder", "mkdocs", "make")
+    OUTSIDE_TESTS = "(collection)"  # reads while pytest imports the test modules
+
+    def __init__(self) -> None:
+        self.reads: dict[str, list[str]] = {}
+        self.allowing = 0
+        self.live = tuple(str(folder) for folder in LIVE_DATA)
+        self.inside_live = tuple(f"{folder}{os.sep}" for folder in self.live)
+
+    def audit(self, event: str, args: tuple) -> None:
+        if event not in self.WATCHED or self.allowing:
+            return
+        if event == "subprocess.Popen":
+            found = self.live_command(args[1], args[2])
+        elif event == "open" and self.one_name(args[0]):
+            found = None  # most likely os.open(name, dir_fd=…) one step down a folder (source_files.py): the event has no dir_fd
+        else:
+            found = self.live_path(args[0])
+        if found:
+            test = os.environ.get("PYTEST_CURRENT_TEST", self.OUTSIDE_TESTS).rsplit(" ", 1)[0]
+            self.reads.setdefault(test, []).append(f"{event}: {found}")
+
+    @staticmethod
+    def one_name(path) -> bool:
+        return isinstance(path, str | bytes | os.PathLike) and os.sep not in os.fsdecode(path)
+
+    def live_path(self, path) -> str | None:
+        if not isinstance(path, str | bytes | os.PathLike):
+            return None  # a file descriptor
+        absolute = os.path.abspath(os.fsdecode(path))
+        return absolute if absolute in self.live or absolute.startswith(self.inside_live) else None
+
+    def live_command(self, command, cwd) -> str | None:
+        arguments = [os.fsdecode(command)] if isinstance(command, str | bytes | os.PathLike) else [os.fsdecode(a) for a in command]
+        folder = os.path.abspath(os.fsdecode(cwd)) if cwd is not None else os.getcwd()
+        for argument in arguments:
+            path = os.path.join(folder, argument)  # a relative argument is relative to the command's folder
+            if self.live_path(path) or os.path.abspath(path) == str(ROOT):
+                return f"{arguments} names {argument}"
+        runs_project_command = any(os.path.basename(argument) in self.PROJECT_COMMANDS for argument in arguments)
+        if folder == str(ROOT) and runs_project_command and "--root" not in arguments:
+            return f"{arguments} runs in {ROOT}"
+        return None
+
+    @contextmanager
+    def allowed(self):
+        """For the one test that copies the whole repository on purpose (test_contribution.py)."""
+        self.allowing += 1
+        try:
+            yield
+        finally:
+            self.allowing -= 1
+
+    def take(self, test: str) -> list[str]:
+        return self.reads.pop(test, [])
+
+
+LIVE_DATA_GUARD = LiveDataGuard()

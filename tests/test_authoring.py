@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import io
-import shutil
 from pathlib import Path
 
 import pytest
+from site_harness import SEED_RECORD, copy_seed_repo
 
 from site_builder.commands.cli import main
 from site_builder.records.authoring import NOT_CHECKED, SUB_DISTRICT_PLACEHOLDER, canonical_text
 from site_builder.records.schema import record_schema
 from site_builder.records.yaml_source import dump_yaml, load_yaml, new_yaml, to_plain
 
-ROOT = Path(__file__).resolve().parent.parent
-SEED = "stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml"
+SEED = SEED_RECORD
 NEW = "stations/panyu/shiqiao-dongxi/2025-2026-末期.yaml"
 NEW_ARGS = (
     "new",
@@ -37,9 +36,7 @@ NEW_ARGS = (
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    for folder in ("rules", "stations"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
-    return tmp_path
+    return copy_seed_repo(tmp_path)
 
 
 def run(capsys, root: Path, *args) -> tuple[int, str, str]:
@@ -166,8 +163,8 @@ def test_a_fresh_skeleton_is_already_canonical(capsys, repo):
 # --- fmt ------------------------------------------------------------------------------------------------
 
 
-def test_fmt_check_passes_on_the_repository(capsys):
-    code, out, _ = run(capsys, ROOT, "fmt", "--check")
+def test_fmt_check_passes_on_the_seed_repository(capsys, repo):
+    code, out, _ = run(capsys, repo, "fmt", "--check")
     assert code == 0, out
 
 

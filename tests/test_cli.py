@@ -1,31 +1,43 @@
-"""The site-builder command as staff and CI run it: the golden case, JSON output, exit codes, annotations."""
+"""The site-builder command as staff and CI run it: the golden case, JSON output, exit codes, annotations.
+
+Every command runs on a copy of the seed repository (tests/fixtures/seed-repo), never on the live data.
+"""
 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from site_harness import SEED_RECORD, copy_seed_repo
 
 from site_builder.commands.cli import main
 from site_builder.records.project import load_project
 
-ROOT = Path(__file__).resolve().parent.parent
-SEED = "stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml"
+SEED = SEED_RECORD
 
 
-def run(capsys, *args) -> tuple[int, str, str]:
-    code = main(["--root", str(ROOT), *args])
-    out, err = capsys.readouterr()
-    return code, out, err
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory) -> Path:
+    """The seed repository, read by the tests that do not change it."""
+    return copy_seed_repo(tmp_path_factory.mktemp("seed-repo"))
 
 
-def test_golden_seed_report_is_computed_from_the_yaml_through_the_rules():
-    project = load_project(ROOT)
+@pytest.fixture
+def run(repo, capsys):
+    def run(*args) -> tuple[int, str, str]:
+        code = main(["--root", str(repo), *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def test_golden_seed_report_is_computed_from_the_yaml_through_the_rules(repo):
+    project = load_project(repo)
     result = project.results["panyu/shiqiao-dongxi/2024-2025-中期"]
     quality = next(i for i in result.items if i.name == "服务质量")
     assert quality.converted == Decimal("15.09")
@@ -34,8 +46,8 @@ def test_golden_seed_report_is_computed_from_the_yaml_through_the_rules():
     assert result.fired == []
 
 
-def test_evaluate_prints_the_score_table_total_and_grade(capsys):
-    code, out, _ = run(capsys, "evaluate", str(ROOT / SEED))
+def test_evaluate_prints_the_score_table_total_and_grade(run, repo):
+    code, out, _ = run("evaluate", str(repo / SEED))
     assert code == 0
     assert "服务质量（东1片区）" in out and "15.09" in out
     assert next(line for line in out.splitlines() if line.startswith("总分")).split() == ["总分", "89.76"]
@@ -43,8 +55,8 @@ def test_evaluate_prints_the_score_table_total_and_grade(capsys):
     assert "[未触发] 社工人员配备不足的" in out
 
 
-def test_evaluate_json_has_the_promised_fields(capsys):
-    code, out, _ = run(capsys, "evaluate", str(ROOT / SEED), "--json")
+def test_evaluate_json_has_the_promised_fields(run, repo):
+    code, out, _ = run("evaluate", str(repo / SEED), "--json")
     report = json.loads(out)
     assert code == 0
     assert (report["station"], report["stage"], report["total"], report["grade"], report["vetoes"]) == ("shiqiao-dongxi", "中期", "89.76", "良好", [])
@@ -54,16 +66,15 @@ def test_evaluate_json_has_the_promised_fields(capsys):
     assert all(isinstance(i["score"], str) for i in report["items"])
 
 
-def test_check_passes_on_the_repository(capsys):
-    code, out, _ = run(capsys, "check")
+def test_check_passes_on_the_seed_repository(run):
+    code, out, _ = run("check")
     assert code == 0
     assert out.strip().endswith("0 处错误，0 条警告。")
 
 
 @pytest.fixture
 def broken_repo(tmp_path: Path) -> Path:
-    for folder in ("rules", "stations"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
+    copy_seed_repo(tmp_path)
     seed = tmp_path / SEED
     seed.write_text(seed.read_text(encoding="utf-8").replace("服务监测: 9.82", "服务监测: 12.5"), encoding="utf-8")
     return tmp_path
@@ -95,6 +106,10 @@ def test_broken_input_never_shows_a_traceback(broken_repo):
         assert "错误" in done.stderr + done.stdout
 
 
-def test_json_schema_in_the_repository_is_current(capsys):
-    code, out, err = run(capsys, "schema", "--check")
-    assert code == 0, err
+def test_schema_check_fails_until_the_schema_is_written_and_then_passes(tmp_path, capsys):
+    repo = copy_seed_repo(tmp_path)
+    assert main(["--root", str(repo), "schema", "--check"]) == 1
+    assert "不是最新的，请运行 site-builder schema 重新生成" in capsys.readouterr().err
+    assert main(["--root", str(repo), "schema"]) == 0
+    assert main(["--root", str(repo), "schema", "--check"]) == 0
+    assert "是最新的" in capsys.readouterr().out

@@ -1,24 +1,23 @@
 """`site-builder diff`: a change to a rule file or a record is reported with the records whose results it moves.
 
-Each test works in a throwaway git repository holding a copy of the real rules/ and stations/, committed on
-main, with a feature branch checked out, as a contributor's clone would be.
+Each test works in a throwaway git repository holding a copy of the seed repository's rules/ and stations/
+(tests/fixtures/seed-repo), committed on main, with a feature branch checked out, as a contributor's clone would be.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from site_harness import SEED_RECORD, copy_seed_repo
 
 from site_builder.commands.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
-SEED = "stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml"
+SEED = SEED_RECORD
 SEED_KEY = "panyu/shiqiao-dongxi/2024-2025-中期"
 RULES = "rules/guangzhou/sgz-2024.rules"
 COPY = "stations/nansha/test-copy/2024-2025-中期.yaml"
@@ -30,13 +29,12 @@ def git(repo: Path, *args: str) -> str:
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    """A git repository with the real rules and records committed on main and a feature branch checked out."""
+    """A git repository with the seed rules and record committed on main and a feature branch checked out."""
     git(tmp_path, "init", "--quiet", "--initial-branch=main")
     git(tmp_path, "config", "user.name", "测试")
     git(tmp_path, "config", "user.email", "test@example.invalid")
     git(tmp_path, "config", "commit.gpgsign", "false")
-    for folder in ("rules", "stations"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
+    copy_seed_repo(tmp_path)
     git(tmp_path, "add", "rules", "stations")
     git(tmp_path, "commit", "--quiet", "-m", "规则与记录")
     git(tmp_path, "checkout", "--quiet", "-b", "feature")

@@ -7,20 +7,19 @@ from __future__ import annotations
 
 import datetime
 import random
-import shutil
 import time
 from pathlib import Path
 
 import pytest
 from hostile_corpus import NOT_PERSONAL_DATA, PERSONAL_DATA
+from site_harness import SEED_RECORD, copy_seed_repo
 from test_site import build, copy_repository
 
 from site_builder.commands.cli import main
 from site_builder.records.privacy_rules import id_check_character, passes_luhn, resident_ids, scan
 from site_builder.records.project import load_project
 
-ROOT = Path(__file__).resolve().parent.parent
-SEED = "stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml"
+SEED = SEED_RECORD
 # A line of report.basic_situation, a `|-` block: narrative text as staff would paste a case note into it.
 NARRATIVE = "    本社工站评估期限内服务经费为240万元"
 WHY = "评估记录会在网站上公开，不得含有服务对象、工作人员等个人的{rule}（评估原则“保密尊重原则”）。"
@@ -85,9 +84,7 @@ POSITIVES = [
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    for folder in ("rules", "stations"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
-    return tmp_path
+    return copy_seed_repo(tmp_path)
 
 
 def edit(repo: Path, old: str, new: str) -> None:
@@ -262,8 +259,8 @@ def test_near_miss_does_not_fire(repo, text):
     assert project.errors == [] and project.warnings == [], [e.format() for e in project.errors + project.warnings]
 
 
-def test_the_seed_record_checks_clean():
-    project = load_project(ROOT)
+def test_the_seed_record_checks_clean(repo):
+    project = load_project(repo)
     assert project.errors == [] and project.warnings == []
 
 
@@ -433,10 +430,10 @@ def test_look_alike_is_not_personal_data(repo, name):
     assert project.errors == [] and project.warnings == [], [e.format() for e in project.errors + project.warnings]
 
 
-def test_the_seed_record_rules_and_standing_text_have_no_finding():
-    """The live repository's texts as written, comments included; the check itself is test_the_seed_record_checks_clean."""
+def test_the_seed_record_rules_and_standing_text_have_no_finding(repo):
+    """The seed repository's texts as written, comments included; the check itself is test_the_seed_record_checks_clean."""
     for path in (SEED, "rules/guangzhou/sgz-2024.rules", "rules/guangzhou/sgz-2024.standing.md"):
-        text = (ROOT / path).read_text(encoding="utf-8")
+        text = (repo / path).read_text(encoding="utf-8")
         assert [(m.rule.name, text[m.start : m.end]) for m in scan(text)] == [], path
 
 

@@ -7,21 +7,19 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from site_harness import SEED_RECORD, SEED_REPO, copy_seed_repo
 
 from site_builder.records.project import load_project
 from site_builder.records.record import read_record
 from site_builder.records.yaml_source import dump_yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-SEED = "stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml"
+SEED = SEED_RECORD
 
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    """A copy of the real rules and records that a test may break."""
-    for folder in ("rules", "stations"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
-    return tmp_path
+    """A copy of the seed repository's rules and record that a test may break."""
+    return copy_seed_repo(tmp_path)
 
 
 def edit(repo: Path, old: str, new: str, path: str = SEED) -> None:
@@ -42,8 +40,8 @@ def line_of(repo: Path, fragment: str, path: str = SEED) -> int:
     return next(n for n, line in enumerate(lines, 1) if fragment in line)
 
 
-def test_seed_repository_checks_clean():
-    project = load_project(ROOT)
+def test_seed_repository_checks_clean(repo):
+    project = load_project(repo)
     assert project.errors == []
     assert len(project.records) >= 1
 
@@ -216,9 +214,9 @@ def test_counts_that_do_not_add_up_are_a_warning(repo):
     assert any("入户探访与电访合计 1686 人次，多于服务总人次 1600" in w.message for w in project.warnings)
 
 
-@pytest.mark.parametrize("path", sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "stations").rglob("*.yaml")))
+@pytest.mark.parametrize("path", sorted(p.relative_to(SEED_REPO).as_posix() for p in (SEED_REPO / "stations").rglob("*.yaml")))
 def test_loading_and_dumping_a_record_leaves_its_bytes_unchanged(path):
-    text = (ROOT / path).read_text(encoding="utf-8")
+    text = (SEED_REPO / path).read_text(encoding="utf-8")
     assert dump_yaml(read_record(path, text).document) == text
 
 

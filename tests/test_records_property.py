@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import os
 import shutil
-from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from site_harness import SEED_RECORD, SEED_REPO
 
 from site_builder.errors import SiteBuilderError
 from site_builder.records.project import load_project
 
-ROOT = Path(__file__).resolve().parent.parent
-SEED = "stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml"
-SEED_TEXT = (ROOT / SEED).read_text(encoding="utf-8")
+SEED = SEED_RECORD
+SEED_TEXT = (SEED_REPO / SEED).read_text(encoding="utf-8")
 EXAMPLES = int(os.environ.get("RECORDS_PROPERTY_EXAMPLES", "150"))
 YAML_PIECES = [
     ":",
@@ -65,7 +64,7 @@ def mutate(text: str, edits) -> str:
 @given(edits=st.lists(mutation, min_size=1, max_size=4))
 def test_a_mangled_record_gives_located_errors_or_passes_never_a_crash(tmp_path_factory, edits):
     repo = tmp_path_factory.mktemp("repo")
-    shutil.copytree(ROOT / "rules", repo / "rules")
+    shutil.copytree(SEED_REPO / "rules", repo / "rules")
     (repo / SEED).parent.mkdir(parents=True)
     (repo / SEED).write_bytes(mutate(SEED_TEXT, edits).encode("utf-8", "surrogatepass"))
     project = load_project(repo)  # anything but SiteBuilderError escaping here fails the test

@@ -1,21 +1,19 @@
-"""A real `mkdocs build --strict` of the repository, and a build that must stop on invalid data."""
+"""A real `mkdocs build --strict` of the seed repository, and a build that must stop on invalid data."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-SEED = "stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml"
+from site_harness import SEED_RECORD, copy_seed_repo
+
+SEED = SEED_RECORD
 
 
 def copy_repository(target: Path) -> Path:
-    for folder in ("rules", "stations", "docs"):
-        shutil.copytree(ROOT / folder, target / folder)
-    shutil.copy(ROOT / "mkdocs.yml", target / "mkdocs.yml")
-    return target
+    """The seed repository and the site's code (docs/, mkdocs.yml), for a test that changes them and builds."""
+    return copy_seed_repo(target, site=True)
 
 
 def build(repo: Path) -> subprocess.CompletedProcess:
@@ -24,13 +22,10 @@ def build(repo: Path) -> subprocess.CompletedProcess:
     )
 
 
-def test_site_builds_strict_with_the_generated_field_reference(tmp_path):
-    repo = copy_repository(tmp_path)
-    done = build(repo)
-    assert done.returncode == 0, done.stderr
-    reference = (repo / "site/reference/record-fields/index.html").read_text(encoding="utf-8")
+def test_site_builds_strict_with_the_generated_field_reference(seed_site):
+    reference = (seed_site / "reference/record-fields/index.html").read_text(encoding="utf-8")
     assert "scores" in reference and "实地评估日期" in reference
-    assert "fonts.googleapis.com" not in (repo / "site/index.html").read_text(encoding="utf-8")
+    assert "fonts.googleapis.com" not in (seed_site / "index.html").read_text(encoding="utf-8")
 
 
 def test_invalid_record_stops_the_build_with_the_check_message(tmp_path):
