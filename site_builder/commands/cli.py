@@ -18,6 +18,7 @@ from ..records.project import Project, load_project
 from ..records.schema import SCHEMA_FILE, json_schema_text
 from ..site import preview, publish, shards
 from . import impact
+from .arguments import ChineseArgumentParser
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,21 +31,23 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def argument_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="site-builder", description="社工站评估：检查规则与记录、计算评估结果。")
-    parser.add_argument("--root", default=".", help="仓库根目录（含 rules/ 与 stations/），默认当前目录")
+    parser = ChineseArgumentParser(prog="site-builder", description="社工站评估：检查规则与记录、计算评估结果。")
+    parser.add_argument("--root", default=".", metavar="目录", help="仓库根目录（含 rules/ 与 stations/），默认当前目录")
     commands = parser.add_subparsers(required=True, metavar="命令")
     check = commands.add_parser("check", help="检查所有规则文件与站点记录")
-    check.add_argument("--format", choices=["text", "github"], default="text", help="github：输出 GitHub Actions 注释（::error file=…）")
+    check.add_argument(
+        "--format", choices=["text", "github"], default="text", help="text：供人阅读（默认）；github：输出 GitHub Actions 注释（::error file=…）"
+    )
     check.set_defaults(command=run_check)
     evaluate = commands.add_parser("evaluate", help="计算一份记录的评分表、总分、等级与否决情况")
-    evaluate.add_argument("path", help="站点记录文件，如 stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml")
+    evaluate.add_argument("path", metavar="记录文件", help="站点记录文件，如 stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml")
     evaluate.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
     evaluate.set_defaults(command=run_evaluate)
     schema = commands.add_parser("schema", help=f"生成编辑器用的 JSON Schema（{SCHEMA_FILE}）")
     schema.add_argument("--check", action="store_true", help="只检查文件是否最新，不写入")
     schema.set_defaults(command=run_schema)
     explain = commands.add_parser("explain", help="逐项说明一份记录的每个数字是怎样算出来的")
-    explain.add_argument("path", help="站点记录文件")
+    explain.add_argument("path", metavar="记录文件", help="站点记录文件，如 stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml")
     explain.set_defaults(command=run_explain)
     for module in COMMAND_MODULES:
         module.add_command(commands)

@@ -36,9 +36,9 @@ log = logging.getLogger("mkdocs.plugins.site_builder.preview")
 
 def add_command(commands) -> None:
     command = commands.add_parser("serve", help="本地预览网站；保存一份记录后约一秒即可看到更新后的报告页")
-    command.add_argument("--config", default="mkdocs.yml", help="MkDocs 配置文件，默认 mkdocs.yml")
-    command.add_argument("--host", default="127.0.0.1")
-    command.add_argument("--port", type=int, default=8000)
+    command.add_argument("--config", default="mkdocs.yml", metavar="文件", help="MkDocs 配置文件，默认 mkdocs.yml")
+    command.add_argument("--host", default="127.0.0.1", metavar="地址", help="监听的地址，默认 127.0.0.1（只有本机能访问）")
+    command.add_argument("--port", type=int, default=8000, metavar="端口", help="监听的端口，默认 8000；被占用时换一个，如 8001")
     command.set_defaults(command=run_serve)
 
 

@@ -51,8 +51,8 @@ Built = TypeVar("Built")
 
 def add_command(commands) -> None:
     command = commands.add_parser("build", help="检查并生成网站；全部成功后才一步切换到新网站")
-    command.add_argument("--config", default="mkdocs.yml", help="MkDocs 配置文件，默认 mkdocs.yml")
-    command.add_argument("--site-dir", default="site", help="发布目录，默认 site（指向 .site-builds/ 中当前版本的链接）")
+    command.add_argument("--config", default="mkdocs.yml", metavar="文件", help="MkDocs 配置文件，默认 mkdocs.yml")
+    command.add_argument("--site-dir", default="site", metavar="目录", help="发布目录，默认 site（指向 .site-builds/ 中当前版本的链接）")
     command.add_argument("--pdf", action="store_true", help="同时为每份报告生成 PDF（reports/…/<年度>-<阶段>.pdf），报告页上出现“下载 PDF”")
     command.add_argument("--allow-uncommitted", action="store_true", help="在 CI 中也允许发布未提交的改动（每个报告页注明“含未提交的改动”）")
     command.set_defaults(command=run_build)
