@@ -1,15 +1,22 @@
-"""The command line's frame in Chinese (commands/arguments.py)."""
+"""The command line's frame in Chinese (commands/arguments.py), and no traceback when the reader closes the pipe."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from site_builder.commands.cli import argument_parser, main
 from site_builder.errors import display_width
 
+SEED_REPO = Path(__file__).resolve().parent / "fixtures" / "seed-repo"
+SEED_RECORD = "stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml"
 ENGLISH_FRAME = ("usage:", "options:", "positional arguments", "show this help", "error:", "required", "invalid choice")
 
 
@@ -104,3 +111,22 @@ def test_a_port_that_is_not_a_number_is_named(capsys):
 
 def test_an_unknown_option_is_named(capsys):
     assert "site-builder：错误：无法识别的参数：--bogus。" in error_of(["check", "--bogus"], capsys)
+
+
+def test_a_closed_pipe_ends_the_command_quietly_with_the_sigpipe_status(tmp_path):
+    """`site-builder evaluate … --json | head`: the reader goes away; no BrokenPipeError traceback."""
+    shutil.copytree(SEED_REPO, tmp_path / "repo")
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # nobody will ever read: the first write fails, whatever the timing
+    try:
+        finished = subprocess.run(
+            [sys.executable, "-m", "site_builder", "evaluate", SEED_RECORD, "--json"],
+            cwd=tmp_path / "repo",
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert finished.stderr == "" and finished.returncode == 141

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -22,12 +23,35 @@ from .arguments import ChineseArgumentParser
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        status = run_command(argv)
+        sys.stdout.flush()  # inside the try: a pipe closed under buffered output breaks here, not at exit
+        return status
+    except BrokenPipeError:
+        return reader_went_away()
+
+
+def run_command(argv: list[str] | None) -> int:
     args = argument_parser().parse_args(argv)
     try:
         return args.command(args)
     except SiteBuilderError as error:  # bad input never ends in a traceback
         print(error.format(), file=sys.stderr)
         return 1
+
+
+SIGPIPE_STATUS = 128 + 13  # what a shell reports for a command ended by SIGPIPE
+
+
+def reader_went_away() -> int:
+    """The reader of our output closed it (`site-builder evaluate … --json | head`): stop quietly, as Unix tools do.
+    Python's documented recipe: point stdout at /dev/null, so that the flush at exit does not fail a second time."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout without a file descriptor (captured in tests)
+        pass
+    return SIGPIPE_STATUS
 
 
 def argument_parser() -> argparse.ArgumentParser:
