@@ -26,7 +26,8 @@ from sample_evaluations import (
 )
 from site_harness import build_site
 
-from site_builder.site.pages.comparison import Comparisons, percent, veto_changes
+from site_builder.language.formatting import share_of
+from site_builder.site.pages.comparison import Comparisons, veto_changes
 from site_builder.site.pages.text import inline
 
 HEADING = "与同区同期及上次评估的比较"
@@ -121,4 +122,4 @@ def test_equal_totals_share_a_rank_and_the_next_rank_skips():
     comparisons = Comparisons(rows + [other_district])
     standings = [comparisons.standing(r.record, r.result.total) for r in rows]
     assert [(s.rank, s.count, s.below, s.tied) for s in standings] == [(1, 4, 3, 0), (2, 4, 1, 1), (2, 4, 1, 1), (4, 4, 0, 0)]
-    assert [percent(s.below, s.count - 1) for s in standings] == ["100", "33.3", "33.3", "0"]
+    assert [share_of(s.below, s.count - 1) for s in standings] == ["100%", "33.3%", "33.3%", "0%"]

@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 
 from ..errors import SiteBuilderError, error_count
-from ..language.evaluate import Result, plain
+from ..language.evaluate import Result
+from ..language.formatting import plain, step_lines
 from ..records import authoring, rule_tests
 from ..records.project import Project, load_project
 from ..records.schema import SCHEMA_FILE, json_schema_text
@@ -206,21 +207,8 @@ def explanation(result: Result) -> str:
     """Every computed figure: the formula with values put in, the rule line it came from, and its citation."""
     lines = [f"规则集：{result.ruleset.title}（版本 {result.ruleset.version}，{result.ruleset.path}）", f"阶段：{result.stage}", ""]
     for step in result.steps:
-        lines.append(f"■ {step.subject}")
-        lines.append(f"  {step.formula}")
-        where = f"  规则：{step.pos.file}:{step.pos.line}" if step.pos else "  规则：—"
-        if step.pos and step.pos.line_text:
-            where += f"  {step.pos.line_text.strip()}"
-        lines.append(where)
-        if step.citation:
-            lines.append(f"  依据：【{step.citation.document} {step.citation.clause}】" + citation_title(result, step.citation.document))
-        lines.append("")
+        lines += [*step_lines(step, result.ruleset.documents, formula_apart=True), ""]
     return "\n".join(lines).rstrip()
-
-
-def citation_title(result: Result, alias: str) -> str:
-    document = result.ruleset.documents.get(alias)
-    return f" {document.title}" if document else ""
 
 
 def run_schema(args) -> int:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import MAX_LISTED_PER_FILE, Problems, SiteBuilderError
-from ..language.evaluate import plain
+from ..language.formatting import plain
 from ..records import source_files
 from ..records.project import Project, load_project
 from ..records.source_files import RULES_DIR, STATIONS_DIR

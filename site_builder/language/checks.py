@@ -21,6 +21,7 @@ from ..errors import (
     raise_if_any,
 )
 from . import ast
+from .formatting import percent
 from .ruleset import AGGREGATES, BOOLEAN, FACT_VALUE_TYPES, FUNCTIONS, NUMBER, ROUNDING_MODES, SHOW_ONLY, RuleSet
 from .vocabulary import reserved_words
 
@@ -560,10 +561,6 @@ def gap_example(high: ast.Bound, low: ast.Bound) -> str:
     if high.value == low.value:
         return f"{high.value}"
     return f"{(high.value + low.value) / 2}"
-
-
-def percent(value: Decimal) -> str:
-    return f"{(value * 100).normalize():f}%"
 
 
 def weight_message(party: ast.Party, maxima: Decimal, expected: Decimal) -> str:

@@ -13,6 +13,7 @@ from decimal import Decimal, DecimalException, DivisionByZero, InvalidOperation,
 
 from ..errors import EvaluationError, raise_if_any
 from . import ast
+from .formatting import approximate, percent, plain
 from .ruleset import DEFAULT_ROUNDING, FUNCTIONS, WITHHOLD, RuleSet, round_decimal
 
 
@@ -202,12 +203,12 @@ class Evaluation:
     def convert(self, item: ast.Item, party: ast.Party, score: Decimal) -> Decimal:
         if not party.scaled:
             self.step(
-                f"{item.name} 折算分", f"评分 {plain(score)} 直接计入（{party.name}权重 {pct(party.weight)}，满分 {plain(item.maximum)}）", item
+                f"{item.name} 折算分", f"评分 {plain(score)} 直接计入（{party.name}权重 {percent(party.weight)}，满分 {plain(item.maximum)}）", item
             )
             return score
         raw = score * party.weight
         converted = self.rounded(raw, party.rounding)
-        self.step(f"{item.name} 折算分", f"{plain(score)} × {pct(party.weight)} = {plain(raw)}{rounding_note(party.rounding, converted)}", party)
+        self.step(f"{item.name} 折算分", f"{plain(score)} × {percent(party.weight)} = {plain(raw)}{rounding_note(party.rounding, converted)}", party)
         return converted
 
     def total(self, items: tuple[ItemResult, ...]) -> Decimal:
@@ -409,22 +410,6 @@ def render(expr, names: dict[str, str] | None = None) -> str:
     if isinstance(expr, ast.If):
         return f"如果 {again(expr.condition)} 则 {again(expr.then)} 否则 {again(expr.otherwise)}"
     return f"{expr.function}({', '.join(again(a) for a in expr.args)})"
-
-
-def plain(value: Decimal) -> str:
-    """A decimal without exponent or trailing zeros beyond what it carries: 15.09, 20, 0.55."""
-    return f"{value:f}"
-
-
-def approximate(value: Decimal, places: int = 6) -> str:
-    """A long quotient shortened for reading (15.086666…); exact values are shown whole."""
-    text = plain(value)
-    whole, _, fraction = text.partition(".")
-    return text if len(fraction) <= places else f"{whole}.{fraction[:places]}…"
-
-
-def pct(value: Decimal) -> str:
-    return f"{(value * 100).normalize():f}%"
 
 
 def show(value) -> str:

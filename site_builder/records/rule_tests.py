@@ -26,8 +26,10 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..errors import Problems, RecordError, SiteBuilderError, SourcePos, did_you_mean, raise_if_any
+from ..language import formatting
 from ..language.checks import check_rules
-from ..language.evaluate import Inputs, Result, Step, Unchecked, evaluate, plain
+from ..language.evaluate import Inputs, Result, Step, Unchecked, evaluate
+from ..language.formatting import plain
 from ..language.parser import parse_rules
 from ..language.ruleset import RuleSet
 from .record import dotted, shown
@@ -552,14 +554,7 @@ def outcome_lines(outcome: Outcome, ruleset: RuleSet) -> list[str]:
 
 
 def step_lines(step: Step, ruleset: RuleSet) -> list[str]:
-    lines = [f"        ■ {step.subject}：{step.formula}"]
-    if step.pos:
-        lines.append(f"          规则：{step.pos.file}:{step.pos.line}  {step.pos.line_text.strip()}".rstrip())
-    if step.citation:
-        document = ruleset.documents.get(step.citation.document)
-        title = f" {document.title}" if document else ""
-        lines.append(f"          依据：【{step.citation.document} {step.citation.clause}】{title}")
-    return lines
+    return ["        " + line for line in formatting.step_lines(step, ruleset.documents, formula_apart=False)]
 
 
 # --- finding the files --------------------------------------------------------------------------------

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..language import ast
-from ..language.evaluate import ItemResult, Result, Step, Unchecked, VetoResult, plain
+from ..language.evaluate import ItemResult, Result, Step, Unchecked, VetoResult
+from ..language.formatting import citation_text, plain, rule_location
 from ..language.ruleset import RuleSet
 from .pages import urls
 from .pages.listings import WIDE, Evaluated
@@ -218,7 +219,7 @@ def veto_json(veto: VetoResult) -> dict:
         "情形": veto.label,
         "结果": veto.status,
         "读取的事实": {name: fact_json(value) for name, value in veto.facts_read.items()},
-        "依据": citation_text(veto.citation),
+        "依据": citation_text(veto.citation) if veto.citation else None,
     }
 
 
@@ -235,13 +236,9 @@ def step_json(step: Step) -> dict:
     return {
         "项目": step.subject,
         "公式": step.formula,
-        "规则位置": f"{step.pos.file}:{step.pos.line}" if step.pos else None,
-        "依据": citation_text(step.citation),
+        "规则位置": rule_location(step.pos) if step.pos else None,
+        "依据": citation_text(step.citation) if step.citation else None,
     }
-
-
-def citation_text(citation: ast.Citation | None) -> str | None:
-    return f"{citation.document} {citation.clause}".strip() if citation else None
 
 
 # --- pages ---------------------------------------------------------------------------------------------

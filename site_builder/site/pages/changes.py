@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ...language.evaluate import pct, plain, render
+from ...language.evaluate import render
+from ...language.formatting import percent, plain
 from ...language.ruleset import RuleSet
 from .explain import band_words, literal_text
 
@@ -31,7 +32,7 @@ def compare(kind: str, old: dict, new: dict, describe) -> list[str]:
 
 
 def party_changes(old: RuleSet, new: RuleSet) -> list[str]:
-    return compare("评估方", old.parties, new.parties, lambda p: f"权重 {pct(p.weight)}" + ("，按百分制折算" if p.scaled else ""))
+    return compare("评估方", old.parties, new.parties, lambda p: f"权重 {percent(p.weight)}" + ("，按百分制折算" if p.scaled else ""))
 
 
 def item_changes(old: RuleSet, new: RuleSet) -> list[str]:

@@ -15,7 +15,8 @@ import unicodedata
 from collections import Counter
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
-from ...language.evaluate import Result, completion_rate, plain
+from ...language.evaluate import Result, completion_rate
+from ...language.formatting import percent_figure, plain
 from ...language.ruleset import RuleSet, round_decimal
 from .text import escaped
 
@@ -136,14 +137,14 @@ def indicator_chart(indicators: list[dict], rules: RuleSet) -> str:
         return ""
     scale, top = rate_scale(max(rate for _, rate in rates)), 24
     hundred = WIDTH * 100 / float(scale)
-    rows = [(name, float(min(rate, CAP) / scale), f"{plain(rate)}%" + ("（图中截至200%）" if rate > CAP else "")) for name, rate in rates]
+    rows = [(name, float(min(rate, CAP) / scale), percent_figure(rate) + ("（图中截至200%）" if rate > CAP else "")) for name, rate in rates]
     body = [label(0, 15, "0%", "muted"), label(hundred, 15, "100%", "muted", "end" if scale == 100 else "middle")]
     if scale > 100:
-        body.append(label(WIDTH, 15, f"{plain(scale)}%", "muted", "end"))
+        body.append(label(WIDTH, 15, percent_figure(scale), "muted", "end"))
     body += bar_rows(rows, top)
     body += [line(hundred, top + index * BAR_ROW + 18, hundred, top + index * BAR_ROW + 36, "mark") for index in range(len(rows))]
     over = sum(1 for _, rate in rates if rate > 100)
-    desc = "；".join(f"{name} {plain(rate)}%" for name, rate in rates)
+    desc = "；".join(f"{name} {percent_figure(rate)}" for name, rate in rates)
     desc += f"。竖线为100%，{over} 项超过100%。" if over else "。竖线为100%，没有超过100%的指标。"
     return figure("chart-indicators", "指标完成率（竖线为100%）", desc, top + len(rows) * BAR_ROW, body)
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from ...language.evaluate import Result, plain
+from ...language.evaluate import Result
+from ...language.formatting import plain, share_of
 from ...records.record import StationRecord
 from . import urls
 from .listings import NOT_GRADED, Evaluated
@@ -73,16 +74,10 @@ def rank_paragraph(record: StationRecord, result: Result, comparisons: Compariso
     tie_note = f"（与另 {standing.tied} 份同分并列）" if standing.tied else ""
     return (
         f"**同区同期排名**：在{group}中，本次总分 {plain(result.total)} 分排**第 {standing.rank} 名，"
-        f"共 {standing.count} 份**{tie_note}；高于本区同期其余评估的 {percent(standing.below, others)}%"
+        f"共 {standing.count} 份**{tie_note}；高于本区同期其余评估的 {share_of(standing.below, others)}"
         f"（其余 {others} 份中有 {standing.below} 份总分低于本次）。"
         "名次按总分从高到低排列，同分同名次；百分比 = 总分低于本次的其余评估份数 ÷ 其余评估份数，同分不计入。"
     )
-
-
-def percent(part: int, whole: int) -> str:
-    """A share as a percentage with at most one decimal: 100, 66.7, 0."""
-    value = (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    return plain(value if value % 1 else value.quantize(Decimal(1)))
 
 
 def change_since(record: StationRecord, result: Result, previous: Evaluated | None) -> str:

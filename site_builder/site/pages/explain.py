@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ...language import ast
-from ...language.evaluate import FIRED, NOT_CHECKED, Result, Step, pct, plain, render, show
+from ...language.evaluate import FIRED, NOT_CHECKED, Result, Step, render, show
+from ...language.formatting import citation_text, percent, plain
 from ...language.ruleset import RuleSet
 from .text import code, escaped, inline
 
@@ -53,7 +54,7 @@ def veto_condition(veto: ast.Veto, rules: RuleSet, stage: str) -> str:
 
 def weights_and_bands(rules: RuleSet) -> str:
     """How the total is made up and how it maps to a grade, worded as the regulation words it."""
-    parties = "、".join(f"{inline(party.label or party.name)}评估分值占比{pct(party.weight)}" for party in rules.parties.values())
+    parties = "、".join(f"{inline(party.label or party.name)}评估分值占比{percent(party.weight)}" for party in rules.parties.values())
     bands = "，".join(f"{band_words(band)}为{inline(band.name)}" for band in rules.bands)
     names = "、".join(inline(band.name) for band in rules.bands)
     return (
@@ -118,7 +119,7 @@ def veto_checklist(result: Result) -> str:
     """Every veto condition, the facts it read, and whether it fired."""
     lines = ["| 情形 | 依据 | 读取的事实 | 结果 |", "|---|---|---|---|"]
     for veto in result.vetoes:
-        citation = f"{veto.citation.document} {veto.citation.clause}".strip() if veto.citation else ""
+        citation = citation_text(veto.citation) if veto.citation else ""
         facts = "；".join(f"{name}：{show(value)}" for name, value in veto.facts_read.items())
         verdict = VERDICT_MARKS.get(veto.status, "未触发")
         lines.append(f"| {inline(veto.label)} | {inline(citation)} | {inline(facts)} | {verdict} |")
@@ -130,6 +131,6 @@ def trace(steps: list[Step], title: str) -> str:
     lines = [f'??? note "{title}"', ""]
     for step in steps:
         where = f"{inline(step.pos.file)} 第 {step.pos.line} 行" if step.pos else ""
-        cited = f"，依据【{inline(step.citation.document)} {inline(step.citation.clause)}】" if step.citation else ""
+        cited = f"，依据【{inline(citation_text(step.citation))}】" if step.citation else ""
         lines.append(f"    - **{inline(step.subject)}**：{inline(step.formula)}（{where}{cited}）")
     return "\n".join(lines)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from ...language.evaluate import Result, plain
+from ...language.evaluate import Result
+from ...language.formatting import plain
 from ...language.ruleset import RuleSet
 from ...records.record import StationRecord
 from . import urls

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ...language.evaluate import Result, completion_rate, plain
+from ...language.evaluate import Result, completion_rate
+from ...language.formatting import percent_figure, plain
 from ...language.ruleset import RuleSet
 from ...records.record import StationRecord
 from ..open_data import report_downloads
@@ -155,7 +156,7 @@ def indicator_table(record: StationRecord, result: Result) -> str:
         computed = ""
         if "target" in indicator:
             rate = completion_rate(result.ruleset, indicator["actual"], indicator["target"])
-            computed = f"{plain(rate)}%" if rate is not None else ""
+            computed = percent_figure(rate) if rate is not None else ""
         lines.append(
             f"| {inline(indicator.get('group', ''))} | {inline(indicator['name'])} | {inline(actual)} | {inline(target)} "
             f"| {inline(indicator.get('stated_percent', ''))} | {computed or '—'} |"

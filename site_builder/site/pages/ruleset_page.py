@@ -6,7 +6,8 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 
 from ...language import ast
-from ...language.evaluate import pct, plain, render
+from ...language.evaluate import render
+from ...language.formatting import citation_text, percent, plain
 from ...language.highlight import RuleLanguageLexer
 from ...language.ruleset import RuleSet
 from . import urls
@@ -15,8 +16,8 @@ from .explain import band_words, literal_text
 from .text import code, inline, link
 
 
-def citation_text(citation: ast.Citation | None) -> str:
-    return inline(f"{citation.document} {citation.clause}".strip()) if citation else ""
+def citation_cell(citation: ast.Citation | None) -> str:
+    return inline(citation_text(citation)) if citation else ""
 
 
 def ruleset_page(rules: RuleSet, versions: list[RuleSet]) -> str:
@@ -31,7 +32,7 @@ def ruleset_page(rules: RuleSet, versions: list[RuleSet]) -> str:
         "## 评估方与评分项",
         items_table(rules),
         "## 评估等级",
-        "\n".join(f"- {band_words(b)}：**{inline(b.name)}**（{citation_text(b.citation)}）" for b in rules.bands),
+        "\n".join(f"- {band_words(b)}：**{inline(b.name)}**（{citation_cell(b.citation)}）" for b in rules.bands),
         "## 一票否决",
         vetoes_table(rules),
         "## 参数",
@@ -53,8 +54,8 @@ def items_table(rules: RuleSet) -> str:
                 rounding = f"，保留 {item.aggregate.rounding.places} 位" if item.aggregate.rounding else ""
                 how += f"；各片区取{inline(item.aggregate.function.name)}{rounding}"
             lines.append(
-                f"| {inline(party.label or party.name)} | {pct(party.weight)} | {inline(item.label or item.name)} | "
-                f"{plain(item.maximum)} | {how} | {citation_text(item.citation)} |"
+                f"| {inline(party.label or party.name)} | {percent(party.weight)} | {inline(item.label or item.name)} | "
+                f"{plain(item.maximum)} | {how} | {citation_cell(item.citation)} |"
             )
     return "\n".join(lines)
 
@@ -64,7 +65,7 @@ def vetoes_table(rules: RuleSet) -> str:
     for veto in rules.vetoes:
         lines.append(
             f"| {inline(veto.label or veto.name)} | {code(render(veto.condition))} | "
-            f"{inline(veto.unchecked or rules.unchecked_default)} | {citation_text(veto.citation)} |"
+            f"{inline(veto.unchecked or rules.unchecked_default)} | {citation_cell(veto.citation)} |"
         )
     return "\n".join(lines)
 
@@ -74,7 +75,7 @@ def parameters_table(rules: RuleSet) -> str:
     for parameter in rules.parameters.values():
         values = {s.stage.name: s.value for s in parameter.staged}
         shown = [literal_text(values.get(stage, parameter.value)) for stage in rules.stages]
-        lines.append(f"| {inline(parameter.name)} | " + " | ".join(inline(value) for value in shown) + f" | {citation_text(parameter.citation)} |")
+        lines.append(f"| {inline(parameter.name)} | " + " | ".join(inline(value) for value in shown) + f" | {citation_cell(parameter.citation)} |")
     return "\n".join(lines)
 
 
