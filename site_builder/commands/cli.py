@@ -15,6 +15,7 @@ from pathlib import Path
 from ..errors import SiteBuilderError, error_count
 from ..language.evaluate import Result
 from ..language.formatting import plain, step_lines
+from ..language.score_rows import SCORE_COLUMNS, TOTAL_LABEL, score_rows
 from ..records import authoring, rule_tests
 from ..records.project import Project, load_project
 from ..records.schema import SCHEMA_FILE, json_schema_text
@@ -137,7 +138,7 @@ def run_evaluate(args) -> int:
     project, key = loaded_record(args)
     result = project.results[key]
     record = project.record(key)
-    print(json.dumps(result_json(key, project, result), ensure_ascii=False, indent=2) if args.json else score_table(result, record.table_label))
+    print(json.dumps(result_json(key, project, result), ensure_ascii=False, indent=2) if args.json else score_table_text(result, record.table_label))
     return 0
 
 
@@ -168,17 +169,13 @@ def result_json(key: str, project: Project, result: Result) -> dict:
     }
 
 
-def score_table(result: Result, table_label=lambda sub_district: sub_district) -> str:
-    """The score table as the report lays it out: 评估内容 / 标准分 / 评分 / 折算分, sub-districts merged."""
-    rows = [("评估内容", "标准分", "评分", "折算分")]
-    for item in result.items:
-        if item.sub_scores:
-            for index, (sub_district, score) in enumerate(item.sub_scores.items()):
-                converted = plain(item.converted) if index == 0 else "〃"
-                rows.append((f"{item.label}（{table_label(sub_district)}）", plain(item.maximum), plain(score), converted))
-        else:
-            rows.append((item.label, plain(item.maximum), plain(item.score), plain(item.converted)))
-    rows.append(("总分", "", "", plain(result.total)))
+def score_table_text(result: Result, table_label=lambda sub_district: sub_district) -> str:
+    """The score table for the terminal, in aligned columns; a sub-district row under the first shows 〃 for the shared score."""
+    rows = [SCORE_COLUMNS]
+    for row in score_rows(result, table_label):
+        label = row.label if row.sub_district is None else f"{row.label}（{row.sub_district}）"
+        rows.append((label, plain(row.maximum), plain(row.score), plain(row.converted) if row.merged_rows else "〃"))
+    rows.append((TOTAL_LABEL, "", "", plain(result.total)))
     lines = [aligned(row) for row in rows]
     lines.insert(1, "-" * max(display(line) for line in lines))
     lines += ["", f"等级：{result.grade or '暂缓评级'}（按分数：{result.score_grade}）", "", "一票否决："]

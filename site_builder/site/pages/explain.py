@@ -6,6 +6,7 @@ from ...language import ast
 from ...language.evaluate import FIRED, NOT_CHECKED, Result, Step, render, show
 from ...language.formatting import citation_text, percent, plain
 from ...language.ruleset import RuleSet
+from ...language.score_rows import SCORE_COLUMNS, TOTAL_LABEL, ScoreRow, score_rows
 from .text import code, escaped, inline
 
 CHINESE_DIGITS = "零一二三四五六七八九"
@@ -86,30 +87,26 @@ def veto_line(index: int, veto: ast.Veto, rules: RuleSet, stage: str) -> str:
     return f'（{chinese_number(index)}）{inline(veto.label or veto.name)}<br><span class="veto-condition">{condition}</span>  '
 
 
-def score_table(result: Result, table_label) -> str:
+def score_table_html(result: Result, table_label) -> str:
     """The detailed score table as the seed lays it out, sub-district rows merged into one converted score."""
-    rows = []
-    for item in result.items:
-        if item.sub_scores:
-            span = len(item.sub_scores)
-            for index, (sub_district, score) in enumerate(item.sub_scores.items()):
-                merged = f'<td rowspan="{span}">{plain(item.converted)}</td>' if index == 0 else ""
-                rows.append(
-                    f'<tr><th scope="row">{escaped(item.label)}（{escaped(table_label(sub_district))}）</th>'
-                    f"<td>{plain(item.maximum)}</td><td>{plain(score)}</td>{merged}</tr>"
-                )
-        else:
-            rows.append(
-                f'<tr><th scope="row">{escaped(item.label)}</th><td>{plain(item.maximum)}</td>'
-                f"<td>{plain(item.score)}</td><td>{plain(item.converted)}</td></tr>"
-            )
-    rows.append(f'<tr class="total"><th scope="row">总分</th><td></td><td></td><td data-total>{plain(result.total)}</td></tr>')
+    rows = [score_row_html(row) for row in score_rows(result, table_label)]
+    rows.append(f'<tr class="total"><th scope="row">{TOTAL_LABEL}</th><td></td><td></td><td data-total>{plain(result.total)}</td></tr>')
+    header = "".join(f'<th scope="col">{column}</th>' for column in SCORE_COLUMNS)
     # Material styles only tables without a class, so the class sits on a wrapper.
     return (
         '<div class="score-table" markdown="0"><table>\n<caption>详细评分情况</caption>\n'
-        '<thead><tr><th scope="col">评估内容</th><th scope="col">标准分</th><th scope="col">评分</th>'
-        '<th scope="col">折算分</th></tr></thead>\n<tbody>\n' + "\n".join(rows) + "\n</tbody>\n</table></div>"
+        f"<thead><tr>{header}</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table></div>"
     )
+
+
+def score_row_html(row: ScoreRow) -> str:
+    """A row of the score table; the first of an item's sub-district rows carries the converted score for all of them."""
+    if row.sub_district is None:
+        label, converted = escaped(row.label), f"<td>{plain(row.converted)}</td>"
+    else:
+        label = f"{escaped(row.label)}（{escaped(row.sub_district)}）"
+        converted = f'<td rowspan="{row.merged_rows}">{plain(row.converted)}</td>' if row.merged_rows else ""
+    return f'<tr><th scope="row">{label}</th><td>{plain(row.maximum)}</td><td>{plain(row.score)}</td>{converted}</tr>'
 
 
 VERDICT_MARKS = {FIRED: "**触发**", NOT_CHECKED: "*未核查*"}

@@ -12,7 +12,7 @@ from ..provenance import BUILT_FROM_MARKER, Provenance
 from . import urls
 from .charts import history_chart, indicator_chart, score_chart
 from .comparison import Comparisons, comparison_section
-from .explain import result_explanation, score_table, trace, veto_checklist, weights_and_bands
+from .explain import result_explanation, score_table_html, trace, veto_checklist, weights_and_bands
 from .text import chinese_date, code, escaped, inline, link, narrative, narrative_html, number, numbered, standing
 
 
@@ -253,7 +253,7 @@ def grade_section(record: StationRecord, result: Result) -> str:
             statement,
             "以下是详细的评分情况：",
             score_chart(result),
-            score_table(result, record.table_label),
+            score_table_html(result, record.table_label),
             trace(score_steps, "计算过程：评分与等级"),
             "### 一票否决核查",
             veto_checklist(result) + unchecked,
