@@ -11,18 +11,16 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
+from site_harness import copy_seed_repo, copy_site_code, synthetic_records
 
 from site_builder.records import project
 from site_builder.records.jobs import WorkerLost, WorkerPool
 from site_builder.site import plugin
 from site_builder.site.pausing import PAUSE_AT_ENV, PAUSE_FILE_ENV
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def killed_by_the_kernel(*_args, **_kwargs):
@@ -73,20 +71,8 @@ def test_sharing_memory_freezes_the_collector_until_the_pool_is_closed_or_stoppe
 # --- each user of the pool ---------------------------------------------------------------------------------
 
 
-def copy_inputs(repo: Path) -> Path:
-    for folder in ("rules", "stations", "docs"):
-        shutil.copytree(ROOT / folder, repo / folder)
-    shutil.copy(ROOT / "mkdocs.yml", repo / "mkdocs.yml")
-    return repo
-
-
 def test_loading_with_a_killed_worker_reads_every_record_in_this_process(tmp_path, monkeypatch):
-    repo = tmp_path / "repo"
-    subprocess.run(
-        [sys.executable, str(ROOT / "bench/synthetic.py"), "--reports", str(project.POOL_THRESHOLD + 20), "--out", str(repo)],
-        check=True,
-        capture_output=True,
-    )
+    repo = synthetic_records(tmp_path / "repo", project.POOL_THRESHOLD + 20)
     expected = project.load_project(repo, cache=False)
     monkeypatch.setenv("SITE_BUILDER_JOBS", "2")
     monkeypatch.setattr(project, "screen", killed_by_the_kernel)
@@ -99,10 +85,7 @@ def test_loading_with_a_killed_worker_reads_every_record_in_this_process(tmp_pat
 
 
 def test_a_failed_build_stops_the_render_workers_and_thaws_the_collector(tmp_path, monkeypatch):
-    repo = tmp_path / "repo"
-    subprocess.run([sys.executable, str(ROOT / "bench/synthetic.py"), "--reports", "120", "--out", str(repo)], check=True, capture_output=True)
-    shutil.copytree(ROOT / "docs", repo / "docs")
-    shutil.copy(ROOT / "mkdocs.yml", repo / "mkdocs.yml")
+    repo = copy_site_code(synthetic_records(tmp_path / "repo", 120))
     monkeypatch.setenv("SITE_BUILDER_JOBS", "2")
     monkeypatch.setenv("SITE_BUILDER_NO_CACHE", "1")
     seen = {}
@@ -121,7 +104,7 @@ def test_a_failed_build_stops_the_render_workers_and_thaws_the_collector(tmp_pat
 
 
 def test_a_pdf_worker_killed_mid_pdf_fails_the_build_with_a_chinese_message(tmp_path):
-    repo = copy_inputs(tmp_path / "repo")
+    repo = copy_seed_repo(tmp_path / "repo", site=True)
     shutil.copytree(repo / "stations/panyu/shiqiao-dongxi", repo / "stations/panyu/shiqiao-copy")  # two reports: a pool
     copy = repo / "stations/panyu/shiqiao-copy/2024-2025-中期.yaml"
     copy.write_text(copy.read_text(encoding="utf-8").replace("shiqiao-dongxi", "shiqiao-copy"), encoding="utf-8")

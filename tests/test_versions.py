@@ -1,28 +1,27 @@
 """Dated versions of a rule set standing side by side: which version evaluates a record, and how the site shows them.
 
-The older version here is a test fixture made from the real file; no regulation is invented in rules/.
+The older version here is a test fixture made from the seed repository's copy of the real file; no regulation is
+invented in rules/.
 """
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-from site_harness import build_site
+from site_harness import SEED_RECORD, SEED_REPO, build_site, copy_seed_repo
 
 from site_builder.records.project import load_project
 
-ROOT = Path(__file__).resolve().parent.parent
 REAL_RULES = "rules/guangzhou/sgz-2024.rules"
 OLDER_RULES = "rules/guangzhou/sgz-2023.rules"
-SEED = "stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml"
+SEED = SEED_RECORD
 KEY = "panyu/shiqiao-dongxi/2024-2025-中期"
 
 
 def older_version(until: str = "至 2024-08-25") -> str:
     """A fixture version: in force before the real one, with 优秀 starting at 89.5 instead of 90."""
-    text = (ROOT / REAL_RULES).read_text(encoding="utf-8")
+    text = (SEED_REPO / REAL_RULES).read_text(encoding="utf-8")
     for old, new in (
         ("版本 “2024”", "版本 “2023”"),
         ("生效 2024-08-26 起", f"生效 2023-01-01 {until}"),
@@ -36,8 +35,7 @@ def older_version(until: str = "至 2024-08-25") -> str:
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    shutil.copytree(ROOT / "rules", tmp_path / "rules")
-    shutil.copytree(ROOT / "stations", tmp_path / "stations")
+    copy_seed_repo(tmp_path)
     (tmp_path / OLDER_RULES).write_text(older_version(), encoding="utf-8")
     return tmp_path
 
@@ -90,7 +88,6 @@ def test_a_date_in_two_versions_is_rejected(repo):
 
 
 def test_the_site_lists_versions_with_their_changes_and_reports_link_their_version(repo):
-    shutil.copytree(ROOT / "docs", repo / "docs")
     site = build_site(repo)
     newer = (site / "rules/guangzhou/sgz-2024/index.html").read_text(encoding="utf-8")
     assert "等级“优秀”：89.5分及以上 → 90分及以上。" in newer

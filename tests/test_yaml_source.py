@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from site_harness import SEED_RECORD, SEED_REPO, synthetic_records
 
 from site_builder.errors import RecordError
 from site_builder.records.project import load_project
 from site_builder.records.record import read_record, read_record_round_trip
 from site_builder.records.yaml_source import UnreadNumber, dump_yaml, fast_mapping, load_yaml, to_plain
 
-ROOT = Path(__file__).resolve().parent.parent
-SEED_PATH = "stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml"
-RECORD = "stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml"
+SEED_PATH = RECORD = SEED_RECORD
 
 
 def round_trip_content(text: str) -> dict:
@@ -35,17 +32,15 @@ def same_as_round_trip(text: str) -> dict:
 
 @pytest.fixture(scope="module")
 def synthetic_repo(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("synthetic")
-    subprocess.run([sys.executable, str(ROOT / "bench" / "synthetic.py"), "--reports", "60", "--out", str(out)], check=True, capture_output=True)
-    return out
+    return synthetic_records(tmp_path_factory.mktemp("synthetic"), 60)
 
 
 def record_texts(root: Path) -> list[str]:
     return [path.read_text(encoding="utf-8-sig") for path in sorted((root / "stations").rglob("*.yaml"))]
 
 
-def test_fast_reading_of_every_committed_record_equals_round_trip():
-    for text in record_texts(ROOT):
+def test_fast_reading_of_every_seed_repository_record_equals_round_trip():
+    for text in record_texts(SEED_REPO):
         same_as_round_trip(text)
 
 
@@ -163,14 +158,14 @@ def test_deep_nesting_is_refused_with_the_same_message_as_before():
 
 
 def test_an_invalid_date_reads_as_text_and_keeps_its_position():
-    text = (ROOT / RECORD).read_text(encoding="utf-8").replace("visit_date: 2025-", "visit_date: 2025-02-30 #", 1)
+    text = (SEED_REPO / RECORD).read_text(encoding="utf-8").replace("visit_date: 2025-", "visit_date: 2025-02-30 #", 1)
     record = read_record("r.yaml", text)
     assert record.content == read_record_round_trip("r.yaml", text).content
     assert record.at("evaluation", "visit_date").line == read_record_round_trip("r.yaml", text).at("evaluation", "visit_date").line
 
 
 def test_a_fast_record_finds_positions_and_document_on_demand():
-    text = (ROOT / RECORD).read_text(encoding="utf-8")
+    text = (SEED_REPO / RECORD).read_text(encoding="utf-8")
     fast, slow = read_record(RECORD, text), read_record_round_trip(RECORD, text)
     assert fast == slow
     assert fast.at("evaluation", "stage") == slow.at("evaluation", "stage")
@@ -201,10 +196,10 @@ def test_a_markdown_star_list_in_a_block_scalar_is_read_the_round_trip_way_with_
 def test_a_tab_the_fast_reader_might_accept_gives_the_round_trip_error(tmp_path, old, new, message):
     """Found by the record fuzz test: the C parser accepted a tab the round-trip reader refuses, and the error
     then escaped load_project from the schema pass, which asked for positions."""
-    shutil.copytree(ROOT / "rules", tmp_path / "rules")
+    shutil.copytree(SEED_REPO / "rules", tmp_path / "rules")
     record = tmp_path / SEED_PATH
     record.parent.mkdir(parents=True)
-    text = (ROOT / SEED_PATH).read_text(encoding="utf-8")
+    text = (SEED_REPO / SEED_PATH).read_text(encoding="utf-8")
     assert old in text
     record.write_text(text.replace(old, new, 1), encoding="utf-8")
     project = load_project(tmp_path, cache=False)
