@@ -151,3 +151,17 @@ def test_a_new_record_filled_as_its_comments_say_passes_check(tmp_path, capsys):
     status = main(["--root", str(repo), "check"])
     out = capsys.readouterr()
     assert "0 处错误" in out.out and status == 0, out.out + out.err + record.read_text(encoding="utf-8")
+
+
+# --- every error in one run -------------------------------------------------------------------------------
+
+
+def test_a_mistyped_date_does_not_hide_a_score_above_its_maximum(tmp_path):
+    """The record names no rule-set version, so its date would choose one; with only one version there is no choice."""
+    text = seed_with('  rules:\n    id: 广州市社工站评估\n    version: "2024"\n', "")
+    text = text.replace("  visit_date: 2025-02-20", "  visit_date: 2025-02-30").replace("  服务监测: 9.82", "  服务监测: 12")
+    errors = [(e.pos.line, e.pos.col, e.message) for e in project_with(tmp_path, text).errors]
+    assert errors == [
+        (line_of(text, "visit_date:"), 15, "evaluation.visit_date：实地评估日期的格式不对：“2025-02-30”。"),
+        (line_of(text, "服务监测: 12"), 9, "scores.服务监测：评分 12 超出范围：应在 0 到满分 10 之间。"),
+    ]

@@ -360,6 +360,8 @@ def choose_ruleset(rulesets: list[RuleSet], rules_id: str | None, version: str |
     """The named version, else the version of the named rule set (or of any) in force on the day.
 
     day is asked for only when no version is named: a record naming its version is evaluated even if its date is unreadable.
+    When day cannot be read (ValueError, TypeError: a date that does not exist, or a blank), the only version there
+    is applies, so that a record with a mistyped date still has its scores checked in the same run.
     """
     candidates = rulesets
     if rules_id is not None:
@@ -371,7 +373,12 @@ def choose_ruleset(rulesets: list[RuleSet], rules_id: str | None, version: str |
         if not named:
             raise UnknownVersion(rules_id, version, sorted(r.version for r in candidates))
         return named[0]
-    on = day()
+    try:
+        on = day()
+    except (ValueError, TypeError):
+        if len(candidates) == 1:
+            return candidates[0]
+        raise
     found = [r for r in candidates if r.in_force_on(on)]
     if not found:
         raise NoneInForce(on)
