@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import get_args
 
 import pytest
 
 from site_builder.errors import BandError, CycleError, DuplicateName, HeaderError, RuleTypeError, StageError, UndefinedName, WeightError
+from site_builder.language import ast as ast_nodes
+from site_builder.language.checks import TYPE_OF
 from site_builder.language.evaluate import evaluate
 
 # A small, correct rule file; each test below breaks it in one way.
@@ -444,3 +447,7 @@ def test_full_width_comparison_signs_from_a_chinese_keyboard_are_accepted(load_r
 def test_a_word_between_a_statements_parts_cannot_be_used_as_a_name(rule_errors, word):
     errors = rule_errors(BASE + f"事实 {word} 数值\n")
     assert [(type(e), e.message) for e in errors] == [(RuleTypeError, f"“{word}”是规则语言的关键词，不能用作名称。")]
+
+
+def test_every_expression_class_has_a_way_to_be_typed():
+    assert set(TYPE_OF) == set(get_args(ast_nodes.Expr))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import get_args
 
 import pytest
 
 from site_builder.errors import EvaluationError, Problems, SiteBuilderError
-from site_builder.language.evaluate import FIRED, NOT_CHECKED, NOT_FIRED, Inputs, Unchecked, completion_rate, evaluate
+from site_builder.language import ast as ast_nodes
+from site_builder.language.evaluate import FIRED, NOT_CHECKED, NOT_FIRED, VALUE_OF, Inputs, Unchecked, completion_rate, evaluate
 
 D = Decimal
 
@@ -335,3 +337,7 @@ def test_single_score_item_needs_a_number(ruleset, seed_inputs):
 def test_completion_rate_accepts_whole_numbers_as_records_hold_them(ruleset):
     # YAML integers reach the pages as int; 25 of 40 must still round to 62.50 like Decimals do.
     assert completion_rate(ruleset, 25, 40) == Decimal("62.50")
+
+
+def test_every_expression_class_has_a_way_to_be_evaluated():
+    assert set(VALUE_OF) == set(get_args(ast_nodes.Expr))

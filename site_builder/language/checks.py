@@ -375,8 +375,7 @@ class Typer:
             self.error(RuleTypeError(expr.pos, f"{context}需要{word(wanted)}，这里是{word(found)}。", TYPE_EXAMPLES[wanted]))
 
     def type_of(self, expr) -> str | None:
-        method = getattr(self, "type_" + type(expr).__name__.lower())
-        return method(expr)
+        return TYPE_OF[type(expr)](self, expr)  # keyed by the AST class: a renamed class fails loudly, here
 
     def type_number(self, expr):
         return NUMBER
@@ -480,6 +479,21 @@ class Typer:
                 name = mode.name if isinstance(mode, ast.Name) else "?"
                 self.error(UndefinedName(mode.pos, name, ROUNDING_MODES, kind="取整方式", example=example))
         return NUMBER
+
+
+# Each expression class → the method that infers its type (test_checks checks that every class has one).
+TYPE_OF = {
+    ast.Number: Typer.type_number,
+    ast.Boolean: Typer.type_boolean,
+    ast.Name: Typer.type_name,
+    ast.Negate: Typer.type_negate,
+    ast.Binary: Typer.type_binary,
+    ast.Compare: Typer.type_compare,
+    ast.Logical: Typer.type_logical,
+    ast.Not: Typer.type_not,
+    ast.If: Typer.type_if,
+    ast.Call: Typer.type_call,
+}
 
 
 def names_in(expr) -> set[str]:

@@ -255,7 +255,7 @@ class Evaluation:
     # --- expressions ---------------------------------------------------------------------------------
 
     def value(self, expr):
-        return getattr(self, "value_" + type(expr).__name__.lower())(expr)
+        return VALUE_OF[type(expr)](self, expr)  # keyed by the AST class: a renamed class fails loudly, here
 
     def value_number(self, expr: ast.Number):
         return expr.value
@@ -331,6 +331,19 @@ class Evaluation:
         return apply_aggregate(function, values)
 
 
+# Each expression class → the method that computes its value (test_evaluate checks that every class has one).
+VALUE_OF = {
+    ast.Number: Evaluation.value_number,
+    ast.Boolean: Evaluation.value_boolean,
+    ast.Name: Evaluation.value_name,
+    ast.Negate: Evaluation.value_negate,
+    ast.Binary: Evaluation.value_binary,
+    ast.Compare: Evaluation.value_compare,
+    ast.Logical: Evaluation.value_logical,
+    ast.Not: Evaluation.value_not,
+    ast.If: Evaluation.value_if,
+    ast.Call: Evaluation.value_call,
+}
 ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
 COMPARISONS = {
     ">=": lambda a, b: a >= b,
