@@ -165,3 +165,16 @@ def test_a_mistyped_date_does_not_hide_a_score_above_its_maximum(tmp_path):
         (line_of(text, "visit_date:"), 15, "evaluation.visit_date：实地评估日期的格式不对：“2025-02-30”。"),
         (line_of(text, "服务监测: 12"), 9, "scores.服务监测：评分 12 超出范围：应在 0 到满分 10 之间。"),
     ]
+
+
+def test_new_reports_every_wrong_option_at_once(tmp_path, capsys):
+    repo = tmp_path / "repo"
+    shutil.copytree(SEED_REPO, repo)
+    arguments = ["--district", "panyu", "--district-name", "番禺区", "--station", "Shiqiao East", "--name", "某社工站"]
+    assert main(["--root", str(repo), "new", *arguments, "--period", "2025", "--stage", "终期"]) == 1
+    err = capsys.readouterr().err
+    assert "错误：--station：站点编号“Shiqiao East”的格式不对。" in err
+    assert "错误：--period：服务年度“2025”的格式不对。" in err
+    assert "错误：--stage：规则集“广州市社工站评估”（版本 2024）没有“终期”阶段，只有中期、末期。" in err
+    assert err.rstrip().endswith("共发现 3 处错误。")
+    assert not (repo / "stations/panyu/Shiqiao East").exists()

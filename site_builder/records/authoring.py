@@ -29,7 +29,7 @@ from .schema import SCHEMA_FILE, expanded, properties_of, record_schema, resolve
 from .source_files import RULES, STATIONS, STATIONS_DIR, list_sources, read_source
 from .yaml_source import dump_yaml, load_yaml, to_plain
 
-NOT_CHECKED = "待核查"
+NOT_CHECKED_PLACEHOLDER = "待核查"  # written in a new record until the evaluator fills the fact in (evaluate's 未核查 is a result)
 SUB_DISTRICT_PLACEHOLDER = "片区编号"
 FACT_HINTS = {"是否": "是填 true，否填 false", "数值": "填数字，如 0", "比例": '填百分比，如 "85%"'}
 
@@ -56,18 +56,11 @@ def add_command(commands) -> None:
 
 
 def run_new(args) -> int:
-    if args.version and not args.rules:
-        raise SiteBuilderError(None, "--version 须与 --rules 一起使用，如 --rules 广州市社工站评估 --version 2024。")
-    day = given_date(args.date)
-    answers = checked_answers(args, day)
-    ruleset = chosen_ruleset(loaded_rulesets(args.root), args.rules, args.version, day or datetime.date.today())
-    check_stage(ruleset, args.stage)
+    answers, ruleset = checked_options(args)
     if args.rules:
         answers["evaluation"]["rules"] = {"id": ruleset.id, "version": DoubleQuotedScalarString(args.version)} if args.version else {"id": ruleset.id}
     relative = Path(STATIONS_DIR, args.district, args.station, f"{args.period}-{args.stage}.yaml")
     target = Path(args.root) / relative
-    if target.exists():
-        raise SiteBuilderError(None, f"{target} 已存在，不会覆盖。如要重新生成，请先把原文件改名或删除。")
     text = scaffold_text(ruleset, answers, schema_link(relative))
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8", newline="\n")
@@ -77,6 +70,41 @@ def run_new(args) -> int:
         "然后运行 site-builder check，它会逐一指出还没有填写或写错的地方。"
     )
     return 0
+
+
+def checked_options(args) -> tuple[dict, RuleSet]:
+    """The record's known values and its rule set, or every option that is wrong, reported together. The rule
+    set is chosen only once the options it depends on (--date, --rules with --version) are right."""
+    problems: list[SiteBuilderError] = []
+    day = gathered(problems, lambda: given_date(args.date))
+    answers = checked_answers(args, day, problems)
+    if args.version and not args.rules:
+        problems.append(SiteBuilderError(None, "--version 须与 --rules 一起使用，如 --rules 广州市社工站评估 --version 2024。"))
+    ruleset = None
+    date_read, version_paired = args.date is None or day is not None, bool(args.rules) or not args.version
+    if date_read and version_paired:
+        ruleset = gathered(problems, lambda: chosen_ruleset(loaded_rulesets(args.root), args.rules, args.version, day or datetime.date.today()))
+    if ruleset is not None:
+        gathered(problems, lambda: check_stage(ruleset, args.stage))
+    target = Path(args.root) / STATIONS_DIR / args.district / args.station / f"{args.period}-{args.stage}.yaml"
+    if target.exists():
+        problems.append(SiteBuilderError(None, f"{target} 已存在，不会覆盖。如要重新生成，请先把原文件改名或删除。"))
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise Problems(problems)
+    return answers, ruleset
+
+
+def gathered(problems: list[SiteBuilderError], action):
+    """action's value, or None with the errors it raised added to problems."""
+    try:
+        return action()
+    except Problems as raised:
+        problems += raised.errors
+    except SiteBuilderError as error:
+        problems.append(error)
+    return None
 
 
 def given_date(text: str | None) -> datetime.date | None:
@@ -90,8 +118,8 @@ def given_date(text: str | None) -> datetime.date | None:
     raise SiteBuilderError(None, f"--date：日期“{text}”写法不对或不存在，应写作 2025-02-20。")
 
 
-def checked_answers(args, day: datetime.date | None) -> dict:
-    """What the command line already says about the record, each value checked against its schema field."""
+def checked_answers(args, day: datetime.date | None, problems: list[SiteBuilderError]) -> dict:
+    """What the command line already says about the record; each value that does not fit its schema field adds to problems."""
     answers = {
         "station": {"id": args.station, "name": args.name, "district": {"id": args.district, "name": args.district_name}},
         "evaluation": {"period": DoubleQuotedScalarString(args.period), "stage": args.stage},
@@ -106,7 +134,7 @@ def checked_answers(args, day: datetime.date | None) -> dict:
         ("evaluation", "period"): "--period",
     }
     for keys, option in options.items():
-        check_option(option, schema_node(keys), nested(answers, keys))
+        gathered(problems, lambda keys=keys, option=option: check_option(option, schema_node(keys), nested(answers, keys)))
     return answers
 
 
@@ -258,7 +286,7 @@ def score_skeleton(ruleset: RuleSet) -> CommentedMap:
 def fact_skeleton(ruleset: RuleSet) -> CommentedMap:
     facts = CommentedMap()
     for fact in ruleset.facts.values():
-        facts[fact.name] = flow_map({"not_checked": NOT_CHECKED})
+        facts[fact.name] = flow_map({"not_checked": NOT_CHECKED_PLACEHOLDER})
         facts.yaml_set_comment_before_after_key(fact.name, before=f"{fact.label or fact.name}（{fact.type}：{FACT_HINTS[fact.type]}）")
     return facts
 
