@@ -36,8 +36,8 @@ $(VENV)/.test-installed: requirements/test.lock $(VENV)/.site-installed
 
 # Re-pin after changing dependencies in pyproject.toml: every file is pinned by version and sha256 (pip then installs
 # in hash-checking mode). Existing pins are kept where they still fit; `make lock UPGRADE=--upgrade` takes the newest.
-# pdf.lock and test.lock are whole environments (site packages included, at the same versions) for build --pdf
-# and for the tests.
+# pdf.lock, test.lock and bench.lock are whole environments (site packages included, at the same versions) for
+# build --pdf, for the tests and for the benchmarks (bench/README.md).
 PIP_COMPILE = .lock-venv/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
               --no-emit-index-url --no-emit-find-links $(UPGRADE)
 lock:
@@ -45,6 +45,7 @@ lock:
 	$(PIP_COMPILE) --output-file requirements/site.lock pyproject.toml
 	$(PIP_COMPILE) --extra pdf --output-file requirements/pdf.lock pyproject.toml
 	$(PIP_COMPILE) --extra test --output-file requirements/test.lock pyproject.toml
+	$(PIP_COMPILE) --extra bench --output-file requirements/bench.lock pyproject.toml
 	rm -rf .lock-venv
 
 clean:
