@@ -9,7 +9,7 @@ import pytest
 from site_harness import SEED_RECORD, copy_seed_repo
 
 from site_builder.commands.cli import main
-from site_builder.records.authoring import NOT_CHECKED, SUB_DISTRICT_PLACEHOLDER, canonical_text
+from site_builder.records.authoring import NOT_CHECKED_PLACEHOLDER, SUB_DISTRICT_PLACEHOLDER, canonical_text
 from site_builder.records.schema import record_schema
 from site_builder.records.yaml_source import dump_yaml, load_yaml, new_yaml, to_plain
 
@@ -61,7 +61,7 @@ def test_new_writes_every_item_and_fact_of_the_rule_set_at_the_records_path(caps
     assert text.splitlines()[0] == "# yaml-language-server: $schema=../../../schema/station-record.schema.json"
     assert list(content["scores"]) == list(ruleset.items)
     assert content["scores"]["服务质量"] == {SUB_DISTRICT_PLACEHOLDER: None}
-    assert content["facts"] == {name: {"not_checked": NOT_CHECKED} for name in ruleset.facts}
+    assert content["facts"] == {name: {"not_checked": NOT_CHECKED_PLACEHOLDER} for name in ruleset.facts}
     assert (
         content["station"]["id"],
         content["station"]["district"],

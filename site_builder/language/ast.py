@@ -5,8 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from ..errors import SourcePos
+
+if TYPE_CHECKING:  # the word lists live with the rule set; the tree only holds their members
+    from .ruleset import FactType, UncheckedPolicy
 
 # --- Expressions -----------------------------------------------------------------------------------
 
@@ -192,7 +196,7 @@ class Fact:
     """An input read from the station record: 是否 (yes/no), 数值 (number) or 比例 (percentage)."""
 
     name: str
-    type: str
+    type: FactType
     label: str | None
     citation: Citation | None
     pos: SourcePos
@@ -244,14 +248,14 @@ class Veto:
     name: str
     label: str | None
     condition: Expr
-    unchecked: str | None
+    unchecked: UncheckedPolicy | None
     citation: Citation | None
     pos: SourcePos
 
 
 @dataclass(frozen=True)
 class UncheckedDefault:
-    policy: str
+    policy: UncheckedPolicy
     pos: SourcePos
 
 

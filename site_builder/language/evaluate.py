@@ -14,7 +14,7 @@ from decimal import Decimal, DecimalException, DivisionByZero, InvalidOperation,
 from ..errors import EvaluationError, raise_if_any
 from . import ast
 from .formatting import approximate, percent, plain
-from .ruleset import DEFAULT_ROUNDING, FUNCTIONS, WITHHOLD, RuleSet, round_decimal
+from .ruleset import DEFAULT_ROUNDING, FUNCTIONS, WITHHOLD, FactType, RuleSet, VetoStatus, round_decimal
 
 
 @dataclass(frozen=True)
@@ -24,11 +24,11 @@ class Unchecked:
     reason: str = ""
 
     def __str__(self) -> str:
-        return "未核查"
+        return VetoStatus.NOT_CHECKED.value
 
 
 UNKNOWN = Unchecked()
-FIRED, NOT_FIRED, NOT_CHECKED = "触发", "未触发", "未核查"
+FIRED, NOT_FIRED, NOT_CHECKED = VetoStatus.FIRED, VetoStatus.NOT_FIRED, VetoStatus.NOT_CHECKED
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ class ItemResult:
 class VetoResult:
     name: str
     label: str
-    status: str
+    status: VetoStatus
     facts_read: dict[str, object]
     withholds_grade: bool
     citation: ast.Citation | None
@@ -132,7 +132,7 @@ def input_errors(ruleset: RuleSet, inputs: Inputs) -> list[EvaluationError]:
         errors += [EvaluationError(None, message)] if message else []
     for fact in ruleset.facts.values():
         value = inputs.facts.get(fact.name, UNKNOWN)
-        wanted = (lambda v: isinstance(v, bool)) if fact.type == "是否" else is_number
+        wanted = (lambda v: isinstance(v, bool)) if fact.type == FactType.YES_NO else is_number
         if not (isinstance(value, Unchecked) or wanted(value)):
             errors.append(EvaluationError(None, f"事实“{fact.name}”的类型是“{fact.type}”，这里给的是“{show(value)}”。"))
     return errors

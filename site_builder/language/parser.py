@@ -17,6 +17,7 @@ from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, Unex
 
 from ..errors import Problems, RuleSyntaxError, SiteBuilderError, SourcePos, did_you_mean, raise_if_any
 from . import ast
+from .ruleset import FactType, UncheckedPolicy
 from .vocabulary import lark_parser, statement_keywords
 
 STATEMENT_EXAMPLES = {
@@ -354,13 +355,13 @@ class AstBuilder(Transformer):
         return ast.Fact(str(name), type_, unquote(label), citation, self.at(meta))
 
     def type_bool(self, meta):
-        return "是否"
+        return FactType.YES_NO
 
     def type_number(self, meta):
-        return "数值"
+        return FactType.COUNT
 
     def type_ratio(self, meta):
-        return "比例"
+        return FactType.RATIO
 
     def definition(self, meta, name, expr, citation):
         return ast.Definition(str(name), expr, citation, self.at(meta))
@@ -406,10 +407,10 @@ class AstBuilder(Transformer):
         return ast.UncheckedDefault(policy, self.at(meta))
 
     def withhold_grade(self, meta):
-        return "暂缓评级"
+        return UncheckedPolicy.WITHHOLD_GRADE
 
     def show_only(self, meta):
-        return "仅提示"
+        return UncheckedPolicy.SHOW_ONLY
 
     def completion(self, meta, expr, citation):
         return ast.Completion(expr, citation, self.at(meta))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
+from enum import StrEnum
 
 from . import ast
 
@@ -36,9 +37,43 @@ FUNCTIONS = {
 }
 AGGREGATES = ("最小", "最大", "求和", "平均")
 
-NUMBER, BOOLEAN = "数值", "是否"
-FACT_VALUE_TYPES = {"是否": BOOLEAN, "数值": NUMBER, "比例": NUMBER}
-WITHHOLD, SHOW_ONLY = "暂缓评级", "仅提示"
+# The language's closed word lists. Each value is the word the rule file and every output use, so a member
+# prints, compares and serialises as that word: the values are the one display table.
+
+
+class FactType(StrEnum):
+    """What a fact holds: 事实 名称 是否 | 数值 | 比例."""
+
+    YES_NO = "是否"
+    COUNT = "数值"
+    RATIO = "比例"
+
+
+class ValueType(StrEnum):
+    """What an expression yields, as the checks infer it."""
+
+    NUMBER = "数值"
+    BOOLEAN = "是否"
+
+
+class UncheckedPolicy(StrEnum):
+    """What an unchecked veto does to the grade: 未核查时 暂缓评级 | 仅提示."""
+
+    WITHHOLD_GRADE = "暂缓评级"
+    SHOW_ONLY = "仅提示"
+
+
+class VetoStatus(StrEnum):
+    """A veto's outcome for one record; an unchecked fact is never read as yes or no."""
+
+    FIRED = "触发"
+    NOT_FIRED = "未触发"
+    NOT_CHECKED = "未核查"
+
+
+NUMBER, BOOLEAN = ValueType.NUMBER, ValueType.BOOLEAN
+FACT_VALUE_TYPES = {FactType.YES_NO: BOOLEAN, FactType.COUNT: NUMBER, FactType.RATIO: NUMBER}
+WITHHOLD, SHOW_ONLY = UncheckedPolicy.WITHHOLD_GRADE, UncheckedPolicy.SHOW_ONLY
 
 
 def round_decimal(value: Decimal, places: int, mode: str | None = None) -> Decimal:
@@ -66,7 +101,7 @@ class RuleSet:
     bands: tuple[ast.Band, ...]
     veto_grade: str | None
     vetoes: tuple[ast.Veto, ...]
-    unchecked_default: str
+    unchecked_default: UncheckedPolicy
     completion: ast.Completion | None
 
     @property
