@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: site test check lock clean
+.PHONY: site test check check-data lock clean
 
 site: $(VENV)/.site-installed
 	$(BIN)/site-builder check
@@ -18,9 +18,18 @@ site: $(VENV)/.site-installed
 test: $(VENV)/.test-installed
 	$(BIN)/ruff check site_builder tests bench
 	$(BIN)/python -m pytest
+	@# The code tests never read the live rules/ and stations/ (tests/fixtures/): the project's own commands check them.
+	$(MAKE) --no-print-directory check-data
 
 check: $(VENV)/.site-installed
 	$(BIN)/site-builder check
+
+# The live data as CI checks it (docs/ci.md): records and rule files, the rule tests, the editor schema, the format.
+check-data: $(VENV)/.site-installed
+	$(BIN)/site-builder check
+	$(BIN)/site-builder test
+	$(BIN)/site-builder schema --check
+	$(BIN)/site-builder fmt --check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
