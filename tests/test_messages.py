@@ -12,6 +12,7 @@ import pytest
 from site_builder.commands.cli import main
 from site_builder.errors import RecordError
 from site_builder.records.project import load_project
+from site_builder.records.schema import expanded, properties_of, record_schema
 from site_builder.records.yaml_source import load_yaml
 
 SEED_REPO = Path(__file__).resolve().parent / "fixtures" / "seed-repo"
@@ -178,3 +179,50 @@ def test_new_reports_every_wrong_option_at_once(tmp_path, capsys):
     assert "错误：--stage：规则集“广州市社工站评估”（版本 2024）没有“终期”阶段，只有中期、末期。" in err
     assert err.rstrip().endswith("共发现 3 处错误。")
     assert not (repo / "stations/panyu/Shiqiao East").exists()
+
+
+# --- the schema's words and the file a command is given ----------------------------------------------------
+
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+def schema_fields(node, path: tuple = ()):
+    """(path, field) for every property the record schema declares, at any depth, through $ref, lists and maps."""
+    node = expanded(node)
+    for key, field in properties_of(node).items():
+        yield path + (key,), expanded(field)
+        yield from schema_fields(field, path + (key,))
+    if node.get("type") == "array":
+        yield from schema_fields(node.get("items", {}), path + ("[]",))
+    if isinstance(node.get("additionalProperties"), dict):
+        yield from schema_fields(node["additionalProperties"], path + ("*",))
+    for part in node.get("oneOf", []) + node.get("anyOf", []):
+        yield from schema_fields(part, path)
+
+
+def test_every_field_of_the_record_schema_has_a_chinese_title():
+    fields = list(schema_fields(record_schema()))
+    assert len(fields) > 50
+    assert [".".join(path) for path, field in fields if not CHINESE.search(field.get("title", ""))] == []
+
+
+def test_a_blank_contract_date_is_named_in_chinese(tmp_path):
+    text = seed_with("    start: 2024-08-26\n    end: 2025-08-25", "    start:\n    end: 2025-08-25")
+    [error] = project_with(tmp_path, text).errors
+    assert (error.pos.line, error.message) == (line_of(text, "    start:"), "evaluation.contract.start：合同开始日期还没有填写。")
+
+
+def test_evaluate_with_a_mistyped_file_name_says_the_file_is_not_there_and_suggests_the_record(tmp_path, capsys, monkeypatch):
+    shutil.copytree(SEED_REPO, tmp_path / "repo")
+    monkeypatch.chdir(tmp_path / "repo")
+    assert main(["evaluate", SEED_RECORD.replace("中期", "终期")]) == 1
+    err = capsys.readouterr().err
+    assert f"错误：找不到文件 {SEED_RECORD.replace('中期', '终期')}：请检查路径与文件名" in err
+    assert f"你是不是想写“{SEED_RECORD}”？" in err and "应在 stations/<区>/<站点>/ 下" not in err
+
+
+def test_evaluate_with_a_file_outside_stations_says_where_records_live(tmp_path, capsys, monkeypatch):
+    shutil.copytree(SEED_REPO, tmp_path / "repo")
+    monkeypatch.chdir(tmp_path / "repo")
+    assert main(["evaluate", "rules/guangzhou/sgz-2024.rules"]) == 1
+    assert "rules/guangzhou/sgz-2024.rules 不是站点记录：记录文件应在 stations/<区>/<站点>/ 下" in capsys.readouterr().err

@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from ..errors import SiteBuilderError, error_count
+from ..errors import SiteBuilderError, did_you_mean, error_count
 from ..language.evaluate import Result
 from ..language.formatting import plain, step_lines
 from ..language.score_rows import SCORE_COLUMNS, TOTAL_LABEL, score_rows
@@ -131,7 +131,16 @@ def loaded_record(args) -> tuple[Project, str]:
     for record in project.records:
         if (project.root / record.path).resolve() == wanted:
             return project, record.key
-    raise SiteBuilderError(None, f"找不到站点记录 {args.path}：记录文件应在 stations/<区>/<站点>/ 下。")
+    raise record_not_found(args.path, project)
+
+
+def record_not_found(path: str, project: Project) -> SiteBuilderError:
+    """Why the path names no record: no such file (a typo, most often), or a file that is not under stations/."""
+    known = [record.path for record in project.records]
+    if not Path(path).exists():
+        hint = did_you_mean(Path(path).as_posix(), known) or "现有的记录：" + "、".join(known[:5]) + ("等。" if len(known) > 5 else "。")
+        return SiteBuilderError(None, f"找不到文件 {path}：请检查路径与文件名（服务年度-阶段.yaml）。{hint}")
+    return SiteBuilderError(None, f"{path} 不是站点记录：记录文件应在 stations/<区>/<站点>/ 下，名为 <服务年度>-<阶段>.yaml。")
 
 
 def run_evaluate(args) -> int:
