@@ -1,4 +1,4 @@
-"""Three evaluations for the comparison and open-data tests, written into a temporary copy of the repository.
+"""Three evaluations for the comparison and open-data tests, written into a temporary copy of the seed repository.
 
 The seed record; a second station of the same district, period and stage (a copy with other scores); and an
 earlier evaluation of the seed station (2023-2024 中期) with lower scores and one veto fired. Expected figures
@@ -9,13 +9,12 @@ scored, 服务质量 is the mean of its sub-district scores kept to 2 places (ha
 from __future__ import annotations
 
 import re
-import shutil
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from site_harness import ROOT
+from site_harness import SEED_RECORD, SEED_REPO, copy_seed_repo
 
-SEED = "stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml"
+SEED = SEED_RECORD
 PEER = "stations/panyu/shiqiao-peer/2024-2025-中期.yaml"
 EARLIER = "stations/panyu/shiqiao-dongxi/2023-2024-中期.yaml"
 KEYS = {path: path.removeprefix("stations/").removesuffix(".yaml") for path in (SEED, PEER, EARLIER)}
@@ -74,10 +73,9 @@ def rewrite(text: str, scores: dict, replacements: dict[str, str]) -> str:
 
 
 def write_sample_records(repo: Path) -> None:
-    """The repository's inputs copied into repo, plus the peer and the earlier evaluation (never into stations/)."""
-    for folder in ("rules", "stations", "docs"):
-        shutil.copytree(ROOT / folder, repo / folder)
-    seed = (ROOT / SEED).read_text(encoding="utf-8")
+    """The seed repository and the site's code copied into repo, plus the peer and the earlier evaluation."""
+    copy_seed_repo(repo, site=True)
+    seed = (SEED_REPO / SEED).read_text(encoding="utf-8")
     peer = rewrite(
         seed,
         PEER_SCORES,

@@ -40,6 +40,9 @@ def project_docs(repo: Path, site: Path):
 
 
 def build_site_with_search(repo: Path) -> Path:
-    site = build_site(repo)
+    return with_search_index(build_site(repo))
+
+
+def with_search_index(site: Path) -> Path:
     assert (site / "search" / "meta.json").exists(), "the build wrote no search index"
     return site

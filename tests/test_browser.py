@@ -6,17 +6,18 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-from search_site import build_site_with_search
+from search_site import with_search_index
 from site_harness import ARTIFACTS, Watch, serve
 
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 STATION = "市桥街东西片社工服务站"
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 
 
 @pytest.fixture(scope="module")
-def site_url(tmp_path_factory):
-    site = build_site_with_search(tmp_path_factory.mktemp("repo"))
-    with serve(site) as url:
+def site_url(seed_site):
+    """The seed repository, built once per session (conftest.py), served read only."""
+    with serve(with_search_index(seed_site)) as url:
         yield url
 
 

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 from playwright.sync_api import expect
-from site_harness import ARTIFACTS, Watch, build_site, serve
+from site_harness import ARTIFACTS, Watch, serve
 
 from site_builder.language.evaluate import evaluate
 from site_builder.site.pages import charts
@@ -241,8 +241,9 @@ def test_every_chart_is_deterministic_and_well_formed(seed_result, ruleset):
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    return build_site(tmp_path_factory.mktemp("repo"))
+def site(seed_site):
+    """The seed repository, built once per session (conftest.py); read only."""
+    return seed_site
 
 
 def figures(page: str) -> dict[str, ET.Element]:
@@ -250,6 +251,7 @@ def figures(page: str) -> dict[str, ET.Element]:
     return {match.group(1): svg_of(match.group(0)) for match in found}
 
 
+@pytest.mark.slow
 def test_built_report_has_three_charts_and_the_home_and_district_pages_two(site):
     report = figures((site / REPORT.strip("/") / "index.html").read_text(encoding="utf-8"))
     assert sorted(report) == sorted(REPORT_CHARTS)
@@ -282,6 +284,8 @@ def site_url(site):
         yield url
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 @pytest.mark.parametrize("path, chart_ids", [(REPORT, REPORT_CHARTS), ("/", LISTING_CHARTS), ("/districts/panyu/", LISTING_CHARTS)])
 def test_charts_fit_a_390_px_phone_legibly_without_errors(browser, site_url, path, chart_ids):
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
@@ -310,6 +314,8 @@ def test_charts_fit_a_390_px_phone_legibly_without_errors(browser, site_url, pat
     assert watch.problems == []
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 @pytest.mark.parametrize("name, width, height", [("desktop", 1280, 900), ("phone", 390, 844)])
 def test_screenshots_of_the_report_charts(browser, site_url, name, width, height):
     context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN", device_scale_factor=2)

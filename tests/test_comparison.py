@@ -22,9 +22,7 @@ from sample_evaluations import (
     converted,
     signed,
     total,
-    write_sample_records,
 )
-from site_harness import build_site
 
 from site_builder.language.formatting import share_of
 from site_builder.site.pages.comparison import Comparisons, veto_changes
@@ -34,10 +32,9 @@ HEADING = "与同区同期及上次评估的比较"
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    repo = tmp_path_factory.mktemp("repo")
-    write_sample_records(repo)
-    return build_site(repo)
+def site(sample_site):
+    """The seed repository with a peer and an earlier evaluation, built once per session (conftest.py); read only."""
+    return sample_site
 
 
 def section(site, path: str) -> str:
@@ -56,6 +53,7 @@ def table_rows(fragment: str) -> dict[str, list[str]]:
     return {text(cells[0]): [text(c) for c in cells[1:]] for cells in rows[1:]}
 
 
+@pytest.mark.slow
 def test_the_higher_total_ranks_first_of_two_and_the_lower_second(site):
     assert total(SEED_SCORES) > total(PEER_SCORES)  # the test's premise, from the scores written
     seed, peer = text(section(site, SEED)), text(section(site, PEER))
@@ -64,12 +62,14 @@ def test_the_higher_total_ranks_first_of_two_and_the_lower_second(site):
     assert f"本次总分 {total(SEED_SCORES)} 分" in seed
 
 
+@pytest.mark.slow
 def test_an_evaluation_alone_in_its_district_and_period_says_so(site):
     alone = text(section(site, EARLIER))
     assert "番禺区 2023-2024 年度中期评估目前只有本站这一份，没有可以比较的其他评估" in alone
     assert "名，共" not in alone
 
 
+@pytest.mark.slow
 def test_the_change_since_the_previous_evaluation_is_signed_and_itemised(site):
     fragment = section(site, SEED)
     words = text(fragment)
@@ -87,6 +87,7 @@ def test_the_change_since_the_previous_evaluation_is_signed_and_itemised(site):
     assert rows["服务质量"][2] == signed(new["服务质量"] - old["服务质量"]) != "0"  # the sub-district mean moved
 
 
+@pytest.mark.slow
 def test_without_a_previous_evaluation_the_page_says_so(site):
     for path in (EARLIER, PEER):
         assert "本网站没有本站评估日期早于本次的评估，无从比较" in text(section(site, path))

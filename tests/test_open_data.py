@@ -8,13 +8,12 @@ import html
 import io
 import json
 import re
-import shutil
 from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from sample_evaluations import EARLIER, EARLIER_STAFF_SHORTFALL, FIRED_EARLIER, KEYS, SEED, write_sample_records
-from site_harness import build_site
+from sample_evaluations import EARLIER, EARLIER_STAFF_SHORTFALL, FIRED_EARLIER, KEYS, SEED
+from site_harness import copy_seed_repo
 
 from site_builder.records.project import load_project
 from site_builder.site.assembly import evaluated
@@ -22,14 +21,12 @@ from site_builder.site.open_data import DECIMAL, FORMULA_STARTS, OUR_NUMBER, TEX
 from site_builder.site.pages import urls
 
 BOM = b"\xef\xbb\xbf"
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    repo = tmp_path_factory.mktemp("repo")
-    write_sample_records(repo)
-    return build_site(repo)
+def site(sample_site):
+    """The seed repository with a peer and an earlier evaluation, built once per session (conftest.py); read only."""
+    return sample_site
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +44,7 @@ def by_key(rows: list[dict]) -> dict[str, dict]:
     return {row["记录编号"]: row for row in rows}
 
 
+@pytest.mark.slow
 def test_csv_has_one_row_per_record_in_key_order_with_the_seed_figures(table):
     assert [row["记录编号"] for row in table] == sorted(KEYS.values())
     seed = by_key(table)[KEYS[SEED]]
@@ -55,6 +53,7 @@ def test_csv_has_one_row_per_record_in_key_order_with_the_seed_figures(table):
     assert by_key(table)[KEYS[EARLIER]]["触发的否决"] == FIRED_EARLIER
 
 
+@pytest.mark.slow
 def test_csv_header_keeps_record_fields_then_items_then_results(site):
     columns = header(site)
     assert columns[:11] == ["记录编号", "区编号", "区", "街道", "站点编号", "站点名称", "服务年度", "阶段", "评估日期", "规则集", "规则版本"]
@@ -66,6 +65,7 @@ def as_csv(value) -> str:
     return "、".join(value) if isinstance(value, list) else value or ""
 
 
+@pytest.mark.slow
 def test_json_parses_and_matches_the_csv(site, table):
     data = json.loads((site / "data/results.json").read_text(encoding="utf-8"))
     assert data["字段"] == header(site)
@@ -73,6 +73,7 @@ def test_json_parses_and_matches_the_csv(site, table):
     assert data["评估"][0]["未核查的否决"] and isinstance(data["评估"][0]["未核查的否决"], list)
 
 
+@pytest.mark.slow
 def test_each_record_has_its_json_beside_its_report_with_details_and_trace(site):
     rows = by_key(json.loads((site / "data/results.json").read_text(encoding="utf-8"))["评估"])
     for key in KEYS.values():
@@ -99,6 +100,7 @@ def resolves(page: Path, link: str) -> Path:
     return target / "index.html" if target.is_dir() else target
 
 
+@pytest.mark.slow
 def test_report_page_links_its_own_json_and_the_csv(site):
     page = site / "reports" / KEYS[SEED] / "index.html"
     targets = {resolves(page, link) for link in hrefs(page)}
@@ -107,6 +109,7 @@ def test_report_page_links_its_own_json_and_the_csv(site):
     assert (site / "data/index.html").resolve() in targets
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page", ["index.html", "reports/index.html"])
 def test_home_and_all_reports_link_the_downloads(site, page):
     targets = {resolves(site / page, link) for link in hrefs(site / page)}
@@ -119,6 +122,7 @@ def data_page_rows(site) -> list[list[str]]:
     return [[html.unescape(re.sub(r"<[^>]+>", "", c)) for c in cells] for cells in rows if cells]
 
 
+@pytest.mark.slow
 def test_data_page_describes_every_csv_column_with_an_example_from_the_data(site, table):
     columns = header(site)
     described = data_page_rows(site)[: len(columns)]
@@ -128,6 +132,7 @@ def test_data_page_describes_every_csv_column_with_an_example_from_the_data(site
     assert all(examples[name] == next((r[name] for r in table if r[name]), "") for name in columns)
 
 
+@pytest.mark.slow
 def test_data_page_is_in_the_nav_and_links_the_downloads(site):
     home = site / "index.html"
     assert (site / "data/index.html").resolve() in {resolves(home, link) for link in hrefs(home)}
@@ -158,8 +163,7 @@ SUB_DISTRICT_PAYLOADS = {"东一片区": """'=HYPERLINK("http://x","点我")'"""
 
 def test_every_csv_file_guards_record_text_and_keeps_computed_numbers(tmp_path):
     """sub-district-scores.csv wrote sub-district ids raw; now every CSV goes through one writer."""
-    for folder in ("rules", "stations"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
+    copy_seed_repo(tmp_path)
     record = tmp_path / SEED
     text = record.read_text(encoding="utf-8").replace("      table_label: 东1片区\n", "").replace("      table_label: 东2片区\n", "")
     for plain_id, payload in SUB_DISTRICT_PAYLOADS.items():
@@ -180,6 +184,7 @@ def test_every_csv_file_guards_record_text_and_keeps_computed_numbers(tmp_path):
     assert {row["评分"] for row in rows} == {"15", "15.26"}
 
 
+@pytest.mark.slow
 def test_sub_district_scores_are_a_long_table_so_columns_do_not_grow_with_stations(site):
     text = (site / "data/sub-district-scores.csv").read_text(encoding="utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))

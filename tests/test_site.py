@@ -6,8 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from site_harness import SEED_RECORD, copy_seed_repo
 
+pytestmark = pytest.mark.slow
 SEED = SEED_RECORD
 
 
