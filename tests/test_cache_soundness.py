@@ -80,7 +80,14 @@ def repo(inputs, tmp_path) -> Path:
     return tmp_path / "repo"
 
 
-@pytest.mark.parametrize("first, then", [("build --pdf", "build"), ("build", "build --pdf"), ("serve", "build")])
+@pytest.mark.parametrize(
+    "first, then",
+    [
+        pytest.param("build --pdf", "build", marks=pytest.mark.pdf),
+        pytest.param("build", "build --pdf", marks=pytest.mark.pdf),
+        ("serve", "build"),
+    ],
+)
 def test_a_build_after_another_configuration_equals_a_build_without_cache(repo, tmp_path, without_cache, first, then):
     build_site(repo, tmp_path / "first", **CONFIGURATIONS[first])
     cached = file_digests(build_site(repo, tmp_path / "then", **CONFIGURATIONS[then]))

@@ -180,12 +180,14 @@ def hostile_site(tmp_path_factory):
     return build_site(repo)
 
 
+@pytest.mark.slow
 def test_the_hostile_record_and_rules_reach_the_pages(hostile_site):
     report = (hostile_site / REPORT).read_text(encoding="utf-8")
     for text in ("alert(&#39;title&#39;)", "alert(&#39;citation&#39;)", "假标题", "javascript:alert(document.domain)"):
         assert text in report or html.escape(text) in report, text  # shown, as text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page", PAGES)
 def test_no_payload_becomes_markup_on(hostile_site, page):
     text = (hostile_site / page).read_text(encoding="utf-8")
@@ -203,12 +205,15 @@ def test_no_payload_becomes_markup_on(hostile_site, page):
     assert not [a for a in attributes if a[1] == "class" and "danger" in a[2].split()]
 
 
+@pytest.mark.slow
 def test_titles_carry_the_payload_as_text(hostile_site):
     report = (hostile_site / REPORT).read_text(encoding="utf-8")
     title = report[report.index("<title>") + 7 : report.index("</title>")]
     assert "<" not in title and "&lt;/title&gt;&lt;script&gt;" in title
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 def test_hostile_pages_run_no_script_in_chromium(hostile_site, page):
     watch = Watch(page)
     with serve(hostile_site) as base:

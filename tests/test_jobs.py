@@ -71,6 +71,7 @@ def test_sharing_memory_freezes_the_collector_until_the_pool_is_closed_or_stoppe
 # --- each user of the pool ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_loading_with_a_killed_worker_reads_every_record_in_this_process(tmp_path, monkeypatch):
     repo = synthetic_records(tmp_path / "repo", project.POOL_THRESHOLD + 20)
     expected = project.load_project(repo, cache=False)
@@ -84,6 +85,7 @@ def test_loading_with_a_killed_worker_reads_every_record_in_this_process(tmp_pat
     assert multiprocessing.active_children() == []
 
 
+@pytest.mark.slow
 def test_a_failed_build_stops_the_render_workers_and_thaws_the_collector(tmp_path, monkeypatch):
     repo = copy_site_code(synthetic_records(tmp_path / "repo", 120))
     monkeypatch.setenv("SITE_BUILDER_JOBS", "2")
@@ -103,6 +105,8 @@ def test_a_failed_build_stops_the_render_workers_and_thaws_the_collector(tmp_pat
     assert gc.get_freeze_count() == 0
 
 
+@pytest.mark.pdf
+@pytest.mark.slow
 def test_a_pdf_worker_killed_mid_pdf_fails_the_build_with_a_chinese_message(tmp_path):
     repo = copy_seed_repo(tmp_path / "repo", site=True)
     shutil.copytree(repo / "stations/panyu/shiqiao-dongxi", repo / "stations/panyu/shiqiao-copy")  # two reports: a pool

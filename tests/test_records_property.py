@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from site_harness import SEED_RECORD, SEED_REPO
@@ -12,6 +13,7 @@ from site_harness import SEED_RECORD, SEED_REPO
 from site_builder.errors import SiteBuilderError
 from site_builder.records.project import load_project
 
+pytestmark = pytest.mark.slow  # 150 mangled records, each checked in full: more than 10 s
 SEED = SEED_RECORD
 SEED_TEXT = (SEED_REPO / SEED).read_text(encoding="utf-8")
 EXAMPLES = int(os.environ.get("RECORDS_PROPERTY_EXAMPLES", "150"))

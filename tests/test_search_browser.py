@@ -13,6 +13,7 @@ from search_site import build_site_with_search, project_docs
 from site_harness import serve
 from test_search_index import FILTERS, corpus_repo, expected, labelled_queries
 
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 STATION = "市桥街东西片社工服务站"
 
 

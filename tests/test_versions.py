@@ -87,6 +87,7 @@ def test_a_date_in_two_versions_is_rejected(repo):
     assert "sgz-2023.rules" in error.message and "sgz-2024.rules" in error.message
 
 
+@pytest.mark.slow
 def test_the_site_lists_versions_with_their_changes_and_reports_link_their_version(repo):
     site = build_site(repo)
     newer = (site / "rules/guangzhou/sgz-2024/index.html").read_text(encoding="utf-8")
