@@ -207,6 +207,12 @@ class HeaderError(SiteBuilderError):
     pass
 
 
+class RuleWarning(SiteBuilderError):
+    """A rule that checks but is very likely not what was meant; listed with the warnings, does not stop publishing."""
+
+    severity = "警告"
+
+
 class EvaluationError(SiteBuilderError):
     """A computation that cannot be carried out, such as a division by zero in the data."""
 

@@ -226,3 +226,39 @@ def test_evaluate_with_a_file_outside_stations_says_where_records_live(tmp_path,
     monkeypatch.chdir(tmp_path / "repo")
     assert main(["evaluate", "rules/guangzhou/sgz-2024.rules"]) == 1
     assert "rules/guangzhou/sgz-2024.rules 不是站点记录：记录文件应在 stations/<区>/<站点>/ 下" in capsys.readouterr().err
+
+
+# --- rule files -------------------------------------------------------------------------------------------
+
+RULES = "rules/guangzhou/sgz-2024.rules"
+RULES_TEXT = (SEED_REPO / RULES).read_text(encoding="utf-8")
+
+
+def project_with_rules(tmp_path: Path, old: str, new: str):
+    assert old in RULES_TEXT
+    shutil.copytree(SEED_REPO, tmp_path / "repo")
+    (tmp_path / "repo" / RULES).write_text(RULES_TEXT.replace(old, new, 1), encoding="utf-8")
+    return load_project(tmp_path / "repo", cache=False)
+
+
+def test_a_ratio_threshold_written_without_percent_is_warned_at_the_parameter_with_the_fix(tmp_path):
+    project = project_with_rules(tmp_path, "参数 人员费用支出比例下限 = 80%", "参数 人员费用支出比例下限 = 80")
+    assert project.errors == []
+    [warning] = project.warnings
+    report = warning.format()
+    assert report.startswith(f"{RULES}:{line_of(RULES_TEXT, '参数 人员费用支出比例下限')}:17: 警告：“80”与比例“人员费用支出比例”比较：")
+    assert "所以这个比较对每个站点都成立（或都不成立）。要写百分比，请加上“%”。" in report
+    assert "示例：参数 人员费用支出比例下限 = 80% 【评估办法 一票否决情形（四）】" in report
+
+
+def test_a_ratio_compared_with_a_bare_number_in_a_veto_is_warned_at_the_number(tmp_path):
+    condition = "  当 人员费用支出比例 < 人员费用支出比例下限"
+    project = project_with_rules(tmp_path, condition, "  当 人员费用支出比例 < 80")
+    [warning] = project.warnings
+    assert (warning.pos.line, warning.pos.col) == (line_of(RULES_TEXT, condition), 16)
+    assert warning.example == "当 人员费用支出比例 < 80% 【评估办法 一票否决情形（四）】"
+
+
+def test_a_ratio_compared_with_a_percentage_or_a_fraction_is_not_warned(tmp_path):
+    condition = "  当 人员费用支出比例 < 人员费用支出比例下限"
+    assert project_with_rules(tmp_path, condition, "  当 人员费用支出比例 < 0.8 或 人员费用支出比例 > 95%").warnings == []

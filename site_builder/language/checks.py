@@ -13,6 +13,7 @@ from ..errors import (
     DuplicateName,
     HeaderError,
     RuleTypeError,
+    RuleWarning,
     SiteBuilderError,
     SourcePos,
     StageError,
@@ -22,7 +23,7 @@ from ..errors import (
 )
 from . import ast
 from .formatting import percent
-from .ruleset import AGGREGATES, BOOLEAN, FACT_VALUE_TYPES, FUNCTIONS, NUMBER, ROUNDING_MODES, SHOW_ONLY, RuleSet
+from .ruleset import AGGREGATES, BOOLEAN, FACT_VALUE_TYPES, FUNCTIONS, NUMBER, ROUNDING_MODES, SHOW_ONLY, FactType, RuleSet
 from .vocabulary import reserved_words
 
 SINGLE_HEADERS = {ast.Header: "规则集", ast.Version: "版本", ast.Effective: "生效", ast.Stages: "阶段"}
@@ -598,3 +599,58 @@ TYPE_EXAMPLES = {NUMBER: "社工缺少人次 + 1", BOOLEAN: "社工缺少人次 
 def word(type_: str) -> str:
     """A type as it reads in a sentence: 数值, or “是/否” (a bare 是否 reads as 'whether')."""
     return "“是/否”" if type_ == BOOLEAN else type_
+
+
+# --- warnings: rules that pass the checks but are very likely not what was meant ---------------------------
+
+
+def rule_warnings(ruleset: RuleSet) -> list[SiteBuilderError]:
+    """A 比例 fact compared with a number above 1: a record's ratios are fractions (62.5% is 0.625), so
+    “人员费用支出比例 < 80” holds for every station and the veto fires everywhere; 80% was meant."""
+    warned: dict[SourcePos, RuleWarning] = {}
+    conditions = [definition.expr for definition in ruleset.definitions.values()] + [veto.condition for veto in ruleset.vetoes]
+    for compare in (node for condition in conditions for node in expression_nodes(condition) if isinstance(node, ast.Compare)):
+        for left, right in zip(compare.operands, compare.operands[1:]):
+            for ratio, other in ((left, right), (right, left)):
+                if ratio_fact(ruleset, ratio) is not None:
+                    for number in numbers_above_one(ruleset, other):
+                        warned.setdefault(number.pos, ratio_scale_warning(ratio, number))
+    return list(warned.values())
+
+
+def expression_nodes(expr):
+    yield expr
+    for child in children(expr):
+        yield from expression_nodes(child)
+
+
+def ratio_fact(ruleset: RuleSet, expr) -> ast.Fact | None:
+    fact = ruleset.facts.get(expr.name) if isinstance(expr, ast.Name) else None
+    return fact if fact is not None and fact.type == FactType.RATIO else None
+
+
+def numbers_above_one(ruleset: RuleSet, expr) -> list[ast.Number]:
+    """The numbers written without % that expr stands for (itself, or a parameter's values) and exceed 1."""
+    if isinstance(expr, ast.Name) and expr.name in ruleset.parameters:
+        parameter = ruleset.parameters[expr.name]
+        values = [parameter.value] if parameter.value is not None else [staged.value for staged in parameter.staged]
+    else:
+        values = [expr]
+    return [v for v in values if isinstance(v, ast.Number) and v.value > 1 and not v.text.endswith(("%", "％"))]
+
+
+def ratio_scale_warning(ratio: ast.Name, number: ast.Number) -> RuleWarning:
+    return RuleWarning(
+        number.pos,
+        f"“{number.text}”与比例“{ratio.name}”比较：记录中的比例是百分数（62.5% 即 0.625），不会大于 1，"
+        f"所以这个比较对每个站点都成立（或都不成立）。要写百分比，请加上“%”。",
+        with_percent_sign(number),
+    )
+
+
+def with_percent_sign(number: ast.Number) -> str:
+    """The number's line with % after the number (参数 人员费用支出比例下限 = 80%), or the number alone."""
+    line, start = number.pos.line_text.strip("\r\n"), number.pos.col - 1
+    if line[start : start + len(number.text)] != number.text:
+        return f"{number.text}%"
+    return " ".join((line[:start] + number.text + "%" + line[start + len(number.text) :]).split())

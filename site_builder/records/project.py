@@ -14,7 +14,7 @@ from functools import partial
 from pathlib import Path
 
 from ..errors import Problems, RecordError, RecordWarning, SiteBuilderError, SourcePos, capped_per_file, did_you_mean, sort_key
-from ..language.checks import check_rules
+from ..language.checks import check_rules, rule_warnings
 from ..language.evaluate import Result, completion_rate, evaluate
 from ..language.parser import parse_rules
 from ..language.ruleset import RuleSet
@@ -99,6 +99,7 @@ def load_rulesets(project: Project, rule_sources: list[str]) -> list[RuleSet]:
         ruleset = collect(project, partial(read_ruleset, project.root, name))
         if ruleset is not None:
             rulesets.append(ruleset)
+            project.warnings += rule_warnings(ruleset)
     check_versions(project, rulesets)
     return rulesets
 
