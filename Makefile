@@ -17,6 +17,8 @@ site: $(VENV)/.site-installed
 
 test: $(VENV)/.test-installed
 	$(BIN)/ruff check site_builder tests bench
+	@# Chromium, poppler and the CJK fonts are system packages: without them, say which command installs them.
+	$(BIN)/python tests/preflight.py
 	$(BIN)/python -m pytest
 	@# The code tests never read the live rules/ and stations/ (tests/fixtures/): the project's own commands check them.
 	$(MAKE) --no-print-directory check-data
