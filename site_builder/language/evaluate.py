@@ -7,9 +7,11 @@ has no loops. Arithmetic is decimal.Decimal throughout; rounding happens only wh
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, DecimalException, DivisionByZero, InvalidOperation, localcontext
+from typing import Any
 
 from ..errors import EvaluationError, raise_if_any
 from . import ast
@@ -177,25 +179,28 @@ class Evaluation:
 
     def item(self, item: ast.Item) -> ItemResult:
         given = self.inputs.scores[item.name]
-        sub_scores = dict(given) if isinstance(given, dict) else {}
-        score = self.aggregate(item, sub_scores) if item.aggregate else given
+        if isinstance(given, dict):
+            assert item.aggregate is not None  # input_errors: sub-district scores are given for aggregated items only
+            sub_scores, score = dict(given), self.aggregate(item, item.aggregate, given)
+        else:
+            sub_scores, score = {}, given
         party = self.rules.parties[item.party.name]
         converted = self.convert(item, party, score)
         return ItemResult(item.name, item.label or item.name, party.name, item.maximum, score, sub_scores, converted)
 
-    def aggregate(self, item: ast.Item, sub_scores: dict[str, Decimal]) -> Decimal:
-        function = FUNCTIONS[item.aggregate.function.name]
+    def aggregate(self, item: ast.Item, aggregate: ast.Aggregate, sub_scores: dict[str, Decimal]) -> Decimal:
+        function = FUNCTIONS[aggregate.function.name]
         values = list(sub_scores.values())
         raw = apply_aggregate(function, values)
-        rounded = self.rounded(raw, item.aggregate.rounding)
+        rounded = self.rounded(raw, aggregate.rounding)
         listing = "、".join(f"{k} {plain(v)}" for k, v in sub_scores.items())
         formula = f"{function}({listing})"
         if function == "平均":
             formula += f" = ({' + '.join(plain(v) for v in values)}) ÷ {len(values)}"
         self.step(
             f"{item.name}（各片区{function}）",
-            f"{formula} = {approximate(raw)}{rounding_note(item.aggregate.rounding, rounded)}",
-            item.aggregate,
+            f"{formula} = {approximate(raw)}{rounding_note(aggregate.rounding, rounded)}",
+            aggregate,
             item.citation,
         )
         return rounded
@@ -322,9 +327,12 @@ class Evaluation:
     def value_call(self, expr: ast.Call):
         function = FUNCTIONS[expr.function]
         if function == "取整":
-            number = self.value(expr.args[0])
-            mode = expr.args[2].name if len(expr.args) == 3 else DEFAULT_ROUNDING
-            return number if isinstance(number, Unchecked) else round_decimal(number, int(expr.args[1].value), mode)
+            number, places = self.value(expr.args[0]), expr.args[1]
+            mode = expr.args[2] if len(expr.args) == 3 else None
+            # checks.py: the places are a whole number written as such, the optional mode a rounding mode's name
+            assert isinstance(places, ast.Number) and (mode is None or isinstance(mode, ast.Name))
+            mode_name = DEFAULT_ROUNDING if mode is None else mode.name
+            return number if isinstance(number, Unchecked) else round_decimal(number, int(places.value), mode_name)
         values = [self.value(a) for a in expr.args]
         if any(isinstance(v, Unchecked) for v in values):
             return UNKNOWN
@@ -332,7 +340,7 @@ class Evaluation:
 
 
 # Each expression class → the method that computes its value (test_evaluate checks that every class has one).
-VALUE_OF = {
+VALUE_OF: dict[type, Callable[[Evaluation, Any], object]] = {
     ast.Number: Evaluation.value_number,
     ast.Boolean: Evaluation.value_boolean,
     ast.Name: Evaluation.value_name,
