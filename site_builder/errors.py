@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 
@@ -41,8 +42,8 @@ def caret_lines(pos: SourcePos) -> list[str]:
     # drive the terminal or the CI log, so each is shown as one replacement character and the caret stays aligned.
     text = UNPRINTABLE.sub("\ufffd", pos.line_text.rstrip("\r\n"))
     start = max(pos.col - 1, 0)
-    same_line = pos.end_line in (None, pos.line) and pos.end_col and pos.end_col > pos.col
-    end = (pos.end_col - 1) if same_line else start + 1
+    end_col = pos.end_col if pos.end_line in (None, pos.line) else None
+    end = (end_col - 1) if end_col and end_col > pos.col else start + 1
     end = min(max(end, start + 1), max(len(text), start + 1))
     text, start, end = window(text, start, end)
     gutter = f"{pos.line:>5} | "
@@ -90,7 +91,7 @@ class SiteBuilderError(Exception):
 class Problems(SiteBuilderError):
     """Several errors found in one run, raised together so that the user sees them all at once."""
 
-    def __init__(self, errors: list[SiteBuilderError]):
+    def __init__(self, errors: Sequence[SiteBuilderError]):
         self.errors = sorted(errors, key=sort_key)
         super().__init__(None, f"共发现 {error_count(self.errors)} 处错误。")
 
@@ -122,7 +123,8 @@ class Unlisted(SiteBuilderError):
 
 def capped_per_file(problems: list[SiteBuilderError]) -> list[SiteBuilderError]:
     """The first MAX_LISTED_PER_FILE problems of each file in position order, then one Unlisted for the rest."""
-    listed, unlisted = [], {}
+    listed: list[SiteBuilderError] = []
+    unlisted: dict[str, list[SiteBuilderError]] = {}
     seen: dict[str, int] = {}
     for problem in sorted(problems, key=sort_key):
         file = problem.pos.file if problem.pos else ""
@@ -144,7 +146,7 @@ def error_count(problems: list[SiteBuilderError]) -> int:
     return sum(map(problem_count, problems))
 
 
-def raise_if_any(errors: list[SiteBuilderError]) -> None:
+def raise_if_any(errors: Sequence[SiteBuilderError]) -> None:
     if errors:
         raise Problems(errors)
 
