@@ -9,7 +9,19 @@ import pytest
 
 from site_builder.errors import EvaluationError, Problems, SiteBuilderError
 from site_builder.language import ast as ast_nodes
-from site_builder.language.evaluate import FIRED, NOT_CHECKED, NOT_FIRED, VALUE_OF, Inputs, Unchecked, completion_rate, evaluate
+from site_builder.language.evaluate import (
+    AGGREGATE_OF,
+    CALL_OF,
+    FIRED,
+    NOT_CHECKED,
+    NOT_FIRED,
+    VALUE_OF,
+    Inputs,
+    Unchecked,
+    completion_rate,
+    evaluate,
+)
+from site_builder.language.ruleset import AGGREGATES, DECIMAL_ROUNDING, FUNCTIONS, ROUNDING_MODES, Function, RoundingMode
 
 D = Decimal
 
@@ -244,6 +256,43 @@ ROUND_RULES = """\
 )
 def test_round_function_rounds_half_up_never_to_even(load_rules, value, rounded):
     assert completion_rate(load_rules(ROUND_RULES), D(value), D(1)) == D(rounded)
+
+
+# 2.345, 2.341 and 2.355 to 2 places tell the four modes apart.
+MODE_RESULTS = {
+    RoundingMode.HALF_UP: ("2.35", "2.34", "2.36"),
+    RoundingMode.DOWN: ("2.34", "2.34", "2.35"),
+    RoundingMode.UP: ("2.35", "2.35", "2.36"),
+    RoundingMode.HALF_EVEN: ("2.34", "2.34", "2.36"),
+}
+
+
+@pytest.mark.parametrize("word", sorted(ROUNDING_MODES))
+def test_each_rounding_mode_by_either_of_its_names(load_rules, word):
+    rules = load_rules(ROUND_RULES.replace("取整(实际 ÷ 目标, 2)", f"取整(实际 ÷ 目标, 2, {word})"))
+    rounded = tuple(str(completion_rate(rules, D(value), D(1))) for value in ("2.345", "2.341", "2.355"))
+    assert rounded == MODE_RESULTS[ROUNDING_MODES[word]]
+
+
+FUNCTION_RESULTS = {Function.MIN: "1", Function.MAX: "5", Function.SUM: "9", Function.MEAN: "3"}
+
+
+@pytest.mark.parametrize("word", sorted(word for word, function in FUNCTIONS.items() if function in AGGREGATES))
+def test_each_aggregate_function_by_either_of_its_names(load_rules, word):
+    rules = load_rules(ROUND_RULES.replace("取整(实际 ÷ 目标, 2)", f"{word}(实际, 目标, 3)"))
+    assert completion_rate(rules, D(5), D(1)) == D(FUNCTION_RESULTS[FUNCTIONS[word]])
+
+
+def test_every_function_has_a_way_to_be_called():
+    assert set(CALL_OF) == set(Function)
+
+
+def test_every_aggregate_has_a_way_to_be_computed():
+    assert set(AGGREGATE_OF) == AGGREGATES
+
+
+def test_every_rounding_mode_has_a_decimal_rounding():
+    assert set(DECIMAL_ROUNDING) == set(RoundingMode) == set(MODE_RESULTS)
 
 
 def test_completion_rate_of_25_out_of_40_is_62_50_percent(ruleset):

@@ -11,6 +11,7 @@ import pytest
 from site_builder.errors import Problems, RuleSyntaxError
 from site_builder.language import ast
 from site_builder.language.parser import parse_rules
+from site_builder.language.ruleset import Function, RoundingMode
 
 
 def parse(text: str) -> tuple:
@@ -105,9 +106,23 @@ def test_scaled_party_with_its_own_rounding():
 def test_item_aggregated_over_sub_districts():
     item = only("评分项 服务质量 属于 第三方 满分 20 按片区 平均 保留 2 位 四舍五入 【指标体系 服务质量】")
     assert (item.name, item.party.name, item.maximum) == ("服务质量", "第三方", Decimal(20))
-    assert item.aggregate.function.name == "平均"
+    assert (item.aggregate.function, item.aggregate.written.name) == (Function.MEAN, "平均")
     assert (item.aggregate.rounding.places, item.aggregate.rounding.mode) == (2, "四舍五入")
     assert (item.citation.document, item.citation.clause) == ("指标体系", "服务质量")
+
+
+def test_english_function_and_rounding_mode_build_the_same_members_and_keep_their_spelling():
+    aggregate = only("评分项 服务质量 属于 第三方 满分 20 按片区 mean 保留 2 位 half_even").aggregate
+    assert (aggregate.function, aggregate.written.name) == (Function.MEAN, "mean")
+    assert (aggregate.rounding.mode, aggregate.rounding.written) == (RoundingMode.HALF_EVEN, "half_even")
+    call = only("定义 x = round(a, 2)").expr
+    assert (call.function, call.written) == (Function.ROUND, "round")
+
+
+def test_a_rounding_without_a_mode_is_half_up_and_an_unknown_word_is_left_for_the_checks():
+    assert (only("总分 保留 2 位").rounding.mode, only("总分 保留 2 位").rounding.written) == (RoundingMode.HALF_UP, None)
+    assert (only("总分 保留 2 位 四舍").rounding.mode, only("总分 保留 2 位 四舍").rounding.written) == (None, "四舍")
+    assert (only("定义 x = 中位数(a, b)").expr.function, only("定义 x = 中位数(a, b)").expr.written) == (None, "中位数")
 
 
 def test_citation_is_split_into_document_and_clause():

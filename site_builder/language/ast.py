@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from ..errors import SourcePos
 
 if TYPE_CHECKING:  # the word lists live with the rule set; the tree only holds their members
-    from .ruleset import FactType, UncheckedPolicy
+    from .ruleset import FactType, Function, RoundingMode, UncheckedPolicy
 
 # --- Expressions -----------------------------------------------------------------------------------
 
@@ -85,7 +85,8 @@ class If:
 
 @dataclass(frozen=True)
 class Call:
-    function: str
+    written: str  # as the rule spells it (平均 or mean): messages and explanations quote it
+    function: Function | None  # None for a name that is no function, which the checks report
     args: tuple[Expr, ...]
     pos: SourcePos
 
@@ -107,7 +108,8 @@ class Citation:
 @dataclass(frozen=True)
 class Rounding:
     places: int
-    mode: str | None
+    mode: RoundingMode | None  # 四舍五入 when none is written; None for a word that is no mode, which the checks report
+    written: str | None  # the mode as the rule spells it (四舍五入 or half_up), if it names one
     pos: SourcePos
 
 
@@ -157,7 +159,10 @@ class Party:
 
 @dataclass(frozen=True)
 class Aggregate:
-    function: Name
+    """按片区 平均 保留 2 位: how an item's sub-district scores become its score."""
+
+    function: Function | None  # None for a word that is no function, which the checks report
+    written: Name  # the function as the rule spells it (平均 or mean), where it is written
     rounding: Rounding | None
     pos: SourcePos
 

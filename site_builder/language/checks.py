@@ -23,7 +23,7 @@ from ..errors import (
 )
 from . import ast
 from .formatting import percent
-from .ruleset import AGGREGATES, BOOLEAN, FACT_VALUE_TYPES, FUNCTIONS, NUMBER, ROUNDING_MODES, SHOW_ONLY, FactType, RuleSet
+from .ruleset import AGGREGATES, BOOLEAN, FACT_VALUE_TYPES, FUNCTIONS, NUMBER, ROUNDING_MODES, SHOW_ONLY, FactType, Function, RuleSet
 from .vocabulary import reserved_words
 
 SINGLE_HEADERS = {ast.Header: "规则集", ast.Version: "版本", ast.Effective: "生效", ast.Stages: "阶段"}
@@ -163,11 +163,9 @@ class Checker:
                     UndefinedName(item.party.pos, item.party.name, parties, kind="评估方", example="评估方 第三方 “第三方评估机构” 权重 55%")
                 )
             if item.aggregate is not None:
-                function = item.aggregate.function
-                if FUNCTIONS.get(function.name) not in AGGREGATES:
-                    self.errors.append(
-                        UndefinedName(function.pos, function.name, ("平均", "求和", "最小", "最大"), kind="汇总方式", example="按片区 平均 保留 2 位")
-                    )
+                if item.aggregate.function not in AGGREGATES:
+                    written = item.aggregate.written
+                    self.errors.append(UndefinedName(written.pos, written.name, AGGREGATES, kind="汇总方式", example="按片区 平均 保留 2 位"))
             for rounding in (item.aggregate.rounding if item.aggregate else None,):
                 self.check_rounding(rounding)
         for party in parties.values():
@@ -180,8 +178,8 @@ class Checker:
             self.errors.append(
                 RuleTypeError(rounding.pos, f"保留的位数应在 0 到 {MAX_PLACES} 之间，这里是 {rounding.places}。", "保留 2 位 四舍五入")
             )
-        if rounding is not None and rounding.mode is not None and rounding.mode not in ROUNDING_MODES:
-            self.errors.append(UndefinedName(rounding.pos, rounding.mode, ROUNDING_MODES, kind="取整方式", example="保留 2 位 四舍五入"))
+        if rounding is not None and rounding.mode is None:
+            self.errors.append(UndefinedName(rounding.pos, rounding.written, ROUNDING_MODES, kind="取整方式", example="保留 2 位 四舍五入"))
 
     def check_weights(self, parties: dict, items: dict) -> None:
         if parties:
@@ -453,16 +451,15 @@ class Typer:
         return then or otherwise
 
     def type_call(self, expr: ast.Call):
-        function = FUNCTIONS.get(expr.function)
-        if function is None:
-            self.error(UndefinedName(expr.pos, expr.function, FUNCTIONS, kind="函数", example="取整(x, 2)、平均(a, b, c)"))
+        if expr.function is None:
+            self.error(UndefinedName(expr.pos, expr.written, FUNCTIONS, kind="函数", example="取整(x, 2)、平均(a, b, c)"))
             return None
-        if function == "取整":
+        if expr.function is Function.ROUND:
             return self.type_round(expr)
         if not expr.args:
-            self.error(RuleTypeError(expr.pos, f"“{expr.function}”至少需要一个数值。", f"{expr.function}(a, b)"))
+            self.error(RuleTypeError(expr.pos, f"“{expr.written}”至少需要一个数值。", f"{expr.written}(a, b)"))
         for arg in expr.args:
-            self.need(arg, NUMBER, f"“{expr.function}”")
+            self.need(arg, NUMBER, f"“{expr.written}”")
         return NUMBER
 
     def type_round(self, expr: ast.Call):
@@ -520,7 +517,7 @@ def children(expr) -> tuple:
         return (expr.condition, expr.then, expr.otherwise)
     if isinstance(expr, ast.Call):
         # A rounding mode is a word, not a value: 取整(x, 2, 四舍五入).
-        return expr.args[:2] if FUNCTIONS.get(expr.function) == "取整" else expr.args
+        return expr.args[:2] if expr.function is Function.ROUND else expr.args
     return ()
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from ..errors import EvaluationError, raise_if_any
 from . import ast
 from .formatting import approximate, percent, plain
-from .ruleset import DEFAULT_ROUNDING, FUNCTIONS, WITHHOLD, FactType, RuleSet, VetoStatus, round_decimal
+from .ruleset import DEFAULT_ROUNDING, ROUNDING_MODES, WITHHOLD, FactType, Function, RuleSet, VetoStatus, round_decimal
 
 
 @dataclass(frozen=True)
@@ -189,13 +189,14 @@ class Evaluation:
         return ItemResult(item.name, item.label or item.name, party.name, item.maximum, score, sub_scores, converted)
 
     def aggregate(self, item: ast.Item, aggregate: ast.Aggregate, sub_scores: dict[str, Decimal]) -> Decimal:
-        function = FUNCTIONS[aggregate.function.name]
+        function = aggregate.function
+        assert function is not None  # checks.py: 按片区 names an aggregate
         values = list(sub_scores.values())
-        raw = apply_aggregate(function, values)
+        raw = AGGREGATE_OF[function](values)
         rounded = self.rounded(raw, aggregate.rounding)
         listing = "、".join(f"{k} {plain(v)}" for k, v in sub_scores.items())
         formula = f"{function}({listing})"
-        if function == "平均":
+        if function is Function.MEAN:
             formula += f" = ({' + '.join(plain(v) for v in values)}) ÷ {len(values)}"
         self.step(
             f"{item.name}（各片区{function}）",
@@ -226,7 +227,10 @@ class Evaluation:
         return total
 
     def rounded(self, value: Decimal, rounding: ast.Rounding | None) -> Decimal:
-        return value if rounding is None else round_decimal(value, rounding.places, rounding.mode)
+        if rounding is None:
+            return value
+        assert rounding.mode is not None  # checks.py: a rounding names a mode, or none (四舍五入)
+        return round_decimal(value, rounding.places, rounding.mode)
 
     def band(self, total: Decimal) -> str:
         for band in self.rules.bands:
@@ -325,18 +329,23 @@ class Evaluation:
         return self.value(expr.then if condition else expr.otherwise)
 
     def value_call(self, expr: ast.Call):
-        function = FUNCTIONS[expr.function]
-        if function == "取整":
-            number, places = self.value(expr.args[0]), expr.args[1]
-            mode = expr.args[2] if len(expr.args) == 3 else None
-            # checks.py: the places are a whole number written as such, the optional mode a rounding mode's name
-            assert isinstance(places, ast.Number) and (mode is None or isinstance(mode, ast.Name))
-            mode_name = DEFAULT_ROUNDING if mode is None else mode.name
-            return number if isinstance(number, Unchecked) else round_decimal(number, int(places.value), mode_name)
+        assert expr.function is not None  # checks.py: every call names a function
+        return CALL_OF[expr.function](self, expr)  # keyed by the function: one that nothing computes fails loudly, here
+
+    def call_round(self, expr: ast.Call):
+        number, places = self.value(expr.args[0]), expr.args[1]
+        mode = expr.args[2] if len(expr.args) == 3 else None
+        # checks.py: the places are a whole number written as such, the optional mode a rounding mode's name
+        assert isinstance(places, ast.Number) and (mode is None or isinstance(mode, ast.Name))
+        rounding = DEFAULT_ROUNDING if mode is None else ROUNDING_MODES[mode.name]
+        return number if isinstance(number, Unchecked) else round_decimal(number, int(places.value), rounding)
+
+    def call_aggregate(self, expr: ast.Call):
+        assert expr.function is not None  # value_call's
         values = [self.value(a) for a in expr.args]
         if any(isinstance(v, Unchecked) for v in values):
             return UNKNOWN
-        return apply_aggregate(function, values)
+        return AGGREGATE_OF[expr.function](values)
 
 
 # Each expression class → the method that computes its value (test_evaluate checks that every class has one).
@@ -352,6 +361,21 @@ VALUE_OF: dict[type, Callable[[Evaluation, Any], object]] = {
     ast.If: Evaluation.value_if,
     ast.Call: Evaluation.value_call,
 }
+# Each function → how a call to it is computed (test_evaluate checks that every function has one).
+CALL_OF: dict[Function, Callable[[Evaluation, ast.Call], object]] = {
+    Function.MIN: Evaluation.call_aggregate,
+    Function.MAX: Evaluation.call_aggregate,
+    Function.SUM: Evaluation.call_aggregate,
+    Function.MEAN: Evaluation.call_aggregate,
+    Function.ROUND: Evaluation.call_round,
+}
+# Each aggregate → its value over a list of numbers, in a call and over an item's sub-districts (checked likewise).
+AGGREGATE_OF: dict[Function, Callable[[list[Decimal]], Decimal]] = {
+    Function.MIN: min,
+    Function.MAX: max,
+    Function.SUM: lambda values: sum(values, Decimal(0)),
+    Function.MEAN: lambda values: sum(values, Decimal(0)) / len(values),
+}
 ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
 COMPARISONS = {
     ">=": lambda a, b: a >= b,
@@ -361,15 +385,6 @@ COMPARISONS = {
     "=": lambda a, b: a == b,
     "!=": lambda a, b: a != b,
 }
-
-
-def apply_aggregate(function: str, values: list[Decimal]) -> Decimal:
-    if function == "最小":
-        return min(values)
-    if function == "最大":
-        return max(values)
-    total = sum(values, Decimal(0))
-    return total / len(values) if function == "平均" else total
 
 
 def in_band(total: Decimal, band: ast.Band) -> bool:
@@ -430,7 +445,7 @@ def render(expr, names: dict[str, str] | None = None) -> str:
         return f"非 {again(expr.operand)}"
     if isinstance(expr, ast.If):
         return f"如果 {again(expr.condition)} 则 {again(expr.then)} 否则 {again(expr.otherwise)}"
-    return f"{expr.function}({', '.join(again(a) for a in expr.args)})"
+    return f"{expr.written}({', '.join(again(a) for a in expr.args)})"
 
 
 def show(value) -> str:
@@ -444,4 +459,4 @@ def show(value) -> str:
 def rounding_note(rounding: ast.Rounding | None, rounded: Decimal) -> str:
     if rounding is None:
         return ""
-    return f"，保留 {rounding.places} 位（{rounding.mode or DEFAULT_ROUNDING}）得 {plain(rounded)}"
+    return f"，保留 {rounding.places} 位（{rounding.written or rounding.mode}）得 {plain(rounded)}"

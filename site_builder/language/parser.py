@@ -17,7 +17,7 @@ from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, Unex
 
 from ..errors import Problems, RuleSyntaxError, SiteBuilderError, SourcePos, did_you_mean, raise_if_any
 from . import ast
-from .ruleset import FactType, UncheckedPolicy
+from .ruleset import DEFAULT_ROUNDING, FUNCTIONS, ROUNDING_MODES, FactType, UncheckedPolicy
 from .vocabulary import lark_parser, statement_keywords
 
 STATEMENT_EXAMPLES = {
@@ -334,12 +334,14 @@ class AstBuilder(Transformer):
         return ast.Item(str(name), unquote(label), ast.Name(str(party), self.at(party)), Decimal(maximum), aggregate, citation, self.at(meta))
 
     def aggregate(self, meta, function, rounding):
-        return ast.Aggregate(ast.Name(str(function), self.at(function)), rounding, self.at(meta))
+        return ast.Aggregate(FUNCTIONS.get(str(function)), ast.Name(str(function), self.at(function)), rounding, self.at(meta))
 
     def rounding(self, meta, places, mode):
         if "." in places:
             self.errors.append(RuleSyntaxError(self.at(places), "保留的位数应是整数。", "保留 2 位"))
-        return ast.Rounding(int(Decimal(places)), None if mode is None else str(mode), self.at(meta))
+        written = None if mode is None else str(mode)
+        member = DEFAULT_ROUNDING if written is None else ROUNDING_MODES.get(written)
+        return ast.Rounding(int(Decimal(places)), member, written, self.at(meta))
 
     def parameter_fixed(self, meta, name, value, citation):
         return ast.Parameter(str(name), value, (), citation, self.at(meta))
@@ -458,7 +460,7 @@ class AstBuilder(Transformer):
         return ast.If(condition, then, otherwise, self.at(meta))
 
     def call(self, meta, function, *args):
-        return ast.Call(str(function), tuple(a for a in args if a is not None), self.at(meta))
+        return ast.Call(str(function), FUNCTIONS.get(str(function)), tuple(a for a in args if a is not None), self.at(meta))
 
     # values
     def percent_value(self, token) -> Decimal:

@@ -1,4 +1,4 @@
-"""A checked rule set, ready to evaluate, and the language's fixed vocabulary (functions, rounding modes)."""
+"""A checked rule set, ready to evaluate, and the language's fixed vocabulary (functions, rounding modes, types)."""
 
 from __future__ import annotations
 
@@ -9,36 +9,27 @@ from enum import StrEnum
 
 from . import ast
 
-# 四舍五入 is the default everywhere; the others must be named in the rule file.
-ROUNDING_MODES = {
-    "四舍五入": ROUND_HALF_UP,
-    "half_up": ROUND_HALF_UP,
-    "去尾": ROUND_DOWN,
-    "down": ROUND_DOWN,
-    "进一": ROUND_UP,
-    "up": ROUND_UP,
-    "四舍六入五成双": ROUND_HALF_EVEN,
-    "half_even": ROUND_HALF_EVEN,
-}
-DEFAULT_ROUNDING = "四舍五入"
-
-# name → canonical name; aggregates work on lists of numbers.
-FUNCTIONS = {
-    "最小": "最小",
-    "min": "最小",
-    "最大": "最大",
-    "max": "最大",
-    "求和": "求和",
-    "sum": "求和",
-    "平均": "平均",
-    "mean": "平均",
-    "取整": "取整",
-    "round": "取整",
-}
-AGGREGATES = ("最小", "最大", "求和", "平均")
-
 # The language's closed word lists. Each value is the word the rule file and every output use, so a member
 # prints, compares and serialises as that word: the values are the one display table.
+
+
+class RoundingMode(StrEnum):
+    """How a figure is rounded: 保留 2 位 四舍五入; 四舍五入 unless the rule names another."""
+
+    HALF_UP = "四舍五入"
+    DOWN = "去尾"
+    UP = "进一"
+    HALF_EVEN = "四舍六入五成双"
+
+
+class Function(StrEnum):
+    """The functions a rule may call; all but 取整 are aggregates, which 按片区 also takes."""
+
+    MIN = "最小"
+    MAX = "最大"
+    SUM = "求和"
+    MEAN = "平均"
+    ROUND = "取整"
 
 
 class FactType(StrEnum):
@@ -71,14 +62,49 @@ class VetoStatus(StrEnum):
     NOT_CHECKED = "未核查"
 
 
+# Every word a rule file may write for a mode or a function → its member: the English words are aliases.
+ROUNDING_MODES = {
+    "四舍五入": RoundingMode.HALF_UP,
+    "half_up": RoundingMode.HALF_UP,
+    "去尾": RoundingMode.DOWN,
+    "down": RoundingMode.DOWN,
+    "进一": RoundingMode.UP,
+    "up": RoundingMode.UP,
+    "四舍六入五成双": RoundingMode.HALF_EVEN,
+    "half_even": RoundingMode.HALF_EVEN,
+}
+FUNCTIONS = {
+    "最小": Function.MIN,
+    "min": Function.MIN,
+    "最大": Function.MAX,
+    "max": Function.MAX,
+    "求和": Function.SUM,
+    "sum": Function.SUM,
+    "平均": Function.MEAN,
+    "mean": Function.MEAN,
+    "取整": Function.ROUND,
+    "round": Function.ROUND,
+}
+DEFAULT_ROUNDING = RoundingMode.HALF_UP
+AGGREGATES = frozenset({Function.MIN, Function.MAX, Function.SUM, Function.MEAN})
+
 NUMBER, BOOLEAN = ValueType.NUMBER, ValueType.BOOLEAN
 FACT_VALUE_TYPES = {FactType.YES_NO: BOOLEAN, FactType.COUNT: NUMBER, FactType.RATIO: NUMBER}
 WITHHOLD, SHOW_ONLY = UncheckedPolicy.WITHHOLD_GRADE, UncheckedPolicy.SHOW_ONLY
 
 
-def round_decimal(value: Decimal, places: int, mode: str | None = None) -> Decimal:
+# Each rounding mode → the decimal module's constant (test_evaluate checks that every mode has one).
+DECIMAL_ROUNDING = {
+    RoundingMode.HALF_UP: ROUND_HALF_UP,
+    RoundingMode.DOWN: ROUND_DOWN,
+    RoundingMode.UP: ROUND_UP,
+    RoundingMode.HALF_EVEN: ROUND_HALF_EVEN,
+}
+
+
+def round_decimal(value: Decimal, places: int, mode: RoundingMode = DEFAULT_ROUNDING) -> Decimal:
     """Round to a number of decimal places with a named mode; 四舍五入 unless another is named."""
-    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUNDING_MODES[mode or DEFAULT_ROUNDING])
+    return value.quantize(Decimal(1).scaleb(-places), rounding=DECIMAL_ROUNDING[mode])
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ def item_changes(old: RuleSet, new: RuleSet) -> list[str]:
         text = f"属于{item.party.name}，满分 {plain(item.maximum)}"
         if item.aggregate:
             rounding = item.aggregate.rounding
-            text += f"，按片区{item.aggregate.function.name}" + (f"保留 {rounding.places} 位" if rounding else "")
+            text += f"，按片区{item.aggregate.written.name}" + (f"保留 {rounding.places} 位" if rounding else "")
         return text
 
     return compare("评分项", old.items, new.items, describe)

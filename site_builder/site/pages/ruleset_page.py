@@ -52,7 +52,7 @@ def items_table(rules: RuleSet) -> str:
             how = "按百分制折算" if party.scaled else "直接计入"
             if item.aggregate:
                 rounding = f"，保留 {item.aggregate.rounding.places} 位" if item.aggregate.rounding else ""
-                how += f"；各片区取{inline(item.aggregate.function.name)}{rounding}"
+                how += f"；各片区取{inline(item.aggregate.written.name)}{rounding}"
             lines.append(
                 f"| {inline(party.label or party.name)} | {percent(party.weight)} | {inline(item.label or item.name)} | "
                 f"{plain(item.maximum)} | {how} | {citation_cell(item.citation)} |"
