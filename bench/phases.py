@@ -23,6 +23,7 @@ from mkdocs.config import load_config
 
 from site_builder.language.evaluate import evaluate
 from site_builder.records.project import load_project
+from site_builder.records.record import checked_against_rules
 from site_builder.records.record_cache import CACHE_DIR as RECORD_CACHE
 from site_builder.records.schema_doc import field_reference
 from site_builder.site.assembly import BulkPages, generated_pages, home_summary_for
@@ -74,7 +75,8 @@ def main() -> None:
     load_project(args.root)  # fills the record cache
     _, warm_s, warm_cpu = timed(lambda: load_project(args.root))
     ruleset_of = project.ruleset_of
-    _, evaluate_s, evaluate_cpu = timed(lambda: [evaluate(ruleset_of[r.key], r.inputs()) for r in project.records])
+    inputs = {r.key: checked_against_rules(r, ruleset_of[r.key])[0] for r in project.records}
+    _, evaluate_s, evaluate_cpu = timed(lambda: [evaluate(ruleset_of[key], inputs[key]) for key in inputs])
     pages, pages_s, pages_cpu = timed(lambda: all_pages(project, args.root))
     if args.write_docs:
         write_docs(pages, project, args.write_docs)

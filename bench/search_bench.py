@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from decimal import Decimal
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -42,17 +43,22 @@ def search_docs(repo: Path):
     from synthetic import load_ruleset
 
     from site_builder.language.evaluate import Inputs, evaluate
-    from site_builder.records.record import as_decimal, fact_value
+    from site_builder.records.inputs import inputs_from
     from site_builder.site.search_index import report_search_doc
 
     ruleset = load_ruleset(REPO)
     for path in sorted((repo / "stations").rglob("*.yaml")):
         record = PlainRecord(yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader))
-        content = record.content
-        scores = {n: as_decimal(s if not isinstance(s, float) else str(s)) for n, s in content["scores"].items()}
-        scores = {n: ({k: as_decimal(str(v)) for k, v in s.items()} if isinstance(s, dict) else s) for n, s in scores.items()}
-        inputs = Inputs(record.stage, scores, {n: fact_value(v) for n, v in content["facts"].items()})
+        read = inputs_from({"scores": decimals(record.content["scores"]), "facts": decimals(record.content["facts"])}, ruleset)
+        inputs = Inputs(record.stage, read.scores, read.facts)
         yield report_search_doc(record, evaluate(ruleset, inputs), f"reports/{record.key}/"), record
+
+
+def decimals(values):
+    """PyYAML's floats as the project reads numbers (yaml_source: Decimal with the digits written)."""
+    if isinstance(values, dict):
+        return {name: decimals(value) for name, value in values.items()}
+    return Decimal(str(values)) if isinstance(values, float) else values
 
 
 def build(repo: Path, site: Path) -> dict:

@@ -20,7 +20,7 @@ from ..language.parser import parse_rules
 from ..language.ruleset import RuleSet
 from . import jobs, narrative, source_files
 from .privacy import masked_error, privacy_problems, published_text_problems
-from .record import StationRecord, path_errors, read_record, record_rule_errors, schema_errors
+from .record import StationRecord, checked_against_rules, path_errors, read_record, schema_errors
 from .record_cache import RecordCache, cache_enabled
 from .source_files import STATIONS_DIR, decode_source
 from .yaml_source import RoundTrip
@@ -59,8 +59,12 @@ def load_project(root: Path | str = ".", cache: bool | None = None) -> Project:
     project.records = load_records(project, cache_enabled() if cache is None else cache)
     check_duplicates(project)
     if not rules_broken:  # with a broken rule file, every record would also report its rule set as missing
+        reading_errors, project.errors = project.errors, []
         for record in project.records:
             assign_and_evaluate(project, record)
+        # Rules-pass errors go first: where the schema and the rules pass object to one value (a score written
+        # "8.6"), one_per_position keeps the first, and the rules pass knows the item and the fact's type.
+        project.errors += reading_errors
     project.errors = capped_per_file(one_per_position(project.errors))
     project.warnings = capped_per_file(project.warnings)
     # Other checks quote what they refuse (a value, its line): no message may repeat personal data unmasked.
@@ -277,12 +281,12 @@ def assign_and_evaluate(project: Project, record: StationRecord) -> None:
     ruleset = collect(project, lambda: best_effort(lambda: select_ruleset(record, project.rulesets), None))
     if ruleset is None:
         return
-    errors = best_effort(lambda: record_rule_errors(record, ruleset))
+    inputs, errors = best_effort(lambda: checked_against_rules(record, ruleset), (None, []))
     project.errors += errors
-    if errors or record.path in project.malformed:
+    if inputs is None or errors or record.path in project.malformed:
         return
     project.ruleset_of[record.key] = ruleset
-    result = collect(project, lambda: evaluate(ruleset, record.inputs()))
+    result = collect(project, lambda: evaluate(ruleset, inputs))
     if result is not None:
         project.results[record.key] = result
         project.warnings += audit(record, result)

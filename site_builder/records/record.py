@@ -9,22 +9,20 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import Decimal
 from functools import cache
 from pathlib import PurePosixPath
 
 import jsonschema
 
 from ..errors import RecordError, SiteBuilderError, did_you_mean
-from ..language.evaluate import Inputs, Unchecked
+from ..language.evaluate import Inputs
 from ..language.ruleset import RuleSet
 from . import narrative
+from .inputs import FACT_EXAMPLES, UNCHECKED_EXAMPLE, inputs_from, is_number, score_problem, unread_number_problem
+from .quoted import listed, shown
 from .schema import allowed_keys, expanded, properties_of, record_schema, schema_node
 from .source_files import reserved_page_name
 from .yaml_source import (
-    MAX_INTEGER_DIGITS,
-    MAX_SIGNIFICANT_DIGITS,
-    PLAIN_DECIMAL,
     Positions,
     RoundTrip,
     UnreadNumber,
@@ -33,7 +31,6 @@ from .yaml_source import (
     to_plain,
 )
 
-PERCENT_EXAMPLE = "“85%”"
 TYPE_NAMES = {
     "string": "文字",
     "number": "数字",
@@ -102,30 +99,10 @@ class StationRecord:
     def at(self, *keys, key: bool = False):
         return self.positions.of(keys, key=key)
 
-    def inputs(self) -> Inputs:
-        scores = {name: as_decimal(score) for name, score in self.content["scores"].items()}
-        return Inputs(self.stage, scores, {name: fact_value(v) for name, v in self.content["facts"].items()})
-
     def table_label(self, sub_district: str) -> str:
         """How the report's score table names a sub-district (东1片区), defaulting to its id."""
         found = next((s for s in self.station["sub_districts"] if s["id"] == sub_district), {})
         return found.get("table_label", sub_district)
-
-
-def as_decimal(score):
-    """YAML integers stay int for the schema; the evaluator wants every number as a Decimal."""
-    if isinstance(score, dict):
-        return {k: as_decimal(v) for k, v in score.items()}
-    return Decimal(score)
-
-
-def fact_value(value):
-    """A fact as the evaluator reads it: yes/no, a number, a percentage as a fraction, or Unchecked."""
-    if isinstance(value, dict):
-        return Unchecked(value["not_checked"])
-    if isinstance(value, str):
-        return Decimal(value.rstrip("%")).scaleb(-2)
-    return value if isinstance(value, bool) else Decimal(value)
 
 
 def read_record(path: str, text: str) -> StationRecord:
@@ -184,8 +161,19 @@ def translate(error: jsonschema.ValidationError, positions: Positions) -> list[R
             for k in error.instance
             if k not in allowed
         ]
+    if keys[:1] == ("scores",) and len(keys) in (2, 3) and (refused := refused_scores(keys, error.instance, positions)):
+        return refused
     named = title or (str(keys[-1]) if keys else "此处")
     return [RecordError(positions.of(keys), where, value_message(error, named), example_of(error.schema))]
+
+
+def refused_scores(keys: tuple, value, positions: Positions) -> list[RecordError]:
+    """Scores the schema refused, in the words of the rules pass (inputs.score_problem), which reports them at the
+    same positions when a rule set applies (the first at a position is kept); without one, these are what is shown."""
+    if not isinstance(value, dict):
+        return [RecordError(positions.of(keys), dotted(keys), *score_problem(keys[-1], value))]
+    wrong = [(area, score) for area, score in value.items() if not is_number(score)]
+    return [RecordError(positions.of(keys + (area,)), dotted(keys + (area,)), *score_problem(area, score)) for area, score in wrong]
 
 
 def value_message(error, named: str) -> str:
@@ -221,7 +209,7 @@ def example_of(schema) -> str | None:
     if examples:
         return "、".join(str(e) for e in examples)
     if any("not_checked" in part.get("properties", {}) for part in schema.get("oneOf", [])):  # the fact shape
-        return f"是 写 true、否 写 false、数字如 0、比例如 {PERCENT_EXAMPLE}，未核查写 {{not_checked: 报告未载明}}"
+        return f"是 写 true、否 写 false、数字如 0、比例如 {FACT_EXAMPLES['比例']}，未核查写 {UNCHECKED_EXAMPLE}"
     return None
 
 
@@ -240,19 +228,6 @@ def dotted(keys: tuple) -> str:
     for key in keys:
         text += f"[{key}]" if isinstance(key, int) else (f".{key}" if text else str(key))
     return text
-
-
-def shown(value) -> str:
-    """A value as a message quotes it: short, and printable even when it holds a lone surrogate."""
-    if isinstance(value, dict):
-        return "{…}"
-    if isinstance(value, list):
-        return "[…]"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    text = str(value)
-    text = text if len(text) <= 30 else text[:30] + "…"
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 # --- values YAML reads but the project refuses -------------------------------------------------------------
@@ -290,48 +265,7 @@ def values_in(node, keys: tuple = ()):
 
 
 def number_error(record: StationRecord, keys: tuple, text: str) -> RecordError:
-    return RecordError(
-        record.at(*keys),
-        dotted(keys),
-        f"数字“{shown(text)}”{number_problem(text)}：分数、数量与金额只能写成普通的十进制数。若这里本应是文字，请加上引号。",
-        f"{field_name(keys)}: {plain_equivalent(text)}",
-    )
-
-
-NUMBER_NOTATIONS = (
-    ("0x", "是十六进制写法"),
-    ("0o", "是八进制写法"),
-    ("_", "用了下划线分隔"),
-    ("e", "是科学计数法"),
-    (".nan", "是 .nan（不是数）"),
-    (".inf", "是 .inf（无穷大）"),
-)
-
-
-def number_problem(text: str) -> str:
-    lower = text.lower().lstrip("+-")
-    for mark, problem in NUMBER_NOTATIONS:
-        if mark in lower:
-            return problem
-    whole, _, fraction = lower.partition(".")
-    if len(whole) > MAX_INTEGER_DIGITS:
-        return f"的整数部分有 {len(whole)} 位，超过了 {MAX_INTEGER_DIGITS} 位"
-    if len(whole) > 1 and whole.startswith("0"):
-        return "开头有多余的 0（YAML 会把它当作别的进制）"
-    if PLAIN_DECIMAL.match(text):
-        return f"的有效数字有 {len((whole + fraction).lstrip('0'))} 位，超过了 {MAX_SIGNIFICANT_DIGITS} 位"
-    return "的写法不完整（小数点前后都要有数字，不写正号）"
-
-
-def plain_equivalent(text: str) -> str:
-    """The same number in plain notation, when there is a sensible one to suggest; else an example."""
-    try:
-        value = Decimal(int(text, 0)) if text.lower().lstrip("+-").startswith(("0x", "0o")) else Decimal(text)
-    except (ValueError, ArithmeticError):
-        return "12.5"
-    if not value.is_finite() or len(text) > 40 or abs(value) >= 10**MAX_INTEGER_DIGITS:
-        return "12.5"
-    return f"{value.normalize():f}" if "e" in text.lower() else f"{value:f}"
+    return RecordError(record.at(*keys), dotted(keys), *unread_number_problem(field_name(keys), text))
 
 
 def field_name(keys: tuple) -> str:
@@ -386,9 +320,13 @@ def schema_examples(keys: tuple) -> str | None:
 # --- rules pass --------------------------------------------------------------------------------------
 
 
-def record_rule_errors(record: StationRecord, ruleset: RuleSet) -> list[SiteBuilderError]:
-    """What the record gets wrong with respect to the rule set that evaluates it."""
-    return stage_errors(record, ruleset) + score_errors(record, ruleset) + fact_errors(record, ruleset) + sub_district_errors(record)
+def checked_against_rules(record: StationRecord, ruleset: RuleSet) -> tuple[Inputs, list[SiteBuilderError]]:
+    """The record's inputs for the evaluator (inputs_from, as rule tests read theirs) and what the record gets wrong
+    with respect to the rule set; the inputs are evaluated only when there is nothing wrong."""
+    read = inputs_from(record.content, ruleset)
+    errors = stage_errors(record, ruleset) + [RecordError(record.at(*p.keys, key=p.key), dotted(p.keys), p.message, p.example) for p in read.problems]
+    errors += missing_score_errors(record, ruleset) + sub_district_score_errors(record, ruleset) + missing_fact_errors(record, ruleset)
+    return Inputs(record.stage, read.scores, read.facts), errors + sub_district_errors(record)
 
 
 def stage_errors(record: StationRecord, ruleset: RuleSet) -> list[SiteBuilderError]:
@@ -405,109 +343,66 @@ def stage_errors(record: StationRecord, ruleset: RuleSet) -> list[SiteBuilderErr
     ]
 
 
-def score_errors(record: StationRecord, ruleset: RuleSet) -> list[SiteBuilderError]:
-    scores, errors = record.content["scores"], []
-    for name in scores:
-        if name not in ruleset.items:
-            errors.append(
-                RecordError(record.at("scores", name, key=True), f"scores.{name}", f"规则集中没有评分项“{name}”。{did_you_mean(name, ruleset.items)}")
-            )
+def missing_score_errors(record: StationRecord, ruleset: RuleSet) -> list[SiteBuilderError]:
+    scores = record.content["scores"]
+    return [
+        RecordError(record.at("scores", key=True), "scores", f"缺少评分项“{item.name}”的评分（满分 {item.maximum}）。", f"{item.name}: 9.5")
+        for item in ruleset.items.values()
+        if item.name not in scores
+    ]
+
+
+def sub_district_score_errors(record: StationRecord, ruleset: RuleSet) -> list[SiteBuilderError]:
+    """Each item scored per sub-district scores exactly the sub-districts the station declares."""
+    errors = []
     for item in ruleset.items.values():
-        if item.name not in scores:
-            errors.append(
-                RecordError(record.at("scores", key=True), "scores", f"缺少评分项“{item.name}”的评分（满分 {item.maximum}）。", f"{item.name}: 9.5")
-            )
-        else:
-            errors += item_score_errors(record, item, scores[item.name])
+        given = record.content["scores"].get(item.name)
+        if item.aggregate and isinstance(given, dict):
+            errors += undeclared_sub_districts(record, item, given) + unscored_sub_districts(record, item, given)
     return errors
 
 
-def item_score_errors(record: StationRecord, item, given) -> list[SiteBuilderError]:
-    path = ("scores", item.name)
-    if item.aggregate and not isinstance(given, dict):
-        return [
-            RecordError(
-                record.at(*path), dotted(path), f"“{item.name}”按片区评分，应写成各片区的分数。", f"{item.name}:\n    西片区: 15\n    东一片区: 15.26"
-            )
-        ]
-    if not item.aggregate and isinstance(given, dict):
-        return [RecordError(record.at(*path), dotted(path), f"“{item.name}”不按片区评分，应写一个分数。", f"{item.name}: 9.5")]
-    if not isinstance(given, dict):
-        return range_errors(record, path, given, item.maximum)
-    declared, errors = record.sub_district_ids, []
-    for sub_district, score in given.items():
-        if sub_district not in declared:
-            errors.append(
-                RecordError(
-                    record.at(*path, sub_district, key=True),
-                    dotted(path + (sub_district,)),
-                    f"站点没有声明片区“{sub_district}”（station.sub_districts 中有：{listed(declared)}）。{did_you_mean(sub_district, declared)}",
-                )
-            )
-        errors += range_errors(record, path + (sub_district,), score, item.maximum)
-    # Every declared sub-district is scored: the rules average over the scores given, so a missing one would
-    # silently change the item's score (87.25 instead of 87.08).
-    for sub_district in declared:
-        if sub_district not in given:
-            errors.append(
-                RecordError(
-                    record.at(*path, key=True),
-                    dotted(path),
-                    f"缺少片区“{sub_district}”的评分：“{item.name}”按片区评分，station.sub_districts 中声明的每个片区都要评分。",
-                    f"{item.name}:\n    {sub_district}: 15",
-                )
-            )
-    return errors
-
-
-LISTED_NAMES = 10  # a message names at most this many choices: thousands of them made megabytes of messages
-
-
-def listed(names: list[str]) -> str:
-    shown_names = "、".join(names[:LISTED_NAMES])
-    return shown_names + (f" 等 {len(names)} 个" if len(names) > LISTED_NAMES else "")
-
-
-def range_errors(record: StationRecord, path: tuple, score, maximum: Decimal) -> list[SiteBuilderError]:
-    if score < 0 or score > maximum:
-        return [RecordError(record.at(*path), dotted(path), f"评分 {score} 超出范围：应在 0 到满分 {maximum} 之间。", f"{path[-1]}: {maximum}")]
-    return []
-
-
-FACT_PYTHON_TYPES = {"是否": (bool,), "数值": (int, Decimal), "比例": (str,)}
-FACT_EXAMPLES = {"是否": "false", "数值": "0", "比例": PERCENT_EXAMPLE}
-
-
-def fact_errors(record: StationRecord, ruleset: RuleSet) -> list[SiteBuilderError]:
-    facts, errors = record.content["facts"], []
-    for name in facts:
-        if name not in ruleset.facts:
-            errors.append(
-                RecordError(record.at("facts", name, key=True), f"facts.{name}", f"规则集中没有事实“{name}”。{did_you_mean(name, ruleset.facts)}")
-            )
-    for fact in ruleset.facts.values():
-        example = f"{fact.name}: {FACT_EXAMPLES[fact.type]}　或　{fact.name}: {{not_checked: 报告未载明}}"
-        if fact.name not in facts:
-            errors.append(
-                RecordError(
-                    record.at("facts", key=True),
-                    "facts",
-                    f"缺少否决事实“{fact.name}”（{fact.label or fact.type}）。报告未写明时，记为未核查并写明原因。",
-                    example,
-                )
-            )
-            continue
-        value = facts[fact.name]
-        wrong_shape = not isinstance(value, dict) and (
-            not isinstance(value, FACT_PYTHON_TYPES[fact.type]) or (fact.type == "数值" and isinstance(value, bool))
+def undeclared_sub_districts(record: StationRecord, item, given: dict) -> list[SiteBuilderError]:
+    path, declared = ("scores", item.name), record.sub_district_ids
+    return [
+        RecordError(
+            record.at(*path, sub_district, key=True),
+            dotted(path + (sub_district,)),
+            f"站点没有声明片区“{sub_district}”（station.sub_districts 中有：{listed(declared)}）。{did_you_mean(sub_district, declared)}",
         )
-        if wrong_shape:
-            errors.append(
-                RecordError(
-                    record.at("facts", fact.name), f"facts.{fact.name}", f"事实“{fact.name}”应为{fact.type}，这里是“{shown(value)}”。", example
-                )
-            )
-    return errors
+        for sub_district in given
+        if sub_district not in declared
+    ]
+
+
+def unscored_sub_districts(record: StationRecord, item, given: dict) -> list[SiteBuilderError]:
+    # The rules average over the scores given, so a missing sub-district would silently change the item's score
+    # (87.25 instead of 87.08).
+    path = ("scores", item.name)
+    return [
+        RecordError(
+            record.at(*path, key=True),
+            dotted(path),
+            f"缺少片区“{sub_district}”的评分：“{item.name}”按片区评分，station.sub_districts 中声明的每个片区都要评分。",
+            f"{item.name}:\n    {sub_district}: 15",
+        )
+        for sub_district in record.sub_district_ids
+        if sub_district not in given
+    ]
+
+
+def missing_fact_errors(record: StationRecord, ruleset: RuleSet) -> list[SiteBuilderError]:
+    facts = record.content["facts"]
+    return [
+        RecordError(
+            record.at("facts", key=True),
+            "facts",
+            f"缺少否决事实“{fact.name}”（{fact.label or fact.type}）。报告未写明时，记为未核查并写明原因。",
+            f"{fact.name}: {FACT_EXAMPLES[fact.type]}　或　{fact.name}: {UNCHECKED_EXAMPLE}",
+        )
+        for fact in ruleset.facts.values()
+        if fact.name not in facts
+    ]
 
 
 def sub_district_errors(record: StationRecord) -> list[SiteBuilderError]:

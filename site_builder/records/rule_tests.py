@@ -28,11 +28,12 @@ from pathlib import Path
 from ..errors import Problems, RecordError, SiteBuilderError, SourcePos, did_you_mean, raise_if_any
 from ..language import formatting
 from ..language.checks import check_rules
-from ..language.evaluate import Inputs, Result, Step, Unchecked, evaluate
+from ..language.evaluate import Inputs, Result, Step, evaluate
 from ..language.formatting import plain
 from ..language.parser import parse_rules
 from ..language.ruleset import RuleSet
-from .record import dotted, shown
+from .inputs import FACT_EXAMPLES, inputs_from, written
+from .record import dotted
 from .source_files import RULES_DIR, decode_source, read_source
 from .yaml_source import Positions, load_yaml, to_plain
 
@@ -45,9 +46,6 @@ WITHHELD = "暂缓评级"  # how a grade of None (withheld) is written and shown
 INVALID = object()  # a value already reported as wrong; kept so that it is not also reported as missing
 
 NUMBER_TEXT = re.compile(r"-?\d+(\.\d+)?")
-PERCENT_TEXT = re.compile(r"(-?\d+(?:\.\d+)?)\s*[%％]")
-FACT_KINDS = {"是否": "是否（是写 true，否写 false）", "数值": "数字", "比例": "百分比（如 “79.99%”）"}
-FACT_EXAMPLES = {"是否": "false", "数值": "0", "比例": '"80%"'}
 
 
 class RuleTestError(RecordError):
@@ -176,9 +174,10 @@ class Reader:
 
     def values(self, keys: tuple, raw: dict, index: int, name: str) -> Draft:
         stage = self.stage(keys + ("stage",), raw["stage"]) if "stage" in raw else None
-        scores = self.scores(keys + ("scores",), raw.get("scores", {}))
-        facts = self.facts(keys + ("facts",), raw.get("facts", {}))
-        return Draft(index, name, stage, scores, facts, {})
+        read = inputs_from(raw, self.rules)  # as station records read theirs: the same syntax, the same messages
+        for problem in read.problems:
+            self.error(keys + problem.keys, problem.message, problem.example, key=problem.key)
+        return Draft(index, name, stage, read.scores, read.facts, {})
 
     def drafts(self, defaults: Draft) -> list[Draft]:
         if "cases" not in self.content:
@@ -253,85 +252,6 @@ class Reader:
             key=True,
         )
 
-    # --- scores -----------------------------------------------------------------------------------------
-
-    def scores(self, keys: tuple, raw) -> dict:
-        given = self.mapping(keys, raw, "scores（评分）", "scores:\n      服务监测: 9.82")
-        found = {}
-        for name, value in given.items():
-            item = self.rules.items.get(name)
-            if item is None:
-                self.error(
-                    keys + (name,),
-                    f"规则集中没有评分项“{name}”。{did_you_mean(name, self.rules.items)}",
-                    f"可用的评分项：{'、'.join(self.rules.items)}",
-                    key=True,
-                )
-                continue
-            read = self.sub_scores if item.aggregate else self.single_score
-            found[name] = read(keys + (name,), item, value)
-        return found
-
-    def single_score(self, keys: tuple, item, value):
-        if isinstance(value, dict):
-            self.error(keys, f"“{item.name}”不按片区评分，应写一个分数。", f"{item.name}: {plain(item.maximum)}")
-            return INVALID
-        return self.score(keys, item, value)
-
-    def sub_scores(self, keys: tuple, item, value):
-        if not isinstance(value, dict) or not value:
-            self.error(keys, f"“{item.name}”按片区评分，应写成各片区的分数。", f"{item.name}:\n      东一片区: 15\n      东二片区: 15.26")
-            return INVALID
-        scores = {str(area): self.score(keys + (area,), item, score) for area, score in value.items()}
-        return INVALID if any(score is INVALID for score in scores.values()) else scores
-
-    def score(self, keys: tuple, item, value):
-        number = as_number(value)
-        if number is None:
-            self.error(keys, f"评分应为数字，这里是“{written(value)}”。", f"{keys[-1]}: 9.5")
-            return INVALID
-        if not 0 <= number <= item.maximum:
-            self.error(keys, f"评分 {plain(number)} 超出范围：应在 0 到满分 {plain(item.maximum)} 之间。", f"{keys[-1]}: {plain(item.maximum)}")
-            return INVALID
-        return number
-
-    # --- facts ------------------------------------------------------------------------------------------
-
-    def facts(self, keys: tuple, raw) -> dict:
-        given = self.mapping(keys, raw, "facts（否决事实）", "facts:\n      整改不到位: false")
-        found = {}
-        for name, value in given.items():
-            fact = self.rules.facts.get(name)
-            if fact is None:
-                self.error(
-                    keys + (name,),
-                    f"规则集中没有事实“{name}”。{did_you_mean(name, self.rules.facts)}",
-                    f"可用的事实：{'、'.join(self.rules.facts)}",
-                    key=True,
-                )
-                continue
-            is_unchecked = isinstance(value, dict)  # {not_checked: 原因}, whatever the fact's type
-            found[name] = self.not_checked(keys + (name,), value) if is_unchecked else self.fact(keys + (name,), fact, value)
-        return found
-
-    def fact(self, keys: tuple, fact, value):
-        converted = FACT_READERS[fact.type](value)
-        if converted is None:
-            self.error(
-                keys,
-                f"事实“{fact.name}”应为{FACT_KINDS[fact.type]}，这里是“{written(value)}”。",
-                f"{fact.name}: {FACT_EXAMPLES[fact.type]}　或　{fact.name}: {{not_checked: 报告未载明}}",
-            )
-            return INVALID
-        return converted
-
-    def not_checked(self, keys: tuple, value: dict):
-        reason = value.get("not_checked")
-        if set(value) != {"not_checked"} or not isinstance(reason, str) or not reason.strip():
-            self.error(keys, "未核查的事实应写成 {not_checked: 原因}，并写明原因。", f"{keys[-1]}: {{not_checked: 报告未载明}}")
-            return INVALID
-        return Unchecked(reason.strip())
-
     # --- expected results -------------------------------------------------------------------------------
 
     def expect(self, keys: tuple, raw: dict, name: str) -> dict:
@@ -388,11 +308,6 @@ class Reader:
     expected_unchecked = expected_vetoes
 
 
-def written(value) -> str:
-    """A value as the reader wrote it, for messages; an empty YAML value is named as such, not as None."""
-    return "（空）" if value is None else shown(value)
-
-
 def score_example(item) -> str:
     if item.aggregate:
         return f"{item.name}:\n        东一片区: {plain(item.maximum)}"
@@ -405,7 +320,7 @@ def cases_text(names: list[str]) -> str:
 
 
 def as_number(value) -> Decimal | None:
-    """A number written plainly or in quotes ("89.76"); yes/no and anything else is not a number."""
+    """An expected total written plainly or in quotes ("89.76"); yes/no and anything else is not a number."""
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, Decimal)):
@@ -414,19 +329,6 @@ def as_number(value) -> Decimal | None:
     if isinstance(value, str) and NUMBER_TEXT.fullmatch(value.strip()):
         return Decimal(value.strip())
     return None
-
-
-def as_percentage(value) -> Decimal | None:
-    """“79.99%” → 0.7999; a bare number is refused, since 0.8 and 80 would both look plausible."""
-    match = PERCENT_TEXT.fullmatch(value.strip()) if isinstance(value, str) else None
-    return Decimal(match[1]).scaleb(-2) if match else None
-
-
-def as_yes_no(value) -> bool | None:
-    return value if isinstance(value, bool) else None
-
-
-FACT_READERS = {"是否": as_yes_no, "数值": as_number, "比例": as_percentage}
 
 
 # --- running ------------------------------------------------------------------------------------------
