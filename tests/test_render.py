@@ -17,7 +17,7 @@ from mkdocs.exceptions import Abort
 from site_harness import file_digests
 
 from site_builder.site import assembly as site
-from site_builder.site.preview import Preview
+from site_builder.site.preview import BANNER_START, Preview, without_banner
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = "stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml"
@@ -149,14 +149,32 @@ def test_the_preview_renders_again_only_the_saved_record(preview):
     assert other.stat().st_mtime_ns == before
 
 
-def test_the_preview_keeps_the_page_when_the_saved_record_has_an_error(preview, caplog):
+def test_the_preview_keeps_the_page_under_an_error_banner_when_the_saved_record_has_an_error(preview, caplog):
     page = preview.site_dir / SEED_PAGE
-    before = page.read_bytes()
+    before = page.read_text(encoding="utf-8")
     seed = edit_seed(preview, "stage: 中期", "stage: 中旬")
     with caplog.at_level(logging.ERROR):
         assert preview.quick_update({seed})
-    assert page.read_bytes() == before
+    shown = page.read_text(encoding="utf-8")
+    assert without_banner(shown) == before and BANNER_START in shown
     assert "记录有错误" in caplog.text and SEED in caplog.text
+    edit_seed(preview, "stage: 中旬", "stage: 中期")
+    assert preview.quick_update({seed})
+    assert BANNER_START not in page.read_text(encoding="utf-8")
+
+
+def test_a_failed_full_build_puts_the_error_banner_on_every_page_until_the_next_good_one(preview):
+    rules = preview.root / "rules/guangzhou/sgz-2024.rules"
+    good = rules.read_text(encoding="utf-8")
+    rules.write_text(good.replace("权重 55%", "权重 54%", 1), encoding="utf-8")
+    assert not preview.full_build()
+    pages = list(preview.site_dir.rglob("*.html"))
+    shown = (preview.site_dir / SEED_PAGE).read_text(encoding="utf-8")
+    assert all(BANNER_START in page.read_text(encoding="utf-8") for page in pages)
+    assert "rules/guangzhou/sgz-2024.rules:" in shown and "权重合计" in shown
+    rules.write_text(good, encoding="utf-8")
+    assert preview.full_build()
+    assert not [page for page in preview.site_dir.rglob("*.html") if BANNER_START in page.read_text(encoding="utf-8")]
 
 
 def test_the_preview_asks_for_a_full_build_when_a_record_is_added_or_rules_change(preview):

@@ -5,13 +5,18 @@ wants to wait to see one page. Here, when only existing station records changed,
 (unchanged records come from the record cache), just those records' report and station pages are rendered
 again, and the browser reloads. A full build then follows in the background, so listings, rankings and the
 search index catch up. Any other change (rules, docs, mkdocs.yml, a record added or removed) gets a full build
-straight away. A record with errors is reported in Chinese, as by `site-builder check`, and the page stays as it was.
+straight away. A record with errors is reported in Chinese, as by `site-builder check`, in the terminal and in a banner
+on its pages (on every page when a full build fails), which stay as they were until a build succeeds again.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
+import re
 import shutil
+import signal
+import socket
 import sys
 import tempfile
 import threading
@@ -25,11 +30,12 @@ from mkdocs.livereload import LiveReloadServer
 from watchdog.events import FileSystemEventHandler
 from watchdog.observers import Observer
 
-from ..errors import Problems
+from ..errors import Problems, SiteBuilderError
 from ..records.project import load_project
 from ..records.source_files import RULES_DIR, STATIONS_DIR
 from .assembly import BulkPages
 from .pages import urls
+from .pages.text import escaped
 
 log = logging.getLogger("mkdocs.plugins.site_builder.preview")
 
@@ -44,12 +50,47 @@ def add_command(commands) -> None:
 
 def run_serve(args) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s", stream=sys.stderr)
+    check_port_free(args.host, args.port)  # before the first build, which takes a while
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
     preview = Preview(Path(args.root).resolve(), Path(args.root).resolve() / args.config)
     try:
         preview.serve(args.host, args.port)
+    except KeyboardInterrupt:  # Ctrl+C or SIGTERM before the server started
+        log.info("预览已结束")
     finally:
         preview.close()
     return 0
+
+
+def stop_on_sigterm(signum, frame) -> None:
+    """`kill`, a service manager or a CI job's timeout ends the preview as Ctrl+C does: its temporary folders go too."""
+    raise KeyboardInterrupt
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Bind the address as the server will (reusing it, as http.server does), to say in Chinese why it cannot serve."""
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as error:
+        raise address_error(host, port, error) from None
+
+
+def address_error(host: str, port: int, error: OSError) -> SiteBuilderError:
+    if error.errno == errno.EADDRINUSE:
+        return SiteBuilderError(
+            None,
+            f"无法在 {host}:{port} 上启动预览：端口 {port} 已被占用（可能另一个 site-builder serve 或 mkdocs serve 还在运行）。"
+            "请结束它，或换一个端口。",
+            f"site-builder serve --port {port + 1}",
+        )
+    if error.errno == errno.EACCES:
+        message = f"无法在 {host}:{port} 上启动预览：没有使用端口 {port} 的权限（1024 以下的端口需要管理员权限）。"
+        return SiteBuilderError(None, message, "site-builder serve --port 8000")
+    message = f"无法在 {host}:{port} 上启动预览：{error.strerror or error}。请检查 --host 与 --port。"
+    return SiteBuilderError(None, message, "site-builder serve --host 127.0.0.1 --port 8000")
 
 
 class ChangedFiles(FileSystemEventHandler):
@@ -80,6 +121,7 @@ class Preview:
         self.follow_up = Path(tempfile.mkdtemp(prefix="site-builder-serve-next-"))  # touched to ask for a full build
         self.changed = ChangedFiles()
         self.plugin = None
+        self.banners = ErrorBanners()
 
     def serve(self, host: str, port: int) -> None:
         self.full_build()
@@ -90,6 +132,12 @@ class Preview:
         observer.start()
         for watched in (self.root / STATIONS_DIR, self.root / RULES_DIR, self.root / "docs", self.config_file, self.follow_up):
             server.watch(str(watched))
+        try:
+            server.server_bind()  # here rather than in server.serve(), to say in Chinese why the address is taken
+        except OSError as error:
+            observer.stop()
+            raise address_error(host, port, error) from None
+        server.server_bind = lambda: None  # serve() binds again: once is enough
         log.info(f"预览地址：{server.url}（Ctrl+C 结束）")
         try:
             server.serve()
@@ -103,13 +151,15 @@ class Preview:
         changed = self.changed.take()
         started = time.perf_counter()
         if self.quick_update(changed):
-            log.info(f"已更新 {len(changed)} 份记录的页面，用时 {time.perf_counter() - started:.2f} 秒；稍后完整重建列表与搜索")
-            (self.follow_up / "next").touch()
+            if not self.banners.pages:  # else the records have errors, which their pages now show
+                log.info(f"已更新 {len(changed)} 份记录的页面，用时 {time.perf_counter() - started:.2f} 秒；稍后完整重建列表与搜索")
+                (self.follow_up / "next").touch()
             return
-        self.full_build()
-        log.info(f"完整重建用时 {time.perf_counter() - started:.2f} 秒")
+        if self.full_build():
+            log.info(f"完整重建用时 {time.perf_counter() - started:.2f} 秒")
 
-    def full_build(self) -> None:
+    def full_build(self) -> bool:
+        """Build the whole site; on failure every page already served shows why, and False."""
         try:
             config = load_config(str(self.config_file), site_dir=str(self.site_dir))
             config.plugins.on_startup(command="serve", dirty=False)
@@ -117,16 +167,28 @@ class Preview:
             self.plugin = config.plugins["site-builder"]
         except (PluginError, ConfigurationError, Abort) as error:
             log.error(f"网站未能重建，预览保持上一次的内容：\n{error}")
+            self.banners.show(self.site_dir.rglob("*.html"), self.build_errors(error))
+            return False
+        self.banners.clear()
+        return True
+
+    def build_errors(self, error: Exception) -> list[SiteBuilderError]:
+        """The errors of a failed build, as objects when they are the project's (the banner shows each one)."""
+        project = best_effort_project(self.root)
+        return project.errors if project is not None and project.errors else [SiteBuilderError(None, str(error))]
 
     def quick_update(self, changed: set[Path]) -> bool:
-        """Re-render the pages of changed records only; False when the change needs a full build."""
+        """Re-render the pages of changed records only; False when the change needs a full build. When the records
+        have errors, the changed records' pages show them in a banner instead (True: no build would help)."""
         plugin, changed = self.plugin, {p for p in changed if not self.is_scratch_file(p)}
         if plugin is None or plugin.renderer is None or not changed or not all(self.is_known_record(p) for p in changed):
             return False
         project = load_project(self.root)
         if project.errors:
             log.error("记录有错误，页面未更新：\n\n" + Problems(project.errors).format())
+            self.banners.show(self.pages_of(changed), project.errors)
             return True
+        self.banners.clear()
         pages = BulkPages(project, plugin.provenance)
         if pages.sources != plugin.bulk.sources:
             return False
@@ -136,6 +198,13 @@ class Preview:
         plugin.project, plugin.bulk, plugin.renderer.pages = project, pages, pages
         plugin.renderer.render([pages.sources.index(src) for src in dict.fromkeys(wanted)])
         return True
+
+    def pages_of(self, changed: set[Path]) -> list[Path]:
+        """The HTML files of the changed records' report and station pages, as the last good build wrote them."""
+        paths = {p.resolve().relative_to(self.root).as_posix() for p in changed}
+        records = [r for r in self.plugin.project.records if r.path in paths]
+        sources = [urls.report(r) for r in records] + [urls.station(r.station_id) for r in records]
+        return [self.site_dir / source.removesuffix(".md") / "index.html" for source in sources]
 
     def is_scratch_file(self, path: Path) -> bool:
         """Editors and `sed -i` save through temporary files beside the record; those are not records."""
@@ -152,3 +221,73 @@ class Preview:
     def close(self) -> None:
         shutil.rmtree(self.site_dir, ignore_errors=True)
         shutil.rmtree(self.follow_up, ignore_errors=True)
+
+
+def best_effort_project(root: Path):
+    try:
+        return load_project(root)
+    except Exception:  # noqa: BLE001 -- only to list the errors better; the build's own message is the fallback
+        return None
+
+
+# --- the errors, in the browser -----------------------------------------------------------------------------
+# Saving a record with a mistake used to leave the browser on the old page, which looked as if the change were in;
+# the errors were only in the terminal. Now the pages in question carry a banner with each error and its place,
+# until a build succeeds again. The banner is added to the served HTML only: no build output changes.
+
+BANNER_START, BANNER_END = "<!-- site-builder serve: errors -->", "<!-- /site-builder serve: errors -->"
+BANNER_STYLE = (
+    "position:sticky;top:0;z-index:1000;margin:0;padding:.8em 1.2em;background:#fdecea;color:#5f2120;"
+    "border-bottom:3px solid #d32f2f;font-size:.75rem;line-height:1.5"
+)
+MAX_IN_BANNER = 20
+BODY_START = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
+
+
+def banner_html(errors: list[SiteBuilderError]) -> str:
+    """The errors as the terminal shows them, less the caret lines; every text through pages.text.escaped."""
+    items = "".join(f"<li>{banner_item(error)}</li>" for error in errors[:MAX_IN_BANNER])
+    more = f"<p>{escaped(f'另有 {len(errors) - MAX_IN_BANNER} 处，见终端。')}</p>" if len(errors) > MAX_IN_BANNER else ""
+    title = escaped("记录或规则有错误：本页仍是上一次成功生成的内容。改正后保存，页面会自动更新。")
+    return f'{BANNER_START}<div role="alert" style="{BANNER_STYLE}"><p><strong>{title}</strong></p><ul>{items}</ul>{more}</div>{BANNER_END}'
+
+
+def banner_item(error: SiteBuilderError) -> str:
+    where = f"{error.pos}: " if error.pos else ""
+    text = f"<code>{escaped(where)}</code>{escaped(f'{error.severity}：{error.message}')}" if where else escaped(f"{error.severity}：{error.message}")
+    return text + (f"<br>{escaped('示例：' + error.example)}" if error.example else "")
+
+
+def without_banner(html: str) -> str:
+    start = html.find(BANNER_START)
+    end = html.find(BANNER_END, start)
+    return html if start < 0 or end < 0 else html[:start] + html[end + len(BANNER_END) :]
+
+
+def with_banner(html: str, banner: str) -> str:
+    html = without_banner(html)
+    body = BODY_START.search(html)
+    return html[: body.end()] + banner + html[body.end() :] if body else banner + html
+
+
+class ErrorBanners:
+    """Which served pages carry the error banner, so that the next good build takes it off every one of them
+    (a page the page cache does not rewrite would otherwise keep it)."""
+
+    def __init__(self):
+        self.pages: set[Path] = set()
+
+    def show(self, pages, errors: list[SiteBuilderError]) -> None:
+        banner = banner_html(errors)
+        for page in pages:
+            if page.is_file():
+                page.write_text(with_banner(page.read_text(encoding="utf-8"), banner), encoding="utf-8")
+                self.pages.add(page)
+
+    def clear(self) -> None:
+        for page in self.pages:
+            if page.is_file():
+                html = page.read_text(encoding="utf-8")
+                if BANNER_START in html:
+                    page.write_text(without_banner(html), encoding="utf-8")
+        self.pages = set()
