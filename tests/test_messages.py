@@ -262,3 +262,10 @@ def test_a_ratio_compared_with_a_bare_number_in_a_veto_is_warned_at_the_number(t
 def test_a_ratio_compared_with_a_percentage_or_a_fraction_is_not_warned(tmp_path):
     condition = "  当 人员费用支出比例 < 人员费用支出比例下限"
     assert project_with_rules(tmp_path, condition, "  当 人员费用支出比例 < 0.8 或 人员费用支出比例 > 95%").warnings == []
+
+
+def test_a_misspelt_sub_districts_key_does_not_hide_a_score_above_its_maximum(tmp_path):
+    text = seed_with("  sub_districts:\n    - id: 东一片区", "  sub_distric:\n    - id: 东一片区").replace("  服务监测: 9.82", "  服务监测: 12")
+    errors = [(e.pos.line, e.message) for e in project_with(tmp_path, text).errors]
+    assert (line_of(text, "sub_distric:"), "station.sub_distric：未知字段“sub_distric”。你是不是想写“sub_districts”、“district”？") in errors
+    assert (line_of(text, "服务监测: 12"), "scores.服务监测：评分 12 超出范围：应在 0 到满分 10 之间。") in errors

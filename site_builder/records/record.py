@@ -324,9 +324,20 @@ def checked_against_rules(record: StationRecord, ruleset: RuleSet) -> tuple[Inpu
     """The record's inputs for the evaluator (inputs_from, as rule tests read theirs) and what the record gets wrong
     with respect to the rule set; the inputs are evaluated only when there is nothing wrong."""
     read = inputs_from(record.content, ruleset)
-    errors = stage_errors(record, ruleset) + [RecordError(record.at(*p.keys, key=p.key), dotted(p.keys), p.message, p.example) for p in read.problems]
-    errors += missing_score_errors(record, ruleset) + sub_district_score_errors(record, ruleset) + missing_fact_errors(record, ruleset)
-    return Inputs(record.stage, read.scores, read.facts), errors + sub_district_errors(record)
+    errors = [RecordError(record.at(*p.keys, key=p.key), dotted(p.keys), p.message, p.example) for p in read.problems]
+    for check in (stage_errors, missing_score_errors, sub_district_score_errors, missing_fact_errors):
+        errors += readable_part(lambda check=check: check(record, ruleset), [])
+    errors += readable_part(lambda: sub_district_errors(record), [])
+    return Inputs(readable_part(lambda: record.stage, None), read.scores, read.facts), errors
+
+
+def readable_part(check, fallback):
+    """One rules-pass check on a record that may have failed the schema (no station.sub_districts, say): what it
+    cannot read it skips, and the other checks still run, so a score above its maximum is reported in the same run."""
+    try:
+        return check()
+    except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError):
+        return fallback
 
 
 def stage_errors(record: StationRecord, ruleset: RuleSet) -> list[SiteBuilderError]:
