@@ -167,6 +167,13 @@ def test_ordering_comparison_of_yes_no(one_error):
     assert one_error(text).message == "“>”只能比较数值，不能比较“是/否”。"
 
 
+def test_a_parameter_whose_stages_differ_in_type(one_error):
+    text = add("参数 阈值 = 中期 5、末期 是")
+    error = one_error(text)
+    assert (isinstance(error, RuleTypeError), where(error)) == (True, at(text, "参数 阈值"))
+    assert error.message == "参数“阈值”各阶段的取值类型不一致：有的是数值，有的是“是/否”。"
+
+
 def test_equality_between_number_and_yes_no(one_error):
     text = add("否决 x 当 缺少人次 = 是")
     error = one_error(text)

@@ -23,7 +23,7 @@ from ..errors import (
 )
 from . import ast
 from .formatting import percent
-from .ruleset import AGGREGATES, BOOLEAN, FACT_VALUE_TYPES, FUNCTIONS, NUMBER, ROUNDING_MODES, SHOW_ONLY, FactType, Function, RuleSet
+from .ruleset import AGGREGATES, BOOLEAN, FACT_VALUE_TYPES, FUNCTIONS, NUMBER, ROUNDING_MODES, SHOW_ONLY, FactType, Function, RuleSet, display
 from .vocabulary import reserved_words
 
 SINGLE_HEADERS = {ast.Header: "规则集", ast.Version: "版本", ast.Effective: "生效", ast.Stages: "阶段"}
@@ -224,7 +224,9 @@ class Checker:
                 )
             kinds = {type(v.value) for v in parameter.staged}
             if len(kinds) > 1:
-                self.errors.append(RuleTypeError(parameter.pos, f"参数“{parameter.name}”各阶段的取值类型不一致：有的是数值，有的是“是/否”。"))
+                self.errors.append(
+                    RuleTypeError(parameter.pos, f"参数“{parameter.name}”各阶段的取值类型不一致：有的是{display(NUMBER)}，有的是{display(BOOLEAN)}。")
+                )
 
     # --- expressions and types ------------------------------------------------------------------------
 
@@ -366,12 +368,12 @@ class Typer:
         found = self.type_of(expr)
         self.extra = {}
         if found is not None and found != wanted:
-            self.error(RuleTypeError(expr.pos, f"{what}，这里得出的是{word(found)}。", example))
+            self.error(RuleTypeError(expr.pos, f"{what}，这里得出的是{display(found)}。", example))
 
     def need(self, expr, wanted: str, context: str) -> None:
         found = self.type_of(expr)
         if found is not None and found != wanted:
-            self.error(RuleTypeError(expr.pos, f"{context}需要{word(wanted)}，这里是{word(found)}。", TYPE_EXAMPLES[wanted]))
+            self.error(RuleTypeError(expr.pos, f"{context}需要{display(wanted)}，这里是{display(found)}。", TYPE_EXAMPLES[wanted]))
 
     def type_of(self, expr) -> str | None:
         return TYPE_OF[type(expr)](self, expr)  # keyed by the AST class: a renamed class fails loudly, here
@@ -425,9 +427,9 @@ class Typer:
         types = [self.type_of(o) for o in expr.operands]
         for op, left, right, operand in zip(expr.ops, types, types[1:], expr.operands[1:]):
             if op in ("=", "!=") and None not in (left, right) and left != right:
-                self.error(RuleTypeError(operand.pos, f"不能比较{word(left)}与{word(right)}。", "人员费用支出比例 < 80%"))
+                self.error(RuleTypeError(operand.pos, f"不能比较{display(left)}与{display(right)}。", "人员费用支出比例 < 80%"))
             elif op not in ("=", "!=") and BOOLEAN in (left, right):
-                self.error(RuleTypeError(operand.pos, f"“{op}”只能比较数值，不能比较“是/否”。", "社工缺少人次 >= 缺员上限"))
+                self.error(RuleTypeError(operand.pos, f"“{op}”只能比较{display(NUMBER)}，不能比较{display(BOOLEAN)}。", "社工缺少人次 >= 缺员上限"))
         return BOOLEAN
 
     def type_logical(self, expr: ast.Logical):
@@ -445,7 +447,9 @@ class Typer:
         if None not in (then, otherwise) and then != otherwise:
             self.error(
                 RuleTypeError(
-                    expr.otherwise.pos, f"“则”与“否则”两边的类型应一致：一边是{word(then)}，一边是{word(otherwise)}。", "如果 费用不足 则 1 否则 0"
+                    expr.otherwise.pos,
+                    f"“则”与“否则”两边的类型应一致：一边是{display(then)}，一边是{display(otherwise)}。",
+                    "如果 费用不足 则 1 否则 0",
                 )
             )
         return then or otherwise
@@ -591,11 +595,6 @@ HEADER_EXAMPLES = {
     "阶段": "阶段 中期、末期",
 }
 TYPE_EXAMPLES = {NUMBER: "社工缺少人次 + 1", BOOLEAN: "社工缺少人次 >= 缺员上限"}
-
-
-def word(type_: str) -> str:
-    """A type as it reads in a sentence: 数值, or “是/否” (a bare 是否 reads as 'whether')."""
-    return "“是/否”" if type_ == BOOLEAN else type_
 
 
 # --- warnings: rules that pass the checks but are very likely not what was meant ---------------------------
