@@ -9,7 +9,7 @@ from pygments.token import Keyword
 
 from site_builder.language.highlight import RuleLanguageLexer
 from site_builder.language.parser import STATEMENT_EXAMPLES
-from site_builder.language.ruleset import FactType, Function, RoundingMode, UncheckedPolicy, ValueType, VetoStatus, display
+from site_builder.language.ruleset import FactType, Function, RoundingMode, UncheckedPolicy, ValueType, VetoStatus, wording
 from site_builder.language.vocabulary import reserved_words, statement_keywords
 
 GRAMMAR = Path(__file__).parents[1] / "site_builder" / "language" / "grammar.lark"
@@ -58,11 +58,11 @@ def test_every_statement_keyword_has_an_example_for_its_error_messages():
 
 
 def test_a_sentence_writes_the_yes_no_type_and_values_by_the_display_table():
-    assert (display(ValueType.BOOLEAN), display(ValueType.NUMBER)) == ("“是/否”", "数值")
-    assert (display(True), display(False)) == ("是", "否")
+    assert (wording(ValueType.BOOLEAN), wording(ValueType.NUMBER)) == ("“是/否”", "数值")
+    assert (wording(True), wording(False)) == ("是", "否")
 
 
 def test_a_word_the_display_table_does_not_name_reads_as_itself():
     # 是否 is also a fact type, an equal string: the table is keyed by type, so a fact type is not rewritten.
     members = [member for enum in (RoundingMode, Function, FactType, UncheckedPolicy, VetoStatus) for member in enum]
-    assert [display(member) for member in members] == [member.value for member in members]
+    assert [wording(member) for member in members] == [member.value for member in members]

@@ -23,7 +23,7 @@ from ..errors import (
 )
 from . import ast
 from .formatting import percent
-from .ruleset import AGGREGATES, BOOLEAN, FACT_VALUE_TYPES, FUNCTIONS, NUMBER, ROUNDING_MODES, SHOW_ONLY, FactType, Function, RuleSet, display
+from .ruleset import AGGREGATES, BOOLEAN, FACT_VALUE_TYPES, FUNCTIONS, NUMBER, ROUNDING_MODES, SHOW_ONLY, FactType, Function, RuleSet, wording
 from .vocabulary import reserved_words
 
 SINGLE_HEADERS = {ast.Header: "规则集", ast.Version: "版本", ast.Effective: "生效", ast.Stages: "阶段"}
@@ -225,7 +225,7 @@ class Checker:
             kinds = {type(v.value) for v in parameter.staged}
             if len(kinds) > 1:
                 self.errors.append(
-                    RuleTypeError(parameter.pos, f"参数“{parameter.name}”各阶段的取值类型不一致：有的是{display(NUMBER)}，有的是{display(BOOLEAN)}。")
+                    RuleTypeError(parameter.pos, f"参数“{parameter.name}”各阶段的取值类型不一致：有的是{wording(NUMBER)}，有的是{wording(BOOLEAN)}。")
                 )
 
     # --- expressions and types ------------------------------------------------------------------------
@@ -368,12 +368,12 @@ class Typer:
         found = self.type_of(expr)
         self.extra = {}
         if found is not None and found != wanted:
-            self.error(RuleTypeError(expr.pos, f"{what}，这里得出的是{display(found)}。", example))
+            self.error(RuleTypeError(expr.pos, f"{what}，这里得出的是{wording(found)}。", example))
 
     def need(self, expr, wanted: str, context: str) -> None:
         found = self.type_of(expr)
         if found is not None and found != wanted:
-            self.error(RuleTypeError(expr.pos, f"{context}需要{display(wanted)}，这里是{display(found)}。", TYPE_EXAMPLES[wanted]))
+            self.error(RuleTypeError(expr.pos, f"{context}需要{wording(wanted)}，这里是{wording(found)}。", TYPE_EXAMPLES[wanted]))
 
     def type_of(self, expr) -> str | None:
         return TYPE_OF[type(expr)](self, expr)  # keyed by the AST class: a renamed class fails loudly, here
@@ -427,9 +427,9 @@ class Typer:
         types = [self.type_of(o) for o in expr.operands]
         for op, left, right, operand in zip(expr.ops, types, types[1:], expr.operands[1:]):
             if op in ("=", "!=") and None not in (left, right) and left != right:
-                self.error(RuleTypeError(operand.pos, f"不能比较{display(left)}与{display(right)}。", "人员费用支出比例 < 80%"))
+                self.error(RuleTypeError(operand.pos, f"不能比较{wording(left)}与{wording(right)}。", "人员费用支出比例 < 80%"))
             elif op not in ("=", "!=") and BOOLEAN in (left, right):
-                self.error(RuleTypeError(operand.pos, f"“{op}”只能比较{display(NUMBER)}，不能比较{display(BOOLEAN)}。", "社工缺少人次 >= 缺员上限"))
+                self.error(RuleTypeError(operand.pos, f"“{op}”只能比较{wording(NUMBER)}，不能比较{wording(BOOLEAN)}。", "社工缺少人次 >= 缺员上限"))
         return BOOLEAN
 
     def type_logical(self, expr: ast.Logical):
@@ -448,7 +448,7 @@ class Typer:
             self.error(
                 RuleTypeError(
                     expr.otherwise.pos,
-                    f"“则”与“否则”两边的类型应一致：一边是{display(then)}，一边是{display(otherwise)}。",
+                    f"“则”与“否则”两边的类型应一致：一边是{wording(then)}，一边是{wording(otherwise)}。",
                     "如果 费用不足 则 1 否则 0",
                 )
             )

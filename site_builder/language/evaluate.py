@@ -16,7 +16,7 @@ from typing import Any
 from ..errors import EvaluationError, raise_if_any
 from . import ast
 from .formatting import approximate, percent, plain
-from .ruleset import DEFAULT_ROUNDING, ROUNDING_MODES, WITHHOLD, FactType, Function, RuleSet, VetoStatus, display, round_decimal
+from .ruleset import DEFAULT_ROUNDING, ROUNDING_MODES, WITHHOLD, FactType, Function, RuleSet, VetoStatus, round_decimal, wording
 
 
 @dataclass(frozen=True)
@@ -429,7 +429,7 @@ def render(expr, names: dict[str, str] | None = None) -> str:
     if isinstance(expr, ast.Number):
         return expr.text
     if isinstance(expr, ast.Boolean):
-        return display(expr.value)
+        return wording(expr.value)
     if isinstance(expr, ast.Name):
         return names.get(expr.name, expr.name)
     if isinstance(expr, ast.Negate):
@@ -452,7 +452,7 @@ def show(value) -> str:
     if isinstance(value, Unchecked):
         return f"未核查（{value.reason}）" if value.reason else "未核查"
     if isinstance(value, bool):
-        return display(value)
+        return wording(value)
     return plain(value) if isinstance(value, Decimal) else str(value)
 
 

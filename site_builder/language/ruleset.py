@@ -10,7 +10,7 @@ from enum import StrEnum
 from . import ast
 
 # The language's closed word lists. Each value is the word the rule file and every output use, so a member
-# prints, compares and serialises as that word; DISPLAY (below) holds the few that a sentence writes otherwise.
+# prints, compares and serialises as that word; WORDING (below) holds the few that a sentence writes otherwise.
 
 
 class RoundingMode(StrEnum):
@@ -95,16 +95,16 @@ WITHHOLD, SHOW_ONLY = UncheckedPolicy.WITHHOLD_GRADE, UncheckedPolicy.SHOW_ONLY
 # How a word reads in a sentence where that differs from the word itself: the one display table. The type 是否
 # alone reads as 'whether', so a sentence writes “是/否”; the values yes and no read 是 and 否 however written.
 # Keyed by type as well: 是否 is a ValueType and a FactType (equal strings), and True equals 1.
-DISPLAY: dict[tuple[type, object], str] = {
+WORDING: dict[tuple[type, object], str] = {
     (ValueType, ValueType.BOOLEAN): "“是/否”",
     (bool, True): "是",
     (bool, False): "否",
 }
 
 
-def display(word: StrEnum | bool) -> str:
+def wording(word: StrEnum | bool) -> str:
     """A member of the vocabulary, or yes/no, as a sentence writes it: 数值, “是/否”, 是, 仅提示."""
-    return DISPLAY.get((type(word), word), str(word))
+    return WORDING.get((type(word), word), str(word))
 
 
 # Each rounding mode → the decimal module's constant (test_evaluate checks that every mode has one).

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ...language import ast
 from ...language.evaluate import FIRED, NOT_CHECKED, Result, Step, render, show
 from ...language.formatting import citation_text, percent, plain
-from ...language.ruleset import RuleSet, display
+from ...language.ruleset import RuleSet, wording
 from ...language.score_rows import SCORE_COLUMNS, TOTAL_LABEL, ScoreRow, score_rows
 from .text import code, escaped, inline
 
@@ -36,7 +36,7 @@ def literal_text(literal) -> str:
     """A parameter value as the rule file wrote it: 5, 80%, 是."""
     if literal is None:
         return ""
-    return literal.text if isinstance(literal, ast.Number) else display(literal.value)
+    return literal.text if isinstance(literal, ast.Number) else wording(literal.value)
 
 
 def parameter_values(rules: RuleSet, stage: str) -> dict[str, str]:
