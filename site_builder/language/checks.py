@@ -608,9 +608,10 @@ def rule_warnings(ruleset: RuleSet) -> list[SiteBuilderError]:
     for compare in (node for condition in conditions for node in expression_nodes(condition) if isinstance(node, ast.Compare)):
         for left, right in zip(compare.operands, compare.operands[1:]):
             for ratio, other in ((left, right), (right, left)):
-                if ratio_fact(ruleset, ratio) is not None:
+                fact = ratio_fact(ruleset, ratio)
+                if fact is not None:
                     for number in numbers_above_one(ruleset, other):
-                        warned.setdefault(number.pos, ratio_scale_warning(ratio, number))
+                        warned.setdefault(number.pos, ratio_scale_warning(fact, number))
     return list(warned.values())
 
 
@@ -635,7 +636,7 @@ def numbers_above_one(ruleset: RuleSet, expr) -> list[ast.Number]:
     return [v for v in values if isinstance(v, ast.Number) and v.value > 1 and not v.text.endswith(("%", "％"))]
 
 
-def ratio_scale_warning(ratio: ast.Name, number: ast.Number) -> RuleWarning:
+def ratio_scale_warning(ratio: ast.Fact, number: ast.Number) -> RuleWarning:
     return RuleWarning(
         number.pos,
         f"“{number.text}”与比例“{ratio.name}”比较：记录中的比例是百分数（62.5% 即 0.625），不会大于 1，"

@@ -91,7 +91,7 @@ def checked_options(args) -> tuple[dict, RuleSet]:
         problems.append(SiteBuilderError(None, f"{target} 已存在，不会覆盖。如要重新生成，请先把原文件改名或删除。"))
     if len(problems) == 1:
         raise problems[0]
-    if problems:
+    if problems or ruleset is None:
         raise Problems(problems)
     return answers, ruleset
 

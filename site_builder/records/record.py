@@ -324,7 +324,7 @@ def checked_against_rules(record: StationRecord, ruleset: RuleSet) -> tuple[Inpu
     """The record's inputs for the evaluator (inputs_from, as rule tests read theirs) and what the record gets wrong
     with respect to the rule set; the inputs are evaluated only when there is nothing wrong."""
     read = inputs_from(record.content, ruleset)
-    errors = [RecordError(record.at(*p.keys, key=p.key), dotted(p.keys), p.message, p.example) for p in read.problems]
+    errors: list[SiteBuilderError] = [RecordError(record.at(*p.keys, key=p.key), dotted(p.keys), p.message, p.example) for p in read.problems]
     for check in (stage_errors, missing_score_errors, sub_district_score_errors, missing_fact_errors):
         errors += readable_part(lambda check=check: check(record, ruleset), [])
     errors += readable_part(lambda: sub_district_errors(record), [])

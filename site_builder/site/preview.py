@@ -93,6 +93,17 @@ def address_error(host: str, port: int, error: OSError) -> SiteBuilderError:
     return SiteBuilderError(None, message, "site-builder serve --host 127.0.0.1 --port 8000")
 
 
+class PreviewServer(LiveReloadServer):
+    """MkDocs' server, bound once: Preview binds it before serve() does, to report a taken address in Chinese."""
+
+    bound = False
+
+    def server_bind(self) -> None:
+        if not self.bound:
+            super().server_bind()
+            self.bound = True
+
+
 class ChangedFiles(FileSystemEventHandler):
     """Which files changed since the last build (MkDocs' server only says that something did)."""
 
@@ -125,7 +136,7 @@ class Preview:
 
     def serve(self, host: str, port: int) -> None:
         self.full_build()
-        server = LiveReloadServer(builder=self.rebuild, host=host, port=port, root=str(self.site_dir))
+        server = PreviewServer(builder=self.rebuild, host=host, port=port, root=str(self.site_dir))
         observer = Observer()
         for folder in (self.root / STATIONS_DIR, self.root / RULES_DIR):
             observer.schedule(self.changed, str(folder), recursive=True)
@@ -137,7 +148,6 @@ class Preview:
         except OSError as error:
             observer.stop()
             raise address_error(host, port, error) from None
-        server.server_bind = lambda: None  # serve() binds again: once is enough
         log.info(f"预览地址：{server.url}（Ctrl+C 结束）")
         try:
             server.serve()
