@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..errors import MAX_LISTED_PER_FILE, Problems, SiteBuilderError
 from ..language.formatting import plain
+from ..language.ruleset import NOT_GRADED
 from ..records import source_files
 from ..records.project import Project, load_project
 from ..records.source_files import RULES_DIR, STATIONS_DIR
@@ -182,7 +183,7 @@ def checked_project(root: Path, side: str) -> Project:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class PublishedResult:
     """What a reader of the report sees for one record: the rule-set version, total, grade and fired vetoes."""
 
     rules: tuple[str, str]
@@ -197,17 +198,19 @@ class Outcome:
 @dataclass(frozen=True)
 class Impact:
     compared: int
-    changed: list[tuple[str, Outcome, Outcome]]
-    added: list[tuple[str, Outcome]]
-    removed: list[tuple[str, Outcome]]
+    changed: list[tuple[str, PublishedResult, PublishedResult]]
+    added: list[tuple[str, PublishedResult]]
+    removed: list[tuple[str, PublishedResult]]
 
 
-def outcomes(project: Project) -> dict[str, Outcome]:
-    return {key: Outcome((r.ruleset.id, r.ruleset.version), plain(r.total), r.grade, tuple(r.fired)) for key, r in sorted(project.results.items())}
+def published_results(project: Project) -> dict[str, PublishedResult]:
+    return {
+        key: PublishedResult((r.ruleset.id, r.ruleset.version), plain(r.total), r.grade, tuple(r.fired)) for key, r in sorted(project.results.items())
+    }
 
 
 def compare(old_project: Project, new_project: Project) -> Impact:
-    old, new = outcomes(old_project), outcomes(new_project)
+    old, new = published_results(old_project), published_results(new_project)
     both = [key for key in new if key in old]
     return Impact(
         compared=len(both),
@@ -275,13 +278,13 @@ def moved(old: str, new: str) -> str:
     return escaped(old) if old == new else f"{escaped(old)} → {escaped(new)}"
 
 
-def grade_text(outcome: Outcome) -> str:
-    return outcome.grade or "暂缓评级"
+def grade_text(outcome: PublishedResult) -> str:
+    return outcome.grade or NOT_GRADED
 
 
-def vetoes_text(outcome: Outcome) -> str:
+def vetoes_text(outcome: PublishedResult) -> str:
     return "、".join(outcome.vetoes) or "无"
 
 
-def rules_text(outcome: Outcome) -> str:
+def rules_text(outcome: PublishedResult) -> str:
     return f"{outcome.rules[0]} {outcome.rules[1]}"

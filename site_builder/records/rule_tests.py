@@ -342,7 +342,7 @@ class Mismatch:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class CaseOutcome:
     case: RuleTestCase
     mismatches: tuple[Mismatch, ...] = ()
     steps: tuple[Step, ...] = ()  # how the actual figures were computed, in the evaluator's order
@@ -353,16 +353,16 @@ class Outcome:
         return not self.mismatches and self.error is None
 
 
-def run_case(ruleset: RuleSet, case: RuleTestCase) -> Outcome:
+def run_case(ruleset: RuleSet, case: RuleTestCase) -> CaseOutcome:
     try:
         result = evaluate(ruleset, case.inputs)
     except SiteBuilderError as error:  # e.g. a division by zero in a definition: the case fails, the run goes on
-        return Outcome(case, error=error.format())
+        return CaseOutcome(case, error=error.format())
     actual = actual_values(result)
     wrong = [field for field, expected in case.expect.items() if expected != actual[field]]
     mismatches = tuple(Mismatch(f, shown_value(case.expect[f], result), shown_value(actual[f], result)) for f in wrong)
     subjects = set().union(*(step_subjects(f, case.expect[f], actual[f], result) for f in wrong))
-    return Outcome(case, mismatches, tuple(s for s in result.steps if s.subject in subjects))
+    return CaseOutcome(case, mismatches, tuple(s for s in result.steps if s.subject in subjects))
 
 
 def actual_values(result: Result) -> dict:
@@ -443,7 +443,7 @@ def file_report(root: Path, path: Path, tally: Tally) -> str:
     return "\n".join(lines)
 
 
-def outcome_lines(outcome: Outcome, ruleset: RuleSet) -> list[str]:
+def outcome_lines(outcome: CaseOutcome, ruleset: RuleSet) -> list[str]:
     case = outcome.case
     if outcome.passed:
         return [f"  ✓ {case.name}"]

@@ -69,7 +69,7 @@ def with_pages(files: list[File], config) -> list[File]:
 
 
 @dataclass
-class Outcome:
+class RenderedBatch:
     """What rendering some pages gives back to the main process."""
 
     keys: set[str] = field(default_factory=set)
@@ -78,7 +78,7 @@ class Outcome:
     from_cache: int = 0
     search: SearchIndexBuilder = field(default_factory=SearchIndexBuilder)  # the report pages, in page order
 
-    def add(self, other: Outcome) -> None:
+    def add(self, other: RenderedBatch) -> None:
         self.keys |= other.keys
         self.warnings += other.warnings
         self.rendered += other.rendered
@@ -95,7 +95,7 @@ class BulkRenderer:
         cache.use(self.fingerprint)
         self.link_targets = LinkTargets(files)  # what cached pages' links must still find
 
-    def page_html(self, index: int, outcome: Outcome) -> tuple[str, str]:
+    def page_html(self, index: int, outcome: RenderedBatch) -> tuple[str, str]:
         src = self.pages.sources[index]
         markdown = self.pages.markdown(index)
         key = page_key(self.fingerprint, src, markdown)
@@ -137,8 +137,8 @@ class BulkRenderer:
             file.inclusion = InclusionLevel.EXCLUDED
         return output
 
-    def render(self, indices) -> Outcome:
-        outcome = Outcome()
+    def render(self, indices) -> RenderedBatch:
+        outcome = RenderedBatch()
         for index in indices:
             src, html = self.page_html(index, outcome)
             file = self.files.get_file_from_path(src)
@@ -174,7 +174,7 @@ def replay(warnings: list[tuple[str, int, str]]) -> None:
         logging.getLogger(name).log(level, message)
 
 
-def _render_task(indices: list[int]) -> Outcome:
+def _render_task(indices: list[int]) -> RenderedBatch:
     """In a worker process: render some pages, keeping what is logged for the main process to replay."""
     assert _active is not None
     warnings: list = []
@@ -212,7 +212,7 @@ class Rendering:
             self.pool = WorkerPool(workers(), start="fork", share_memory=True)
             self.pending = [self.pool.submit(_render_task, task) for task in tasks]
 
-    def wait(self) -> Outcome:
+    def wait(self) -> RenderedBatch:
         """Every page written; the workers' warnings replayed here, where strict mode counts them."""
         if self.pool is None:
             results = self.done
@@ -222,7 +222,7 @@ class Rendering:
                     results = self.pool.results(self.pending)
                 except WorkerLost:
                     raise PluginError(f"渲染报告页的{LOST}，网站未生成。可用 SITE_BUILDER_JOBS=1 在单个进程中渲染。") from None
-        outcome = Outcome()
+        outcome = RenderedBatch()
         for result in results:
             outcome.add(result)
         replay(outcome.warnings)  # empty when rendered in this process: those were logged as they happened
