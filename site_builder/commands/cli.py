@@ -15,6 +15,7 @@ from pathlib import Path
 from ..errors import SiteBuilderError, did_you_mean, error_count
 from ..language.evaluate import Result
 from ..language.formatting import plain, step_lines
+from ..language.ruleset import NOT_GRADED
 from ..language.score_rows import SCORE_COLUMNS, TOTAL_LABEL, score_rows
 from ..records import authoring, rule_tests
 from ..records.project import Project, load_project
@@ -187,7 +188,7 @@ def score_table_text(result: Result, table_label=lambda sub_district: sub_distri
     rows.append((TOTAL_LABEL, "", "", plain(result.total)))
     lines = [aligned(row) for row in rows]
     lines.insert(1, "-" * max(display(line) for line in lines))
-    lines += ["", f"等级：{result.grade or '暂缓评级'}（按分数：{result.score_grade}）", "", "一票否决："]
+    lines += ["", f"等级：{result.grade or NOT_GRADED}（按分数：{result.score_grade}）", "", "一票否决："]
     lines += [f"  [{v.status}] {v.label}" for v in result.vetoes]
     return "\n".join(lines)
 

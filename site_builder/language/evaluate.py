@@ -16,7 +16,7 @@ from typing import Any
 from ..errors import EvaluationError, raise_if_any
 from . import ast
 from .formatting import approximate, percent, plain
-from .ruleset import DEFAULT_ROUNDING, ROUNDING_MODES, WITHHOLD, FactType, Function, RuleSet, VetoStatus, round_decimal, wording
+from .ruleset import DEFAULT_ROUNDING, NOT_GRADED, ROUNDING_MODES, WITHHOLD, FactType, Function, RuleSet, VetoStatus, round_decimal, wording
 
 
 @dataclass(frozen=True)
@@ -253,11 +253,11 @@ class Evaluation:
     def final_grade(self, score_grade: str, vetoes: tuple[VetoResult, ...]) -> str | None:
         fired = [v.name for v in vetoes if v.status == FIRED]
         if fired:
-            self.step("最终等级", f"否决条件“{'、'.join(fired)}”触发，等级为{self.rules.veto_grade}", self.rules.bands[0])
+            self.step("最终等级", f"否决条件“{'、'.join(fired)}”{FIRED}，等级为{self.rules.veto_grade}", self.rules.bands[0])
             return self.rules.veto_grade
         withheld = [v.name for v in vetoes if v.withholds_grade]
         if withheld:
-            self.step("最终等级", f"否决条件“{'、'.join(withheld)}”未核查，暂缓评级", self.rules.bands[0])
+            self.step("最终等级", f"否决条件“{'、'.join(withheld)}”{NOT_CHECKED}，{NOT_GRADED}", self.rules.bands[0])
             return None
         return score_grade
 
@@ -450,7 +450,7 @@ def render(expr, names: dict[str, str] | None = None) -> str:
 
 def show(value) -> str:
     if isinstance(value, Unchecked):
-        return f"未核查（{value.reason}）" if value.reason else "未核查"
+        return f"{NOT_CHECKED}（{value.reason}）" if value.reason else str(NOT_CHECKED)
     if isinstance(value, bool):
         return wording(value)
     return plain(value) if isinstance(value, Decimal) else str(value)

@@ -91,6 +91,7 @@ AGGREGATES = frozenset({Function.MIN, Function.MAX, Function.SUM, Function.MEAN}
 NUMBER, BOOLEAN = ValueType.NUMBER, ValueType.BOOLEAN
 FACT_VALUE_TYPES = {FactType.YES_NO: BOOLEAN, FactType.COUNT: NUMBER, FactType.RATIO: NUMBER}
 WITHHOLD, SHOW_ONLY = UncheckedPolicy.WITHHOLD_GRADE, UncheckedPolicy.SHOW_ONLY
+NOT_GRADED = str(UncheckedPolicy.WITHHOLD_GRADE)  # how a grade withheld by an unchecked veto (None) is shown
 
 # How a word reads in a sentence where that differs from the word itself: the one display table. The type 是否
 # alone reads as 'whether', so a sentence writes “是/否”; the values yes and no read 是 and 否 however written.

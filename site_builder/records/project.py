@@ -17,7 +17,7 @@ from ..errors import Problems, RecordError, RecordWarning, SiteBuilderError, Sou
 from ..language.checks import check_rules, rule_warnings
 from ..language.evaluate import Result, completion_rate, evaluate
 from ..language.parser import parse_rules
-from ..language.ruleset import RuleSet
+from ..language.ruleset import NOT_GRADED, RuleSet
 from . import jobs, narrative, source_files
 from .privacy import masked_error, privacy_problems, published_text_problems
 from .record import StationRecord, checked_against_rules, path_errors, read_record, schema_errors
@@ -410,7 +410,7 @@ def stated_result_warnings(record: StationRecord, result: Result) -> list[SiteBu
     if "total" in stated and Decimal(stated["total"]) != result.total:
         found.append(warning(record, ("stated", "total"), f"报告写明总分 {stated['total']}，按规则计算为 {result.total}。"))
     if "grade" in stated and stated["grade"] != result.grade:
-        found.append(warning(record, ("stated", "grade"), f"报告写明等级“{stated['grade']}”，按规则评定为“{result.grade or '暂缓评级'}”。"))
+        found.append(warning(record, ("stated", "grade"), f"报告写明等级“{stated['grade']}”，按规则评定为“{result.grade or NOT_GRADED}”。"))
     return found
 
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..language import ast
-from ..language.evaluate import ItemResult, Result, Step, Unchecked, VetoResult
+from ..language.evaluate import NOT_CHECKED, ItemResult, Result, Step, Unchecked, VetoResult
 from ..language.formatting import citation_text, plain, rule_location
-from ..language.ruleset import RuleSet
+from ..language.ruleset import RuleSet, VetoStatus
 from .pages import urls
 from .pages.listings import WIDE, Evaluated
 from .pages.text import inline
@@ -226,7 +226,7 @@ def veto_json(veto: VetoResult) -> dict:
 def fact_json(value) -> object:
     """Yes/no stays a JSON boolean, a number becomes a decimal string, an unchecked fact keeps its reason."""
     if isinstance(value, Unchecked):
-        return {"未核查": value.reason}
+        return {str(NOT_CHECKED): value.reason}
     if isinstance(value, Decimal):
         return plain(value)
     return value if isinstance(value, bool) or value is None else str(value)
@@ -320,7 +320,7 @@ RECORD_JSON_KEYS = "\n".join(
         "| 评估 | 与 results.csv 中本评估的一行相同的字段 |",
         "| 记录文件 | 评估记录在仓库中的位置，如 `stations/<区>/<站点>/<服务年度>-<阶段>.yaml` |",
         "| 评分项明细 | 每个评分项：名称、显示名称、评估方、满分、评分、片区评分（按片区评分的项）、折算分 |",
-        "| 一票否决 | 每个否决情形：名称、情形、结果（触发/未触发/未核查）、读取的事实（是否为 true/false，数值为文字，"
+        f"| 一票否决 | 每个否决情形：名称、情形、结果（{'/'.join(VetoStatus)}）、读取的事实（是否为 true/false，数值为文字，"
         "未核查的事实写明原因）、依据（规则文件引用的条款） |",
         "| 计算过程 | 报告页“计算过程”中的每一步：项目、公式（代入数值）、规则位置（规则文件:行号）、依据 |",
     ]

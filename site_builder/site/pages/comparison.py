@@ -12,9 +12,10 @@ from decimal import Decimal
 
 from ...language.evaluate import Result
 from ...language.formatting import plain, share_of
+from ...language.ruleset import NOT_GRADED
 from ...records.record import StationRecord
 from . import urls
-from .listings import NOT_GRADED, Evaluated
+from .listings import Evaluated
 from .text import inline
 
 HEADING = "### 与同区同期及上次评估的比较"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...language import ast
-from ...language.evaluate import FIRED, NOT_CHECKED, Result, Step, render, show
+from ...language.evaluate import FIRED, NOT_CHECKED, NOT_FIRED, Result, Step, render, show
 from ...language.formatting import citation_text, percent, plain
 from ...language.ruleset import RuleSet, wording
 from ...language.score_rows import SCORE_COLUMNS, TOTAL_LABEL, ScoreRow, score_rows
@@ -109,7 +109,7 @@ def score_row_html(row: ScoreRow) -> str:
     return f'<tr><th scope="row">{label}</th><td>{plain(row.maximum)}</td><td>{plain(row.score)}</td>{converted}</tr>'
 
 
-VERDICT_MARKS = {FIRED: "**触发**", NOT_CHECKED: "*未核查*"}
+VERDICT_MARKS = {FIRED: f"**{FIRED}**", NOT_CHECKED: f"*{NOT_CHECKED}*", NOT_FIRED: str(NOT_FIRED)}
 
 
 def veto_checklist(result: Result) -> str:
@@ -118,7 +118,7 @@ def veto_checklist(result: Result) -> str:
     for veto in result.vetoes:
         citation = citation_text(veto.citation) if veto.citation else ""
         facts = "；".join(f"{name}：{show(value)}" for name, value in veto.facts_read.items())
-        verdict = VERDICT_MARKS.get(veto.status, "未触发")
+        verdict = VERDICT_MARKS[veto.status]
         lines.append(f"| {inline(veto.label)} | {inline(citation)} | {inline(facts)} | {verdict} |")
     return "\n".join(lines)
 

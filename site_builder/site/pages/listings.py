@@ -7,13 +7,12 @@ from dataclasses import dataclass
 
 from ...language.evaluate import Result
 from ...language.formatting import plain
-from ...language.ruleset import RuleSet
+from ...language.ruleset import NOT_GRADED, RuleSet
 from ...records.record import StationRecord
 from . import urls
 from .charts import listing_charts
 from .text import escaped, href, inline
 
-NOT_GRADED = "暂缓评级"
 WIDE = "---\nhide:\n  - toc\n---\n\n"  # listings need the width more than an outline
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ...language.evaluate import Result, completion_rate
+from ...language.evaluate import NOT_CHECKED, NOT_FIRED, Result, completion_rate
 from ...language.formatting import percent_figure, plain
-from ...language.ruleset import RuleSet
+from ...language.ruleset import NOT_GRADED, RuleSet
 from ...records.record import StationRecord
 from ..open_data import report_downloads
 from ..pdf import PDF_MARKER
@@ -46,7 +46,7 @@ def title_block(record: StationRecord, result: Result, src: str) -> str:
     title = evaluation.get("title") or f"{station['name']}{record.stage}评估报告"
     contract = evaluation["contract"]
     period = f"（{chinese_date(contract['start'])}—{chinese_date(contract['end'])}）"
-    grade = result.grade or "暂缓评级"
+    grade = result.grade or NOT_GRADED
     links = " · ".join(
         [
             link(inline(station["district"]["name"]), urls.relative(urls.district(record.district_id), src)),
@@ -237,12 +237,15 @@ def grade_section(record: StationRecord, result: Result) -> str:
     rules = result.ruleset
     score_steps = [s for s in result.steps if not s.subject.startswith("否决")]
     veto_steps = [s for s in result.steps if s.subject.startswith("否决") or s.subject == "最终等级"]
-    grade = f"“{inline(result.grade)}”" if result.grade else "暂缓评级"
+    grade = f"“{inline(result.grade)}”" if result.grade else NOT_GRADED
     statement = f"经过评估，{inline(record.station['short_name'])}本次{inline(record.stage)}评估的等级为{grade}（{plain(result.total)}分）。"
     if result.fired:
         statement += f"按分数为“{inline(result.score_grade)}”，因一票否决情形“{inline('、'.join(result.fired))}”，等级确定为{grade}。"
     unchecked = (
-        (f'\n\n!!! warning "未核查"\n    报告未载明以下否决事实，本页显示为“未核查”，没有当作“未触发”：{inline("、".join(result.unchecked))}。')
+        (
+            f'\n\n!!! warning "{NOT_CHECKED}"\n'
+            f"    报告未载明以下否决事实，本页显示为“{NOT_CHECKED}”，没有当作“{NOT_FIRED}”：{inline('、'.join(result.unchecked))}。"
+        )
         if result.unchecked
         else ""
     )
