@@ -10,8 +10,12 @@ import pytest
 from site_harness import SEED_RECORD, copy_seed_repo
 
 from site_builder.errors import Problems
+from site_builder.language.ruleset import FactType
+from site_builder.records.authoring import FACT_HINTS
+from site_builder.records.inputs import FACT_EXAMPLES, FACT_READERS
 from site_builder.records.project import load_project
 from site_builder.records.rule_tests import load_test_file
+from site_builder.records.schema import FACT_SHAPES
 
 TESTS = "rules/guangzhou/sgz-2024.tests.yaml"
 RULES = "rules/guangzhou/sgz-2024.rules"
@@ -133,3 +137,8 @@ def test_a_record_with_a_wrongly_written_score_and_no_rule_set_still_gets_the_fi
     replaced(repo, SEED_RECORD, "  rules:\n    id: 广州市社工站评估", "  rules:\n    id: 不存在的规则集")
     (line, col), errors = record_errors(repo, "服务监测: 9.82", '服务监测: "8.6"')
     assert (line, col, "scores.服务监测：评分“8.6”加了引号：去掉引号，写成 8.6。") in errors
+
+
+def test_every_fact_type_has_a_reader_an_example_an_editor_shape_and_a_hint_for_new_records():
+    for table in (FACT_READERS, FACT_EXAMPLES, FACT_SHAPES, FACT_HINTS):
+        assert set(table) == set(FactType)

@@ -23,7 +23,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from ruamel.yaml.tokens import ScalarToken
 
 from ..errors import Problems, RecordError, RecordWarning, SiteBuilderError, SourcePos, did_you_mean
-from ..language.ruleset import RuleSet
+from ..language.ruleset import FactType, RuleSet
 from .project import NoneInForce, Project, SeveralInForce, UnknownRuleset, UnknownVersion, choose_ruleset, listed_sources, load_rulesets
 from .schema import SCHEMA_FILE, expanded, properties_of, record_schema, resolve, schema_node
 from .source_files import RULES, STATIONS, STATIONS_DIR, list_sources, read_source
@@ -31,7 +31,7 @@ from .yaml_source import dump_yaml, load_yaml, to_plain
 
 NOT_CHECKED_PLACEHOLDER = "待核查"  # written in a new record until the evaluator fills the fact in (evaluate's 未核查 is a result)
 SUB_DISTRICT_PLACEHOLDER = "片区编号"
-FACT_HINTS = {"是否": "是填 true，否填 false", "数值": "填数字，如 0", "比例": '填百分比，如 "85%"'}
+FACT_HINTS = {FactType.YES_NO: "是填 true，否填 false", FactType.COUNT: "填数字，如 0", FactType.RATIO: '填百分比，如 "85%"'}
 
 
 def add_command(commands) -> None:

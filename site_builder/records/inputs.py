@@ -22,12 +22,12 @@ from decimal import Decimal
 from ..errors import did_you_mean
 from ..language.evaluate import Unchecked
 from ..language.formatting import plain
-from ..language.ruleset import RuleSet
+from ..language.ruleset import FactType, RuleSet
 from .quoted import listed, shown
 from .yaml_source import MAX_INTEGER_DIGITS, MAX_SIGNIFICANT_DIGITS, PLAIN_DECIMAL, UnreadNumber
 
 REFUSED = object()  # a value written wrongly: reported once, and not reported again as missing
-FACT_EXAMPLES = {"是否": "false", "数值": "0", "比例": '"85%"'}
+FACT_EXAMPLES = {FactType.YES_NO: "false", FactType.COUNT: "0", FactType.RATIO: '"85%"'}
 UNCHECKED_EXAMPLE = "{not_checked: 报告未载明}"
 
 PLAIN_NUMBER = re.compile(r"[0-9]+(\.[0-9]+)?")  # ASCII digits only: \d and Decimal() also take ８
@@ -153,11 +153,11 @@ def unchecked(read: ReadInputs, keys: tuple, value: dict):
 
 def fact_problem(fact, value) -> str:
     wrong = f"事实“{fact.name}”应为{fact.type}，这里是“{written(value)}”。"  # the example shows how each type is written
-    if fact.type == "比例" and is_number(value):
+    if fact.type is FactType.RATIO and is_number(value):
         return wrong + f"比例写成带百分号的文字并加引号：写成 {quoted_percent(Decimal(value))}。"
-    if fact.type == "数值" and is_number(value):
+    if fact.type is FactType.COUNT and is_number(value):
         return f"事实“{fact.name}”是数量，不能小于 0，这里是 {plain(Decimal(value))}。"
-    fix = number_fix(value, percent=fact.type == "比例") if isinstance(value, str) and fact.type != "是否" else None
+    fix = number_fix(value, percent=fact.type is FactType.RATIO) if isinstance(value, str) and fact.type is not FactType.YES_NO else None
     if fix is None:
         return wrong
     mistakes, fixed = fix
@@ -186,7 +186,7 @@ def as_percentage(value) -> Decimal | None:
     return None
 
 
-FACT_READERS = {"是否": as_yes_no, "数值": as_count, "比例": as_percentage}
+FACT_READERS = {FactType.YES_NO: as_yes_no, FactType.COUNT: as_count, FactType.RATIO: as_percentage}
 
 
 # --- numbers written wrongly ------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import jsonschema
 
 from ..errors import RecordError, SiteBuilderError, did_you_mean
 from ..language.evaluate import Inputs
-from ..language.ruleset import RuleSet
+from ..language.ruleset import FactType, RuleSet
 from . import narrative
 from .inputs import FACT_EXAMPLES, UNCHECKED_EXAMPLE, inputs_from, is_number, score_problem, unread_number_problem
 from .quoted import listed, shown
@@ -209,7 +209,7 @@ def example_of(schema) -> str | None:
     if examples:
         return "、".join(str(e) for e in examples)
     if any("not_checked" in part.get("properties", {}) for part in schema.get("oneOf", [])):  # the fact shape
-        return f"是 写 true、否 写 false、数字如 0、比例如 {FACT_EXAMPLES['比例']}，未核查写 {UNCHECKED_EXAMPLE}"
+        return f"是 写 true、否 写 false、数字如 0、比例如 {FACT_EXAMPLES[FactType.RATIO]}，未核查写 {UNCHECKED_EXAMPLE}"
     return None
 
 

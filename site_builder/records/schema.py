@@ -13,11 +13,11 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 
-from ..language.ruleset import RuleSet
+from ..language.ruleset import FactType, RuleSet
 
 DEFINITION = Path(__file__).with_name("record_schema.yaml")
 SCHEMA_FILE = Path("schema") / "station-record.schema.json"
-FACT_SHAPES = {"是否": "#/$defs/yes_no", "数值": "#/$defs/count", "比例": "#/$defs/percent"}
+FACT_SHAPES = {FactType.YES_NO: "#/$defs/yes_no", FactType.COUNT: "#/$defs/count", FactType.RATIO: "#/$defs/percent"}
 
 
 @cache
