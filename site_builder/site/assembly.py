@@ -31,7 +31,11 @@ def standing_text(project: Project, rules: RuleSet) -> str | None:
 def generated_pages(project: Project) -> dict[str, str | bytes]:
     """The pages there are a few of, rendered by MkDocs itself: listings, rule sets, open data."""
     rows = evaluated(project)
-    pages = {urls.ALL_REPORTS: all_reports_page(rows), "districts/index.md": districts_index(rows), "rules/index.md": rules_index(project.rulesets)}
+    pages: dict[str, str | bytes] = {
+        urls.ALL_REPORTS: all_reports_page(rows),
+        "districts/index.md": districts_index(rows),
+        "rules/index.md": rules_index(project.rulesets),
+    }
     for district_id, members in group(rows, lambda r: r.record.district_id).items():
         pages[urls.district(district_id)] = district_page(district_id, members)
     for rules in project.rulesets:

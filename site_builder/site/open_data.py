@@ -171,7 +171,7 @@ SUB_DISTRICT_COLUMNS = [
 
 def sub_district_csv(table: Table) -> bytes:
     """One row per record, item and sub-district, for the items the rules score per sub-district."""
-    rows = (
+    rows: Iterable[list[Value]] = (
         [row.record.key, item.name, sub_district, row.record.table_label(sub_district), plain(score)]
         for row in table.rows
         for item in row.result.items

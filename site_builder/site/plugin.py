@@ -76,6 +76,7 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
         self.bulk = BulkPages(project, self.provenance)
 
     def on_files(self, files: Files, config) -> Files:
+        assert self.project is not None and self.bulk is not None  # on_pre_build, which MkDocs calls first, set them
         pages = {"reference/record-fields.md": field_reference(), **generated_pages(self.project)}
         for src_uri, content in pages.items():
             files.append(File.generated(config, src_uri, content=content))
@@ -91,6 +92,7 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
     def on_env(self, env, config, files):
         # Report and station pages render in worker processes from here on, beside MkDocs' own pages.
         cache = PageCache(self.root(config))
+        assert self.bulk is not None  # set by on_pre_build, which MkDocs calls before on_env
         renderer = BulkRenderer(config, files, self.nav, env, self.bulk, self.provenance, cache, self.command)
         self.rendering = Rendering(renderer, shard_districts())
         return env
@@ -99,11 +101,13 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
         if pdf.PDF_MARKER in markdown:
             markdown = pdf.fill_marker(markdown, page.file.src_uri, pdf.wanted(self.config.pdf))
         if HOME_MARKER in markdown:
+            assert self.project is not None  # set by on_pre_build, which MkDocs calls before any page event
             return markdown.replace(HOME_MARKER, home_summary_for(self.project))
         return markdown
 
     def on_page_content(self, html: str, page, config, files) -> str:
         if not page.file.src_uri.startswith(UNSEARCHED):
+            assert self.page_search is not None  # set by on_nav, which MkDocs calls before any page event
             self.page_search.add(page_search_doc(page.url, page.title or "", html))
         return html
 
@@ -126,6 +130,7 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
             self.renderer = rendering.renderer
             if rendering.complete:  # a shard's build uses only part of the cache and must not empty the rest
                 rendering.renderer.cache.keep_only(outcome.keys)
+            assert self.page_search is not None  # set by on_nav, which MkDocs called before on_env started the rendering
             outcome.search.merge(self.page_search)
             outcome.search.write(Path(config.site_dir))
             logging.getLogger("mkdocs.plugins.site_builder").info(

@@ -38,9 +38,10 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, ConfigurationError, PluginError
 
 from ..errors import SiteBuilderError
+from ..records.git import git_text
 from ..records.source_files import RULES_DIR, STATIONS_DIR
 from .pausing import pause_point
-from .provenance import git, uncommitted_changes
+from .provenance import uncommitted_changes
 
 LOCK_WAIT_ENV, LOCK_WAIT_DEFAULT = "SITE_BUILDER_LOCK_WAIT", 600  # seconds
 MARKER = "site-builder-version"
@@ -144,7 +145,7 @@ def refuse_sources(output: Output, site_dir: Path, root: Path, docs_dir: Path) -
 
 def source_paths(root: Path, docs_dir: Path) -> set[Path]:
     """The sources a site is built from: rules, records, hand-written pages, git's own folder, and everything git tracks."""
-    tracked = (git(root, "ls-files", "-z") or "").split("\0")
+    tracked = (git_text(root, "ls-files", "-z") or "").split("\0")
     return {root / ".git", root / RULES_DIR, root / STATIONS_DIR, docs_dir} | {root / Path(name).parts[0] for name in tracked if name}
 
 
@@ -370,6 +371,7 @@ def file_errors() -> Iterator[None]:
 
 
 def file_error_message(error: OSError) -> str:
-    reason = REASONS.get(error.errno, "文件操作失败")
+    code = error.errno or 0  # an OSError raised without an errno has none of the causes known here
+    reason = REASONS.get(code, "文件操作失败")
     where = f"：{error.filename}" if error.filename else ""
-    return f"{UNCHANGED}{reason}{where}（{error.strerror or error}）。{ADVICE.get(error.errno, '请检查磁盘与目录后再构建。')}"
+    return f"{UNCHANGED}{reason}{where}（{error.strerror or error}）。{ADVICE.get(code, '请检查磁盘与目录后再构建。')}"

@@ -347,7 +347,7 @@ class _Writer:
         return k[order], d[order], p[order]
 
     def gather_unigrams(self, group: int | None) -> tuple[np.ndarray, ...]:
-        parts = [[], [], [], []]
+        parts: list[list[np.ndarray]] = [[], [], [], []]
         for b in self.batches:
             lo, hi = self.group_slice(b.uni_keys, group)
             parts[0].append(b.uni_keys[lo:hi])
@@ -375,8 +375,8 @@ class _Writer:
             for home, (_, entry) in zip(homes, listed):
                 by_shard.setdefault(home, []).append(entry)
             for shard in range(group, shards, groups):  # every shard is written, empty or not: no 404s
-                listed = by_shard.get(shard, [])
-                self.put(f"s/{shard}.bin", gz(small_varints([len(listed)]) + b"".join(listed)))
+                shard_entries = by_shard.get(shard, [])
+                self.put(f"s/{shard}.bin", gz(small_varints([len(shard_entries)]) + b"".join(shard_entries)))
 
     def bigram_entries(self, k: np.ndarray, d: np.ndarray, p: np.ndarray) -> list[tuple[int, bytes]]:
         """Every key's shard entry, encoded for all keys of a group at once (a loop over keys only slices bytes)."""

@@ -139,6 +139,6 @@ def item_changes(before: Result, now: Result) -> str:
     for name in dict.fromkeys([*current, *previous]):
         old, new = previous.get(name), current.get(name)
         change = signed(new.converted - old.converted) if old and new else "—"
-        label = (new or old).label
+        label = new.label if new else previous[name].label
         lines.append(f"| {inline(label)} | {plain(old.converted) if old else '—'} | {plain(new.converted) if new else '—'} | {change} |")
     return "\n".join(lines)

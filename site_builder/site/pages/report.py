@@ -267,7 +267,8 @@ def grade_section(record: StationRecord, result: Result) -> str:
 
 def provenance_note(record: StationRecord, result: Result, provenance: Provenance) -> str:
     """Where this page comes from, so anyone can check it against the repository."""
-    source = link(code(record.path), provenance.source_url(record.path)) if provenance.source_url(record.path) else code(record.path)
+    url = provenance.source_url(record.path)
+    source = link(code(record.path), url) if url else code(record.path)
     change = provenance.last_changes.get(record.path)
     changed = f"，最后修改于 {change.date}（提交 `{change.commit[:12]}`）" if change else ""
     return (
