@@ -80,7 +80,7 @@ def checked_options(args) -> tuple[dict, RuleSet]:
     answers = checked_answers(args, day, problems)
     if args.version and not args.rules:
         problems.append(SiteBuilderError(None, "--version 须与 --rules 一起使用，如 --rules 广州市社工站评估 --version 2024。"))
-    ruleset = None
+    ruleset: RuleSet | None = None
     date_read, version_paired = args.date is None or day is not None, bool(args.rules) or not args.version
     if date_read and version_paired:
         ruleset = gathered(problems, lambda: chosen_ruleset(loaded_rulesets(args.root), args.rules, args.version, day or datetime.date.today()))
@@ -340,8 +340,8 @@ def run_fmt(args) -> int:
         else:
             path.write_text(canonical, encoding="utf-8", newline="\n")
             print(f"已整理格式：{path}")
-    for error in errors:
-        print(error.format() + "\n", file=sys.stderr)
+    for problem in errors:
+        print(problem.format() + "\n", file=sys.stderr)
     print(fmt_summary(args.check, len(paths), len(changed), len(errors)))
     return 1 if errors or (args.check and changed) else 0
 
@@ -454,7 +454,8 @@ class Layout:
 
     @classmethod
     def of(cls, text: str) -> Layout:
-        inside, ends = set(), {}
+        inside: set[int] = set()
+        ends: dict[int, int] = {}
         for token in scanned(text):
             start, end = token.start_mark, token.end_mark
             if (start.line, start.column) == (end.line, end.column):

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import chain
 
@@ -88,10 +88,10 @@ class MaskedLines:
 
     def __init__(self, source: Source, findings: list[Finding]):
         self.source = source
-        self.on_line: dict[int, list[Finding]] = {}
+        self.on_line: dict[int, list[tuple[int, Finding]]] = {}  # line → each finding there, with its offset
         for finding in findings:
             if finding.offset is not None:
-                self.on_line.setdefault(source.line_and_col(finding.offset)[0], []).append(finding)
+                self.on_line.setdefault(source.line_and_col(finding.offset)[0], []).append((finding.offset, finding))
         self.done: dict[int, str] = {}
 
     def __call__(self, line: int) -> str:
@@ -101,8 +101,8 @@ class MaskedLines:
 
     def mask(self, line: int) -> str:
         text, pieces, at = self.source.line_text(line), [], 0
-        for finding in sorted(self.on_line.get(line, []), key=lambda f: f.offset):
-            col = self.source.line_and_col(finding.offset)[1] - 1
+        for offset, finding in sorted(self.on_line.get(line, []), key=lambda found: found[0]):
+            col = self.source.line_and_col(offset)[1] - 1
             if col >= at:
                 pieces += [text[at:col], finding.masked]
                 at = col + len(finding.text)
@@ -112,6 +112,7 @@ class MaskedLines:
         """Where the finding stands, with its line masked; the value's start when it is not written verbatim."""
         if finding.offset is None:
             fallback = finding.value_pos
+            assert fallback is not None  # value_findings gives a finding it cannot place in the file its value's position
             return SourcePos(fallback.file, fallback.line, fallback.col, line_text=self(fallback.line))
         line, col = self.source.line_and_col(finding.offset)
         return SourcePos(self.source.path, line, col, line, col + len(finding.text), line_text=self(line))
@@ -134,14 +135,15 @@ def masked_error(error: SiteBuilderError) -> SiteBuilderError:
     a phone number under an unknown key. Applied to every error and warning before they are shown.
     """
     message = mask_personal_data(error.message)
-    line_text = mask_personal_data(error.pos.line_text) if error.pos and error.pos.line_text else None
-    if message == error.message and (line_text is None or line_text == error.pos.line_text):
+    pos = error.pos
+    line_text = mask_personal_data(pos.line_text) if pos and pos.line_text else None
+    if message == error.message and (pos is None or line_text is None or line_text == pos.line_text):
         return error
     masked = type(error).__new__(type(error))  # a copy; copy.copy would call __init__ with the wrong arguments
     masked.__dict__.update(error.__dict__)
     masked.message, masked.args = message, (message,)
-    if line_text is not None:
-        masked.pos = replace(error.pos, line_text=line_text)
+    if pos is not None and line_text is not None:
+        masked.pos = replace(pos, line_text=line_text)
     return masked
 
 
@@ -260,7 +262,8 @@ def privacy_problems(record: StationRecord) -> list[SiteBuilderError]:
     found = value_findings(record, source, addresses) + comment_findings(source, addresses)
     exceptions = recorded_exceptions(record)
     usable = [entry for entry in exceptions if not entry.refusal and entry.reviewed]
-    refused, by_address = [], {}
+    refused: list[Finding] = []
+    by_address: dict[int, list[Finding]] = {}  # station address index → what it lets through
     for finding in found:
         if finding.match.station_address is not None:
             by_address.setdefault(finding.match.station_address, []).append(finding)
@@ -330,7 +333,7 @@ class ExceptionEntry:
     match: str
     entry: dict
     refusal: SiteBuilderError | None = None
-    used: list[Finding] | None = None
+    used: list[Finding] = field(default_factory=list)
 
     @property
     def reviewed(self) -> bool:

@@ -486,13 +486,14 @@ def scan(text: str, station_addresses: Sequence[str] = ()) -> list[Match]:
     kept, taken = [], Taken()
     for rule in RULES:
         try:
-            for count, (start, end, *categories) in enumerate(rule.find(normal.text)):
+            for count, (start, end, *named) in enumerate(rule.find(normal.text)):
                 if count >= MAX_MATCHES_PER_RULE:
                     raise TooDense(start)
                 if not taken.overlaps(start, end):
                     taken.add(start, end)
                     excused_by = quoted_at(quoted, start, end) if rule.station_may_publish else None
-                    kept.append(as_written(normal, Match(rule, start, end, *categories, station_address=excused_by)))
+                    categories = named[0] if named else ""  # sensitive information names its categories
+                    kept.append(as_written(normal, Match(rule, start, end, categories, station_address=excused_by)))
         except TooDense as dense:
             at = min(dense.at, len(normal.text) - 1)
             kept.append(as_written(normal, Match(TOO_DENSE, at, at + 1)))

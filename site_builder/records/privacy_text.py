@@ -66,7 +66,7 @@ def normalise(text: str) -> Normalised:
     if not changes:
         return Normalised(text)
     if all(len(form) == 1 for form in changes.values()):
-        return Normalised(text.translate(str.maketrans(changes)))
+        return Normalised(text.translate({ord(ch): form for ch, form in changes.items()}))  # as str.maketrans builds it
     pieces, origin = [], []
     for index, ch in enumerate(text):
         form = changes.get(ch, ch)

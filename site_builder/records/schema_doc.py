@@ -41,7 +41,7 @@ def own_fields_first(schema: dict) -> dict:
 
 
 def row(path: str, field: dict, required: bool) -> str:
-    kind = TYPE_WORDS.get(field.get("type"), "见说明")
+    kind = TYPE_WORDS.get(field.get("type", ""), "见说明")
     note = field.get("description", "")
     if field.get("examples"):
         note += " 例：" + "、".join(f"`{e}`" for e in field["examples"])
