@@ -19,6 +19,7 @@ from ..errors import MAX_LISTED_PER_FILE, Problems, SiteBuilderError
 from ..language.formatting import plain
 from ..language.ruleset import NOT_GRADED
 from ..records import source_files
+from ..records.git import GitFailed, GitMissing, NoSuchFolder, run_git
 from ..records.project import Project, load_project
 from ..records.source_files import RULES_DIR, STATIONS_DIR
 from ..site.pages.text import escaped
@@ -65,13 +66,15 @@ class GitError(SiteBuilderError):
 
 
 def git(root: Path, *args: str) -> subprocess.CompletedProcess:
-    """Run git in the working tree; a missing git becomes a Chinese error, a failing one is the caller's to judge."""
+    """Run git in the working tree (records.git); git that cannot run is a Chinese error, a failing one the caller's to judge."""
     try:
-        return subprocess.run(["git", *args], cwd=root, capture_output=True, check=False)
-    except FileNotFoundError:
+        return run_git(root, *args)
+    except GitMissing:
         raise GitError(None, "找不到 git 命令：site-builder diff 需要 git 来读取基准版本。") from None
-    except NotADirectoryError:
+    except NoSuchFolder:
         raise GitError(None, f"仓库根目录 {root} 不存在。") from None
+    except GitFailed as failed:
+        raise GitError(None, failed.message) from None
 
 
 def resolve_base(root: Path, ref: str | None) -> Base:

@@ -9,9 +9,10 @@ yet added) make every report page say so (含未提交的改动); in CI, `site-b
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from ..records.git import git_text
 
 
 @dataclass(frozen=True)
@@ -50,17 +51,8 @@ class Provenance:
         return f"提交 <code>{self.commit[:12]}</code>"
 
 
-def git(root: Path, *args: str) -> str | None:
-    try:
-        # quotePath=false: git would otherwise escape the Chinese in file names (2024-2025-中期.yaml).
-        done = subprocess.run(["git", "-c", "core.quotePath=false", "-C", str(root), *args], capture_output=True, text=True, timeout=60)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout if done.returncode == 0 else None
-
-
 def read_provenance(root: Path, repo_url: str | None = None) -> Provenance:
-    head = git(root, "log", "-1", "--format=%H %ct")
+    head = git_text(root, "log", "-1", "--format=%H %ct")
     if not head:
         return Provenance(repo_url=repo_url)
     commit, seconds = head.split()
@@ -69,7 +61,7 @@ def read_provenance(root: Path, repo_url: str | None = None) -> Provenance:
 
 def uncommitted_changes(root: Path) -> tuple[str, ...]:
     """Files under rules/ and stations/ that are changed, deleted or untracked: what a build would take from outside the commit."""
-    status = git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", "rules", "stations") or ""
+    status = git_text(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", "rules", "stations") or ""
     entries = status.split("\0")
     paths, index = [], 0
     while index < len(entries):
@@ -84,7 +76,7 @@ def uncommitted_changes(root: Path) -> tuple[str, ...]:
 
 def last_changes(root: Path) -> dict[str, Change]:
     """Each tracked file under rules/ and stations/ → the newest commit that touched it."""
-    log = git(root, "log", "--relative", "--format=>%H %cs", "--name-only", "--", "rules", "stations") or ""
+    log = git_text(root, "log", "--relative", "--format=>%H %cs", "--name-only", "--", "rules", "stations") or ""
     found: dict[str, Change] = {}
     change = None
     for line in log.splitlines():
