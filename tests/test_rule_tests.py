@@ -11,6 +11,7 @@ import pytest
 from site_harness import ROOT, SEED_REPO
 
 from site_builder.commands.cli import main
+from site_builder.records.rule_tests import EXPECT_LABELS, EXPECTED_READERS
 from site_builder.records.yaml_source import load_yaml
 
 RULES = "rules/guangzhou/sgz-2024.rules"
@@ -174,7 +175,8 @@ SERVICE_QUALITY = "    服务质量:\n      东一片区: 15\n      东二片区
         (
             '    人员费用支出比例: "85%"',
             "    人员费用支出比例: 0.85",
-            "18:15: 错误：defaults.facts.人员费用支出比例：事实“人员费用支出比例”应为比例，这里是“0.85”。比例写成带百分号的文字并加引号：写成 \"85%\"。",
+            "18:15: 错误：defaults.facts.人员费用支出比例：事实“人员费用支出比例”应为比例，这里是“0.85”。"
+            '比例写成带百分号的文字并加引号：写成 "85%"。',
         ),
         (
             "    财务评估不合格: false",
@@ -276,3 +278,7 @@ def test_an_unknown_path_is_a_chinese_error(repo, capsys):
     code, out, err = run(capsys, repo, "rules/guangzhou/nothing.tests.yaml")
     assert code == 1
     assert err.startswith("错误：找不到规则测试文件“rules/guangzhou/nothing.tests.yaml”")
+
+
+def test_every_expect_field_has_a_reader():
+    assert set(EXPECTED_READERS) == set(EXPECT_LABELS)

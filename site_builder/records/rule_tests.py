@@ -31,7 +31,7 @@ from ..language.checks import check_rules
 from ..language.evaluate import Inputs, Result, Step, evaluate
 from ..language.formatting import plain
 from ..language.parser import parse_rules
-from ..language.ruleset import RuleSet
+from ..language.ruleset import NOT_GRADED, RuleSet
 from .inputs import FACT_EXAMPLES, inputs_from, written
 from .record import dotted
 from .source_files import RULES_DIR, decode_source, read_source
@@ -42,7 +42,6 @@ TOP_KEYS = ("defaults", "cases")
 DEFAULT_KEYS = ("stage", "scores", "facts")
 CASE_KEYS = ("name", "stage", "scores", "facts", "expect")
 EXPECT_LABELS = {"total": "总分", "score_grade": "按分数评定的等级", "grade": "等级", "vetoes": "触发的否决", "unchecked": "未核查的否决"}
-WITHHELD = "暂缓评级"  # how a grade of None (withheld) is written and shown
 INVALID = object()  # a value already reported as wrong; kept so that it is not also reported as missing
 
 NUMBER_TEXT = re.compile(r"-?\d+(\.\d+)?")
@@ -265,7 +264,7 @@ class Reader:
         self.check_keys(keys + ("expect",), given, tuple(EXPECT_LABELS))
         found = {}
         for field in (f for f in EXPECT_LABELS if f in given):
-            value = getattr(self, f"expected_{field}")(keys + ("expect", field), given[field])
+            value = EXPECTED_READERS[field](self, keys + ("expect", field), given[field])
             if value is not INVALID:
                 found[field] = value
         return found
@@ -278,9 +277,9 @@ class Reader:
         return number
 
     def expected_grade(self, keys: tuple, value):
-        if value is None or value == WITHHELD:
+        if value is None or value == NOT_GRADED:  # a withheld grade is written as it is shown
             return None
-        return self.grade_name(keys, value, self.grades() + [WITHHELD])
+        return self.grade_name(keys, value, self.grades() + [NOT_GRADED])
 
     def expected_score_grade(self, keys: tuple, value):
         return self.grade_name(keys, value, [band.name for band in self.rules.bands])
@@ -305,7 +304,15 @@ class Reader:
                 self.error(keys + (index,), f"规则集中没有否决“{written(name)}”。{did_you_mean(str(name), known)}", f"可用的否决：{'、'.join(known)}")
         return INVALID if any(name not in known for name in value) else frozenset(value)
 
-    expected_unchecked = expected_vetoes
+
+# Each expect field → the method that checks and reads its value (test_rule_tests checks that every field has one).
+EXPECTED_READERS = {
+    "total": Reader.expected_total,
+    "score_grade": Reader.expected_score_grade,
+    "grade": Reader.expected_grade,
+    "vetoes": Reader.expected_vetoes,
+    "unchecked": Reader.expected_vetoes,
+}
 
 
 def score_example(item) -> str:
@@ -377,7 +384,7 @@ def actual_values(result: Result) -> dict:
 
 def shown_value(value, result: Result) -> str:
     if value is None:
-        return WITHHELD
+        return NOT_GRADED
     if isinstance(value, frozenset):
         return "、".join(v.name for v in result.vetoes if v.name in value) or "无"
     return plain(value) if isinstance(value, Decimal) else str(value)
