@@ -23,7 +23,20 @@ from ..errors import (
 )
 from . import ast
 from .formatting import percent
-from .ruleset import AGGREGATES, BOOLEAN, FACT_VALUE_TYPES, FUNCTIONS, NUMBER, ROUNDING_MODES, SHOW_ONLY, FactType, Function, RuleSet, wording
+from .ruleset import (
+    AGGREGATES,
+    BOOLEAN,
+    FACT_VALUE_TYPES,
+    FUNCTIONS,
+    NUMBER,
+    ROUNDING_MODES,
+    SHOW_ONLY,
+    FactType,
+    Function,
+    RuleSet,
+    ValueType,
+    wording,
+)
 from .vocabulary import reserved_words
 
 SINGLE_HEADERS = {ast.Header: "规则集", ast.Version: "版本", ast.Effective: "生效", ast.Stages: "阶段"}
@@ -357,25 +370,25 @@ class Typer:
 
     def __init__(self, checker: Checker):
         self.checker = checker
-        self.extra: dict[str, str] = {}
-        self.definition_types: dict[str, str | None] = {}
+        self.extra: dict[str, ValueType] = {}
+        self.definition_types: dict[str, ValueType | None] = {}
 
     def error(self, error: SiteBuilderError) -> None:
         self.checker.errors.append(error)
 
-    def expect(self, expr, wanted: str, what: str, example: str, extra: dict | None = None) -> None:
+    def expect(self, expr, wanted: ValueType, what: str, example: str, extra: dict | None = None) -> None:
         self.extra = extra or {}
         found = self.type_of(expr)
         self.extra = {}
         if found is not None and found != wanted:
             self.error(RuleTypeError(expr.pos, f"{what}，这里得出的是{wording(found)}。", example))
 
-    def need(self, expr, wanted: str, context: str) -> None:
+    def need(self, expr, wanted: ValueType, context: str) -> None:
         found = self.type_of(expr)
         if found is not None and found != wanted:
             self.error(RuleTypeError(expr.pos, f"{context}需要{wording(wanted)}，这里是{wording(found)}。", TYPE_EXAMPLES[wanted]))
 
-    def type_of(self, expr) -> str | None:
+    def type_of(self, expr) -> ValueType | None:
         return TYPE_OF[type(expr)](self, expr)  # keyed by the AST class: a renamed class fails loudly, here
 
     def type_number(self, expr):
@@ -396,7 +409,7 @@ class Typer:
             return None
         return self.declared_type(declaration)
 
-    def declared_type(self, declaration) -> str | None:
+    def declared_type(self, declaration) -> ValueType | None:
         if isinstance(declaration, ast.Item):
             return NUMBER
         if isinstance(declaration, ast.Fact):
@@ -406,7 +419,7 @@ class Typer:
             return BOOLEAN if isinstance(value, ast.Boolean) else NUMBER
         return self.definition_type(declaration)
 
-    def definition_type(self, definition: ast.Definition) -> str | None:
+    def definition_type(self, definition: ast.Definition) -> ValueType | None:
         if definition.name not in self.definition_types:
             self.definition_types[definition.name] = None  # a cycle reads as unknown; check_cycles reports it
             saved, self.extra = self.extra, {}
@@ -426,7 +439,7 @@ class Typer:
     def type_compare(self, expr: ast.Compare):
         types = [self.type_of(o) for o in expr.operands]
         for op, left, right, operand in zip(expr.ops, types, types[1:], expr.operands[1:]):
-            if op in ("=", "!=") and None not in (left, right) and left != right:
+            if op in ("=", "!=") and left is not None and right is not None and left != right:
                 self.error(RuleTypeError(operand.pos, f"不能比较{wording(left)}与{wording(right)}。", "人员费用支出比例 < 80%"))
             elif op not in ("=", "!=") and BOOLEAN in (left, right):
                 self.error(RuleTypeError(operand.pos, f"“{op}”只能比较{wording(NUMBER)}，不能比较{wording(BOOLEAN)}。", "社工缺少人次 >= 缺员上限"))
@@ -444,7 +457,7 @@ class Typer:
     def type_if(self, expr: ast.If):
         self.need(expr.condition, BOOLEAN, "“如果”的条件")
         then, otherwise = self.type_of(expr.then), self.type_of(expr.otherwise)
-        if None not in (then, otherwise) and then != otherwise:
+        if then is not None and otherwise is not None and then != otherwise:
             self.error(
                 RuleTypeError(
                     expr.otherwise.pos,
