@@ -275,6 +275,6 @@ def test_fmt_says_when_a_file_is_not_utf8_or_not_there(capsys, tmp_path):
     path = tmp_path / "record.yaml"
     path.write_bytes("station:\n  name: 市桥\n".encode("gbk"))
     code, _, err = run(capsys, tmp_path, "fmt", str(path))
-    assert code == 1 and f"{path}:2:1: 错误：文件不是 UTF-8 编码" in err
+    assert code == 1 and f"{path}:2:9: 错误：文件不是 UTF-8 编码（第 18 个字节无法识别）" in err
     code, _, err = run(capsys, tmp_path, "fmt", str(tmp_path / "missing.yaml"))
     assert code == 1 and "找不到文件或目录" in err

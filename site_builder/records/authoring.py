@@ -26,7 +26,7 @@ from ..errors import Problems, RecordError, RecordWarning, SiteBuilderError, Sou
 from ..language.ruleset import FactType, RuleSet
 from .project import NoneInForce, Project, SeveralInForce, UnknownRuleset, UnknownVersion, choose_ruleset, listed_sources, load_rulesets
 from .schema import SCHEMA_FILE, expanded, properties_of, record_schema, resolve, schema_node
-from .source_files import RULES, STATIONS, STATIONS_DIR, list_sources, read_source
+from .source_files import RULES, STATIONS, STATIONS_DIR, decode_source, list_sources, read_source
 from .yaml_source import dump_yaml, load_yaml, to_plain
 
 NOT_CHECKED_PLACEHOLDER = "待核查"  # written in a new record until the evaluator fills the fact in (evaluate's 未核查 is a result)
@@ -367,12 +367,7 @@ def record_paths(args) -> tuple[list[Path], list[SiteBuilderError]]:
 def read_text(path: Path) -> str:
     """The file exactly as stored: line endings kept, so that CRLF files are reported as not canonical.
     A link is refused (source_files), so fmt never rewrites a file outside the repository through one."""
-    data = read_source(path.parent, path.name)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise RecordError(SourcePos(str(path), line, 1), "", "文件不是 UTF-8 编码。请在编辑器中选择“UTF-8”编码另存后再试。") from None
+    return decode_source(read_source(path.parent, path.name), str(path), keep_bom=True)
 
 
 def layout_diff(name: str, text: str, canonical: str) -> str:

@@ -173,7 +173,7 @@ def load_records(project: Project, use_cache: bool = True) -> list[StationRecord
 
 def clean_record(name: str, data: bytes, content: dict) -> StationRecord:
     """A record already known to pass the YAML, schema, path and privacy checks."""
-    text = data.decode("utf-8-sig")
+    text = decode_source(data, name)
     return StationRecord(name, text, content, RoundTrip(name, text))
 
 

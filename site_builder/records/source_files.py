@@ -276,10 +276,14 @@ def open_refusal(name: str, error: OSError) -> RecordError:
     return unreadable(name, error)
 
 
-def decode_source(data: bytes, name: str) -> str:
-    """A file's text; anything that is not UTF-8 is refused with the position of the first bad byte."""
+def decode_source(data: bytes, name: str, keep_bom: bool = False) -> str:
+    """A file's text; anything that is not UTF-8 is refused with the position of the first bad byte.
+
+    Every reader of rules/ and stations/ decodes here. keep_bom: fmt compares the text with its canonical layout and
+    must see the file exactly as stored; every other reader reads past a byte-order mark.
+    """
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8" if keep_bom else "utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
