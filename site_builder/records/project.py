@@ -406,7 +406,8 @@ def warning(record: StationRecord, keys: tuple, message: str) -> RecordWarning:
 
 
 def stated_result_warnings(record: StationRecord, result: Result) -> list[SiteBuilderError]:
-    stated, found = record.content.get("stated", {}), []
+    stated = record.content.get("stated", {})
+    found: list[SiteBuilderError] = []
     if "total" in stated and Decimal(stated["total"]) != result.total:
         found.append(warning(record, ("stated", "total"), f"报告写明总分 {stated['total']}，按规则计算为 {result.total}。"))
     if "grade" in stated and stated["grade"] != result.grade:
@@ -415,7 +416,7 @@ def stated_result_warnings(record: StationRecord, result: Result) -> list[SiteBu
 
 
 def indicator_warnings(record: StationRecord, result: Result) -> list[SiteBuilderError]:
-    found = []
+    found: list[SiteBuilderError] = []
     for index, indicator in enumerate(record.content.get("indicators", [])):
         if "target" not in indicator or "stated_percent" not in indicator:
             continue
@@ -433,7 +434,7 @@ def indicator_warnings(record: StationRecord, result: Result) -> list[SiteBuilde
 
 
 def count_warnings(record: StationRecord) -> list[SiteBuilderError]:
-    found = []
+    found: list[SiteBuilderError] = []
     satisfaction = record.content.get("satisfaction", {})
     if satisfaction.get("satisfied", 0) > satisfaction.get("surveyed", float("inf")):
         found.append(warning(record, ("satisfaction", "satisfied"), "满意人数多于受访人数。"))

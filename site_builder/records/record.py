@@ -101,7 +101,7 @@ class StationRecord:
 
     def table_label(self, sub_district: str) -> str:
         """How the report's score table names a sub-district (东1片区), defaulting to its id."""
-        found = next((s for s in self.station["sub_districts"] if s["id"] == sub_district), {})
+        found: dict = next((s for s in self.station["sub_districts"] if s["id"] == sub_district), {})
         return found.get("table_label", sub_district)
 
 
@@ -236,7 +236,7 @@ def dotted(keys: tuple) -> str:
 def value_errors(record: StationRecord) -> list[SiteBuilderError]:
     """Numbers not written in plain decimal notation, text with lone surrogates, and lists nested too deeply,
     anywhere in the record."""
-    errors = []
+    errors: list[SiteBuilderError] = []
     for keys, is_key, value in values_in(record.content):
         if isinstance(value, UnreadNumber):
             errors.append(number_error(record, keys, value))
@@ -291,7 +291,7 @@ def surrogate_error(record: StationRecord, keys: tuple, is_key: bool, text: str)
 
 def reserved_id_errors(record: StationRecord) -> list[SiteBuilderError]:
     """A district or station id that is also the name of a generated page (districts/index) would replace it."""
-    errors = []
+    errors: list[SiteBuilderError] = []
     for keys in (("station", "district", "id"), ("station", "id")):
         value = dig(record.content, keys)
         if isinstance(value, str) and reserved_page_name(value):
@@ -417,7 +417,7 @@ def missing_fact_errors(record: StationRecord, ruleset: RuleSet) -> list[SiteBui
 
 
 def sub_district_errors(record: StationRecord) -> list[SiteBuilderError]:
-    errors = []
+    errors: list[SiteBuilderError] = []
     for index, section in enumerate(record.content["report"]["sub_districts"]):
         name = section["sub_district"]
         if name not in record.sub_district_ids:

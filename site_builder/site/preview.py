@@ -31,11 +31,12 @@ from watchdog.events import FileSystemEventHandler
 from watchdog.observers import Observer
 
 from ..errors import Problems, SiteBuilderError
-from ..records.project import load_project
+from ..records.project import Project, load_project
 from ..records.source_files import RULES_DIR, STATIONS_DIR
 from .assembly import BulkPages
 from .pages import urls
 from .pages.text import escaped
+from .plugin import SiteBuilderPlugin
 
 log = logging.getLogger("mkdocs.plugins.site_builder.preview")
 
@@ -131,7 +132,7 @@ class Preview:
         self.site_dir = Path(tempfile.mkdtemp(prefix="site-builder-serve-"))
         self.follow_up = Path(tempfile.mkdtemp(prefix="site-builder-serve-next-"))  # touched to ask for a full build
         self.changed = ChangedFiles()
-        self.plugin = None
+        self.plugin: SiteBuilderPlugin | None = None  # the last good build's, which quick updates carry on from
         self.banners = ErrorBanners()
 
     def serve(self, host: str, port: int) -> None:
@@ -174,7 +175,9 @@ class Preview:
             config = load_config(str(self.config_file), site_dir=str(self.site_dir))
             config.plugins.on_startup(command="serve", dirty=False)
             build(config)
-            self.plugin = config.plugins["site-builder"]
+            plugin = config.plugins["site-builder"]
+            assert isinstance(plugin, SiteBuilderPlugin)  # mkdocs.yml's site-builder entry point is this class
+            self.plugin = plugin
         except (PluginError, ConfigurationError, Abort) as error:
             log.error(f"网站未能重建，预览保持上一次的内容：\n{error}")
             self.banners.show(self.site_dir.rglob("*.html"), self.build_errors(error))
@@ -191,12 +194,15 @@ class Preview:
         """Re-render the pages of changed records only; False when the change needs a full build. When the records
         have errors, the changed records' pages show them in a banner instead (True: no build would help)."""
         plugin, changed = self.plugin, {p for p in changed if not self.is_scratch_file(p)}
-        if plugin is None or plugin.renderer is None or not changed or not all(self.is_known_record(p) for p in changed):
+        if plugin is None or plugin.project is None or plugin.bulk is None or plugin.renderer is None:
+            return False  # no good build yet
+        built = plugin.project
+        if not changed or not all(self.is_known_record(p, built) for p in changed):
             return False
         project = load_project(self.root)
         if project.errors:
             log.error("记录有错误，页面未更新：\n\n" + Problems(project.errors).format())
-            self.banners.show(self.pages_of(changed), project.errors)
+            self.banners.show(self.pages_of(changed, built), project.errors)
             return True
         self.banners.clear()
         pages = BulkPages(project, plugin.provenance)
@@ -209,10 +215,10 @@ class Preview:
         plugin.renderer.render([pages.sources.index(src) for src in dict.fromkeys(wanted)])
         return True
 
-    def pages_of(self, changed: set[Path]) -> list[Path]:
+    def pages_of(self, changed: set[Path], built: Project) -> list[Path]:
         """The HTML files of the changed records' report and station pages, as the last good build wrote them."""
         paths = {p.resolve().relative_to(self.root).as_posix() for p in changed}
-        records = [r for r in self.plugin.project.records if r.path in paths]
+        records = [r for r in built.records if r.path in paths]
         sources = [urls.report(r) for r in records] + [urls.station(r.station_id) for r in records]
         return [self.site_dir / source.removesuffix(".md") / "index.html" for source in sources]
 
@@ -220,12 +226,12 @@ class Preview:
         """Editors and `sed -i` save through temporary files beside the record; those are not records."""
         return path.suffix != ".yaml" and (self.root / STATIONS_DIR) in path.parents
 
-    def is_known_record(self, path: Path) -> bool:
+    def is_known_record(self, path: Path, built: Project) -> bool:
         try:
             relative = path.resolve().relative_to(self.root).as_posix()
         except ValueError:
             return False
-        known = {record.path for record in self.plugin.project.records}
+        known = {record.path for record in built.records}
         return relative in known and path.is_file()
 
     def close(self) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
+from typing import cast
 
 from mkdocs.commands.build import _populate_page, get_context
 from mkdocs.exceptions import PluginError
@@ -111,15 +112,21 @@ class BulkRenderer:
 
     def rendered(self, key: str, src: str, markdown: str) -> Entry:
         """Render a page and keep it, with what a cached copy must say again (its warnings) and check (its links)."""
-        warnings, links = [], LinkLookups(self.files)
+        warnings: list[tuple[str, int, str]] = []
+        links = LinkLookups(self.files)
         with WarningsKept(warnings):
-            html = self.themed(self.files.get_file_from_path(src), markdown, links)
+            html = self.themed(self.bulk_file(src), markdown, cast(Files, links))  # LinkLookups passes for the Files
         entry = Entry(html, warnings, links.found)
         if links.complete:
             self.cache.put(key, entry)
         return entry
 
-    def themed(self, file: File, markdown: str, files: Files | LinkLookups) -> str:
+    def bulk_file(self, src: str) -> File:
+        file = self.files.get_file_from_path(src)
+        assert file is not None  # the plugin's on_files added every report and station page to the site's files
+        return file
+
+    def themed(self, file: File, markdown: str, files: Files) -> str:
         """The page as MkDocs would write it: plugin events, Markdown, then the theme's template."""
         file.content_string = markdown
         # MkDocs checks links less strictly on excluded pages; while rendering, the page is an ordinary one.
@@ -141,8 +148,7 @@ class BulkRenderer:
         outcome = RenderedBatch()
         for index in indices:
             src, html = self.page_html(index, outcome)
-            file = self.files.get_file_from_path(src)
-            write_file(html.encode("utf-8", errors="xmlcharrefreplace"), file.abs_dest_path)
+            write_file(html.encode("utf-8", errors="xmlcharrefreplace"), self.bulk_file(src).abs_dest_path)
             row = self.pages.evaluated(index)
             if row is not None:  # station pages only list reports, which are indexed themselves
                 outcome.search.add(report_search_doc(row.record, row.result, search_url(src)))

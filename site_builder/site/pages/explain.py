@@ -29,6 +29,7 @@ def band_words(band: ast.Band) -> str:
         return f"{plain(lower.value)}分至{plain(upper.value)}分（{'，'.join(notes)}）"
     if lower:
         return f"{plain(lower.value)}分{'及以上' if lower.inclusive else '以上（不含' + plain(lower.value) + '分）'}"
+    assert upper is not None  # the grammar gives every band a bound: here, only the upper one
     return f"{plain(upper.value)}分{'及以下' if upper.inclusive else '以下（不含' + plain(upper.value) + '分）'}"
 
 
