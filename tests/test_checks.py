@@ -199,13 +199,22 @@ def test_round_needs_whole_places(one_error):
 # --- weights ------------------------------------------------------------------------------------------
 
 
-def test_party_weights_must_add_up_to_100_percent(rule_errors):
+def test_a_weight_sum_of_90_percent_points_at_the_weight_that_no_longer_matches_its_items(rule_errors):
     text = edit("评估方 乙 权重 40%", "评估方 乙 权重 30%")
-    weight_sum, maxima = rule_errors(text)
+    maxima, weight_sum = rule_errors(text)
     assert isinstance(weight_sum, WeightError)
-    assert where(weight_sum) == at(text, "评估方 甲")
-    assert weight_sum.message == "各评估方的权重合计为 90%，应为 100%。"
+    assert where(weight_sum) == at(text, "30%")
+    assert weight_sum.message == "各评估方的权重合计为 90%（甲 60% + 乙 30%），应为 100%。若其他评估方的权重是对的，“乙”的权重应为 40%。"
+    assert weight_sum.example == "评估方 乙 权重 40%"
     assert where(maxima) == at(text, "评估方 乙")
+
+
+def test_a_weight_sum_with_every_weight_matching_its_items_points_at_the_last_party(rule_errors):
+    text = edit("评估方 乙 权重 40%\n", "")
+    text = edit("评分项 b 属于 乙 满分 40\n", "", text)
+    (error,) = [e for e in rule_errors(text) if isinstance(e, WeightError)]  # the bands above 60 are unreachable too
+    assert where(error) == at(text, "60%")
+    assert error.message == "各评估方的权重合计为 60%（甲 60%），应为 100%。请核对各评估方的权重，或补上漏写的评估方。"
 
 
 def test_items_maxima_must_match_their_party_weight(one_error):
@@ -236,25 +245,79 @@ def test_scaled_party_whose_items_do_not_sum_to_100(rule_errors):
 # --- bands --------------------------------------------------------------------------------------------
 
 
-def test_overlapping_bands(one_error):
+def seam_errors(rule_errors, text: str) -> list:
+    """The band errors, each as (line, col, message, example), in the order they are reported."""
+    errors = rule_errors(text)
+    assert all(isinstance(error, BandError) for error in errors)
+    return [(*where(error), error.message, error.example) for error in errors]
+
+
+def test_overlapping_bands_are_reported_at_both_bounds_each_with_its_own_fix(rule_errors):
     text = edit("80 <= 总分 < 90", "80 <= 总分 <= 90")
-    error = one_error(text)
-    assert isinstance(error, BandError)
-    assert where(error) == at(text, "等级 优秀")
-    assert error.message == "等级“良好”与“优秀”的分数范围重叠：90 分同时属于两者。"
+    overlap = "等级“良好”与“优秀”的分数范围重叠：总分恰好 90 分同时属于“良好”和“优秀”。"
+    assert seam_errors(rule_errors, text) == [
+        (*at(text, "90"), overlap + "若“良好”的上限（总分 <= 90）是对的，“优秀”的下限应为 总分 > 90。", "等级 优秀 当 总分 > 90"),
+        (*at(text, "90", 2), overlap + "若“优秀”的下限（总分 >= 90）是对的，“良好”的上限应为 总分 < 90。", "等级 良好 当 80 <= 总分 < 90"),
+    ]
 
 
-def test_integer_bands_leave_a_gap_between_89_and_90(one_error):
+def test_an_overlap_names_the_scores_both_bands_hold(rule_errors):
+    text = edit("总分 >= 90", "总分 >= 85")
+    (upper_band, lower_band) = seam_errors(rule_errors, text)
+    assert upper_band[:2] == at(text, "85")
+    assert upper_band[2].startswith("等级“良好”与“优秀”的分数范围重叠：总分 85 至 90（含 85，不含 90）同时属于“良好”和“优秀”。")
+    assert upper_band[3] == "等级 优秀 当 总分 >= 90"
+    assert lower_band[:2] == at(text, "90")
+    assert lower_band[3] == "等级 良好 当 80 <= 总分 < 85"
+
+
+def test_a_band_without_an_upper_bound_is_given_one(rule_errors):
+    text = edit("80 <= 总分 < 90", "总分 >= 80")
+    assert seam_errors(rule_errors, text) == [
+        (
+            *at(text, "等级 良好"),
+            "等级“良好”与“优秀”的分数范围重叠：总分 90 分及以上同时属于“良好”和“优秀”。"
+            "若“优秀”的下限（总分 >= 90）是对的，“良好”的上限应为 总分 < 90。",
+            "等级 良好 当 80 <= 总分 < 90",
+        )
+    ]
+
+
+def test_a_band_reaching_past_its_neighbour_is_fixed_only_at_its_own_bound(rule_errors):
+    text = edit("60 <= 总分 < 80", "60 <= 总分 <= 100")  # 良好 lies inside 合格: moving 良好's bound cannot help
+    (error,) = seam_errors(rule_errors, text)
+    assert error[:2] == at(text, "100")
+    assert error[2].startswith("等级“合格”与“良好”的分数范围重叠：总分 80 至 90（含 80，不含 90）同时属于“合格”和“良好”。")
+    assert error[3] == "等级 合格 当 60 <= 总分 < 80"
+
+
+def test_moving_one_bound_leaves_a_gap_whose_fix_is_shown_on_both_lines(rule_errors):
+    text = edit("80 <= 总分 < 90", "85 <= 总分 < 90")  # docs/change-a-rule.md: 良好 moved, 合格 forgotten
+    gap = "等级“合格”与“良好”之间有空档：总分 80 至 85（含 80，不含 85）不属于任何等级，如 82.5 分。"
+    assert seam_errors(rule_errors, text) == [
+        (*at(text, "85"), gap + "若“合格”的上限（总分 < 80）是对的，“良好”的下限应为 总分 >= 80。", "等级 良好 当 80 <= 总分 < 90"),
+        (*at(text, "80"), gap + "若“良好”的下限（总分 >= 85）是对的，“合格”的上限应为 总分 < 85。", "等级 合格 当 60 <= 总分 < 85"),
+    ]
+
+
+def test_integer_bands_leave_a_gap_between_89_and_90(rule_errors):
     text = edit("80 <= 总分 < 90", "80 <= 总分 <= 89")
-    error = one_error(text)
-    assert where(error) == at(text, "等级 优秀")
-    assert "空档" in error.message
-    assert error.message == "等级“良好”与“优秀”之间有空档：89 与 90 之间的总分（如 89.5）不属于任何等级。"
+    (at_excellent, at_good) = seam_errors(rule_errors, text)
+    assert at_good[:2] == at(text, "89")
+    assert at_good[2] == (
+        "等级“良好”与“优秀”之间有空档：总分 89 至 90（不含两端）不属于任何等级，如 89.5 分。"
+        "若“优秀”的下限（总分 >= 90）是对的，“良好”的上限应为 总分 < 90。"
+    )
+    assert at_good[3] == "等级 良好 当 80 <= 总分 < 90"
+    assert at_excellent[:2] == at(text, "90")
 
 
-def test_two_exclusive_bounds_leave_the_boundary_itself_uncovered(one_error):
-    error = one_error(edit("总分 >= 90", "总分 > 90"))
-    assert error.message == "等级“良好”与“优秀”之间有空档：恰好 90 分的总分（如 90）不属于任何等级。"
+def test_two_exclusive_bounds_leave_the_boundary_itself_uncovered(rule_errors):
+    text = edit("总分 >= 90", "总分 > 90")
+    (at_excellent, at_good) = seam_errors(rule_errors, text)
+    assert at_excellent[2].startswith("等级“良好”与“优秀”之间有空档：总分恰好 90 分不属于任何等级。")
+    assert at_excellent[3] == "等级 优秀 当 总分 >= 90"
+    assert at_good[3] == "等级 良好 当 80 <= 总分 <= 90"
 
 
 def test_scores_below_the_lowest_band_must_be_covered(one_error):

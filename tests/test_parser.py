@@ -10,7 +10,7 @@ import pytest
 
 from site_builder.errors import Problems, RuleSyntaxError
 from site_builder.language import ast
-from site_builder.language.parser import parse_rules
+from site_builder.language.parser import STATEMENT_EXAMPLES, parse_rules
 from site_builder.language.ruleset import Function, RoundingMode
 
 
@@ -88,9 +88,12 @@ def test_stages_are_separated_by_any_list_separator(separator):
 
 
 def test_party_weight_is_a_percentage_read_as_a_fraction():
-    party = only("评估方 第三方 “第三方评估机构” 权重 55% 【评估办法 评估结果说明】")
+    text = "评估方 第三方 “第三方评估机构” 权重 55% 【评估办法 评估结果说明】"
+    party = only(text)
     assert (party.name, party.label, party.weight, party.scaled) == ("第三方", "第三方评估机构", Decimal("0.55"), False)
     assert party.citation == ast.Citation("评估办法", "评估结果说明", party.citation.pos)
+    start = text.index("55%") + 1  # the weight as written, where a weight sum that is not 100% points
+    assert (party.weight_pos.line, party.weight_pos.col, party.weight_pos.end_col) == (1, start, start + len("55%"))
 
 
 def test_full_width_percent_sign_is_accepted():
@@ -283,7 +286,18 @@ def test_unknown_statement_keyword_suggests_the_nearest_keyword():
     error = the_error("版本 1\n评份项 服务监测 属于 第三方 满分 10\n")
     assert where(error) == (2, 1)
     assert error.message == "每条语句应以关键词开头，“评份项”不是关键词。你是不是想写“评分项”？"
-    assert error.example == "评分项 服务监测 属于 第三方 满分 10"
+    assert error.example == STATEMENT_EXAMPLES["评分项"]
+
+
+@pytest.mark.parametrize(
+    "typo, keyword",
+    [("否绝 缺人 当 缺少人次 >= 5", "否决"), ("评分相 运营管理 属于 第三方 满分 10", "评分项"), ("参素 上限 = 5", "参数")],
+)
+def test_a_misspelt_keyword_names_only_the_nearest_keyword_and_shows_that_statement(typo, keyword):
+    error = the_error(f"版本 1\n{typo}\n")
+    assert where(error) == (2, 1)
+    assert error.message == f"每条语句应以关键词开头，“{typo.split()[0]}”不是关键词。你是不是想写“{keyword}”？"
+    assert error.example == STATEMENT_EXAMPLES[keyword] and error.example.startswith(f"{keyword} ")
 
 
 def test_unknown_word_at_the_start_of_the_file():
@@ -425,7 +439,7 @@ def test_format_shows_location_message_source_line_caret_and_example():
     assert lines[0] == "rules/x.rules:2:1: 错误：每条语句应以关键词开头，“评份项”不是关键词。你是不是想写“评分项”？"
     assert lines[1] == "    2 | 评份项 服务监测 属于 第三方 满分 10"
     assert lines[2] == "      | ^^^^^^"  # three Chinese characters, two columns each
-    assert lines[3] == "  示例：评分项 服务监测 属于 第三方 满分 10"
+    assert lines[3] == f"  示例：{STATEMENT_EXAMPLES['评分项']}"
     assert lines[-1] == "共发现 1 处错误。"
 
 

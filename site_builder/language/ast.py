@@ -155,6 +155,7 @@ class Party:
     rounding: Rounding | None
     citation: Citation | None
     pos: SourcePos
+    weight_pos: SourcePos | None = None  # the weight as written (55%): where a weight sum that is not 100% points
 
 
 @dataclass(frozen=True)

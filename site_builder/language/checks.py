@@ -5,6 +5,7 @@ Every check appends its own error; all of them are raised together, then a RuleS
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from ..errors import (
@@ -22,7 +23,7 @@ from ..errors import (
     raise_if_any,
 )
 from . import ast
-from .formatting import percent
+from .formatting import percent, plain
 from .ruleset import (
     AGGREGATES,
     BOOLEAN,
@@ -195,19 +196,11 @@ class Checker:
             self.errors.append(UndefinedName(rounding.pos, rounding.written, ROUNDING_MODES, kind="取整方式", example="保留 2 位 四舍五入"))
 
     def check_weights(self, parties: dict, items: dict) -> None:
-        if parties:
-            weight_sum = sum((p.weight for p in parties.values()), Decimal(0))
-            if weight_sum != 1:
-                first = next(iter(parties.values()))
-                self.errors.append(
-                    WeightError(
-                        first.pos,
-                        f"各评估方的权重合计为 {percent(weight_sum)}，应为 100%。",
-                        "评估方 第三方 权重 55%，评估方 街道 权重 20%，……合计 100%",
-                    )
-                )
+        weight_sum = sum((p.weight for p in parties.values()), Decimal(0))
+        if parties and weight_sum != 1:
+            self.errors.append(weight_sum_error(list(parties.values()), weight_sum, items))
         for party in parties.values():
-            maxima = sum((i.maximum for i in items.values() if i.party.name == party.name), Decimal(0))
+            maxima = items_maxima(party, items)
             expected = Decimal(100) if party.scaled else party.weight * 100
             if maxima != expected:
                 self.errors.append(
@@ -329,29 +322,20 @@ class Checker:
             )
 
     def check_band_seam(self, below: ast.Band, above: ast.Band) -> None:
-        if below.upper is None or above.lower is None:
-            self.errors.append(BandError(above.pos, f"等级“{below.name}”与“{above.name}”的分数范围重叠。"))
-            return
+        """Neighbouring bands must meet exactly. An overlap or a gap is reported at both bounds that meet, since
+        either may be the one the author changed, each with the fix for its own line (the other bound kept)."""
         high, low = below.upper, above.lower
-        if high.value > low.value or (high.value == low.value and high.inclusive and low.inclusive):
-            self.errors.append(
-                BandError(
-                    above.pos,
-                    f"等级“{below.name}”与“{above.name}”的分数范围重叠：{high.value} 分同时属于两者。"
-                    if high.value == low.value
-                    else f"等级“{below.name}”与“{above.name}”的分数范围重叠。",
-                    "等级 良好 当 80 <= 总分 < 90，等级 优秀 当 总分 >= 90",
-                )
-            )
+        if high is None or low is None or high.value > low.value or (high.value == low.value and high.inclusive and low.inclusive):
+            what = f"等级“{below.name}”与“{above.name}”的分数范围重叠：{overlap_range(below, above)}同时属于“{below.name}”和“{above.name}”。"
         elif high.value < low.value or not (high.inclusive or low.inclusive):
-            gap = f"{high.value} 与 {low.value} 之间" if high.value < low.value else f"恰好 {high.value} 分"
-            self.errors.append(
-                BandError(
-                    above.pos,
-                    f"等级“{below.name}”与“{above.name}”之间有空档：{gap}的总分（如 {gap_example(high, low)}）不属于任何等级。",
-                    "等级 良好 当 80 <= 总分 < 90，等级 优秀 当 总分 >= 90",
-                )
-            )
+            what = f"等级“{below.name}”与“{above.name}”之间有空档：{gap_range(high, low)}。"
+        else:
+            return
+        fixes = seam_fixes(below, above)
+        for fix in fixes:
+            self.errors.append(BandError(fix.at, what + fix.advice(), f"等级 {fix.band.name} 当 {band_condition(fix.fixed_band())}"))
+        if not fixes:  # each band reaches past the other at both ends: no single bound can fix it
+            self.errors.append(BandError(above.pos, what, "等级 良好 当 80 <= 总分 < 90，等级 优秀 当 总分 >= 90"))
 
     def check_veto_grade(self, bands: tuple[ast.Band, ...]) -> str | None:
         grades = self.of(ast.VetoGrade)
@@ -586,10 +570,121 @@ def lower_key(band: ast.Band):
     return (band.lower.value, not band.lower.inclusive)
 
 
-def gap_example(high: ast.Bound, low: ast.Bound) -> str:
-    if high.value == low.value:
-        return f"{high.value}"
-    return f"{(high.value + low.value) / 2}"
+# --- a seam between two neighbouring bands: what it covers twice or not at all, and how either line fixes it ---
+
+
+@dataclass(frozen=True)
+class BandFix:
+    """One band's bound moved to meet its neighbour's, the neighbour's kept as written."""
+
+    band: ast.Band  # the band whose line changes
+    at: SourcePos  # its bound on that side, or the whole statement when it has none there
+    neighbour: ast.Band
+    upper: bool  # True: the band's upper bound moves to meet the neighbour's lower bound
+    fixed: ast.Bound
+
+    def advice(self) -> str:
+        kept = self.neighbour.lower if self.upper else self.neighbour.upper
+        assert kept is not None  # a fix is only offered against a bound that is written
+        return (
+            f"若“{self.neighbour.name}”的{bound_side(not self.upper)}（{bound_text(kept, upper=not self.upper)}）是对的，"
+            f"“{self.band.name}”的{bound_side(self.upper)}应为 {bound_text(self.fixed, upper=self.upper)}。"
+        )
+
+    def fixed_band(self) -> ast.Band:
+        return replace(self.band, upper=self.fixed) if self.upper else replace(self.band, lower=self.fixed)
+
+
+def seam_fixes(below: ast.Band, above: ast.Band) -> list[BandFix]:
+    """The fix at the lower band's upper bound and the one at the upper band's lower bound, where either leaves
+    its band some scores (inside a band that reaches past it at both ends, a band cannot be fixed by one bound)."""
+    fixes = []
+    if above.lower is not None:
+        fixed = ast.Bound(above.lower.value, not above.lower.inclusive, above.lower.pos)
+        if not empty_range(below.lower, fixed):
+            fixes.append(BandFix(below, below.upper.pos if below.upper else below.pos, above, True, fixed))
+    if below.upper is not None:
+        fixed = ast.Bound(below.upper.value, not below.upper.inclusive, below.upper.pos)
+        if not empty_range(fixed, above.upper):
+            fixes.append(BandFix(above, above.lower.pos if above.lower else above.pos, below, False, fixed))
+    return fixes
+
+
+def empty_range(lower: ast.Bound | None, upper: ast.Bound | None) -> bool:
+    if lower is None or upper is None:
+        return False
+    return lower.value > upper.value or (lower.value == upper.value and not (lower.inclusive and upper.inclusive))
+
+
+def bound_side(upper: bool) -> str:
+    return "上限" if upper else "下限"
+
+
+def bound_text(bound: ast.Bound, *, upper: bool) -> str:
+    """One bound as a one-sided band writes it: 总分 >= 85, 总分 < 90."""
+    if upper:
+        return f"总分 {'<=' if bound.inclusive else '<'} {plain(bound.value)}"
+    return f"总分 {'>=' if bound.inclusive else '>'} {plain(bound.value)}"
+
+
+def band_condition(band: ast.Band) -> str:
+    """A band's condition as a rule file must write it: 80 <= 总分 < 90, and 总分 first when one-sided (总分 >= 90)."""
+    lower, upper = band.lower, band.upper
+    if lower and upper:
+        return f"{plain(lower.value)} {'<=' if lower.inclusive else '<'} 总分 {'<=' if upper.inclusive else '<'} {plain(upper.value)}"
+    if lower:
+        return bound_text(lower, upper=False)
+    return bound_text(upper, upper=True) if upper else "总分 >= 0"
+
+
+def overlap_range(below: ast.Band, above: ast.Band) -> str:
+    """The scores both bands hold: from the upper band's lower bound (or 0) to the nearer of the two upper bounds."""
+    start = above.lower or ast.Bound(Decimal(0), True, above.pos)
+    uppers = [bound for bound in (below.upper, above.upper) if bound is not None]
+    end = min(uppers, key=lambda bound: (bound.value, bound.inclusive), default=None)  # of equal values, < holds less
+    return score_range(start.value, start.inclusive, end.value if end else None, end.inclusive if end else True)
+
+
+def gap_range(high: ast.Bound, low: ast.Bound) -> str:
+    """The scores between the lower band's upper bound and the upper band's lower bound, with one of them."""
+    scores = score_range(high.value, not high.inclusive, low.value, not low.inclusive) + "不属于任何等级"
+    return scores if high.value == low.value else f"{scores}，如 {plain((high.value + low.value) / 2)} 分"
+
+
+def score_range(start: Decimal, start_included: bool, end: Decimal | None, end_included: bool) -> str:
+    """总分 80 至 85（含 80，不含 85）; 总分恰好 90 分; 总分 90 分及以上."""
+    if end is None:
+        return f"总分 {plain(start)} 分及以上" if start_included else f"总分高于 {plain(start)} 分"
+    if start == end:
+        return f"总分恰好 {plain(start)} 分"
+    if start_included == end_included:
+        ends = "含两端" if start_included else "不含两端"
+    else:
+        ends = f"{'含' if start_included else '不含'} {plain(start)}，{'含' if end_included else '不含'} {plain(end)}"
+    return f"总分 {plain(start)} 至 {plain(end)}（{ends}）"
+
+
+def weight_sum_error(parties: list[ast.Party], weight_sum: Decimal, items: dict) -> WeightError:
+    """Weights that do not add up to 100%, reported at the weight most likely changed: the one party whose weight
+    no longer matches its own items' maxima (the author changed the weight, not the items), with the weight that
+    makes 100%; else at the last party's (where a party left out would be added, and where a reader adding up the
+    column ends). The message lists every weight, so that whichever is wrong can be found."""
+    terms = " + ".join(f"{p.name} {percent(p.weight)}" for p in parties)
+    message = f"各评估方的权重合计为 {percent(weight_sum)}（{terms}），应为 100%。"
+    mismatched = [p for p in parties if not p.scaled and p.weight * 100 != items_maxima(p, items)]
+    party = mismatched[0] if len(mismatched) == 1 else parties[-1]
+    fitting = 1 - (weight_sum - party.weight)
+    if len(mismatched) != 1 or not 0 < fitting < 1:
+        message += "请核对各评估方的权重，或补上漏写的评估方。"
+        return WeightError(party.weight_pos or party.pos, message, "评估方 第三方 权重 55%，评估方 街道 权重 20%，……合计 100%")
+    message += f"若其他评估方的权重是对的，“{party.name}”的权重应为 {percent(fitting)}。"
+    label = f" “{party.label}”" if party.label else ""
+    return WeightError(party.weight_pos or party.pos, message, f"评估方 {party.name}{label} 权重 {percent(fitting)}")
+
+
+def items_maxima(party: ast.Party, items: dict) -> Decimal:
+    """The maxima of a party's items added up: its weight in points, unless it is scaled from 100."""
+    return sum((i.maximum for i in items.values() if i.party.name == party.name), Decimal(0))
 
 
 def weight_message(party: ast.Party, maxima: Decimal, expected: Decimal) -> str:

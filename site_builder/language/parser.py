@@ -6,6 +6,7 @@ and each one is parsed on its own: one run reports every syntax error in the fil
 
 from __future__ import annotations
 
+import difflib
 import re
 from copy import copy
 from datetime import date
@@ -182,9 +183,11 @@ def starts_line(pos: SourcePos) -> bool:
 
 
 def unknown_statement(pos: SourcePos, first_word: str) -> RuleSyntaxError:
-    hint = did_you_mean(first_word, statement_keywords())
+    """A misspelt keyword (否绝 for 否决): the one nearest keyword, and the example of that statement."""
+    nearest = difflib.get_close_matches(first_word, statement_keywords(), n=1, cutoff=0.4)
+    hint = did_you_mean(first_word, nearest)
     message = f"每条语句应以关键词开头，“{first_word}”不是关键词。{hint}".rstrip()
-    return RuleSyntaxError(pos, message, "评分项 服务监测 属于 第三方 满分 10")
+    return RuleSyntaxError(pos, message, STATEMENT_EXAMPLES[nearest[0]] if nearest else "评分项 服务监测 属于 第三方 满分 10")
 
 
 def statement_keyword(chunk: str) -> str | None:
@@ -328,7 +331,8 @@ class AstBuilder(Transformer):
 
     def party(self, meta, name, label, weight, scaling, citation):
         rounding = scaling.children[0] if scaling is not None else None
-        return ast.Party(str(name), unquote(label), self.percent_value(weight), scaling is not None, rounding, citation, self.at(meta))
+        weight_value, scaled = self.percent_value(weight), scaling is not None
+        return ast.Party(str(name), unquote(label), weight_value, scaled, rounding, citation, self.at(meta), weight_pos=self.at(weight))
 
     def item(self, meta, name, label, party, maximum, aggregate, citation):
         return ast.Item(str(name), unquote(label), ast.Name(str(party), self.at(party)), Decimal(maximum), aggregate, citation, self.at(meta))
