@@ -26,8 +26,9 @@ from site_builder.records.project import load_project
 from site_builder.records.record import checked_against_rules
 from site_builder.records.record_cache import CACHE_DIR as RECORD_CACHE
 from site_builder.records.schema_doc import field_reference
-from site_builder.site.assembly import BulkPages, generated_pages, home_summary_for
+from site_builder.site.assembly import BulkPages, evaluated, generated_pages
 from site_builder.site.page_cache import CACHE_DIR as PAGE_CACHE
+from site_builder.site.pages.listings import home_summary
 from site_builder.site.provenance import read_provenance
 
 
@@ -49,7 +50,7 @@ def clear_caches(root: Path) -> None:
 
 def all_pages(project, root: Path) -> dict[str, str]:
     pages = BulkPages(project, read_provenance(root))
-    found = {"reference/record-fields.md": field_reference(), **generated_pages(project)}
+    found = {"reference/record-fields.md": field_reference(), **generated_pages(project, pages.rows)}
     found.update((src, pages.markdown(index)) for index, src in enumerate(pages.sources))
     return found
 
@@ -61,7 +62,8 @@ def write_docs(pages: dict[str, str | bytes], project, docs: Path) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
     home = docs / "index.md"
-    home.write_text(home.read_text(encoding="utf-8").replace("<!-- site-builder: 首页统计 -->", home_summary_for(project)), encoding="utf-8")
+    summary = home_summary(evaluated(project), project.rulesets)
+    home.write_text(home.read_text(encoding="utf-8").replace("<!-- site-builder: 首页统计 -->", summary), encoding="utf-8")
 
 
 def main() -> None:

@@ -11,13 +11,14 @@ from ..records.source_files import STANDING_SUFFIX, read_source_text
 from .open_data import open_data_files
 from .pages import urls
 from .pages.comparison import Comparisons
-from .pages.listings import Evaluated, all_reports_page, district_page, districts_index, home_summary, station_page
+from .pages.listings import Evaluated, all_reports_page, district_page, districts_index, station_page
 from .pages.report import report_page
 from .pages.ruleset_page import rules_index, ruleset_page
 from .provenance import Provenance
 
 
 def evaluated(project: Project) -> list[Evaluated]:
+    """Each record beside its result, in the project's order: made once per build (BulkPages.rows) and shared by every page."""
     return [Evaluated(record, project.results[record.key]) for record in project.records]
 
 
@@ -28,9 +29,8 @@ def standing_text(project: Project, rules: RuleSet) -> str | None:
     return read_source_text(project.root, name) if os.path.lexists(project.root / name) else None
 
 
-def generated_pages(project: Project) -> dict[str, str | bytes]:
+def generated_pages(project: Project, rows: list[Evaluated]) -> dict[str, str | bytes]:
     """The pages there are a few of, rendered by MkDocs itself: listings, rule sets, open data."""
-    rows = evaluated(project)
     pages: dict[str, str | bytes] = {
         urls.ALL_REPORTS: all_reports_page(rows),
         "districts/index.md": districts_index(rows),
@@ -95,7 +95,3 @@ def group(rows: list[Evaluated], key) -> dict[str, list[Evaluated]]:
     for row in rows:
         groups.setdefault(key(row), []).append(row)
     return groups
-
-
-def home_summary_for(project: Project) -> str:
-    return home_summary(evaluated(project), project.rulesets)

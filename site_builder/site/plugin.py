@@ -19,9 +19,10 @@ from ..records.project import Project, load_project
 from ..records.schema_doc import field_reference
 from ..records.source_files import RULES_DIR, STATIONS_DIR
 from . import pdf
-from .assembly import BulkPages, generated_pages, home_summary_for
+from .assembly import BulkPages, generated_pages
 from .page_cache import PageCache
 from .pages import urls
+from .pages.listings import home_summary
 from .provenance import Provenance, read_provenance
 from .render import BulkRenderer, Rendering, bulk_files, shard_districts, with_pages
 from .search_index import SearchIndexBuilder, page_search_doc
@@ -77,7 +78,7 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
 
     def on_files(self, files: Files, config) -> Files:
         assert self.project is not None and self.bulk is not None  # on_pre_build, which MkDocs calls first, set them
-        pages = {"reference/record-fields.md": field_reference(), **generated_pages(self.project)}
+        pages = {"reference/record-fields.md": field_reference(), **generated_pages(self.project, self.bulk.rows)}
         for src_uri, content in pages.items():
             files.append(File.generated(config, src_uri, content=content))
         self.bulk_files = bulk_files(config, self.bulk)
@@ -101,8 +102,8 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
         if pdf.PDF_MARKER in markdown:
             markdown = pdf.fill_marker(markdown, page.file.src_uri, pdf.wanted(self.config.pdf))
         if HOME_MARKER in markdown:
-            assert self.project is not None  # set by on_pre_build, which MkDocs calls before any page event
-            return markdown.replace(HOME_MARKER, home_summary_for(self.project))
+            assert self.project is not None and self.bulk is not None  # on_pre_build, which MkDocs calls first, set them
+            return markdown.replace(HOME_MARKER, home_summary(self.bulk.rows, self.project.rulesets))
         return markdown
 
     def on_page_content(self, html: str, page, config, files) -> str:
