@@ -146,7 +146,9 @@ class Reader:
         return RuleTestFile(name, self.rules, tuple(self.case(defaults, draft) for draft in drafts))
 
     def case(self, defaults: Draft, draft: Draft) -> RuleTestCase:
-        inputs = Inputs(draft.stage or defaults.stage or "", {**defaults.scores, **draft.scores}, {**defaults.facts, **draft.facts})
+        stage = draft.stage or defaults.stage or ""
+        assert isinstance(stage, str)  # a stage written wrongly (INVALID) was reported, and test_file stopped before the cases
+        inputs = Inputs(stage, {**defaults.scores, **draft.scores}, {**defaults.facts, **draft.facts})
         return RuleTestCase(draft.name, self.positions.of(("cases", draft.index, "name")), inputs, draft.expect)
 
     def check_keys(self, keys: tuple, mapping: dict, allowed: tuple) -> None:
@@ -286,7 +288,8 @@ class Reader:
 
     def grades(self) -> list[str]:
         names = [band.name for band in self.rules.bands]
-        return names + [self.rules.veto_grade] if self.rules.veto_grade not in (None, *names) else names
+        veto_grade = self.rules.veto_grade
+        return names + [veto_grade] if veto_grade is not None and veto_grade not in names else names
 
     def grade_name(self, keys: tuple, value, known: list[str]):
         if value in known:
