@@ -24,7 +24,7 @@ from .page_cache import PageCache
 from .pages import urls
 from .pages.listings import home_summary
 from .provenance import Provenance, read_provenance
-from .render import BulkRenderer, Rendering, bulk_files, shard_districts, with_pages
+from .render import BulkRenderer, Rendering, bulk_files, with_pages
 from .search_index import SearchIndexBuilder, page_search_doc
 
 HOME_MARKER = "<!-- site-builder: 首页统计 -->"
@@ -48,6 +48,9 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
     renderer: BulkRenderer | None = None  # kept after the build, for the preview's quick updates
     page_search: SearchIndexBuilder | None = None  # the pages MkDocs renders itself
     command = "build"  # how MkDocs started the plugins (build, serve): part of the page cache's key
+    # Whose report and station pages this build renders (shards.py): None for every district, an empty set for none.
+    # Set by publish.build_into, not a config option: a shard's pages are the same pages, so the page cache is shared.
+    districts: set[str] | None = None
 
     def root(self, config) -> Path:
         return (Path(config.config_file_path).parent / self.config.root).resolve()
@@ -95,7 +98,7 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
         cache = PageCache(self.root(config))
         assert self.bulk is not None  # set by on_pre_build, which MkDocs calls before on_env
         renderer = BulkRenderer(config, files, self.nav, env, self.bulk, self.provenance, cache, self.command)
-        self.rendering = Rendering(renderer, shard_districts())
+        self.rendering = Rendering(renderer, self.districts)
         return env
 
     def on_page_markdown(self, markdown: str, page, config, files) -> str:

@@ -80,13 +80,16 @@ def checked_output(config_file: Path, site_dir: Path, allow_uncommitted: bool = 
     return output
 
 
-def build_into(config_file: Path, staging: Path, pdf: bool = False):
-    """Build the site into staging; returns the MkDocs configuration the build ran with."""
+def build_into(config_file: Path, staging: Path, pdf: bool = False, districts: set[str] | None = None):
+    """Build the site into staging; returns the MkDocs configuration the build ran with.
+
+    districts: render only these districts' report and station pages (a shard; the empty set for none), None for all."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr)
     try:
         config = load_config(str(config_file), site_dir=str(staging), strict=True)
         if pdf:  # the PDFs are part of the build: a failed one leaves the published site as it was
             config.plugins["site-builder"].config.pdf = True
+        config.plugins["site-builder"].districts = districts
         config.plugins.on_startup(command="build", dirty=False)
         try:
             build(config)

@@ -13,7 +13,6 @@ counts it, so a broken link on a report page still fails the build.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -188,17 +187,6 @@ def _render_task(indices: list[int]) -> RenderedBatch:
         outcome = _active.render(indices)
     outcome.warnings = warnings
     return outcome
-
-
-SHARD_ENV = "SITE_BUILDER_SHARD"  # unset: every page; "none": no page; "panyu,huangpu": those districts' pages
-
-
-def shard_districts() -> set[str] | None:
-    """Which districts' report and station pages this build renders (see shards.py); None for all."""
-    chosen = os.environ.get(SHARD_ENV, "").strip()
-    if not chosen:
-        return None
-    return set() if chosen == "none" else {d.strip() for d in chosen.split(",") if d.strip()}
 
 
 class Rendering:

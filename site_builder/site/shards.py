@@ -15,14 +15,11 @@ at a path that holds or lies in the repository's sources.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import SiteBuilderError
 from .publish import build_into, checked_output, publish
-from .render import SHARD_ENV
 
 MANIFEST = "shard.json"
 
@@ -42,19 +39,6 @@ def add_command(commands) -> None:
     merge.set_defaults(command=run_shard_merge)
 
 
-@contextmanager
-def shard_setting(value: str):
-    previous = os.environ.get(SHARD_ENV)
-    os.environ[SHARD_ENV] = value
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop(SHARD_ENV, None)
-        else:
-            os.environ[SHARD_ENV] = previous
-
-
 def run_shard_build(args) -> int:
     districts = sorted({d.strip() for d in args.districts.split(",") if d.strip()})
     config_file = Path(args.root) / args.config
@@ -66,8 +50,7 @@ def run_shard_build(args) -> int:
 def build_shard(config_file: Path, districts: list[str], shard: Path) -> list[str]:
     """A whole build beside the shard (in the new version's own folder), of which the shard keeps its districts' pages."""
     scratch = shard.with_name("whole-build")
-    with shard_setting(",".join(districts)):
-        config = build_into(config_file, scratch)
+    config = build_into(config_file, scratch, districts=set(districts))
     plugin = config.plugins["site-builder"]
     pages = [plugin.bulk_files[i].dest_uri for i in plugin.bulk.indices_in(set(districts))]
     collect(scratch, pages, shard)
@@ -95,8 +78,7 @@ def run_shard_merge(args) -> int:
 
 
 def merge_into(config_file: Path, shards: list[Path], site: Path) -> set[str]:
-    with shard_setting("none"):
-        config = build_into(config_file, site)
+    config = build_into(config_file, site, districts=set())
     expected = {file.dest_uri for file in config.plugins["site-builder"].bulk_files}
     arrived = merge_shards(shards, site)
     check_complete(expected, arrived)
