@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterator
 from copy import copy
 from datetime import date
 from decimal import Decimal
 from functools import cache
+from typing import overload
 
 from lark import Token, Transformer, v_args
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedToken, VisitError
@@ -100,8 +102,9 @@ def source_lines(text: str) -> list[str]:
     return [line for line in re.split(r"(?<=\n)", text) if line]
 
 
-def statements(lines: list[str]):
+def statements(lines: list[str]) -> Iterator[tuple[int, str]]:
     """Cut the file into (first line number, text) pieces, one per statement."""
+    chunk: list[str]
     start, chunk = 1, []
     for number, line in enumerate(lines, start=1):
         if statement_start().match(line) and chunk:
@@ -163,16 +166,17 @@ UnexpectedInput_ = (UnexpectedToken, UnexpectedCharacters, UnexpectedEOF)
 
 def syntax_error(error, chunk: str, first_line: int, path: str, lines: list[str]) -> RuleSyntaxError:
     keyword = statement_keyword(chunk)
-    example = STATEMENT_EXAMPLES.get(keyword)
+    example = STATEMENT_EXAMPLES.get(keyword) if keyword is not None else None
     token = getattr(error, "token", None)
     if isinstance(error, UnexpectedEOF) or (token is not None and token.type == "$END"):
         line, col = statement_end(token, chunk, first_line, lines)
         pos = SourcePos(path, line, col, line_text=lines[line - 1])
         return RuleSyntaxError(pos, f"“{keyword}”语句不完整。{expected_text(error)}", example)
-    end = (error.line, token.end_column) if token is not None and token.end_line == error.line else (None, None)
-    pos = SourcePos(path, error.line, error.column, *end, line_text=lines[error.line - 1])
+    end_line, end_col = (error.line, token.end_column) if token is not None and token.end_line == error.line else (None, None)
+    pos = SourcePos(path, error.line, error.column, end_line, end_col, line_text=lines[error.line - 1])
     if isinstance(error, UnexpectedCharacters):
         return RuleSyntaxError(pos, character_message(error.char) + expected_text(error), example)
+    assert token is not None  # what is left is an UnexpectedToken, and Lark gives every one its token
     if keyword is None or (token.type == "NAME" and starts_line(pos)):  # a misspelt keyword
         return unknown_statement(pos, str(token))
     return RuleSyntaxError(pos, f"这里不应出现“{token}”。{expected_text(error)}", example)
@@ -294,6 +298,10 @@ def pos_of(path: str, lines: list[str], item) -> SourcePos:
     )
 
 
+@overload
+def unquote(token: Token) -> str: ...
+@overload
+def unquote(token: None) -> None: ...
 def unquote(token: Token | None) -> str | None:
     return None if token is None else str(token)[1:-1]
 
@@ -304,7 +312,8 @@ class AstBuilder(Transformer):
 
     def __init__(self, path: str, lines: list[str]):
         super().__init__()
-        self.path, self.lines, self.errors = path, lines, []
+        self.path, self.lines = path, lines
+        self.errors: list[SiteBuilderError] = []
 
     def at(self, item) -> SourcePos:
         return pos_of(self.path, self.lines, item)
@@ -317,7 +326,7 @@ class AstBuilder(Transformer):
         value = unquote(text) if text.type == "STRING" else str(text)
         return ast.Version(value, self.at(meta))
 
-    def document(self, meta, alias, title):
+    def document(self, meta, alias, title: Token):
         return ast.Document(str(alias), unquote(title), self.at(meta))
 
     def effective_open(self, meta, start):
@@ -470,9 +479,9 @@ class AstBuilder(Transformer):
     def percent_value(self, token) -> Decimal:
         return Decimal(str(token)[:-1]).scaleb(-2)
 
-    def date(self, token) -> date | None:
+    def date(self, token) -> date:
         try:
             return date.fromisoformat(str(token))
         except ValueError:
             self.errors.append(RuleSyntaxError(self.at(token), f"“{token}”不是有效的日期。", "2024-01-01"))
-            return None
+            return date.min  # never seen: parse_statement raises the error collected here instead of returning the node
