@@ -8,7 +8,6 @@ The seed figures are those of the 市桥 station's mid-term evaluation report (t
 
 from __future__ import annotations
 
-import os
 import sys
 from decimal import Decimal
 
@@ -148,8 +147,6 @@ def no_live_data(request):
     """
     yield
     reads = list(dict.fromkeys(LIVE_DATA_GUARD.take(request.node.nodeid)))[:10]
-    if not os.environ.get("GUARD_WIP"):  # TEMPORARY while the modules are converted
-        return
     advice = "这个测试读取了仓库中实际的 rules/ 或 stations/：应从 tests/fixtures/ 复制（见 tests/fixtures/README.md）。"
     assert not reads, "\n".join([advice, *reads])
 

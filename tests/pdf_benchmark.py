@@ -21,14 +21,14 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-SEED = ROOT / "stations" / "panyu" / "shiqiao-dongxi" / "2024-2025-中期.yaml"
+from site_harness import SEED_RECORD, SEED_REPO, copy_site_code  # beside this script
+
+SEED = SEED_REPO / SEED_RECORD
 
 
 def make_repo(repo: Path, reports: int) -> None:
-    for folder in ("rules", "docs"):
-        shutil.copytree(ROOT / folder, repo / folder)
-    shutil.copy(ROOT / "mkdocs.yml", repo / "mkdocs.yml")
+    shutil.copytree(SEED_REPO / "rules", repo / "rules")
+    copy_site_code(repo)
     seed = SEED.read_text(encoding="utf-8")
     for index in range(1, reports + 1):
         station = f"bench-{index:04d}"

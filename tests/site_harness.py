@@ -58,10 +58,13 @@ def copy_site_code(repo: Path) -> Path:
     return repo
 
 
-def synthetic_records(repo: Path, reports: int) -> Path:
-    """bench/synthetic.py's rules/ (from the seed repository, not the live one) and `reports` records in repo."""
+def synthetic_records(repo: Path, reports: int, seed_record: bool = False) -> Path:
+    """bench/synthetic.py's rules/ (from the seed repository, not the live one) and `reports` records in repo; with
+    seed_record=True also the seed repository's record."""
     command = [sys.executable, str(ROOT / "bench" / "synthetic.py"), "--reports", str(reports), "--out", str(repo), "--source", str(SEED_REPO)]
     subprocess.run(command, check=True, capture_output=True)
+    if seed_record:
+        shutil.copytree(SEED_REPO / "stations", repo / "stations", dirs_exist_ok=True)
     return repo
 
 
@@ -169,7 +172,8 @@ class LiveDataGuard:
         folder = os.path.abspath(os.fsdecode(cwd)) if cwd is not None else os.getcwd()
         for argument in arguments:
             path = os.path.join(folder, argument)  # a relative argument is relative to the command's folder
-            if self.live_path(path) or os.path.abspath(path) == str(ROOT):
+            # The repository itself only when named outright (git clone …): a "." may well mean tar's --directory.
+            if self.live_path(path) or (os.path.isabs(argument) and os.path.normpath(argument) == str(ROOT)):
                 return f"{arguments} names {argument}"
         runs_project_command = any(os.path.basename(argument) in self.PROJECT_COMMANDS for argument in arguments)
         if folder == str(ROOT) and runs_project_command and "--root" not in arguments:

@@ -16,12 +16,12 @@ import pytest
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
-from site_harness import file_digests
+from site_harness import copy_seed_repo, file_digests
 
 from site_builder.site import assembly as site
 from site_builder.site import render
 
-ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow
 SERVE_URL = "http://127.0.0.1:8000/"  # what `mkdocs serve` writes into site_url
 REPORT_PAGE = "reports/panyu/shiqiao-dongxi/2024-2025-中期/index.html"
 
@@ -33,10 +33,7 @@ CONFIGURATIONS = {
 
 
 def copy_inputs(repo: Path) -> Path:
-    for folder in ("rules", "stations", "docs"):
-        shutil.copytree(ROOT / folder, repo / folder)
-    shutil.copy(ROOT / "mkdocs.yml", repo / "mkdocs.yml")
-    return repo
+    return copy_seed_repo(repo, site=True)
 
 
 def build_site(repo: Path, site: Path, pdf: bool = False, serve: bool = False) -> Path:

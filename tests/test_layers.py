@@ -92,9 +92,11 @@ def test_the_check_sees_a_bad_import(tmp_path):
         assert any(layer(target) > LAYERS.index("records") for target in found), text
 
 
-def test_public_api():
+def test_public_api(tmp_path):
+    from site_harness import copy_seed_repo
+
     import site_builder
 
     assert all(hasattr(site_builder, name) for name in site_builder.__all__)
-    project = site_builder.load_project(PACKAGE.parent, cache=False)
+    project = site_builder.load_project(copy_seed_repo(tmp_path), cache=False)
     assert not project.errors and project.records

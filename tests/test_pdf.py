@@ -10,21 +10,18 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from site_harness import ARTIFACTS
+from site_harness import ARTIFACTS, copy_seed_repo
 
 from site_builder.commands.cli import main
 from site_builder.site.pdf import render_reports
 
-ROOT = Path(__file__).resolve().parent.parent
+pytestmark = [pytest.mark.pdf, pytest.mark.slow]
 REPORT = "reports/panyu/shiqiao-dongxi/2024-2025-中期"
 A4 = (595.28, 841.89)  # points
 
 
 def copy_inputs(repo: Path) -> Path:
-    for folder in ("rules", "stations", "docs"):
-        shutil.copytree(ROOT / folder, repo / folder)
-    shutil.copy(ROOT / "mkdocs.yml", repo / "mkdocs.yml")
-    return repo
+    return copy_seed_repo(repo, site=True)
 
 
 @pytest.fixture(scope="module")

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
-from pathlib import Path
-
 import markdown
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from mkdocs.config import load_config
+from site_harness import ROOT, synthetic_records
 
 from site_builder.records.project import load_project
 from site_builder.site.assembly import BulkPages
 from site_builder.site.provenance import Provenance
 
-ROOT = Path(__file__).resolve().parent.parent
 CONFIG = load_config(str(ROOT / "mkdocs.yml"))
 WITHOUT = [ext for ext in CONFIG.markdown_extensions if ext != "site_builder.site.plain_text"]
 
@@ -37,9 +32,7 @@ def same_html(text: str) -> None:
 
 @pytest.fixture(scope="module")
 def generated_pages(tmp_path_factory) -> list[str]:
-    repo = tmp_path_factory.mktemp("plain")
-    subprocess.run([sys.executable, str(ROOT / "bench/synthetic.py"), "--reports", "30", "--out", str(repo)], check=True, capture_output=True)
-    shutil.copytree(ROOT / "stations", repo / "stations", dirs_exist_ok=True)
+    repo = synthetic_records(tmp_path_factory.mktemp("plain"), 30, seed_record=True)
     pages = BulkPages(load_project(repo, cache=False), Provenance())
     return [pages.markdown(index) for index in range(len(pages.sources))]
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import errno
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -15,22 +14,19 @@ from pathlib import Path
 
 import mkdocs.utils
 import pytest
-from site_harness import file_digests
+from site_harness import copy_seed_repo, file_digests
 
 from site_builder.commands.cli import main
 from site_builder.site import publish
 from site_builder.site.pausing import PAUSE_AT_ENV, PAUSE_FILE_ENV
 
-ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow
 SEED = "stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml"
 REPORT = "reports/panyu/shiqiao-dongxi/2024-2025-中期/index.html"
 
 
 def copy_inputs(repo: Path) -> Path:
-    for folder in ("rules", "stations", "docs"):
-        shutil.copytree(ROOT / folder, repo / folder)
-    shutil.copy(ROOT / "mkdocs.yml", repo / "mkdocs.yml")
-    return repo
+    return copy_seed_repo(repo, site=True)
 
 
 @pytest.fixture

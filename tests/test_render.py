@@ -14,25 +14,19 @@ import pytest
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
-from site_harness import file_digests
+from site_harness import SEED_RECORD, copy_site_code, file_digests, synthetic_records
 
 from site_builder.site import assembly as site
 from site_builder.site.preview import BANNER_START, Preview, without_banner
 
-ROOT = Path(__file__).resolve().parent.parent
-SEED = "stations/panyu/shiqiao-dongxi/2024-2025-中期.yaml"
+pytestmark = pytest.mark.slow
+SEED = SEED_RECORD
 SEED_PAGE = "reports/panyu/shiqiao-dongxi/2024-2025-中期/index.html"
 
 
 def make_repo(path: Path, synthetic: int = 60) -> Path:
     """The seed record with `synthetic` generated ones: more pages than one worker task holds."""
-    subprocess.run(
-        [sys.executable, str(ROOT / "bench/synthetic.py"), "--reports", str(synthetic), "--out", str(path)], check=True, capture_output=True
-    )
-    shutil.copytree(ROOT / "stations", path / "stations", dirs_exist_ok=True)
-    shutil.copytree(ROOT / "docs", path / "docs")
-    shutil.copy(ROOT / "mkdocs.yml", path / "mkdocs.yml")
-    return path
+    return copy_site_code(synthetic_records(path, synthetic, seed_record=True))
 
 
 def mkdocs_build(repo: Path, site_dir: str, **env) -> str:

@@ -1,4 +1,8 @@
-"""The same commit gives the same site, byte for byte, wherever and whenever it is built; every link resolves."""
+"""The same commit gives the same site, byte for byte, wherever and whenever it is built; every link resolves.
+
+The commit is made here, once, from the seed repository and the site's code, with fixed dates; it is cloned into
+two folders and built in each.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +14,36 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
-from site_harness import file_digests
+from site_harness import copy_seed_repo, file_digests
 
-ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow
 ALLOWED_EXTERNAL = ()  # the site links to no third-party host
+COMMITTED_BY = {
+    "GIT_AUTHOR_NAME": "测试",
+    "GIT_AUTHOR_EMAIL": "test@example.invalid",
+    "GIT_AUTHOR_DATE": "2025-03-01T12:00:00+08:00",
+    "GIT_COMMITTER_NAME": "测试",
+    "GIT_COMMITTER_EMAIL": "test@example.invalid",
+    "GIT_COMMITTER_DATE": "2025-03-01T12:00:00+08:00",
+}
 
 
-def build_clone(target: Path) -> Path:
-    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(target)], check=True)
+@pytest.fixture(scope="module")
+def origin(tmp_path_factory) -> Path:
+    """A git repository with one commit: the seed repository's data and this repository's docs/ and mkdocs.yml."""
+    repo = copy_seed_repo(tmp_path_factory.mktemp("origin"), site=True)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(repo), **COMMITTED_BY}
+    for command in (
+        ["init", "--quiet", "--initial-branch=main"],
+        ["add", "."],
+        ["-c", "commit.gpgsign=false", "commit", "--quiet", "-m", "网站的输入"],
+    ):
+        subprocess.run(["git", *command], cwd=repo, env=env, check=True)
+    return repo
+
+
+def build_clone(origin: Path, target: Path) -> Path:
+    subprocess.run(["git", "clone", "--quiet", str(origin), str(target)], check=True)
     done = subprocess.run(
         [sys.executable, "-m", "site_builder", "--root", str(target), "build"],
         capture_output=True,
@@ -29,8 +55,8 @@ def build_clone(target: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def two_builds(tmp_path_factory):
-    return build_clone(tmp_path_factory.mktemp("a") / "repo"), build_clone(tmp_path_factory.mktemp("elsewhere") / "x")
+def two_builds(origin, tmp_path_factory):
+    return build_clone(origin, tmp_path_factory.mktemp("a") / "repo"), build_clone(origin, tmp_path_factory.mktemp("elsewhere") / "x")
 
 
 def test_two_builds_of_one_commit_in_different_folders_are_identical(two_builds):

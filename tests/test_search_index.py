@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 from search_client import LocalIndex, cold_search_bytes
-from site_harness import ROOT
+from site_harness import ROOT, SEED_REPO
 
 from site_builder.records.project import load_project
 from site_builder.site.pages import urls
@@ -42,8 +42,8 @@ def expected(docs: list[SearchDoc], query: str) -> set[str]:
 
 
 def corpus_repo(root: Path, reports: int = 200) -> Path:
-    synthetic.generate(root, reports)
-    shutil.copytree(ROOT / "stations", root / "stations", dirs_exist_ok=True)
+    synthetic.generate(root, reports, source=SEED_REPO)
+    shutil.copytree(SEED_REPO / "stations", root / "stations", dirs_exist_ok=True)
     return root
 
 

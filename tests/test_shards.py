@@ -3,26 +3,19 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from site_harness import file_digests
+from site_harness import copy_site_code, file_digests, synthetic_records
 
 from site_builder.commands.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("shards")
-    subprocess.run([sys.executable, str(ROOT / "bench/synthetic.py"), "--reports", "40", "--out", str(path)], check=True, capture_output=True)
-    shutil.copytree(ROOT / "stations", path / "stations", dirs_exist_ok=True)
-    shutil.copytree(ROOT / "docs", path / "docs")
-    shutil.copy(ROOT / "mkdocs.yml", path / "mkdocs.yml")
+    path = copy_site_code(synthetic_records(tmp_path_factory.mktemp("shards"), 40, seed_record=True))
     assert main(["--root", str(path), "build", "--site-dir", "single"]) == 0
     return path
 
