@@ -101,6 +101,12 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
         self.rendering = Rendering(renderer, self.districts)
         return env
 
+    def render_again(self, project: Project, bulk: BulkPages, indices: list[int]) -> None:
+        """The preview's quick update: the reloaded project's pages at these indices, through the last build's renderer."""
+        assert self.renderer is not None  # a build has run: the preview asks only after one
+        self.project, self.bulk, self.renderer.pages = project, bulk, bulk
+        self.renderer.render(indices)
+
     def on_page_markdown(self, markdown: str, page, config, files) -> str:
         if pdf.PDF_MARKER in markdown:
             markdown = pdf.fill_marker(markdown, page.file.src_uri, pdf.wanted(self.config.pdf))

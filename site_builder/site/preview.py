@@ -211,8 +211,7 @@ class Preview:
         paths = {p.relative_to(self.root).as_posix() for p in changed}
         wanted = [urls.report(r) for r in project.records if r.path in paths]
         wanted += [urls.station(r.station_id) for r in project.records if r.path in paths]
-        plugin.project, plugin.bulk, plugin.renderer.pages = project, pages, pages
-        plugin.renderer.render([pages.sources.index(src) for src in dict.fromkeys(wanted)])
+        plugin.render_again(project, pages, [pages.sources.index(src) for src in dict.fromkeys(wanted)])
         return True
 
     def pages_of(self, changed: set[Path], built: Project) -> list[Path]:
