@@ -1,6 +1,9 @@
 """Source positions and the project's errors: one class per kind of mistake, collected and reported together.
 
-Every message a user can see is written here, in Chinese, so that wording stays consistent.
+Every message a user sees has the shape fixed here: where (file:line:col), how serious, what is wrong, the line with a
+caret under the mistake, and an example of the fix, in Chinese. The wording of each message lives beside the check
+that finds the mistake (the parser, the checks, the record readers), always through these classes, so that one run
+reports every mistake in that shape and no input ever shows a traceback.
 """
 
 from __future__ import annotations
