@@ -48,17 +48,15 @@ MAX_PLACES = 10  # more decimal places than any score needs, and within Decimal'
 
 def check_rules(rule_file: ast.RuleFile) -> RuleSet:
     """Check a parsed rule file and build its RuleSet, raising Problems with every mistake found."""
-    checker = Checker(rule_file)
-    ruleset = checker.run()
-    raise_if_any(checker.errors)
-    return ruleset
+    return Checker(rule_file).run()
 
 
 class Checker:
     def __init__(self, rule_file: ast.RuleFile):
         self.file = rule_file
         self.errors: list[SiteBuilderError] = []
-        self.values: dict[str, object] = {}  # every name an expression can read → its declaration
+        # every name an expression can read → its declaration
+        self.values: dict[str, ast.Item | ast.Parameter | ast.Fact | ast.Definition] = {}
 
     def of(self, kind) -> list:
         return [d for d in self.file.declarations if isinstance(d, kind)]
@@ -79,6 +77,7 @@ class Checker:
             self.check_expressions(definitions)
         bands = self.check_bands(parties, items)
         veto_grade = self.check_veto_grade(bands)
+        raise_if_any(self.errors)  # from here on, every statement a rule set needs is there, and only once
         header = headers.get(ast.Header)
         return RuleSet(
             source=self.file,
@@ -86,7 +85,7 @@ class Checker:
             title=(header.title or header.id) if header else "",
             version=headers[ast.Version].text if ast.Version in headers else "",
             documents=documents,
-            effective=headers.get(ast.Effective),
+            effective=headers[ast.Effective],
             stages=stages,
             parties=parties,
             items=items,
