@@ -8,6 +8,7 @@ dependency). site_builder/__init__.py and __main__.py are the public face above 
 from __future__ import annotations
 
 import ast
+import re
 from functools import cache
 from pathlib import Path
 
@@ -100,3 +101,22 @@ def test_public_api(tmp_path):
     assert all(hasattr(site_builder, name) for name in site_builder.__all__)
     project = site_builder.load_project(copy_seed_repo(tmp_path), cache=False)
     assert not project.errors and project.records
+
+
+README = PACKAGE.parent / "README.md"
+
+
+def readme_map() -> str:
+    """The code block of README's section 目录与数据流: the map a newcomer reads."""
+    section = README.read_text(encoding="utf-8").split("## 目录与数据流", 1)[1].split("\n## ", 1)[0]
+    return section.split("```", 2)[1]
+
+
+def test_the_readme_map_names_every_module_and_no_module_that_is_gone():
+    text = readme_map()
+    files = [path for path in modules().values() if path.name != "__init__.py"]
+    unnamed = [str(path.relative_to(PACKAGE)) for path in files if not re.search(rf"(?<![\w/]){re.escape(path.stem)}(\.py)?(?![\w])", text)]
+    assert not unnamed, f"README 的目录与数据流没有写到这些模块：{unnamed}"
+    existing = {path.name for folder in ("site_builder", "tests", "bench") for path in (PACKAGE.parent / folder).rglob("*.py")}
+    gone = sorted(set(re.findall(r"\b(\w+\.py)\b", text)) - existing)
+    assert not gone, f"README 的目录与数据流写到了已不存在的模块：{gone}"
