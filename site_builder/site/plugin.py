@@ -167,6 +167,13 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
         return server
 
 
+def plugin_of(config) -> SiteBuilderPlugin:
+    """The site-builder plugin of a loaded MkDocs configuration."""
+    plugin = config.plugins["site-builder"]
+    assert isinstance(plugin, SiteBuilderPlugin)  # the site-builder entry point that mkdocs.yml names is this class
+    return plugin
+
+
 def escaped_title(title: str) -> str:
     """A page title as text escaped once for HTML, whatever mix of tags, references and characters it arrived as."""
     return html.escape(html.unescape(re.sub(r"<[^>]*>", "", title)), quote=False)

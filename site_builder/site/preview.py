@@ -36,7 +36,7 @@ from ..records.source_files import RULES_DIR, STATIONS_DIR
 from .assembly import BulkPages
 from .pages import urls
 from .pages.text import escaped
-from .plugin import SiteBuilderPlugin
+from .plugin import SiteBuilderPlugin, plugin_of
 
 log = logging.getLogger("mkdocs.plugins.site_builder.preview")
 
@@ -175,9 +175,7 @@ class Preview:
             config = load_config(str(self.config_file), site_dir=str(self.site_dir))
             config.plugins.on_startup(command="serve", dirty=False)
             build(config)
-            plugin = config.plugins["site-builder"]
-            assert isinstance(plugin, SiteBuilderPlugin)  # mkdocs.yml's site-builder entry point is this class
-            self.plugin = plugin
+            self.plugin = plugin_of(config)
         except (PluginError, ConfigurationError, Abort) as error:
             log.error(f"网站未能重建，预览保持上一次的内容：\n{error}")
             self.banners.show(self.site_dir.rglob("*.html"), self.build_errors(error))

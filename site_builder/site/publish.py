@@ -41,6 +41,7 @@ from ..errors import SiteBuilderError
 from ..records.git import git_text
 from ..records.source_files import RULES_DIR, STATIONS_DIR
 from .pausing import pause_point
+from .plugin import plugin_of
 from .provenance import uncommitted_changes
 
 LOCK_WAIT_ENV, LOCK_WAIT_DEFAULT = "SITE_BUILDER_LOCK_WAIT", 600  # seconds
@@ -87,9 +88,10 @@ def build_into(config_file: Path, staging: Path, pdf: bool = False, districts: s
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr)
     try:
         config = load_config(str(config_file), site_dir=str(staging), strict=True)
+        plugin = plugin_of(config)
         if pdf:  # the PDFs are part of the build: a failed one leaves the published site as it was
-            config.plugins["site-builder"].config.pdf = True
-        config.plugins["site-builder"].districts = districts
+            plugin.config.pdf = True
+        plugin.districts = districts
         config.plugins.on_startup(command="build", dirty=False)
         try:
             build(config)
