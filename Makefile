@@ -17,6 +17,8 @@ site: $(VENV)/.site-installed
 
 test: $(VENV)/.test-installed
 	$(BIN)/ruff check site_builder tests bench
+	$(BIN)/ruff format --check site_builder tests bench
+	$(BIN)/mypy
 	@# Chromium, poppler and the CJK fonts are system packages: without them, say which command installs them.
 	$(BIN)/python tests/preflight.py
 	$(BIN)/python -m pytest
