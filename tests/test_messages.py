@@ -12,6 +12,7 @@ import pytest
 from site_builder.commands.cli import main
 from site_builder.errors import RecordError
 from site_builder.records.project import load_project
+from site_builder.records.record import read_record, schema_errors
 from site_builder.records.schema import expanded, properties_of, record_schema
 from site_builder.records.yaml_source import load_yaml
 
@@ -81,6 +82,64 @@ def test_check_and_its_github_annotation_point_at_the_full_width_colon(tmp_path)
     project = project_with(tmp_path, text)
     [error] = project.errors
     assert (error.pos.file, error.pos.line, error.pos.col) == (SEED_RECORD, line_of(text, "服务监测："), 7)
+
+
+FULL_WIDTH = "“{}”后面是中文冒号“：”（中文输入法常会打出它）：YAML 只认英文冒号“:”，冒号后还要留一个空格。"
+
+
+def with_only_score(entry: str) -> str:
+    """The seed record with its scores block reduced to one line."""
+    start = SEED_TEXT.index("scores:\n") + len("scores:\n")
+    end = SEED_TEXT.index("\n\n", start) + 1
+    return SEED_TEXT[:start] + entry + "\n" + SEED_TEXT[end:]
+
+
+def test_a_block_whose_only_entry_has_a_full_width_colon_is_told_so_at_that_line(tmp_path):
+    text = with_only_score("  服务监测：9.82")  # no YAML error: the block reads as the text “服务监测：9.82”
+    [error] = project_with(tmp_path, text).errors
+    assert (error.pos.line, error.pos.col) == (line_of(text, "服务监测："), 3)
+    assert error.message == "scores：" + FULL_WIDTH.format("服务监测") + "所以这一行被读成了一段文字，而不是“名称: 值”。"
+    assert error.example == "scores:\n    服务监测: 9.82"
+
+
+def test_the_schema_pass_alone_names_the_full_width_colon_of_a_lone_entry_too():
+    """Without a rule set (the schema pass only), the same message, not “应为若干字段”."""
+    text = with_only_score("  服务监测：9.82")
+    [error] = schema_errors(read_record(SEED_RECORD, text))
+    assert (error.pos.line, error.pos.col) == (line_of(text, "服务监测："), 3)
+    assert error.message == "scores：" + FULL_WIDTH.format("服务监测") + "所以这一行被读成了一段文字，而不是“名称: 值”。"
+
+
+@pytest.mark.parametrize("rules", [True, False], ids=["with rules", "schema pass only"])
+def test_not_checked_with_a_full_width_colon_names_the_colon(tmp_path, rules):
+    line = "  整改不到位: {not_checked: 报告未载明限期整改及其落实情况}"
+    text = seed_with(line, line.replace("not_checked: ", "not_checked："))
+    [error] = project_with(tmp_path, text).errors if rules else schema_errors(read_record(SEED_RECORD, text))
+    assert (error.pos.line, error.pos.col) == (line_of(text, "not_checked："), line.index("{") + 1)
+    assert error.message == "facts.整改不到位：" + FULL_WIDTH.format("not_checked") + "所以花括号里读不出“名称: 值”。"
+    assert error.example == "整改不到位: {not_checked: 报告未载明限期整改及其落实情况}"
+
+
+@pytest.mark.parametrize(
+    "line, block, kind",
+    [("  监督方评分: 8.8", "scores", "评分项"), ("  严重违法违规: {not_checked: ", "facts", "否决事实"), ("  grade: 良好", "stated", "字段")],
+)
+def test_the_last_key_of_a_block_dedented_to_column_0_is_told_it_lost_its_indent(tmp_path, line, block, kind):
+    text = seed_with(line, line.lstrip())  # no YAML error: the key becomes a top-level field
+    [error] = project_with(tmp_path, text).errors  # not also “缺少评分项” at scores:
+    name = line.split(":")[0].strip()
+    assert (error.pos.line, error.pos.col) == (line_of(text, line.lstrip()), 1)
+    assert error.message == (
+        f"{name}：“{name}”很可能丢了缩进：它是上面“{block}”里的{kind}；少了缩进，它就离开了“{block}”，成了记录最外层的一个未知字段。"
+    )
+    assert error.example.startswith(f"在行首补 2 个空格，与上一行一样用空格缩进：“  {name}: ")
+
+
+def test_a_dedented_key_that_belongs_to_no_block_above_is_an_unknown_field(tmp_path):
+    text = seed_with("  监督方评分: 8.8\n", "  监督方评分: 8.8\n备注: 无\n")
+    [error] = project_with(tmp_path, text).errors
+    assert (error.pos.line, error.pos.col) == (line_of(text, "备注: 无"), 1)
+    assert error.message.startswith("备注：未知字段“备注”。")
 
 
 # --- the record `site-builder new` writes -----------------------------------------------------------------

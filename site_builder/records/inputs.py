@@ -24,7 +24,7 @@ from ..language.evaluate import Unchecked
 from ..language.formatting import plain
 from ..language.ruleset import FactType, RuleSet
 from .quoted import listed, shown
-from .yaml_source import MAX_INTEGER_DIGITS, MAX_SIGNIFICANT_DIGITS, PLAIN_DECIMAL, UnreadNumber
+from .yaml_source import MAX_INTEGER_DIGITS, MAX_SIGNIFICANT_DIGITS, PLAIN_DECIMAL, UnreadNumber, full_width_entry_problem
 
 REFUSED = object()  # a value written wrongly: reported once, and not reported again as missing
 FACT_EXAMPLES = {FactType.YES_NO: "false", FactType.COUNT: "0", FactType.RATIO: '"85%"'}
@@ -73,7 +73,8 @@ def section(mapping: dict, name: str, read: ReadInputs, what: str, example: str)
     value = mapping.get(name, {})
     if isinstance(value, dict):
         return value
-    read.problem((name,), f"{what}应写成若干行“名称: 值”，这里是“{written(value)}”。", example)
+    full_width = full_width_entry_problem(name, value)
+    read.problem((name,), *(full_width or (f"{what}应写成若干行“名称: 值”，这里是“{written(value)}”。", example)))
     return {}
 
 
@@ -87,7 +88,8 @@ def read_score_item(read: ReadInputs, ruleset: RuleSet, name, value) -> None:
         hint = did_you_mean(str(name), ruleset.items)
         read.problem(keys, f"规则集中没有评分项“{written(name)}”。{hint}", f"可用的评分项：{listed(list(ruleset.items))}", key=True)
     elif item.aggregate and (not isinstance(value, dict) or not value):
-        read.problem(keys, f"“{item.name}”按片区评分，应写成各片区的分数。", f"{item.name}:\n    西片区: 15\n    东一片区: 15.26")
+        full_width = full_width_entry_problem(item.name, value)  # 服务质量: followed by just “  西片区：15”
+        read.problem(keys, *(full_width or (f"“{item.name}”按片区评分，应写成各片区的分数。", f"{item.name}:\n    西片区: 15\n    东一片区: 15.26")))
         read.scores[name] = REFUSED
     elif not item.aggregate and isinstance(value, dict):
         read.problem(keys, f"“{item.name}”不按片区评分，应写一个分数。", f"{item.name}: {plain(item.maximum)}")
@@ -146,7 +148,8 @@ def read_fact(read: ReadInputs, ruleset: RuleSet, name, value) -> None:
 def unchecked(read: ReadInputs, keys: tuple, value: dict):
     reason = value.get("not_checked")
     if set(value) != {"not_checked"} or not isinstance(reason, str) or not reason.strip():
-        read.problem(keys, "未核查的事实应写成 {not_checked: 原因}，并写明原因。", f"{keys[-1]}: {UNCHECKED_EXAMPLE}")
+        full_width = full_width_entry_problem(keys[-1], value)  # {not_checked：原因}
+        read.problem(keys, *(full_width or ("未核查的事实应写成 {not_checked: 原因}，并写明原因。", f"{keys[-1]}: {UNCHECKED_EXAMPLE}")))
         return REFUSED
     return Unchecked(reason.strip())
 

@@ -8,7 +8,7 @@ score ranges, sub-districts, stages, veto facts, and the file path agreeing with
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import PurePosixPath
 
@@ -27,6 +27,8 @@ from .yaml_source import (
     RoundTrip,
     UnreadNumber,
     fast_mapping,
+    full_width_entry_problem,
+    indent_fix,
     load_yaml,
     to_plain,
 )
@@ -152,19 +154,45 @@ def translate(error: jsonschema.ValidationError, positions: Positions) -> list[R
         return [RecordError(positions.of(keys, key=True), where, f"缺少必填字段“{k}”{field_title(error.schema, k)}。", f"{k}: …") for k in missing]
     if kind in ("additionalProperties", "unevaluatedProperties"):
         allowed = allowed_keys(error.schema)
-        return [
-            RecordError(
-                positions.of(keys + (k,), key=True),
-                dotted(keys + (k,)),
-                f"未知字段“{k}”。{did_you_mean(k, allowed) or '可用的字段有：' + '、'.join(sorted(allowed)) + '。'}",
-            )
-            for k in error.instance
-            if k not in allowed
-        ]
+        return [unknown_field(positions, keys, k, error.instance, allowed) for k in error.instance if k not in allowed]
+    if kind in ("type", "oneOf", "anyOf") and (full_width := full_width_entry_problem(keys[-1] if keys else "", error.instance)):
+        return [RecordError(positions.of(keys), where, *full_width)]
     if keys[:1] == ("scores",) and len(keys) in (2, 3) and (refused := refused_scores(keys, error.instance, positions)):
         return refused
     named = title or (str(keys[-1]) if keys else "此处")
     return [RecordError(positions.of(keys), where, value_message(error, named), example_of(error.schema))]
+
+
+def unknown_field(positions: Positions, keys: tuple, name: str, mapping: dict, allowed: set[str]) -> RecordError:
+    """A key the mapping does not allow; when it is a field of the block just above, it is that block's last key
+    moved left: YAML takes it as a key of this mapping, and the author needs the indent back, not another name."""
+    block = block_above(mapping, name)
+    if block is not None and name in allowed_keys(schema_node(keys + (block,))):
+        return lost_indent_error(positions, mapping, keys, name, "字段")
+    hint = did_you_mean(name, allowed) or "可用的字段有：" + "、".join(sorted(allowed)) + "。"
+    return RecordError(positions.of(keys + (name,), key=True), dotted(keys + (name,)), f"未知字段“{name}”。{hint}")
+
+
+def block_above(mapping: dict, name: str) -> str | None:
+    """The key just before name in the file, when its value is a block of fields that name could have ended."""
+    names = list(mapping)
+    above = names[names.index(name) - 1] if name in names and names.index(name) > 0 else None
+    return above if above is not None and isinstance(mapping[above], dict) and mapping[above] else None
+
+
+def lost_indent_error(positions: Positions, mapping: dict, keys: tuple, name: str, kind: str) -> RecordError:
+    """name, at keys in mapping, is the last key of the block above it moved left: the indent of that block's fields."""
+    block = block_above(mapping, name)
+    assert block is not None  # callers ask block_above first
+    pos = positions.of(keys + (name,), key=True)
+    wanted = positions.of(keys + (block, list(mapping[block])[-1]), key=True).col - 1
+    level = f"“{dotted(keys)}”里" if keys else "记录最外层"
+    return RecordError(
+        replace(pos, end_line=pos.line, end_col=pos.col + len(str(name))),
+        dotted(keys + (name,)),
+        f"“{name}”很可能丢了缩进：它是上面“{block}”里的{kind}；少了缩进，它就离开了“{block}”，成了{level}的一个未知字段。",
+        indent_fix(pos.line_text, wanted),
+    )
 
 
 def refused_scores(keys: tuple, value, positions: Positions) -> list[RecordError]:
@@ -356,11 +384,27 @@ def stage_errors(record: StationRecord, ruleset: RuleSet) -> list[SiteBuilderErr
 
 def missing_score_errors(record: StationRecord, ruleset: RuleSet) -> list[SiteBuilderError]:
     scores = record.content["scores"]
+    if not isinstance(scores, dict):  # reported as written wrongly (inputs.section), not as every item missing
+        return []
     return [
-        RecordError(record.at("scores", key=True), "scores", f"缺少评分项“{item.name}”的评分（满分 {item.maximum}）。", f"{item.name}: 9.5")
+        dedented_or(
+            record,
+            "scores",
+            item.name,
+            "评分项",
+            RecordError(record.at("scores", key=True), "scores", f"缺少评分项“{item.name}”的评分（满分 {item.maximum}）。", f"{item.name}: 9.5"),
+        )
         for item in ruleset.items.values()
         if item.name not in scores
     ]
+
+
+def dedented_or(record: StationRecord, block: str, name: str, kind: str, missing: RecordError) -> RecordError:
+    """An item or fact missing from its block that stands just below the block, one level up, is the block's last
+    line moved left: reported there, with the indent to add (the schema pass reports the same key as unknown)."""
+    if block_above(record.content, name) == block:
+        return lost_indent_error(record.positions, record.content, (), name, kind)
+    return missing
 
 
 def sub_district_score_errors(record: StationRecord, ruleset: RuleSet) -> list[SiteBuilderError]:
@@ -404,12 +448,20 @@ def unscored_sub_districts(record: StationRecord, item, given: dict) -> list[Sit
 
 def missing_fact_errors(record: StationRecord, ruleset: RuleSet) -> list[SiteBuilderError]:
     facts = record.content["facts"]
+    if not isinstance(facts, dict):  # reported as written wrongly (inputs.section), not as every fact missing
+        return []
     return [
-        RecordError(
-            record.at("facts", key=True),
+        dedented_or(
+            record,
             "facts",
-            f"缺少否决事实“{fact.name}”（{fact.label or fact.type}）。报告未写明时，记为未核查并写明原因。",
-            f"{fact.name}: {FACT_EXAMPLES[fact.type]}　或　{fact.name}: {UNCHECKED_EXAMPLE}",
+            fact.name,
+            "否决事实",
+            RecordError(
+                record.at("facts", key=True),
+                "facts",
+                f"缺少否决事实“{fact.name}”（{fact.label or fact.type}）。报告未写明时，记为未核查并写明原因。",
+                f"{fact.name}: {FACT_EXAMPLES[fact.type]}　或　{fact.name}: {UNCHECKED_EXAMPLE}",
+            ),
         )
         for fact in ruleset.facts.values()
         if fact.name not in facts

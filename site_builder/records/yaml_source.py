@@ -188,9 +188,34 @@ def full_width_colon_error(line: str, path: str, line0: int, match: re.Match) ->
     return RecordError(
         SourcePos(path, line0 + 1, colon + 1, end_line=line0 + 1, end_col=colon + 2, line_text=line),
         "",
-        f"“{match['key'].strip()}”后面是中文冒号“：”（中文输入法常会打出它）：YAML 只认英文冒号“:”，冒号后还要留一个空格。",
+        full_width_message(match["key"].strip()),
         f"“{fixed.strip()}”（英文冒号{'，后面一个空格' if match['value'] else ''}）",
     )
+
+
+def full_width_message(key: str) -> str:
+    return f"“{key}”后面是中文冒号“：”（中文输入法常会打出它）：YAML 只认英文冒号“:”，冒号后还要留一个空格。"
+
+
+def full_width_entry_problem(name, value) -> tuple[str, str] | None:
+    """A mapping whose only entry has a full-width colon loads without a YAML error, as something else: a block's
+    (“scores:” followed by just “  服务监测：9.82”) as the text “服务监测：9.82”, a flow mapping's ({not_checked：原因})
+    as the key “not_checked：原因” with no value. Where a mapping was expected (under name), the message that names
+    the colon, and the fix; None for any other value."""
+    flow = isinstance(value, dict) and len(value) == 1 and next(iter(value.values())) is None
+    text = next(iter(value)) if flow else value
+    match = FULL_WIDTH_KEY.match(text) if isinstance(text, str) and "\n" not in text else None
+    if match is None or not NOT_A_NUMBER.search(match["key"]):  # “8：6” is a number written wrongly, not a key
+        return None
+    key, entry = match["key"].strip(), FOLLOWING_ENTRY.split(match["value"].strip(), maxsplit=1)[0]
+    if flow:
+        return full_width_message(key) + "所以花括号里读不出“名称: 值”。", f"{name}: {{{key}: {entry}}}"
+    return full_width_message(key) + "所以这一行被读成了一段文字，而不是“名称: 值”。", f"{name}:\n    {key}: {entry}"
+
+
+NOT_A_NUMBER = re.compile(r"[^0-9０-９.．]")
+# Lines of such entries run on into one text (“服务监测：9.82 服务成效：12.3”); the example shows the first.
+FOLLOWING_ENTRY = re.compile(r" +(?=[^ ：:]+：)")
 
 
 def indent_of(line: str) -> int:
@@ -218,8 +243,13 @@ def dedented_key_error(lines: list[str], path: str, line0: int, wanted: int) -> 
         "",
         f"这一行的缩进比上下两行少（行首 {has} 个空格，上下两行是 {wanted} 个）：同一层的字段要上下对齐，"
         f"少了缩进它就离开了上面的“{enclosing_key(lines, line0, wanted)}”那一层。",
-        f"在行首补 {wanted - has} 个空格，与上一行一样用空格缩进：“{' ' * wanted}{line.strip()}”",
+        indent_fix(line, wanted),
     )
+
+
+def indent_fix(line: str, wanted: int) -> str:
+    """The example for a key that lost its indent: how many spaces to add, and the line as it should read."""
+    return f"在行首补 {wanted - indent_of(line)} 个空格，与上一行一样用空格缩进：“{' ' * wanted}{line.strip()}”"
 
 
 def enclosing_key(lines: list[str], line0: int, indent: int) -> str:
