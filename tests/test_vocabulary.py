@@ -36,7 +36,7 @@ def test_every_word_of_the_grammar_is_highlighted_as_a_keyword():
 
 
 def test_statement_keywords_are_the_first_words_of_the_statements():
-    assert set(statement_keywords()) == {"规则集", "版本", "文件", "生效", "阶段", "评估方", "评分项", "参数"} | {
+    assert set(statement_keywords()) == {"规则集", "版本", "文件", "生效", "过渡", "阶段", "评估方", "评分项", "参数"} | {
         "事实",
         "定义",
         "总分",

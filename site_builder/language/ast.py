@@ -141,6 +141,15 @@ class Effective:
 
 
 @dataclass(frozen=True)
+class Transition:
+    """过渡 至 日期: evaluations on or before until may keep the previous version, if their record says why."""
+
+    until: date
+    citation: Citation | None
+    pos: SourcePos
+
+
+@dataclass(frozen=True)
 class Stages:
     names: tuple[Name, ...]
     pos: SourcePos
@@ -279,6 +288,7 @@ Declaration = (
     | Version
     | Document
     | Effective
+    | Transition
     | Stages
     | Party
     | Item

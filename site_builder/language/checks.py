@@ -116,13 +116,33 @@ class Checker:
                 self.errors.append(HeaderError(extra.pos, f"“{keyword}”语句只能写一次，第一次在第 {found[0].pos.line} 行。"))
             if found:
                 headers[kind] = found[0]
-        for kind, keyword in ((ast.Total, "总分"), (ast.VetoGrade, "否决等级"), (ast.Completion, "完成率"), (ast.UncheckedDefault, "未核查默认")):
+        for kind, keyword in (
+            (ast.Total, "总分"),
+            (ast.VetoGrade, "否决等级"),
+            (ast.Completion, "完成率"),
+            (ast.UncheckedDefault, "未核查默认"),
+            (ast.Transition, "过渡"),
+        ):
             for extra in self.of(kind)[1:]:
                 self.errors.append(HeaderError(extra.pos, f"“{keyword}”语句只能写一次，第一次在第 {self.of(kind)[0].pos.line} 行。"))
         effective = headers.get(ast.Effective)
         if effective and effective.start and effective.end and effective.end < effective.start:
             self.errors.append(HeaderError(effective.pos, "生效的结束日期早于开始日期。", "生效 2024-01-01 至 2025-12-31"))
+        self.check_transition(effective)
         return headers
+
+    def check_transition(self, effective: ast.Effective | None) -> None:
+        """A transitional clause lets evaluations after this version starts keep the previous one: it must end after the start."""
+        for transition in self.of(ast.Transition)[:1]:
+            if effective and transition.until < effective.start:
+                self.errors.append(
+                    HeaderError(
+                        transition.pos,
+                        f"过渡期的结束日期 {transition.until} 早于本版本的生效日期 {effective.start}：过渡条款说的是本版本施行以后"
+                        "哪些评估仍可沿用上一版本，应在生效日期以后结束。",
+                        f"过渡 至 {effective.start.year}-12-31",
+                    )
+                )
 
     def stage_names(self, stages: ast.Stages | None) -> tuple[str, ...]:
         if stages is None:

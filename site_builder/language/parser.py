@@ -28,6 +28,7 @@ STATEMENT_EXAMPLES = {
     "版本": "版本 “2024”",
     "文件": "文件 评估办法 “《广州市社工站购买服务项目评估办法》”",
     "生效": "生效 2024-01-01 起　或　生效 2024-01-01 至 2025-12-31",
+    "过渡": "过渡 至 2025-12-31 【新办法 第三十条】",
     "阶段": "阶段 中期、末期",
     "评估方": "评估方 第三方 “第三方评估机构” 权重 55% 【评估办法 评估结果说明】",
     "评分项": "评分项 服务质量 属于 第三方 满分 20 按片区 平均 保留 2 位",
@@ -334,6 +335,9 @@ class AstBuilder(Transformer):
 
     def effective_closed(self, meta, start, end):
         return ast.Effective(self.date(start), self.date(end), self.at(meta))
+
+    def transition(self, meta, until, citation):
+        return ast.Transition(self.date(until), citation, self.at(meta))
 
     def stages(self, meta, *names):
         return ast.Stages(tuple(ast.Name(str(n), self.at(n)) for n in names), self.at(meta))

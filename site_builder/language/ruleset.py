@@ -157,6 +157,11 @@ class RuleSet:
         party = self.parties[item.party.name]
         return item.maximum * party.weight if party.scaled else item.maximum
 
+    @property
+    def transition(self) -> ast.Transition | None:
+        """过渡 至 日期, if written: until that day an evaluation may keep the previous version (records/project.py)."""
+        return next((d for d in self.source.declarations if isinstance(d, ast.Transition)), None)
+
     def in_force_on(self, day: date) -> bool:
         start, end = self.effective.start, self.effective.end
         return start <= day and (end is None or day <= end)
