@@ -5,6 +5,7 @@ Every check appends its own error; all of them are raised together, then a RuleS
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -303,6 +304,9 @@ class Checker:
 
     def check_bands(self, parties: dict, items: dict) -> tuple[ast.Band, ...]:
         bands = list(self.unique(self.of(ast.Band), "name").values())
+        for band in bands:
+            if not band.name.strip():
+                self.errors.append(BandError(band.pos, "等级的名称不能是空白。", "等级 “5A” 当 总分 >= 900"))
         if not bands:
             self.errors.append(BandError(self.file_start(), "规则文件没有任何“等级”语句。", "等级 优秀 当 总分 >= 90"))
             return ()
@@ -352,7 +356,7 @@ class Checker:
             return
         fixes = seam_fixes(below, above)
         for fix in fixes:
-            self.errors.append(BandError(fix.at, what + fix.advice(), f"等级 {fix.band.name} 当 {band_condition(fix.fixed_band())}"))
+            self.errors.append(BandError(fix.at, what + fix.advice(), f"等级 {written_grade(fix.band.name)} 当 {band_condition(fix.fixed_band())}"))
         if not fixes:  # each band reaches past the other at both ends: no single bound can fix it
             self.errors.append(BandError(above.pos, what, "等级 良好 当 80 <= 总分 < 90，等级 优秀 当 总分 >= 90"))
 
@@ -633,6 +637,11 @@ def empty_range(lower: ast.Bound | None, upper: ast.Bound | None) -> bool:
     if lower is None or upper is None:
         return False
     return lower.value > upper.value or (lower.value == upper.value and not (lower.inclusive and upper.inclusive))
+
+
+def written_grade(label: str) -> str:
+    """A grade as a rule file must write it: 优秀 as it is, “5A” or “A+” in quotes (not a name, or a keyword)."""
+    return label if re.fullmatch(r"[^\W\d]\w*", label) and label not in reserved_words() else f"“{label}”"
 
 
 def bound_side(upper: bool) -> str:

@@ -388,9 +388,9 @@ class AstBuilder(Transformer):
     def total(self, meta, _keyword, rounding, citation):
         return ast.Total(rounding, citation, self.at(meta))
 
-    def band(self, meta, name, bounds, citation):
+    def band(self, meta, label: ast.Name, bounds, citation):
         lower, upper = bounds
-        return ast.Band(str(name), lower, upper, citation, self.at(meta))
+        return ast.Band(label.name, lower, upper, citation, self.at(meta))
 
     def band_one_sided(self, meta, _total, op, number):
         return self.band_bounds([(op, number)], meta)
@@ -413,8 +413,12 @@ class AstBuilder(Transformer):
             bounds[side] = ast.Bound(Decimal(number), op in (">=", "<="), self.at(number))
         return bounds.get("lower"), bounds.get("upper")
 
-    def veto_grade(self, meta, name):
-        return ast.VetoGrade(ast.Name(str(name), self.at(name)), self.at(meta))
+    def veto_grade(self, meta, label: ast.Name):
+        return ast.VetoGrade(label, self.at(meta))
+
+    def grade_label(self, meta, token):
+        """优秀 or “5A”: a grade's label, the quotes taken off."""
+        return ast.Name(unquote(token) if token.type == "STRING" else str(token), self.at(token))
 
     def veto(self, meta, name, label, condition, unchecked, citation):
         return ast.Veto(str(name), unquote(label), condition, unchecked, citation, self.at(meta))
