@@ -202,10 +202,15 @@ SERVICE_QUALITY = "    服务质量:\n      东一片区: 15\n      东二片区
         (
             "    expect:\n      total: 89.76\n      grade: 良好\n",
             "    expect: {}\n",
-            "25:13: 错误：cases[0].expect：expect 中至少写一项：total、score_grade、grade、vetoes、unchecked。",
+            "25:13: 错误：cases[0].expect：expect 中至少写一项："
+            "total、score_grade、grade、vetoes、unchecked、items、definitions、decided_by、refused。",
         ),
         ("  - name: 市桥中期\n", "  - stage: 中期\n", "24:5: 错误：cases[0]：用例缺少名称（name）：用一句中文说明它测试什么。"),
-        ("      grade: 良好", "      grades: 良好", "27:7: 错误：cases[0].expect.grades：未知字段“grades”。你是不是想写“grade”、“score_grade”？"),
+        (
+            "      grade: 良好",
+            "      grades: 良好",
+            "27:7: 错误：cases[0].expect.grades：未知字段“grades”。你是不是想写“grade”、“score_grade”、“refused”？",
+        ),
         (
             "      grade: 良好",
             "      grade: 好",
@@ -282,3 +287,178 @@ def test_an_unknown_path_is_a_chinese_error(repo, capsys):
 
 def test_every_expect_field_has_a_reader():
     assert set(EXPECTED_READERS) == set(EXPECT_LABELS)
+
+
+# --- items, definitions, the deciding veto, refused cases (the fixture regime rule-test-assertions) --------------
+
+ASSERTIONS = ROOT / "tests/fixtures/regimes/rule-test-assertions"
+DEMO_TESTS, DEMO_RULES = "rules/demo/demo-2025.tests.yaml", "rules/demo/demo-2025.rules"
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Path:
+    shutil.copytree(ASSERTIONS / "rules", tmp_path / "rules")
+    return tmp_path
+
+
+def edit(root: Path, name: str, *replacements: tuple[str, str]) -> None:
+    path = root / name
+    text = path.read_text(encoding="utf-8")
+    for old, new in replacements:
+        assert old in text
+        text = text.replace(old, new)
+    path.write_text(text, encoding="utf-8")
+
+
+def test_the_assertions_regime_passes(demo, capsys):
+    code, out, err = run(capsys, demo)
+    assert (code, err) == (0, "")
+    assert out.strip().splitlines()[-1] == "规则测试：5 通过，0 失败。"
+
+
+def test_item_and_definition_failures_name_the_expectation_and_show_its_steps(demo, capsys):
+    edit(
+        demo,
+        DEMO_TESTS,
+        ("服务质量: 26.63 ", "服务质量: 26.62 "),
+        ("converted: 34}", "converted: 34.5}"),
+        ("第三方得分率: 88.55", "第三方得分率: 88.5 "),
+    )
+    code, out, _ = run(capsys, demo)
+    assert code == 1
+    assert failed_cases(out) == {"基准：总分 87.13，良好"}
+    lines = out.splitlines()
+    assert f"      服务质量 评分：应为 26.62，实际为 26.63（{DEMO_TESTS}:21:15）" in lines
+    assert f"      街道评分 折算分：应为 34.5，实际为 34.00（{DEMO_TESTS}:22:36）" in lines
+    assert f"      定义 第三方得分率：应为 88.5，实际为 88.55（{DEMO_TESTS}:25:17）" in lines
+    assert "        ■ 服务质量（各片区平均）：平均(东片区 27、西片区 26.25) = (27 + 26.25) ÷ 2 = 26.625，保留 2 位（四舍五入）得 26.63" in lines
+    assert "        ■ 街道评分 折算分：85 × 40% = 34.00，保留 2 位（四舍五入）得 34.00" in lines
+    definition_step = next(n for n, line in enumerate(lines) if line.startswith("        ■ 定义：第三方得分率："))
+    assert "其中 服务成效 = 26.5、服务质量 = 26.63；结果：88.55" in lines[definition_step]
+    assert lines[definition_step + 1].startswith(f"          规则：{DEMO_RULES}:36  定义 第三方得分率 = ")
+    assert lines[definition_step + 2] == "          依据：【评估办法 第四条】 《示例街道社工站评估办法》"
+    assert "■ 总分" not in out  # the total was right: only the steps behind the wrong figures are shown
+
+
+def test_a_yes_no_definition_is_never_equal_to_a_number(demo, capsys):
+    edit(demo, DEMO_TESTS, ("        经费不足: false\n", "        经费不足: 0\n"))
+    _, out, _ = run(capsys, demo)
+    assert f"      定义 经费不足：应为 0，实际为 否（{DEMO_TESTS}:24:15）" in out.splitlines()
+
+
+def test_decided_by_names_the_vetoes_that_set_the_grade(demo, capsys):
+    edit(demo, DEMO_TESTS, ("      decided_by: []", "      decided_by: [安全事故]"), ("      decided_by: 经费执行不足", "      decided_by: []"))
+    _, out, _ = run(capsys, demo)
+    lines = out.splitlines()
+    assert failed_cases(out) == {"基准：总分 87.13，良好", "经费执行率 79% 触发否决，由它决定等级"}
+    assert f"      决定等级的否决：应为 安全事故，实际为 无（按分数评定）（{DEMO_TESTS}:26:19）" in lines
+    assert f"      决定等级的否决：应为 无（按分数评定），实际为 经费执行不足（{DEMO_TESTS}:35:19）" in lines
+    assert "        ■ 否决：安全事故：安全事故；其中 安全事故 = 否；结果：未触发" in lines
+    assert "        ■ 最终等级：否决条件“经费执行不足”触发，等级为不合格" in lines
+
+
+def test_a_refused_case_fails_with_both_messages_when_refused_otherwise(demo, capsys):
+    edit(demo, DEMO_TESTS, ("refused: 超出范围", "refused: 超出了满分"))
+    code, out, _ = run(capsys, demo)
+    assert code == 1
+    lines = out.splitlines()
+    at = lines.index(f"      应被拒绝：提示应含“超出了满分”，实际的提示不含这段文字（{DEMO_TESTS}:50:16）：")
+    assert lines[at + 1] == f"        {DEMO_TESTS}:48:13: 错误：cases[3].scores.街道评分：评分 105 超出范围：应在 0 到满分 100 之间。"
+    assert lines[at + 2 : at + 5] == ["           48 |       街道评分: 105", "              |                 ^^^", "          示例：街道评分: 100"]
+
+
+def test_a_refused_case_that_is_accepted_fails_showing_the_result(demo, capsys):
+    edit(demo, DEMO_TESTS, ("      有效投诉: 两件\n", "      有效投诉: 2\n"))
+    _, out, _ = run(capsys, demo)
+    assert failed_cases(out) == {"有效投诉写成文字，记录会被拒绝"}
+    assert f"      应被拒绝：提示应含“应为数值”，实际被接受：总分 87.13，等级 良好（{DEMO_TESTS}:56:16）" in out.splitlines()
+
+
+def test_an_evaluation_error_is_a_refusal_too(demo, capsys):
+    edit(demo, DEMO_RULES, ("否决 安全事故", "定义 投诉集中度 = 有效投诉 ÷ 有效投诉\n否决 投诉集中 “投诉集中的” 当 投诉集中度 > 2\n否决 安全事故"))
+    refused = "  - name: 没有投诉时投诉集中度无法计算\n    expect:\n      refused: 除数为零\n"
+    edit(demo, DEMO_TESTS, ("cases:\n", "cases:\n" + refused))
+    code, out, _ = run(capsys, demo)
+    assert "  ✓ 没有投诉时投诉集中度无法计算" in out.splitlines()
+    assert "  ✗ 基准：总分 87.13，良好（" in out  # an unexpected evaluation error still fails a case
+    assert code == 1
+
+
+DEMO_MISTAKES = [
+    (
+        "        服务质量: 26.63 ",
+        "        服务指量: 26.63 ",
+        "21:9: 错误：cases[0].expect.items.服务指量：规则集中没有评分项“服务指量”。你是不是想写“服务质量”、“服务成效”？",
+        "  示例：可用的评分项：服务成效、服务质量、街道评分",
+    ),
+    (
+        "{raw: 85, converted: 34}",
+        "{raw: 85, convert: 34}",
+        "22:25: 错误：cases[0].expect.items.街道评分.convert：未知字段“convert”。你是不是想写“converted”？",
+        "  示例：街道评分: {converted: 15.09}",
+    ),
+    ("{raw: 85, converted: 34}", "{raw: 八十五}", "22:21: 错误：cases[0].expect.items.街道评分.raw：预期的评分应为数字，这里是“八十五”。", None),
+    (
+        "{raw: 85, converted: 34}",
+        "{}",
+        "22:15: 错误：cases[0].expect.items.街道评分：“街道评分”的预期至少写 raw（评分）或 converted（折算分）中的一项。",
+        "  示例：街道评分: {raw: 85, converted: 17}",
+    ),
+    (
+        "        第三方得分率: 88.55",
+        "        第三方得分: 88.55",
+        "25:9: 错误：cases[0].expect.definitions.第三方得分：规则集中没有定义“第三方得分”。你是不是想写“第三方得分率”？",
+        "  示例：可用的定义：经费不足、第三方得分率",
+    ),
+    (
+        "        经费不足: true",
+        "        经费不足: 是",
+        "34:15: 错误：cases[1].expect.definitions.经费不足：预期的定义值应为数字、比例（带百分号并加引号）、true、false 或 未核查，"
+        "这里是“是”。“是/否”写成 true（是）或 false（否）。",
+        None,
+    ),
+    (
+        "      decided_by: 经费执行不足",
+        "      decided_by: 经费执行不够",
+        "35:19: 错误：cases[1].expect.decided_by：规则集中没有否决“经费执行不够”。你是不是想写“经费执行不足”？",
+        "  示例：可用的否决：经费执行不足、投诉过多、安全事故",
+    ),
+    (
+        "      decided_by: []",
+        "      decide: []",
+        "26:7: 错误：cases[0].expect.decide：未知字段“decide”。你是不是想写“decided_by”、“unchecked”？",
+        "  示例：decided_by: [整改不到位]",
+    ),
+    (
+        "      refused: 超出范围",
+        "      refused: 超出范围\n      total: 0",
+        "51:7: 错误：cases[3].expect.total：写了 refused（应被拒绝）的用例不计算结果，不能再写 total：把对结果的预期写成另一个用例。",
+        "  示例：refused: 超出范围",
+    ),
+    ("      refused: 超出范围", "      refused: 12", "50:16: 错误：cases[3].expect.refused：refused 应写提示信息中的一段文字，这里是“12”。", None),
+]
+
+
+@pytest.mark.parametrize("old, new, expected, example", DEMO_MISTAKES)
+def test_each_mistake_in_the_new_expectations_is_located_with_a_hint(demo, capsys, old, new, expected, example):
+    edit(demo, DEMO_TESTS, (old, new))
+    code, out, err = run(capsys, demo)
+    lines = out.splitlines()
+    assert code == 1
+    assert f"{DEMO_TESTS}:{expected}" in lines
+    if example is not None:
+        assert lines[lines.index(f"{DEMO_TESTS}:{expected}") + 3] == example
+    assert "Traceback" not in out + err
+    assert out.strip().splitlines()[-1] == "规则测试：0 通过，0 失败；1 个测试文件有错误，未能运行。"
+
+
+def test_definitions_of_a_rule_set_without_any_are_refused(repo, capsys):
+    _, out, _ = run(capsys, with_tests(repo, VALID.replace("      grade: 良好\n", "      grade: 良好\n      definitions: {费用不足: false}\n")))
+    assert f"{TESTS}:28:21: 错误：cases[0].expect.definitions.费用不足：规则集中没有任何定义，这里写了“费用不足”。" in out.splitlines()
+
+
+def test_a_case_that_expects_a_refusal_is_not_a_mistake_in_the_file(repo, capsys):
+    refused = "  - name: 运营管理超出满分\n    scores:\n      运营管理: 12\n    expect:\n      refused: 超出范围：应在 0 到满分 10 之间\n"
+    code, out, _ = run(capsys, with_tests(repo, VALID + refused))
+    assert code == 0
+    assert "  ✓ 运营管理超出满分" in out.splitlines()

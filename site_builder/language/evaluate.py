@@ -112,6 +112,24 @@ def completion_rate(ruleset: RuleSet, actual: Decimal | int, target: Decimal | i
         return evaluation.value(ruleset.completion.expr)
 
 
+def definition_value(result: Result, inputs: Inputs, name: str) -> tuple[object, Step]:
+    """A 定义's value for the inputs that gave result, and the step showing how (its expression, the values it read).
+
+    The evaluation works out only the definitions its vetoes read; a rule test may assert any other, so it is worked
+    out here, after the fact, from the same items and total (a 定义 may read both).
+    """
+    from .checks import names_in
+
+    definition = result.ruleset.definitions[name]
+    with decimal_context():
+        evaluation = Evaluation(result.ruleset, inputs)
+        evaluation.items, evaluation.total_value = {item.name: item for item in result.items}, result.total
+        value = evaluation.read_name(name)
+        read = "、".join(f"{n} = {show(evaluation.read_name(n))}" for n in sorted(names_in(definition.expr)))
+    formula = f"{render(definition.expr)}" + (f"；其中 {read}" if read else "") + f"；结果：{show(value)}"
+    return value, Step(f"定义：{name}", formula, definition.pos, definition.citation)
+
+
 @contextmanager
 def decimal_context():
     """40 digits, and any arithmetic Decimal cannot carry out becomes the project's EvaluationError."""

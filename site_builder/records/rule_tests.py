@@ -10,7 +10,10 @@ The keys are English, like the station records' (scores, facts, not_checked):
     defaults: {stage, scores, facts}                      shared by every case; a case overrides per name
     cases:
       - name, stage, scores, facts                        scores of a 按片区 item: {片区: 分数}, replaced whole
-        expect: {total, grade, score_grade, vetoes, unchecked}
+        expect: {total, grade, score_grade, vetoes, unchecked,       the whole result
+                 items: {评分项: 分数 | {raw, converted}},            an item's score (raw) and converted score
+                 definitions: {定义: 值}, decided_by: [否决, …]}     a 定义's value; the vetoes that set the grade
+        expect: {refused: 提示中的一段文字}                         the case's inputs must be refused with that message
 
 It lives in records/, not language/: it reads files through source_files (inside rules/ only), YAML through
 yaml_source and shows values as records do (record.dotted, record.shown); records/ is the lowest layer holding all
@@ -19,20 +22,22 @@ of these, and nothing in it needs site/ or commands/.
 
 from __future__ import annotations
 
+import difflib
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 from ..errors import Problems, RecordError, SiteBuilderError, SourcePos, did_you_mean, raise_if_any
 from ..language import formatting
 from ..language.checks import check_rules
-from ..language.evaluate import Inputs, Result, Step, evaluate
+from ..language.evaluate import UNKNOWN, Inputs, Result, Step, Unchecked, definition_value, evaluate, show
 from ..language.formatting import plain
 from ..language.parser import parse_rules
 from ..language.ruleset import NOT_GRADED, RuleSet
-from .inputs import FACT_EXAMPLES, inputs_from, written
+from .inputs import FACT_EXAMPLES, as_percentage, inputs_from, written
+from .quoted import listed
 from .record import dotted
 from .source_files import RULES_DIR, decode_source, read_source
 from .yaml_source import Positions, load_yaml, to_plain
@@ -41,7 +46,30 @@ TESTS_SUFFIX, RULES_SUFFIX = ".tests.yaml", ".rules"
 TOP_KEYS = ("defaults", "cases")
 DEFAULT_KEYS = ("stage", "scores", "facts")
 CASE_KEYS = ("name", "stage", "scores", "facts", "expect")
-EXPECT_LABELS = {"total": "总分", "score_grade": "按分数评定的等级", "grade": "等级", "vetoes": "触发的否决", "unchecked": "未核查的否决"}
+EXPECT_LABELS = {
+    "total": "总分",
+    "score_grade": "按分数评定的等级",
+    "grade": "等级",
+    "vetoes": "触发的否决",
+    "unchecked": "未核查的否决",
+    "items": "评分项的分数",
+    "definitions": "定义的值",
+    "decided_by": "决定等级的否决",
+    "refused": "应被拒绝",
+}
+WHOLE_RESULT = ("total", "score_grade", "grade", "vetoes", "unchecked")  # compared with the result as a whole
+ITEM_PARTS = {"raw": "评分", "converted": "折算分"}
+EXPECT_EXAMPLES = {
+    "total": "total: 89.76",
+    "score_grade": "score_grade: 良好",
+    "grade": "grade: 良好",
+    "vetoes": "vetoes: [整改不到位]",
+    "unchecked": "unchecked: [持证社工比例不达标]",
+    "items": "items:\n        服务质量: 15.09                           # 评分\n        购买方评分: {raw: 20, converted: 20}    # 评分与折算分",
+    "definitions": "definitions:\n        费用不足: false",
+    "decided_by": "decided_by: [整改不到位]",
+    "refused": "refused: 超出范围",
+}
 INVALID = object()  # a value already reported as wrong; kept so that it is not also reported as missing
 
 NUMBER_TEXT = re.compile(r"-?\d+(\.\d+)?")
@@ -61,11 +89,35 @@ def add_command(commands) -> None:
 
 
 @dataclass(frozen=True)
+class Figure:
+    """An expected item score or 定义 value, and where it is written: a failure names that line:col."""
+
+    name: str  # the item's or the 定义's
+    part: str  # a key of ITEM_PARTS, or DEFINITION
+    value: object  # a Decimal; for a 定义 also True, False or UNKNOWN (未核查)
+    pos: SourcePos
+
+
+@dataclass(frozen=True)
+class Placed:
+    """An expected value (decided_by's veto names, refused's text) and where it is written."""
+
+    value: object
+    pos: SourcePos
+
+
+DEFINITION = "definition"
+
+
+@dataclass(frozen=True)
 class RuleTestCase:
     name: str
     pos: SourcePos
     inputs: Inputs
-    expect: dict  # key of EXPECT_LABELS → expected value (Decimal, str, None or frozenset of veto names)
+    # key of EXPECT_LABELS → expected value: Decimal, str, None or frozenset of veto names for the WHOLE_RESULT keys;
+    # a tuple of Figures for items and definitions; a Placed for decided_by and refused
+    expect: dict
+    refusals: tuple[SiteBuilderError, ...] = ()  # the case's inputs as refused, when it expects a refusal
 
 
 @dataclass(frozen=True)
@@ -85,6 +137,7 @@ class Draft:
     scores: dict
     facts: dict
     expect: dict
+    refusals: list[SiteBuilderError]
 
 
 def load_test_file(path: Path, name: str, rules_name: str) -> RuleTestFile:
@@ -135,7 +188,10 @@ class Reader:
         self.errors: list[SiteBuilderError] = []
 
     def error(self, keys: tuple, message: str, example: str | None = None, key: bool = False) -> None:
-        self.errors.append(RuleTestError(self.positions.of(keys, key=key), dotted(keys), message, example))
+        self.errors.append(self.located(keys, message, example, key))
+
+    def located(self, keys: tuple, message: str, example: str | None = None, key: bool = False) -> RuleTestError:
+        return RuleTestError(self.positions.of(keys, key=key), dotted(keys), message, example)
 
     def test_file(self, name: str) -> RuleTestFile:
         self.check_keys((), self.content, TOP_KEYS)
@@ -149,13 +205,15 @@ class Reader:
         stage = draft.stage or defaults.stage or ""
         assert isinstance(stage, str)  # a stage written wrongly (INVALID) was reported, and test_file stopped before the cases
         inputs = Inputs(stage, {**defaults.scores, **draft.scores}, {**defaults.facts, **draft.facts})
-        return RuleTestCase(draft.name, self.positions.of(("cases", draft.index, "name")), inputs, draft.expect)
+        pos = self.positions.of(("cases", draft.index, "name"))
+        return RuleTestCase(draft.name, pos, inputs, draft.expect, tuple(draft.refusals))
 
-    def check_keys(self, keys: tuple, mapping: dict, allowed: tuple) -> None:
+    def check_keys(self, keys: tuple, mapping: dict, allowed: tuple, examples: dict | None = None) -> None:
+        """Every key of mapping is one of allowed; examples: each allowed key's example, shown for the nearest one."""
         for name in mapping:
             if name not in allowed:
-                hint = did_you_mean(name, allowed) or f"可用的字段有：{'、'.join(allowed)}。"
-                self.error(keys + (name,), f"未知字段“{name}”。{hint}", key=True)
+                hint = did_you_mean(str(name), allowed) or f"可用的字段有：{'、'.join(allowed)}。"
+                self.error(keys + (name,), f"未知字段“{written(name)}”。{hint}", nearest_example(name, examples), key=True)
 
     def mapping(self, keys: tuple, value, what: str, example: str) -> dict:
         """The value at keys if it is a mapping; anything else is reported and read as empty."""
@@ -173,12 +231,15 @@ class Reader:
         self.check_keys(("defaults",), raw, DEFAULT_KEYS)
         return self.values(("defaults",), raw, -1, "")
 
-    def values(self, keys: tuple, raw: dict, index: int, name: str) -> Draft:
+    def values(self, keys: tuple, raw: dict, index: int, name: str, refusing: bool = False) -> Draft:
+        """The stage, scores and facts written at keys; refusing: the case expects its inputs to be refused, so what
+        a record would be refused for is kept as the case's outcome, not reported as a mistake in the test file."""
         stage = self.stage(keys + ("stage",), raw["stage"]) if "stage" in raw else None
         read = inputs_from(raw, self.rules)  # as station records read theirs: the same syntax, the same messages
-        for problem in read.problems:
-            self.error(keys + problem.keys, problem.message, problem.example, key=problem.key)
-        return Draft(index, name, stage, read.scores, read.facts, {})
+        problems = [self.located(keys + p.keys, p.message, p.example, key=p.key) for p in read.problems]
+        if not refusing:
+            self.errors += problems
+        return Draft(index, name, stage, read.scores, read.facts, {}, problems if refusing else [])
 
     def drafts(self, defaults: Draft) -> list[Draft]:
         if "cases" not in self.content:
@@ -199,7 +260,8 @@ class Reader:
             self.error(keys, "每个用例应由 name、stage、scores、facts、expect 等字段组成。", "- name: 总分 80.00 为良好的下限")
             return None
         self.check_keys(keys, raw, CASE_KEYS)
-        draft = self.values(keys, raw, index, self.case_name(keys, raw))
+        refusing = isinstance(raw.get("expect"), dict) and "refused" in raw["expect"]
+        draft = self.values(keys, raw, index, self.case_name(keys, raw), refusing)
         if draft.stage is None and defaults.stage is None and self.rules.stages:
             self.error(keys, f"用例“{draft.name}”没有写阶段（stage），defaults 中也没有。", "stage: 中期")
         draft.expect = self.expect(keys, raw, draft.name)
@@ -236,7 +298,7 @@ class Reader:
 
     def check_complete(self, defaults: Draft, drafts: list[Draft]) -> None:
         """Every case needs every score and fact; a name missing from defaults is reported once, naming the cases."""
-        for item in self.rules.items.values():
+        for item in (i for i in self.rules.items.values() if not i.computed):  # the rules compute the others
             lacking = [d.name for d in drafts if item.name not in d.scores]
             if item.name not in defaults.scores and lacking:
                 self.missing("scores", f"评分项“{item.name}”的评分（满分 {plain(item.maximum)}）", lacking, score_example(item))
@@ -263,13 +325,25 @@ class Reader:
         given = self.mapping(keys + ("expect",), raw["expect"], "expect（预期结果）", example)
         if isinstance(raw["expect"], dict) and not given:
             self.error(keys + ("expect",), f"expect 中至少写一项：{'、'.join(EXPECT_LABELS)}。", example)
-        self.check_keys(keys + ("expect",), given, tuple(EXPECT_LABELS))
+        self.check_keys(keys + ("expect",), given, tuple(EXPECT_LABELS), EXPECT_EXAMPLES)
+        if "refused" in given:
+            self.check_refusal_alone(keys + ("expect",), given)
         found = {}
-        for field in (f for f in EXPECT_LABELS if f in given):
-            value = EXPECTED_READERS[field](self, keys + ("expect", field), given[field])
+        for name in (f for f in EXPECT_LABELS if f in given):
+            value = EXPECTED_READERS[name](self, keys + ("expect", name), given[name])
             if value is not INVALID:
-                found[field] = value
+                found[name] = value
         return found
+
+    def check_refusal_alone(self, keys: tuple, given: dict) -> None:
+        """A case whose inputs must be refused has no result to compare: refused is its only expectation."""
+        for name in (f for f in given if f != "refused" and f in EXPECT_LABELS):
+            self.error(
+                keys + (name,),
+                f"写了 refused（应被拒绝）的用例不计算结果，不能再写 {name}：把对结果的预期写成另一个用例。",
+                EXPECT_EXAMPLES["refused"],
+                key=True,
+            )
 
     def expected_total(self, keys: tuple, value):
         number = as_number(value)
@@ -307,6 +381,76 @@ class Reader:
                 self.error(keys + (index,), f"规则集中没有否决“{written(name)}”。{did_you_mean(str(name), known)}", f"可用的否决：{'、'.join(known)}")
         return INVALID if any(name not in known for name in value) else frozenset(value)
 
+    def expected_items(self, keys: tuple, value):
+        figures = []
+        for name, expected in self.mapping(keys, value, "items（评分项的分数）", EXPECT_EXAMPLES["items"]).items():
+            if name not in self.rules.items:
+                self.unknown_name(keys + (name,), "评分项", name, self.rules.items)
+            elif isinstance(expected, dict):
+                figures += self.item_parts(keys + (name,), name, expected)
+            else:  # the short form: the item's score as the record gives it (or its formula computes it)
+                figures += self.figures(keys + (name,), name, {"raw": expected})
+        return INVALID if not figures else tuple(figures)
+
+    def item_parts(self, keys: tuple, name: str, parts: dict) -> list[Figure]:
+        examples = {part: f"{name}: {{{part}: 15.09}}" for part in ITEM_PARTS}
+        self.check_keys(keys, parts, tuple(ITEM_PARTS), examples)
+        if not parts:
+            self.error(keys, f"“{name}”的预期至少写 raw（评分）或 converted（折算分）中的一项。", f"{name}: {{raw: 85, converted: 17}}")
+        return self.figures(keys, name, {part: parts[part] for part in ITEM_PARTS if part in parts}, nested=True)
+
+    def figures(self, keys: tuple, name: str, parts: dict, nested: bool = False) -> list[Figure]:
+        figures = []
+        for part, written_value in parts.items():
+            where = keys + (part,) if nested else keys
+            number = as_number(written_value)
+            if number is None:
+                example = f"{name}: {{{part}: 15.09}}" if nested else f"{name}: 15.09"
+                self.error(where, f"预期的{ITEM_PARTS[part]}应为数字，这里是“{written(written_value)}”。", example)
+            else:
+                figures.append(Figure(name, part, number, self.positions.of(where)))
+        return figures
+
+    def expected_definitions(self, keys: tuple, value):
+        figures = []
+        for name, expected in self.mapping(keys, value, "definitions（定义的值）", EXPECT_EXAMPLES["definitions"]).items():
+            if name not in self.rules.definitions:
+                self.unknown_name(keys + (name,), "定义", name, self.rules.definitions)
+                continue
+            read = definition_expected(expected)
+            if read is None:
+                yes_no = "“是/否”写成 true（是）或 false（否）。" if expected in ("是", "否") else ""
+                self.error(
+                    keys + (name,),
+                    f"预期的定义值应为数字、比例（带百分号并加引号）、true、false 或 未核查，这里是“{written(expected)}”。{yes_no}",
+                    f'{name}: 0.85　或　{name}: "85%"　或　{name}: true　或　{name}: 未核查',
+                )
+            else:
+                figures.append(Figure(name, DEFINITION, read, self.positions.of(keys + (name,))))
+        return INVALID if not figures else tuple(figures)
+
+    def unknown_name(self, keys: tuple, kind: str, name, known: dict) -> None:
+        if not known:
+            self.error(keys, f"规则集中没有任何{kind}，这里写了“{written(name)}”。", f"规则文件中写了{kind}，这里才能写它的预期值。", key=True)
+            return
+        hint = did_you_mean(str(name), known)
+        self.error(keys, f"规则集中没有{kind}“{written(name)}”。{hint}", f"可用的{kind}：{listed(list(known))}", key=True)
+
+    def expected_decided_by(self, keys: tuple, value):
+        """One veto's name, or a list of them ([] when the bands decided the grade)."""
+        known = [veto.name for veto in self.rules.vetoes]
+        if isinstance(value, str) and value not in known:
+            self.error(keys, f"规则集中没有否决“{written(value)}”。{did_you_mean(value, known)}", f"可用的否决：{'、'.join(known)}")
+            return INVALID
+        names = frozenset([value]) if isinstance(value, str) else self.expected_vetoes(keys, value)
+        return names if names is INVALID else Placed(names, self.positions.of(keys))
+
+    def expected_refusal(self, keys: tuple, value):
+        if not isinstance(value, str) or not value.strip():
+            self.error(keys, f"refused 应写提示信息中的一段文字，这里是“{written(value)}”。", EXPECT_EXAMPLES["refused"])
+            return INVALID
+        return Placed(value.strip(), self.positions.of(keys))
+
 
 # Each expect field → the method that checks and reads its value (test_rule_tests checks that every field has one).
 EXPECTED_READERS = {
@@ -315,7 +459,26 @@ EXPECTED_READERS = {
     "grade": Reader.expected_grade,
     "vetoes": Reader.expected_vetoes,
     "unchecked": Reader.expected_vetoes,
+    "items": Reader.expected_items,
+    "definitions": Reader.expected_definitions,
+    "decided_by": Reader.expected_decided_by,
+    "refused": Reader.expected_refusal,
 }
+
+
+def nearest_example(name, examples: dict | None) -> str | None:
+    """The example of the allowed key nearest to a misspelt one (as did_you_mean finds it), else none."""
+    close = difflib.get_close_matches(str(name), list(examples or {}), n=1, cutoff=0.4)
+    return examples[close[0]] if close and examples else None
+
+
+def definition_expected(value):
+    """A 定义's expected value: a number (plain or quoted), a percentage ("85%"), yes or no, or 未核查."""
+    if isinstance(value, bool):
+        return value
+    if value == str(UNKNOWN):
+        return UNKNOWN
+    return as_percentage(value.strip()) if isinstance(value, str) and value.strip().endswith("%") else as_number(value)
 
 
 def score_example(item) -> str:
@@ -346,9 +509,14 @@ def as_number(value) -> Decimal | None:
 
 @dataclass(frozen=True)
 class Mismatch:
-    field: str
-    expected: str
-    actual: str
+    text: str  # 总分：应为 89.75，实际为 89.76
+    detail: tuple[str, ...] = ()  # lines shown under it: the message a case was refused with
+
+
+def differs(label: str, expected: str, actual: str, pos: SourcePos | None = None) -> Mismatch:
+    """Expected against actual; pos, where the expectation is written (the items, definitions, decided_by and refused
+    expectations name theirs: a case may assert many figures)."""
+    return Mismatch(f"{label}：应为 {expected}，实际为 {actual}" + (f"（{pos}）" if pos else ""))
 
 
 @dataclass(frozen=True)
@@ -364,15 +532,109 @@ class CaseOutcome:
 
 
 def run_case(ruleset: RuleSet, case: RuleTestCase) -> CaseOutcome:
+    if "refused" in case.expect:
+        return refusal_outcome(ruleset, case, case.expect["refused"])
     try:
         result = evaluate(ruleset, case.inputs)
+        definitions = [(f, *definition_value(result, case.inputs, f.name)) for f in case.expect.get("definitions", ())]
     except SiteBuilderError as error:  # e.g. a division by zero in a definition: the case fails, the run goes on
         return CaseOutcome(case, error=error.format())
-    actual = actual_values(result)
-    wrong = [field for field, expected in case.expect.items() if expected != actual[field]]
-    mismatches = tuple(Mismatch(f, shown_value(case.expect[f], result), shown_value(actual[f], result)) for f in wrong)
-    subjects = set().union(*(step_subjects(f, case.expect[f], actual[f], result) for f in wrong))
-    return CaseOutcome(case, mismatches, tuple(s for s in result.steps if s.subject in subjects))
+    comparison = Comparison()
+    comparison.whole_result(case.expect, result)
+    comparison.items(case.expect.get("items", ()), result)
+    comparison.definitions(definitions)
+    if "decided_by" in case.expect:
+        comparison.decided_by(case.expect["decided_by"], result)
+    steps = [s for s in result.steps if s.subject in comparison.subjects] + comparison.own_steps
+    return CaseOutcome(case, tuple(comparison.mismatches), tuple(steps))
+
+
+@dataclass
+class Comparison:
+    """A case's expectations against its result: what differs, in the order of EXPECT_LABELS, and which calculation
+    steps explain the actual figures (the result's, by Step.subject; a 定义's own, which the result does not hold)."""
+
+    mismatches: list[Mismatch] = field(default_factory=list)
+    subjects: set[str] = field(default_factory=set)
+    own_steps: list[Step] = field(default_factory=list)
+
+    def whole_result(self, expect: dict, result: Result) -> None:
+        actual = actual_values(result)
+        for name in (f for f in WHOLE_RESULT if f in expect and expect[f] != actual[f]):
+            self.mismatches.append(differs(EXPECT_LABELS[name], shown_value(expect[name], result), shown_value(actual[name], result)))
+            self.subjects |= step_subjects(name, expect[name], actual[name], result)
+
+    def items(self, figures: tuple[Figure, ...], result: Result) -> None:
+        for figure in figures:
+            actual = item_figure(result, figure)
+            if figure.value != actual:
+                self.mismatches.append(differs(f"{figure.name} {ITEM_PARTS[figure.part]}", plain(figure.value), plain(actual), figure.pos))
+                self.subjects |= {s.subject for s in result.steps if is_step_of_item(s.subject, figure.name)}
+
+    def definitions(self, values: list[tuple[Figure, object, Step]]) -> None:
+        for figure, actual, step in values:
+            if not same_value(figure.value, actual):
+                self.mismatches.append(differs(f"定义 {figure.name}", show(figure.value), show(actual), figure.pos))
+                self.own_steps.append(step)
+
+    def decided_by(self, expected: Placed, result: Result) -> None:
+        assert isinstance(expected.value, frozenset)  # Reader.expected_decided_by
+        actual = deciding_vetoes(result)
+        if expected.value != actual:
+            label = EXPECT_LABELS["decided_by"]
+            self.mismatches.append(differs(label, decided_text(expected.value, result), decided_text(actual, result), expected.pos))
+            self.subjects |= {"最终等级"} | {f"否决：{name}" for name in expected.value ^ actual}
+
+
+def item_figure(result: Result, figure: Figure) -> Decimal:
+    item = next(i for i in result.items if i.name == figure.name)
+    return item.score if figure.part == "raw" else item.converted
+
+
+def is_step_of_item(subject: str, name: str) -> bool:
+    """服务质量 折算分, 服务质量（各片区平均）: the steps that compute an item's score and converted score."""
+    return subject == name or subject.startswith((name + " ", name + "（"))
+
+
+def deciding_vetoes(result: Result) -> frozenset[str]:
+    """The vetoes that set the final grade instead of the bands: the fired ones, else those that withheld it; none
+    when the bands decided. (evaluate.final_grade applies the same precedence; when the Result carries the deciding
+    veto of each outcome (issue 16, veto outcomes), this reads it from there.)"""
+    if result.fired:
+        return frozenset(result.fired)
+    return frozenset(v.name for v in result.vetoes if v.withholds_grade)
+
+
+def decided_text(names: frozenset[str], result: Result) -> str:
+    return shown_value(names, result) if names else "无（按分数评定）"
+
+
+def same_value(expected, actual) -> bool:
+    """A 定义's value as expected: 未核查 matches any unchecked value; yes/no is never a number (True == 1 in Python)."""
+    if isinstance(expected, Unchecked) or isinstance(actual, Unchecked):
+        return isinstance(expected, Unchecked) and isinstance(actual, Unchecked)
+    return isinstance(expected, bool) == isinstance(actual, bool) and expected == actual
+
+
+def refusal_outcome(ruleset: RuleSet, case: RuleTestCase, expected: Placed) -> CaseOutcome:
+    """A case that must be refused passes when its inputs, read as a record's, or its evaluation give an error whose
+    message holds the expected text; accepted, or refused with other messages, it fails showing both."""
+    refusals = list(case.refusals)
+    if not refusals:
+        try:
+            result = evaluate(ruleset, case.inputs)
+        except Problems as problems:
+            refusals = list(problems.errors)
+        except SiteBuilderError as error:
+            refusals = [error]
+        else:
+            accepted = f"实际被接受：总分 {plain(result.total)}，等级 {shown_value(result.grade, result)}"
+            return CaseOutcome(case, (Mismatch(f"{EXPECT_LABELS['refused']}：提示应含“{expected.value}”，{accepted}（{expected.pos}）"),))
+    if any(str(expected.value) in error.message for error in refusals):
+        return CaseOutcome(case)
+    detail = tuple(line for error in refusals for line in error.format().splitlines())
+    label = EXPECT_LABELS["refused"]
+    return CaseOutcome(case, (Mismatch(f"{label}：提示应含“{expected.value}”，实际的提示不含这段文字（{expected.pos}）：", detail),))
 
 
 def actual_values(result: Result) -> dict:
@@ -460,7 +722,10 @@ def outcome_lines(outcome: CaseOutcome, ruleset: RuleSet) -> list[str]:
     lines = [f"  ✗ {case.name}（{case.pos.file}:{case.pos.line}）"]
     if outcome.error:
         return lines + ["      计算出错：" + outcome.error.replace("\n", "\n      ")]
-    lines += [f"      {EXPECT_LABELS[m.field]}：应为 {m.expected}，实际为 {m.actual}" for m in outcome.mismatches]
+    for mismatch in outcome.mismatches:
+        lines += [f"      {mismatch.text}", *(f"        {line}" for line in mismatch.detail)]
+    if not outcome.steps:  # a case accepted or refused otherwise than expected: there is no figure to explain
+        return lines
     lines.append("      实际结果的计算过程：")
     return lines + [line for step in outcome.steps for line in step_lines(step, ruleset)]
 
