@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from site_builder.commands.cli import main
 from site_builder.errors import BandError, DuplicateName, RuleSyntaxError
 from site_builder.language.evaluate import Inputs, evaluate
@@ -94,3 +96,60 @@ def test_letter_grades_regime_rule_tests_pass(capsys):
     code, out = run_rule_tests(capsys, "letter-grades")
     assert code == 0, out
     assert "规则测试：6 通过，0 失败。" in out
+
+
+# --- 2. bands on any declared number --------------------------------------------------------------------
+
+ON_DEFINITION = LETTERS.replace("总分", "综合得分") + "定义 综合得分 = a + b\n"
+
+
+def test_bands_on_a_definition_grade_its_value(load_rules):
+    ruleset = load_rules(ON_DEFINITION)
+    result = grade_of(ruleset, {"a": "50", "b": "30"})
+    assert (result.total, result.grade) == (Decimal(80), "A")
+    step = next(s for s in result.steps if s.subject == "按分数评定的等级")
+    assert step.formula == "综合得分 80 满足 75 <= 综合得分 < 90，等级为A"
+
+
+def test_bands_on_an_item_cover_its_converted_maximum(rule_errors, load_rules):
+    on_item = LETTERS.split("等级")[0] + "等级 好 当 a >= 30\n等级 差 当 a < 30\n"
+    assert grade_of(load_rules(on_item), {"a": "31", "b": "0"}).grade == "好"
+    text = on_item.replace("a >= 30", "30 <= a <= 50")
+    (error,) = rule_errors(text)
+    assert isinstance(error, BandError)
+    assert where(error) == at(text, "等级 好")
+    assert error.message == "a高于 50 时不属于任何等级（最高可得 60 分）。"
+
+
+def test_a_gap_on_a_definition_names_it(rule_errors):
+    text = edit("75 <= 综合得分 < 90", "75 <= 综合得分 < 85", ON_DEFINITION)
+    error = rule_errors(text)[0]
+    assert error.message.startswith("等级“A”与“A+”之间有空档：综合得分 85 至 90（含 85，不含 90）不属于任何等级，如 87.5 分。")
+    assert error.example == "等级 “A+” 当 综合得分 >= 85"
+
+
+def test_bands_on_two_numbers_are_reported_at_the_first_band_that_differs(rule_errors):
+    text = edit("等级 “A−” 当 60 <= 综合得分 < 75", "等级 “A−” 当 60 <= 总分 < 75", ON_DEFINITION)
+    (error,) = rule_errors(text)
+    assert isinstance(error, BandError)
+    assert where(error) == at(text, "总分 < 75")
+    assert error.message == "等级“A−”按“总分”划分，而第一个等级“A+”（第 8 行）按“综合得分”划分：所有等级应按同一个数值划分。"
+    assert error.example == "等级 “A−” 当 60 <= 综合得分 < 75"
+
+
+def test_bands_on_an_undeclared_name_suggest_the_nearest(rule_errors):
+    text = ON_DEFINITION.replace("定义 综合得分", "定义 综合得数")
+    (error,) = rule_errors(text)
+    assert where(error) == at(text, "综合得分")
+    assert error.message == "未定义的名称“综合得分”。你是不是想写“综合得数”？"
+
+
+@pytest.mark.parametrize(
+    ("declaration", "kind"),
+    [("事实 综合得分 数值", "事实"), ("参数 综合得分 = 80", "参数"), ("定义 综合得分 = a > b", "得出是或否的定义")],
+)
+def test_bands_on_a_fact_parameter_or_yes_no_definition_are_refused(rule_errors, declaration, kind):
+    text = ON_DEFINITION.replace("定义 综合得分 = a + b", declaration)
+    (error,) = rule_errors(text)
+    assert where(error) == at(text, "综合得分")
+    assert error.message == f"等级只能按总分、评分项或得出数值的定义划分，“综合得分”是{kind}。"

@@ -241,13 +241,19 @@ class Bound:
 
 @dataclass(frozen=True)
 class Band:
-    """A grade band over the total: lower and upper bounds, either of which may be open-ended."""
+    """A grade band over the total (or another declared number): lower and upper bounds, either of which may be open-ended."""
 
     name: str
     lower: Bound | None
     upper: Bound | None
     citation: Citation | None
     pos: SourcePos
+    quantity: Name | None = None  # what the band tests, where it is written; None (as built by hand) is 总分
+
+    @property
+    def graded(self) -> str:
+        """The name of the number the band tests: 总分, a 定义 or a 评分项."""
+        return self.quantity.name if self.quantity is not None else "总分"
 
 
 @dataclass(frozen=True)

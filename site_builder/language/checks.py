@@ -310,19 +310,51 @@ class Checker:
         if not bands:
             self.errors.append(BandError(self.file_start(), "规则文件没有任何“等级”语句。", "等级 优秀 当 总分 >= 90"))
             return ()
-        top = self.total_ceiling(parties, items)
-        reachable = [band for band in bands if self.reachable(band, top)]
+        best_first = tuple(reversed(sorted(bands, key=lower_key)))  # the grade order: the band with the highest range first
+        graded = self.graded_range(bands, parties, items)
+        if graded is None:  # the bands grade different numbers, or one that cannot be graded: reported already
+            return best_first
+        reachable = [band for band in bands if self.reachable(band, graded)]
         if reachable:  # an unreachable band is reported once, not again as an overlap or a gap
-            self.check_band_coverage(sorted(reachable, key=lower_key), top)
-        return tuple(reversed(sorted(bands, key=lower_key)))
+            self.check_band_coverage(sorted(reachable, key=lower_key), graded)
+        return best_first
 
-    def reachable(self, band: ast.Band, top: Decimal) -> bool:
+    def graded_range(self, bands: list[ast.Band], parties: dict, items: dict) -> GradedRange | None:
+        """What every band grades and the values it can take (see GradedRange); None, reported, when the bands
+        grade different numbers (at the first band that differs) or one that is not a number a grade can rest on."""
+        first = bands[0]
+        for band in bands[1:]:
+            if band.graded != first.graded:
+                self.errors.append(mixed_quantity_error(band, first))
+                return None
+        name, declaration = first.graded, self.values.get(first.graded)
+        if name == TOTAL_NAME:
+            return GradedRange(name, Decimal(0), self.total_ceiling(parties, items))
+        if isinstance(declaration, ast.Item):  # a band reads the item's converted score, as every expression does
+            return GradedRange(name, Decimal(0), self.total_ceiling(parties, {name: declaration}))
+        if isinstance(declaration, ast.Definition) and self.definition_is_number(declaration):
+            return GradedRange(name, Decimal(0), self.total_ceiling(parties, items))  # assumed: as the total
+        known = [TOTAL_NAME] + [n for n, d in self.values.items() if isinstance(d, (ast.Item, ast.Definition))]
+        self.errors.append(ungradable_error(first, declaration, known))
+        return None
+
+    def definition_is_number(self, definition: ast.Definition) -> bool:
+        """Whether a definition yields a number; a definition that does not type is reported by check_expressions,
+        so the errors this look finds are dropped here (and a cycle, reported by check_cycles, is not followed)."""
+        if any(isinstance(error, CycleError) for error in self.errors):
+            return True
+        reported = len(self.errors)
+        found = Typer(self).definition_type(definition)
+        del self.errors[reported:]
+        return found != BOOLEAN
+
+    def reachable(self, band: ast.Band, graded: GradedRange) -> bool:
         lower, upper = band.lower, band.upper
         if lower and upper and (lower.value, not lower.inclusive) > (upper.value, upper.inclusive):
-            self.errors.append(BandError(band.pos, f"等级“{band.name}”的下限高于上限，任何总分都达不到。"))
+            self.errors.append(BandError(band.pos, f"等级“{band.name}”的下限高于上限，任何{graded.name}都达不到。"))
             return False
-        if (lower and (lower.value, not lower.inclusive) > (top, False)) or (upper and (upper.value, upper.inclusive) < (Decimal(0), True)):
-            self.errors.append(BandError(band.pos, f"等级“{band.name}”在 0 到 {top} 分之外，任何总分都达不到。"))
+        if (lower and (lower.value, not lower.inclusive) > (graded.high, False)) or (upper and (upper.value, upper.inclusive) < (graded.low, True)):
+            self.errors.append(BandError(band.pos, f"等级“{band.name}”在 {graded.low} 到 {graded.high} 分之外，任何{graded.name}都达不到。"))
             return False
         return True
 
@@ -333,32 +365,35 @@ class Checker:
             total += item.maximum * party.weight if party and party.scaled else item.maximum
         return total
 
-    def check_band_coverage(self, ordered: list[ast.Band], top: Decimal) -> None:
-        """Bands must tile the score scale from 0 to the highest total: no overlap, no gap."""
-        if ordered[0].lower and (ordered[0].lower.value, not ordered[0].lower.inclusive) > (Decimal(0), False):
-            self.errors.append(BandError(ordered[0].pos, f"总分低于 {ordered[0].lower.value} 时不属于任何等级。", "等级 不合格 当 总分 < 60"))
+    def check_band_coverage(self, ordered: list[ast.Band], graded: GradedRange) -> None:
+        """Bands must tile the graded number's range (GradedRange: 0 to the highest total): no overlap, no gap.
+        The one home of coverage: every value the graded number can take falls in exactly one band."""
+        name, lowest = graded.name, ordered[0].lower
+        if lowest and (lowest.value, not lowest.inclusive) > (graded.low, False):
+            self.errors.append(BandError(ordered[0].pos, f"{name}低于 {lowest.value} 时不属于任何等级。", f"等级 不合格 当 {name} < 60"))
         for below, above in zip(ordered, ordered[1:]):
-            self.check_band_seam(below, above)
-        if ordered[-1].upper and (ordered[-1].upper.value, ordered[-1].upper.inclusive) < (top, True):
-            self.errors.append(
-                BandError(ordered[-1].pos, f"总分高于 {ordered[-1].upper.value} 时不属于任何等级（最高可得 {top} 分）。", "等级 优秀 当 总分 >= 90")
-            )
+            self.check_band_seam(below, above, graded)
+        highest = ordered[-1].upper
+        if highest and (highest.value, highest.inclusive) < (graded.high, True):
+            message = f"{name}高于 {highest.value} 时不属于任何等级（最高可得 {graded.high} 分）。"
+            self.errors.append(BandError(ordered[-1].pos, message, f"等级 优秀 当 {name} >= 90"))
 
-    def check_band_seam(self, below: ast.Band, above: ast.Band) -> None:
+    def check_band_seam(self, below: ast.Band, above: ast.Band, graded: GradedRange) -> None:
         """Neighbouring bands must meet exactly. An overlap or a gap is reported at both bounds that meet, since
         either may be the one the author changed, each with the fix for its own line (the other bound kept)."""
         high, low = below.upper, above.lower
         if high is None or low is None or high.value > low.value or (high.value == low.value and high.inclusive and low.inclusive):
-            what = f"等级“{below.name}”与“{above.name}”的分数范围重叠：{overlap_range(below, above)}同时属于“{below.name}”和“{above.name}”。"
+            scores = overlap_range(below, above, graded)
+            what = f"等级“{below.name}”与“{above.name}”的分数范围重叠：{scores}同时属于“{below.name}”和“{above.name}”。"
         elif high.value < low.value or not (high.inclusive or low.inclusive):
-            what = f"等级“{below.name}”与“{above.name}”之间有空档：{gap_range(high, low)}。"
+            what = f"等级“{below.name}”与“{above.name}”之间有空档：{gap_range(high, low, graded.name)}。"
         else:
             return
         fixes = seam_fixes(below, above)
         for fix in fixes:
             self.errors.append(BandError(fix.at, what + fix.advice(), f"等级 {written_grade(fix.band.name)} 当 {band_condition(fix.fixed_band())}"))
         if not fixes:  # each band reaches past the other at both ends: no single bound can fix it
-            self.errors.append(BandError(above.pos, what, "等级 良好 当 80 <= 总分 < 90，等级 优秀 当 总分 >= 90"))
+            self.errors.append(BandError(above.pos, what, f"等级 良好 当 80 <= {graded.name} < 90，等级 优秀 当 {graded.name} >= 90"))
 
     def check_veto_grade(self, bands: tuple[ast.Band, ...]) -> str | None:
         grades = self.of(ast.VetoGrade)
@@ -593,6 +628,17 @@ def lower_key(band: ast.Band):
     return (band.lower.value, not band.lower.inclusive)
 
 
+@dataclass(frozen=True)
+class GradedRange:
+    """The number the bands grade and the values it can take, which the bands must cover once each: 总分 from 0 to
+    its highest total; a 评分项 from 0 to its converted maximum; a 定义 is assumed to range as the total does
+    (0 to the highest total; its range is not inferred from its formula)."""
+
+    name: str
+    low: Decimal
+    high: Decimal
+
+
 # --- a seam between two neighbouring bands: what it covers twice or not at all, and how either line fixes it ---
 
 
@@ -610,8 +656,8 @@ class BandFix:
         kept = self.neighbour.lower if self.upper else self.neighbour.upper
         assert kept is not None  # a fix is only offered against a bound that is written
         return (
-            f"若“{self.neighbour.name}”的{bound_side(not self.upper)}（{bound_text(kept, upper=not self.upper)}）是对的，"
-            f"“{self.band.name}”的{bound_side(self.upper)}应为 {bound_text(self.fixed, upper=self.upper)}。"
+            f"若“{self.neighbour.name}”的{bound_side(not self.upper)}（{bound_text(kept, self.band.graded, upper=not self.upper)}）是对的，"
+            f"“{self.band.name}”的{bound_side(self.upper)}应为 {bound_text(self.fixed, self.band.graded, upper=self.upper)}。"
         )
 
     def fixed_band(self) -> ast.Band:
@@ -648,48 +694,68 @@ def bound_side(upper: bool) -> str:
     return "上限" if upper else "下限"
 
 
-def bound_text(bound: ast.Bound, *, upper: bool) -> str:
+def bound_text(bound: ast.Bound, graded: str = TOTAL_NAME, *, upper: bool) -> str:
     """One bound as a one-sided band writes it: 总分 >= 85, 总分 < 90."""
     if upper:
-        return f"总分 {'<=' if bound.inclusive else '<'} {plain(bound.value)}"
-    return f"总分 {'>=' if bound.inclusive else '>'} {plain(bound.value)}"
+        return f"{graded} {'<=' if bound.inclusive else '<'} {plain(bound.value)}"
+    return f"{graded} {'>=' if bound.inclusive else '>'} {plain(bound.value)}"
 
 
 def band_condition(band: ast.Band) -> str:
     """A band's condition as a rule file must write it: 80 <= 总分 < 90, and 总分 first when one-sided (总分 >= 90)."""
-    lower, upper = band.lower, band.upper
+    lower, upper, graded = band.lower, band.upper, band.graded
     if lower and upper:
-        return f"{plain(lower.value)} {'<=' if lower.inclusive else '<'} 总分 {'<=' if upper.inclusive else '<'} {plain(upper.value)}"
+        return f"{plain(lower.value)} {'<=' if lower.inclusive else '<'} {graded} {'<=' if upper.inclusive else '<'} {plain(upper.value)}"
     if lower:
-        return bound_text(lower, upper=False)
-    return bound_text(upper, upper=True) if upper else "总分 >= 0"
+        return bound_text(lower, graded, upper=False)
+    return bound_text(upper, graded, upper=True) if upper else f"{graded} >= 0"
 
 
-def overlap_range(below: ast.Band, above: ast.Band) -> str:
-    """The scores both bands hold: from the upper band's lower bound (or 0) to the nearer of the two upper bounds."""
-    start = above.lower or ast.Bound(Decimal(0), True, above.pos)
+def overlap_range(below: ast.Band, above: ast.Band, graded: GradedRange) -> str:
+    """The scores both bands hold: from the upper band's lower bound (or the lowest value) to the nearer of the two upper bounds."""
+    start = above.lower or ast.Bound(graded.low, True, above.pos)
     uppers = [bound for bound in (below.upper, above.upper) if bound is not None]
     end = min(uppers, key=lambda bound: (bound.value, bound.inclusive), default=None)  # of equal values, < holds less
-    return score_range(start.value, start.inclusive, end.value if end else None, end.inclusive if end else True)
+    return score_range(start.value, start.inclusive, end.value if end else None, end.inclusive if end else True, graded.name)
 
 
-def gap_range(high: ast.Bound, low: ast.Bound) -> str:
+def gap_range(high: ast.Bound, low: ast.Bound, graded: str = TOTAL_NAME) -> str:
     """The scores between the lower band's upper bound and the upper band's lower bound, with one of them."""
-    scores = score_range(high.value, not high.inclusive, low.value, not low.inclusive) + "不属于任何等级"
+    scores = score_range(high.value, not high.inclusive, low.value, not low.inclusive, graded) + "不属于任何等级"
     return scores if high.value == low.value else f"{scores}，如 {plain((high.value + low.value) / 2)} 分"
 
 
-def score_range(start: Decimal, start_included: bool, end: Decimal | None, end_included: bool) -> str:
+def score_range(start: Decimal, start_included: bool, end: Decimal | None, end_included: bool, graded: str = TOTAL_NAME) -> str:
     """总分 80 至 85（含 80，不含 85）; 总分恰好 90 分; 总分 90 分及以上."""
     if end is None:
-        return f"总分 {plain(start)} 分及以上" if start_included else f"总分高于 {plain(start)} 分"
+        return f"{graded} {plain(start)} 分及以上" if start_included else f"{graded}高于 {plain(start)} 分"
     if start == end:
-        return f"总分恰好 {plain(start)} 分"
+        return f"{graded}恰好 {plain(start)} 分"
     if start_included == end_included:
         ends = "含两端" if start_included else "不含两端"
     else:
         ends = f"{'含' if start_included else '不含'} {plain(start)}，{'含' if end_included else '不含'} {plain(end)}"
-    return f"总分 {plain(start)} 至 {plain(end)}（{ends}）"
+    return f"{graded} {plain(start)} 至 {plain(end)}（{ends}）"
+
+
+def mixed_quantity_error(band: ast.Band, first: ast.Band) -> BandError:
+    """A band that grades another number than the first band: all bands grade one number, or grades cannot be ordered."""
+    pos = band.quantity.pos if band.quantity is not None else band.pos
+    message = (
+        f"等级“{band.name}”按“{band.graded}”划分，而第一个等级“{first.name}”（第 {first.pos.line} 行）按“{first.graded}”划分："
+        "所有等级应按同一个数值划分。"
+    )
+    return BandError(pos, message, f"等级 {written_grade(band.name)} 当 {band_condition(replace(band, quantity=first.quantity))}")
+
+
+def ungradable_error(band: ast.Band, declaration, known: list[str]) -> SiteBuilderError:
+    """Bands on a name that is no number a grade can rest on: undeclared, a fact, a parameter or a yes/no 定义."""
+    pos = band.quantity.pos if band.quantity is not None else band.pos
+    example = "定义 综合得分 = 服务 + 管理，再写 等级 优秀 当 综合得分 >= 90"
+    if declaration is None:
+        return UndefinedName(pos, band.graded, known, example=example)
+    kind = {ast.Fact: "事实", ast.Parameter: "参数", ast.Definition: "得出是或否的定义"}.get(type(declaration), "名称")
+    return RuleTypeError(pos, f"等级只能按总分、评分项或得出数值的定义划分，“{band.graded}”是{kind}。", example)
 
 
 def weight_sum_error(parties: list[ast.Party], weight_sum: Decimal, items: dict) -> WeightError:

@@ -251,11 +251,17 @@ class Evaluation:
         return round_decimal(value, rounding.places, rounding.mode)
 
     def band(self, total: Decimal) -> str:
+        """The grade the bands give the number they test (总分, or a 定义 or 评分项); 暂缓评级 when that is unchecked."""
+        graded = self.rules.bands[0].graded  # checks.py: every band tests the same number
+        value = total if graded == "总分" else self.read_name(graded)
+        if isinstance(value, Unchecked):
+            self.step("按分数评定的等级", f"{graded} {show(value)}，{NOT_GRADED}", self.rules.bands[0])
+            return NOT_GRADED
         for band in self.rules.bands:
-            if in_band(total, band):
-                self.step("按分数评定的等级", f"总分 {plain(total)} 满足 {band_text(band)}，等级为{band.name}", band)
+            if in_band(value, band):
+                self.step("按分数评定的等级", f"{graded} {plain(value)} 满足 {band_text(band)}，等级为{band.name}", band)
                 return band.name
-        raise EvaluationError(None, f"总分 {plain(total)} 不属于任何等级。")  # unreachable after checks
+        raise EvaluationError(None, f"{graded} {plain(value)} 不属于任何等级。")  # a 定义 outside the bands' range
 
     # --- vetoes --------------------------------------------------------------------------------------
 
@@ -277,7 +283,7 @@ class Evaluation:
         if withheld:
             self.step("最终等级", f"否决条件“{'、'.join(withheld)}”{NOT_CHECKED}，{NOT_GRADED}", self.rules.bands[0])
             return None
-        return score_grade
+        return None if score_grade == NOT_GRADED else score_grade
 
     # --- expressions ---------------------------------------------------------------------------------
 
@@ -416,7 +422,7 @@ def band_text(band: ast.Band) -> str:
     parts = []
     if band.lower:
         parts.append(f"{plain(band.lower.value)} {'<=' if band.lower.inclusive else '<'} ")
-    parts.append("总分")
+    parts.append(band.graded)
     if band.upper:
         parts.append(f" {'<=' if band.upper.inclusive else '<'} {plain(band.upper.value)}")
     return "".join(parts)

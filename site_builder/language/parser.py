@@ -389,17 +389,20 @@ class AstBuilder(Transformer):
         return ast.Total(rounding, citation, self.at(meta))
 
     def band(self, meta, label: ast.Name, bounds, citation):
-        lower, upper = bounds
-        return ast.Band(label.name, lower, upper, citation, self.at(meta))
+        quantity, lower, upper = bounds
+        return ast.Band(label.name, lower, upper, citation, self.at(meta), quantity)
 
-    def band_one_sided(self, meta, _total, op, number):
-        return self.band_bounds([(op, number)], meta)
+    def graded(self, meta, token):
+        return ast.Name(str(token), self.at(token))
 
-    def band_two_sided(self, meta, low, op1, _total, op2, high):
+    def band_one_sided(self, meta, quantity, op, number):
+        return (quantity, *self.band_bounds([(op, number)], meta))
+
+    def band_two_sided(self, meta, low, op1, quantity, op2, high):
         # "80 <= 总分" is read as "总分 >= 80": flip the operator to face the total.
         op = OPERATORS.get(str(op1), str(op1))
         flipped = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(op, op)
-        return self.band_bounds([(Token.new_borrow_pos(op1.type, flipped, op1), low), (op2, high)], meta)
+        return (quantity, *self.band_bounds([(Token.new_borrow_pos(op1.type, flipped, op1), low), (op2, high)], meta))
 
     def band_bounds(self, conditions, meta):
         bounds = {}

@@ -21,7 +21,13 @@ def chinese_number(n: int) -> str:
 
 
 def band_words(band: ast.Band) -> str:
-    """A band as the regulation words it: 90分及以上, 80分至90分（不含90分）, 60分以下（不含60分）."""
+    """A band as the regulation words it: 90分及以上, 80分至90分（不含90分）, 60分以下（不含60分）; bands on another
+    number than the total name it first (综合得分90分及以上)."""
+    graded = "" if band.graded == "总分" else band.graded
+    return graded + band_range_words(band)
+
+
+def band_range_words(band: ast.Band) -> str:
     lower, upper = band.lower, band.upper
     if lower and upper:
         notes = [] if lower.inclusive else [f"不含{plain(lower.value)}分"]
