@@ -462,3 +462,30 @@ def test_a_case_that_expects_a_refusal_is_not_a_mistake_in_the_file(repo, capsys
     code, out, _ = run(capsys, with_tests(repo, VALID + refused))
     assert code == 0
     assert "  ✓ 运营管理超出满分" in out.splitlines()
+
+
+def docs_block(after: str, language: str) -> str:
+    page = (ROOT / "docs/rule-tests.md").read_text(encoding="utf-8")
+    return re.search(re.escape(after) + r".*?```" + language + r"\n(.*?)```", page, re.S)[1]
+
+
+def test_the_new_expectations_on_the_docs_page_pass(repo, capsys):
+    cases = docs_block("### 核对评分项、定义和决定等级的否决", "yaml") + docs_block("### 应被拒绝的用例", "yaml")
+    code, out, _ = run(capsys, with_tests(repo, VALID + cases))
+    assert code == 0
+    assert out.strip().splitlines()[-1] == "规则测试：4 通过，0 失败。"
+
+
+def test_the_failure_output_on_the_docs_page_is_a_real_run(demo, capsys):
+    edit(
+        demo,
+        DEMO_TESTS,
+        ("服务质量: 26.63 ", "服务质量: 26.62 "),
+        ("converted: 34}", "converted: 34.5}"),
+        ("第三方得分率: 88.55", "第三方得分率: 88.5 "),
+        ("decided_by: []", "decided_by: [安全事故]"),
+        ("refused: 超出范围", "refused: 超出了满分"),
+        ("      有效投诉: 两件\n", "      有效投诉: 2\n"),
+    )
+    _, out, _ = run(capsys, demo)
+    assert out == docs_block("### 评分项、定义、否决与拒绝对不上时", "text")

@@ -236,7 +236,7 @@ class Reader:
         a record would be refused for is kept as the case's outcome, not reported as a mistake in the test file."""
         stage = self.stage(keys + ("stage",), raw["stage"]) if "stage" in raw else None
         read = inputs_from(raw, self.rules)  # as station records read theirs: the same syntax, the same messages
-        problems = [self.located(keys + p.keys, p.message, p.example, key=p.key) for p in read.problems]
+        problems: list[SiteBuilderError] = [self.located(keys + p.keys, p.message, p.example, key=p.key) for p in read.problems]
         if not refusing:
             self.errors += problems
         return Draft(index, name, stage, read.scores, read.facts, {}, problems if refusing else [])
@@ -568,7 +568,7 @@ class Comparison:
         for figure in figures:
             actual = item_figure(result, figure)
             if figure.value != actual:
-                self.mismatches.append(differs(f"{figure.name} {ITEM_PARTS[figure.part]}", plain(figure.value), plain(actual), figure.pos))
+                self.mismatches.append(differs(f"{figure.name} {ITEM_PARTS[figure.part]}", show(figure.value), plain(actual), figure.pos))
                 self.subjects |= {s.subject for s in result.steps if is_step_of_item(s.subject, figure.name)}
 
     def definitions(self, values: list[tuple[Figure, object, Step]]) -> None:
