@@ -206,13 +206,16 @@ def aligned(row: tuple) -> str:
 
 def run_explain(args) -> int:
     project, key = loaded_record(args)
-    print(explanation(project.results[key]))
+    print(explanation(project.results[key], project.ruleset_reason.get(key)))
     return 0
 
 
-def explanation(result: Result) -> str:
-    """Every computed figure: the formula with values put in, the rule line it came from, and its citation."""
-    lines = [f"规则集：{result.ruleset.title}（版本 {result.ruleset.version}，{result.ruleset.path}）", f"阶段：{result.stage}", ""]
+def explanation(result: Result, reason: str | None = None) -> str:
+    """Every computed figure: the formula with values put in, the rule line it came from, and its citation;
+    first, the version and why it was chosen (records/project.py choose_ruleset)."""
+    lines = [f"规则集：{result.ruleset.title}（版本 {result.ruleset.version}，{result.ruleset.path}）"]
+    lines += [f"选用版本的依据：{reason}。"] if reason else []
+    lines += [f"阶段：{result.stage}", ""]
     for step in result.steps:
         lines += [*step_lines(step, result.ruleset.documents, formula_apart=True), ""]
     return "\n".join(lines).rstrip()

@@ -49,6 +49,13 @@ def cited(citation: ast.Citation, documents: Mapping[str, ast.Document]) -> str:
     return f"【{citation_text(citation)}】" + (f" {document.title}" if document else "")
 
 
+def effective_period(effective: ast.Effective, open_end: str = "起") -> str:
+    """A version's 生效 period as the rule file says it (2024-08-26 至 2025-06-30, 2025-07-01 起); open_end="至今" for tables."""
+    if effective.end is None:
+        return f"{effective.start} {open_end}"
+    return f"{effective.start} 至 {effective.end}"
+
+
 def rule_location(pos: ast.SourcePos) -> str:
     """Where a rule is: file:line."""
     return f"{pos.file}:{pos.line}"

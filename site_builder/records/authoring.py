@@ -23,8 +23,19 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from ruamel.yaml.tokens import ScalarToken
 
 from ..errors import Problems, RecordError, RecordWarning, SiteBuilderError, SourcePos, did_you_mean
+from ..language.formatting import effective_period
 from ..language.ruleset import FactType, RuleSet
-from .project import NoneInForce, Project, SeveralInForce, UnknownRuleset, UnknownVersion, choose_ruleset, listed_sources, load_rulesets
+from .project import (
+    NoneInForce,
+    PinnedNotInForce,
+    Project,
+    SeveralInForce,
+    UnknownRuleset,
+    UnknownVersion,
+    choose_ruleset,
+    listed_sources,
+    load_rulesets,
+)
 from .schema import SCHEMA_FILE, expanded, properties_of, record_schema, resolve, schema_node
 from .source_files import RULES, STATIONS, STATIONS_DIR, decode_source, list_sources, read_source
 from .yaml_source import dump_yaml, load_yaml, to_plain
@@ -176,12 +187,19 @@ def loaded_rulesets(root: str) -> list[RuleSet]:
 def chosen_ruleset(rulesets: list[RuleSet], rules_id: str | None, version: str | None, day: datetime.date) -> RuleSet:
     """The version project.choose_ruleset gives a record naming these, or the reason worded for the command's options."""
     try:
-        return choose_ruleset(rulesets, rules_id or None, version or None, lambda: day)
+        return choose_ruleset(rulesets, rules_id or None, version or None, lambda: day).ruleset
     except UnknownRuleset as missing:
         hint = did_you_mean(missing.rules_id, missing.known)
         raise SiteBuilderError(None, f"--rules：没有编号为“{rules_id}”的规则集。{hint}现有规则集：{'、'.join(missing.known)}。") from None
     except UnknownVersion as missing:
         raise SiteBuilderError(None, f"--version：规则集“{rules_id}”没有版本“{version}”，现有版本：{'、'.join(missing.versions)}。") from None
+    except PinnedNotInForce as pinned:
+        raise SiteBuilderError(
+            None,
+            f"--version：版本“{version}”的生效期是 {effective_period(pinned.pinned.effective)}，实地评估日期 {day} 不在其内。"
+            "请删去 --version，按 --date 选用当天生效的版本，或改正 --date；"
+            "按过渡条款沿用原版本的，生成后在记录的 rules 下写明 version 与理由 reason。",
+        ) from None
     except NoneInForce:
         raise SiteBuilderError(
             None, f"{day} 没有生效的规则集版本。请用 --date 写明实地评估日期（省略时按今天），或用 --rules 与 --version 指明规则集。"

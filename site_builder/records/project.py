@@ -13,9 +13,21 @@ from decimal import Decimal
 from functools import partial
 from pathlib import Path
 
-from ..errors import Problems, RecordError, RecordWarning, SiteBuilderError, SourcePos, capped_per_file, did_you_mean, sort_key
+from ..errors import (
+    HeaderError,
+    Problems,
+    RecordError,
+    RecordWarning,
+    RuleWarning,
+    SiteBuilderError,
+    SourcePos,
+    capped_per_file,
+    did_you_mean,
+    sort_key,
+)
 from ..language.checks import check_rules, rule_warnings
 from ..language.evaluate import Result, completion_rate, evaluate
+from ..language.formatting import effective_period, rule_location
 from ..language.parser import parse_rules
 from ..language.ruleset import NOT_GRADED, RuleSet
 from . import jobs, narrative, source_files
@@ -33,6 +45,8 @@ class Project:
     records: list[StationRecord] = field(default_factory=list)
     rule_files: int = 0  # files found under rules/, loaded or not
     ruleset_of: dict[str, RuleSet] = field(default_factory=dict)
+    ruleset_reason: dict[str, str] = field(default_factory=dict)  # why that version: explain and the report page say it
+    version_changes: dict[str, list[VersionChange]] = field(default_factory=dict)  # changes the record's periods span
     malformed: set[str] = field(default_factory=set)  # paths of records that failed the schema
     results: dict[str, Result] = field(default_factory=dict)
     errors: list[SiteBuilderError] = field(default_factory=list)
@@ -148,6 +162,79 @@ def check_versions(project: Project, rulesets: list[RuleSet]) -> None:
                 RecordError(ruleset.source.declarations[0].pos, "", f"规则集“{ruleset.id}”的版本“{ruleset.version}”已在 {seen[key].path} 中定义。")
             )
         seen[key] = ruleset
+    for rules_id in sorted({r.id for r in rulesets}):
+        for problem in period_problems(versions_of(rulesets, rules_id)):
+            (project.warnings if isinstance(problem, RuleWarning) else project.errors).append(problem)
+
+
+def versions_of(rulesets: list[RuleSet], rules_id: str) -> list[RuleSet]:
+    """The versions of one rule set, earliest 生效 first."""
+    return sorted((r for r in rulesets if r.id == rules_id), key=lambda r: (r.effective.start, r.path))
+
+
+def period_problems(versions: list[RuleSet]) -> list[SiteBuilderError]:
+    """Every day should have exactly one version in force from the first start on: two is an error (a record on
+    that day cannot be given a version by its date), none a warning (such a record must name its version).
+    Both are reported at the 生效 line of the later version, naming the days."""
+    problems: list[SiteBuilderError] = []
+    for index, later in enumerate(versions):
+        earlier_ones = versions[:index]
+        problems += [overlap_error(earlier, later) for earlier in earlier_ones if shared_days(earlier, later)]
+        covered_to = max((e.effective.end or datetime.date.max for e in earlier_ones), default=None)
+        if covered_to is not None and covered_to < datetime.date.max and covered_to + ONE_DAY < later.effective.start:
+            problems.append(gap_warning(next(e for e in earlier_ones if e.effective.end == covered_to), later))
+    return problems
+
+
+ONE_DAY = datetime.timedelta(days=1)
+
+
+def shared_days(earlier: RuleSet, later: RuleSet) -> tuple[datetime.date, datetime.date | None] | None:
+    """The first and last day both are in force (None for the last: no end), or None when they share no day."""
+    first = max(earlier.effective.start, later.effective.start)
+    ends = [e for e in (earlier.effective.end, later.effective.end) if e is not None]
+    last = min(ends) if ends else None
+    return (first, last) if last is None or first <= last else None
+
+
+def days_text(first: datetime.date, last: datetime.date | None) -> str:
+    if last is None:
+        return f"{first} 起的每一天"
+    if first == last:
+        return f"{first} 这一天"
+    return f"{first} 至 {last}（共 {(last - first).days + 1} 天）"
+
+
+def version_at(ruleset: RuleSet) -> str:
+    """A version with its period and the line that declares it: 版本 2024（生效 2024-08-26 起，rules/…/sgz-2024.rules:10）."""
+    return f"版本 {ruleset.version}（生效 {effective_period(ruleset.effective)}，{rule_location(ruleset.effective.pos)}）"
+
+
+def overlap_error(earlier: RuleSet, later: RuleSet) -> SiteBuilderError:
+    first, last = shared_days(earlier, later) or (later.effective.start, None)
+    message = (
+        f"规则集“{later.id}”的版本 {later.version} 与{version_at(earlier)}的生效期重叠：{days_text(first, last)}两个版本同时生效，"
+        f"这些日期的评估记录无法按日期选定版本。"
+    )
+    if earlier.effective.start < later.effective.start:
+        closing = f"生效 {earlier.effective.start} 至 {later.effective.start - ONE_DAY}"
+        message += f"若本版本自 {later.effective.start} 起施行，把版本 {earlier.version} 的生效改为“{closing}”；否则改本行的日期。"
+        return HeaderError(later.effective.pos, message, f"{closing}（写在 {earlier.path}）")
+    message += "两个版本不能同一天开始生效：改本行的开始日期，或删去其中一个版本。"
+    return HeaderError(later.effective.pos, message, f"生效 {last + ONE_DAY} 起" if last else None)
+
+
+def gap_warning(earlier: RuleSet, later: RuleSet) -> SiteBuilderError:
+    assert earlier.effective.end is not None  # a gap follows a version that ends
+    first, last = earlier.effective.end + ONE_DAY, later.effective.start - ONE_DAY
+    starting = f"生效 {first} 起" if later.effective.end is None else f"生效 {first} 至 {later.effective.end}"
+    return RuleWarning(
+        later.effective.pos,
+        f"规则集“{later.id}”的{version_at(earlier)}与版本 {later.version}（生效 {effective_period(later.effective)}）之间有空档："
+        f"{days_text(first, last)}没有生效的版本，这些日期的评估记录须写明版本。若两版相接，把本行改为“{starting}”，"
+        f"或把版本 {earlier.version} 的结束日期改为 {later.effective.start - ONE_DAY}。",
+        starting,
+    )
 
 
 def load_records(project: Project, use_cache: bool = True) -> list[StationRecord]:
@@ -278,9 +365,15 @@ def check_duplicates(project: Project) -> None:
 
 
 def assign_and_evaluate(project: Project, record: StationRecord) -> None:
-    ruleset = collect(project, lambda: best_effort(lambda: select_ruleset(record, project.rulesets), None))
-    if ruleset is None:
+    choice = collect(project, lambda: best_effort(lambda: select_ruleset(record, project.rulesets), None))
+    if choice is None:
         return
+    ruleset = choice.ruleset
+    project.ruleset_reason[record.key] = choice.reason
+    changes = best_effort(lambda: version_changes(record, ruleset, project.rulesets), [])
+    if changes:
+        project.version_changes[record.key] = changes
+        project.warnings += [period_warning(record, change) for change in changes]
     inputs, errors = best_effort(lambda: checked_against_rules(record, ruleset), (None, []))
     project.errors += errors
     if inputs is None or errors or record.path in project.malformed:
@@ -292,11 +385,11 @@ def assign_and_evaluate(project: Project, record: StationRecord) -> None:
         project.warnings += audit(record, result)
 
 
-def select_ruleset(record: StationRecord, rulesets: list[RuleSet]) -> RuleSet:
-    """The rule-set version that evaluates the record (choose_ruleset), or the reason as an error at the field to change."""
+def select_ruleset(record: StationRecord, rulesets: list[RuleSet]) -> VersionChoice:
+    """The rule-set version that evaluates the record and why (choose_ruleset), or the reason as an error at the field to change."""
     wanted = record.evaluation.get("rules") or {}
     try:
-        return choose_ruleset(rulesets, wanted.get("id"), wanted.get("version"), lambda: record.visit_date)
+        return choose_ruleset(rulesets, wanted.get("id"), wanted.get("version"), lambda: record.visit_date, wanted.get("reason"))
     except UnknownRuleset as missing:
         raise RecordError(
             record.at("evaluation", "rules", "id"),
@@ -313,6 +406,8 @@ def select_ruleset(record: StationRecord, rulesets: list[RuleSet]) -> RuleSet:
             f"{whose}没有版本“{missing.version}”，现有版本：{versions}。",
             f'version: "{missing.versions[0] if missing.versions else ""}"',
         ) from None
+    except PinnedNotInForce as pinned:
+        raise RecordError(record.at("evaluation", "rules", "version"), "evaluation.rules.version", pinned.message(), pinned.example()) from None
     except NoneInForce as missing:
         raise RecordError(
             record.at("evaluation", "visit_date"),
@@ -331,6 +426,16 @@ def select_ruleset(record: StationRecord, rulesets: list[RuleSet]) -> RuleSet:
 
 
 # --- choosing the rule-set version: the one home for records and `site-builder new` -------------------
+#
+# The day is the 实地评估日期 (a record's evaluation.visit_date, the --date of `site-builder new`): the version in
+# force that day evaluates the record, unless the record names its version (which must then be in force that day,
+# or be kept by the newer version's transitional clause, 过渡 至 日期, with the record's reason).
+
+
+@dataclass(frozen=True)
+class VersionChoice:
+    ruleset: RuleSet
+    reason: str  # why this version, in one clause: shown by explain and on the report page
 
 
 class NoRulesetApplies(Exception):
@@ -361,12 +466,50 @@ class SeveralInForce(NoRulesetApplies):
     found: list[RuleSet]
 
 
-def choose_ruleset(rulesets: list[RuleSet], rules_id: str | None, version: str | None, day: Callable[[], datetime.date]) -> RuleSet:
-    """The named version, else the version of the named rule set (or of any) in force on the day.
+@dataclass(eq=False)
+class PinnedNotInForce(NoRulesetApplies):
+    """The named version is not in force on the day, and no transitional clause with a stated reason keeps it."""
 
-    day is asked for only when no version is named: a record naming its version is evaluated even if its date is unreadable.
-    When day cannot be read (ValueError, TypeError: a date that does not exist, or a blank), the only version there
-    is applies, so that a record with a mistyped date still has its scores checked in the same run.
+    pinned: RuleSet
+    day: datetime.date
+    in_force: list[RuleSet]  # the versions of the same rule set in force that day
+    keeping: RuleSet | None  # the newer version whose 过渡 would keep the pinned one, given a reason
+    reason: str | None  # the reason the record states, if any
+
+    def message(self) -> str:
+        now = "、".join(f"版本 {r.version}（生效 {effective_period(r.effective)}）" for r in self.in_force)
+        text = (
+            f"记录指定的版本 {self.pinned.version} 的生效期是 {effective_period(self.pinned.effective)}，"
+            f"实地评估日期 {self.day} 不在其内；{f'当天生效的是{now}' if now else '当天没有生效的版本'}。"
+        )
+        drop_pin = f"删去 version，按实地评估日期选用{f'版本 {self.in_force[0].version}' if len(self.in_force) == 1 else '当天生效的版本'}"
+        if self.keeping is not None and self.keeping.transition is not None:
+            clause = f"{rule_location(self.keeping.transition.pos)} 过渡 至 {self.keeping.transition.until}"
+            return text + (
+                f"改法二选一：{drop_pin}；或者，本次评估若按版本 {self.keeping.version} 的过渡条款（{clause}）沿用版本 {self.pinned.version}，"
+                "在 version 下一行写明理由 reason。"
+            )
+        if self.reason is not None:
+            text += f"记录写明了理由（reason），但没有一个较新版本的过渡条款（过渡 至 日期）允许 {self.day} 的评估沿用版本 {self.pinned.version}。"
+        if self.pinned.effective.end is not None and self.pinned.effective.end < self.day:
+            keep = "若新办法允许沿用原办法，先在新版本的规则文件中写明过渡条款（过渡 至 日期），再在 version 下一行写明理由 reason"
+            return text + f"改法：{drop_pin}；{keep}。"
+        return text + f"改法：{drop_pin}，或改正实地评估日期。"
+
+    def example(self) -> str:
+        if self.keeping is not None:
+            return 'reason: "合同在新版本施行前签订，按过渡条款沿用原版本"'
+        return f"rules 下只写 id: {self.pinned.id}，不写 version"
+
+
+def choose_ruleset(
+    rulesets: list[RuleSet], rules_id: str | None, version: str | None, day: Callable[[], datetime.date], reason: str | None = None
+) -> VersionChoice:
+    """The named version, else the version of the named rule set (or of any) in force on the day; and why.
+
+    A named version must be in force on the day, or be kept by a newer version's transitional clause with a reason.
+    When day cannot be read (ValueError, TypeError: a date that does not exist, or a blank), a named version or the
+    only version there is applies, so that a record with a mistyped date still has its scores checked in the same run.
     """
     candidates = rulesets
     if rules_id is not None:
@@ -377,19 +520,99 @@ def choose_ruleset(rulesets: list[RuleSet], rules_id: str | None, version: str |
         named = [r for r in candidates if r.version == version]
         if not named:
             raise UnknownVersion(rules_id, version, sorted(r.version for r in candidates))
-        return named[0]
+        return pinned_choice(rulesets, named[0], day, reason)
     try:
         on = day()
     except (ValueError, TypeError):
         if len(candidates) == 1:
-            return candidates[0]
+            return VersionChoice(candidates[0], f"规则集只有版本 {candidates[0].version}")
         raise
     found = [r for r in candidates if r.in_force_on(on)]
     if not found:
         raise NoneInForce(on)
     if len(found) > 1:
         raise SeveralInForce(on, found)
-    return found[0]
+    return VersionChoice(found[0], f"实地评估日期 {on} 在版本 {found[0].version} 的生效期（{effective_period(found[0].effective)}）内")
+
+
+def pinned_choice(rulesets: list[RuleSet], pinned: RuleSet, day: Callable[[], datetime.date], reason: str | None) -> VersionChoice:
+    said = f"记录指定了版本 {pinned.version}"
+    try:
+        on = day()
+    except (ValueError, TypeError):
+        return VersionChoice(pinned, said)
+    period = effective_period(pinned.effective)
+    if pinned.in_force_on(on):
+        return VersionChoice(pinned, f"{said}，实地评估日期 {on} 在其生效期（{period}）内")
+    keeping = transition_keeping(rulesets, pinned, on)
+    if keeping is None or keeping.transition is None or not reason:
+        in_force = [r for r in rulesets if r.id == pinned.id and r.in_force_on(on)]
+        raise PinnedNotInForce(pinned, on, in_force, keeping, reason or None)
+    clause = f"过渡 至 {keeping.transition.until}，{rule_location(keeping.transition.pos)}"
+    return VersionChoice(
+        pinned, f"{said}：实地评估日期 {on} 已过其生效期（{period}），按版本 {keeping.version} 的过渡条款（{clause}）沿用，理由：{reason}"
+    )
+
+
+def transition_keeping(rulesets: list[RuleSet], pinned: RuleSet, on: datetime.date) -> RuleSet | None:
+    """The newer version in force on the day whose 过渡 lets that day's evaluations keep pinned, its previous version."""
+    for newer in versions_of(rulesets, pinned.id):
+        clause = newer.transition
+        if clause is not None and newer.in_force_on(on) and on <= clause.until and previous_version(rulesets, newer) is pinned:
+            return newer
+    return None
+
+
+def previous_version(rulesets: list[RuleSet], ruleset: RuleSet) -> RuleSet | None:
+    earlier = [r for r in versions_of(rulesets, ruleset.id) if r.effective.start < ruleset.effective.start]
+    return earlier[-1] if earlier else None
+
+
+# --- a contract or assessed period that spans a change of version ------------------------------------
+
+PERIODS = (("contract", "合同期"), ("assessed_period", "考核期"))
+
+
+@dataclass(frozen=True)
+class VersionChange:
+    """A day a new version takes over that falls inside the record's contract or assessed period (after its first day)."""
+
+    day: datetime.date
+    before: RuleSet
+    after: RuleSet
+    used: RuleSet  # the version that evaluates the record
+    periods: tuple[tuple[str, str, datetime.date, datetime.date], ...]  # (field, label, start, end) of each period spanning it
+
+    @property
+    def sentence(self) -> str:
+        spans = "与".join(f"{label}（{start} 至 {end}）" for _, label, start, end in self.periods)
+        return (
+            f"{spans}跨越了规则集版本的更替：{self.day} 起，版本 {self.before.version} 改为版本 {self.after.version}；"
+            f"本次评估按版本 {self.used.version}。"
+        )
+
+
+def version_changes(record: StationRecord, used: RuleSet, rulesets: list[RuleSet]) -> list[VersionChange]:
+    periods = [(key, label, *record_period(record, key)) for key, label in PERIODS if key in record.evaluation]
+    versions = versions_of(rulesets, used.id)
+    changes = []
+    for before, after in zip(versions, versions[1:]):
+        day = after.effective.start
+        spanning = tuple(p for p in periods if p[2] < day <= p[3])
+        if spanning:
+            changes.append(VersionChange(day, before, after, used, spanning))
+    return changes
+
+
+def period_warning(record: StationRecord, change: VersionChange) -> RecordWarning:
+    """At the key of the first period that spans the change (contract:, else assessed_period:)."""
+    field_name = change.periods[0][0]
+    return RecordWarning(record.at("evaluation", field_name, key=True), f"evaluation.{field_name}", change.sentence)
+
+
+def record_period(record: StationRecord, key: str) -> tuple[datetime.date, datetime.date]:
+    period = record.evaluation[key]
+    return datetime.date.fromisoformat(str(period["start"])), datetime.date.fromisoformat(str(period["end"]))
 
 
 # --- audits: warnings, not failures ---------------------------------------------------------------

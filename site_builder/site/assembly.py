@@ -71,9 +71,16 @@ class BulkPages:
                 self.provenance,
                 self.comparisons,
                 history=self.by_station[row.record.station_id],
+                version_note=self.version_note(row.record.key),
             )
         station_id = self.station_ids[index - len(self.rows)]
         return station_page(station_id, self.by_station[station_id])
+
+    def version_note(self, key: str) -> tuple[str, ...]:
+        """Why the record's rule-set version was chosen, and the version changes its periods span: a sentence each."""
+        reason = self.project.ruleset_reason.get(key)
+        changes = self.project.version_changes.get(key, [])
+        return ((f"选用规则版本的依据：{reason}。",) if reason else ()) + tuple(change.sentence for change in changes)
 
     def indices_in(self, districts: set[str] | None) -> list[int]:
         """The pages of the given districts' reports and stations (all of them for None): one shard's share."""

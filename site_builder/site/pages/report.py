@@ -23,7 +23,9 @@ def report_page(
     provenance: Provenance = Provenance(),
     comparisons: Comparisons | None = None,
     history: list | None = None,
+    version_note: tuple[str, ...] = (),
 ) -> str:
+    """version_note: why this rule-set version, and any change of version the record's periods span (records/project.py)."""
     src = urls.report(record)
     parts = [
         title_block(record, result, src),
@@ -35,7 +37,7 @@ def report_page(
         grade_section(record, result),
         comparison_section(record, result, comparisons),
         f"## 五、结语\n\n{narrative(record.content['report']['conclusion'])}",
-        provenance_note(record, result, provenance),
+        provenance_note(record, result, provenance, version_note),
         report_downloads(record),
     ]
     return "\n\n".join(p for p in parts if p) + "\n"
@@ -265,8 +267,8 @@ def grade_section(record: StationRecord, result: Result) -> str:
     )
 
 
-def provenance_note(record: StationRecord, result: Result, provenance: Provenance) -> str:
-    """Where this page comes from, so anyone can check it against the repository."""
+def provenance_note(record: StationRecord, result: Result, provenance: Provenance, version_note: tuple[str, ...] = ()) -> str:
+    """Where this page comes from, so anyone can check it against the repository; then why this version of the rules."""
     url = provenance.source_url(record.path)
     source = link(code(record.path), url) if url else code(record.path)
     change = provenance.last_changes.get(record.path)
@@ -274,4 +276,4 @@ def provenance_note(record: StationRecord, result: Result, provenance: Provenanc
     return (
         f'!!! info "数据来源"\n    评估记录 {source}{changed}；规则 {code(result.ruleset.path)}'
         f"（{inline(result.ruleset.title)}，版本 {inline(result.ruleset.version)}）；本页由 {BUILT_FROM_MARKER} 生成。"
-    )
+    ) + "".join(f"\n\n    {inline(sentence)}" for sentence in version_note)

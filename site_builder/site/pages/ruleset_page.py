@@ -7,7 +7,7 @@ from pygments.formatters import HtmlFormatter
 
 from ...language import ast
 from ...language.evaluate import render
-from ...language.formatting import citation_text, percent, plain
+from ...language.formatting import citation_text, effective_period, percent, plain
 from ...language.highlight import RuleLanguageLexer
 from ...language.ruleset import RuleSet
 from . import urls
@@ -23,6 +23,8 @@ def citation_cell(citation: ast.Citation | None) -> str:
 def ruleset_page(rules: RuleSet, versions: list[RuleSet]) -> str:
     current = urls.ruleset(rules)
     effective = f"{rules.effective.start} 起" + (f"，至 {rules.effective.end} 止" if rules.effective.end else "")
+    if rules.transition is not None:  # 过渡 至 日期: see records/project.py transition_keeping
+        effective += f"（过渡：{rules.transition.until} 及以前的评估，记录写明理由的，可沿用上一版本）"
     parts = [
         f"# {inline(rules.title)}（{inline(rules.version)}）",
         f"规则集编号：{code(rules.id)} · 版本：{inline(rules.version)} · 生效：{effective} · 评估阶段：{inline('、'.join(rules.stages))} · "
@@ -83,8 +85,7 @@ def versions_list(rules: RuleSet, versions: list[RuleSet], current: str) -> str:
     """Every version of this rule set, oldest first, each with what changed from the one before."""
     lines, previous = [], None
     for other in sorted(versions, key=lambda r: r.effective.start):
-        until = f"至 {other.effective.end}" if other.effective.end else "起"
-        label = f"{inline(other.version)}（{other.effective.start} {until}）"
+        label = f"{inline(other.version)}（{effective_period(other.effective)}）"
         lines.append(f"- **{label}**（本页）" if other is rules else f"- {link(label, urls.relative(urls.ruleset(other), current))}")
         if previous is not None:
             lines += [f"    - {inline(change)}" for change in changes(previous, other)] or ["    - 与上一版本相比，计分规则没有变化。"]
@@ -97,7 +98,7 @@ def rules_index(rulesets: list[RuleSet]) -> str:
     for rules in sorted(rulesets, key=lambda r: (r.id, r.effective.start)):
         lines.append(
             f"| {link(inline(rules.title), urls.relative(urls.ruleset(rules), 'rules/index.md'))} | {inline(rules.version)} | "
-            f"{rules.effective.start} 起 | {inline('、'.join(rules.stages))} |"
+            f"{effective_period(rules.effective, open_end='至今')} | {inline('、'.join(rules.stages))} |"
         )
     return "\n".join(lines) + "\n"
 
