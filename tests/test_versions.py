@@ -268,3 +268,12 @@ def test_the_report_page_says_why_its_version_and_notes_a_spanned_change(version
     assert "选用规则版本的依据：实地评估日期 2025-10-15 在版本 2025 的生效期（2025-07-01 起）内。" in unescaped(markdown["demo/delta/2024-2025-末期"])
     assert "跨越了规则集版本的更替：2025-07-01 起，版本 2024 改为版本 2025；本次评估按版本 2025。" in unescaped(markdown["demo/delta/2024-2025-末期"])
     assert "跨越了规则集版本的更替" not in unescaped(markdown["demo/alpha/2025-2026-中期"])
+
+
+def test_the_rule_language_page_shows_these_messages_as_check_prints_them(versioned):
+    page = (Path(__file__).parents[1] / "docs" / "rule-language.md").read_text(encoding="utf-8")
+    [pinned] = load_project(versioned).errors
+    edit_file(versioned / OLD_RULES, "生效 2024-08-26 至 2025-06-30", "生效 2024-08-26 至 2025-07-31")
+    [overlap] = load_project(versioned).errors
+    for error in (pinned, overlap):
+        assert error.format() in page
