@@ -222,8 +222,15 @@ def test_items_maxima_must_match_their_party_weight(one_error):
     error = one_error(text)
     assert isinstance(error, WeightError)
     assert where(error) == at(text, "评估方 乙")
+    assert error.message == ("评估方“乙”的权重是 40%，其下各评分项满分合计应为 40，现为 30。请核对该评估方的权重与其下各评分项的满分。")
+    assert error.example == "评估方 乙 权重 40%（其下各评分项满分合计 40）"
+
+
+def test_items_of_100_points_under_a_weight_are_advised_to_scale(one_error):
+    text = edit("评分项 b 属于 乙 满分 40", "评分项 b 属于 乙 满分 100")
+    error = one_error(text)
     assert error.message == (
-        "评估方“乙”的权重是 40%，其下各评分项满分合计应为 40，现为 30。若各项按百分制打分再按权重折算，请在权重后写“按百分制折算”。"
+        "评估方“乙”的权重是 40%，其下各评分项满分合计应为 40，现为 100。若各项按百分制打分再按权重折算，请在权重后写“按百分制折算”。"
     )
 
 

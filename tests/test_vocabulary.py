@@ -8,9 +8,9 @@ from pathlib import Path
 from pygments.token import Keyword
 
 from site_builder.language.highlight import RuleLanguageLexer
-from site_builder.language.parser import STATEMENT_EXAMPLES
+from site_builder.language.parser import STATEMENT_EXAMPLES, parse_rules
 from site_builder.language.ruleset import FactType, Function, RoundingMode, UncheckedPolicy, ValueType, VetoStatus, wording
-from site_builder.language.vocabulary import reserved_words, statement_keywords
+from site_builder.language.vocabulary import AFTER_EXPRESSION_WORDS, reserved_words, statement_keywords
 
 GRAMMAR = Path(__file__).parents[1] / "site_builder" / "language" / "grammar.lark"
 
@@ -26,7 +26,14 @@ def test_the_grammar_spells_the_keywords_this_test_knows():
 
 
 def test_every_word_of_the_grammar_is_reserved():
-    assert words_in_grammar_text() <= reserved_words()
+    assert words_in_grammar_text() - AFTER_EXPRESSION_WORDS <= reserved_words()
+
+
+def test_a_word_read_only_after_an_expression_stays_a_name_elsewhere():
+    ruleset = parse_rules("参数 上限 = 5\n定义 多出 = 上限 + 1\n扣分项 超限 = 上限 × 2 上限 20\n", "x.rules")
+    parameter, definition, penalty = ruleset.declarations
+    assert parameter.name == "上限" and definition.expr.left.name == "上限"
+    assert penalty.expr.left.name == "上限" and penalty.cap.value == 20
 
 
 def test_every_word_of_the_grammar_is_highlighted_as_a_keyword():
@@ -45,6 +52,8 @@ def test_statement_keywords_are_the_first_words_of_the_statements():
         "否决",
         "未核查默认",
         "完成率",
+        "加分项",
+        "扣分项",
     }
 
 

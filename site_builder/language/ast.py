@@ -186,6 +186,12 @@ class Item:
     aggregate: Aggregate | None
     citation: Citation | None
     pos: SourcePos
+    formula: Expr | None = None  # = 表达式: a computed item, which no record scores
+    rounding: Rounding | None = None  # the formula's 保留 N 位
+
+    @property
+    def computed(self) -> bool:
+        return self.formula is not None
 
 
 @dataclass(frozen=True)
@@ -230,6 +236,24 @@ class Total:
     rounding: Rounding | None
     citation: Citation | None
     pos: SourcePos
+    scale: Number | None = None  # 满分 1000: the scale of the total; 100 when not written
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """加分项 / 扣分项: points added to or taken from the total, clamped to [0, 上限]."""
+
+    bonus: bool  # True: 加分项, False: 扣分项
+    name: str
+    label: str | None
+    expr: Expr
+    cap: Number | None
+    citation: Citation | None
+    pos: SourcePos
+
+    @property
+    def keyword(self) -> str:
+        return "加分项" if self.bonus else "扣分项"
 
 
 @dataclass(frozen=True)
@@ -307,6 +331,7 @@ Declaration = (
     | Veto
     | UncheckedDefault
     | Completion
+    | Adjustment
 )
 
 

@@ -28,6 +28,7 @@ from .formatting import percent, plain
 from .ruleset import (
     AGGREGATES,
     BOOLEAN,
+    DEFAULT_SCALE,
     FACT_VALUE_TYPES,
     FUNCTIONS,
     NUMBER,
@@ -37,6 +38,8 @@ from .ruleset import (
     Function,
     RuleSet,
     ValueType,
+    scaled_score,
+    total_scale,
     wording,
 )
 from .vocabulary import reserved_words
@@ -69,13 +72,16 @@ class Checker:
         parties = self.unique(self.of(ast.Party), "name")
         items = self.unique(self.of(ast.Item), "name")
         self.declare_values()
+        adjustments = self.unique_adjustments()
         self.check_citations(documents)
         self.check_items(items, parties)
+        self.check_scale()
         self.check_weights(parties, items)
         self.check_parameters(stages)
         definitions = {d.name: d for d in self.of(ast.Definition)}
-        if self.check_cycles(definitions):  # typing follows definitions, so only along chains of bounded length
+        if self.check_cycles(definitions, items):  # typing follows definitions, so only along chains of bounded length
             self.check_expressions(definitions)
+            self.check_formulas(items, adjustments, definitions)
         bands = self.check_bands(parties, items)
         veto_grade = self.check_veto_grade(bands)
         raise_if_any(self.errors)  # from here on, every statement a rule set needs is there, and only once
@@ -99,6 +105,7 @@ class Checker:
             vetoes=tuple(self.unique(self.of(ast.Veto), "name").values()),
             unchecked_default=next((u.policy for u in self.of(ast.UncheckedDefault)), SHOW_ONLY),
             completion=next(iter(self.of(ast.Completion)), None),
+            adjustments=tuple(adjustments.values()),
         )
 
     # --- header and names ----------------------------------------------------------------------------
@@ -174,6 +181,19 @@ class Checker:
                 continue
             self.values[declaration.name] = declaration
 
+    def unique_adjustments(self) -> dict[str, ast.Adjustment]:
+        """加分项 and 扣分项 have names of their own, unique among every name the file declares."""
+        adjustments: dict[str, ast.Adjustment] = {}
+        for adjustment in self.of(ast.Adjustment):
+            first = adjustments.get(adjustment.name) or self.values.get(adjustment.name)
+            if adjustment.name in reserved_words():
+                self.errors.append(RuleTypeError(adjustment.pos, f"“{adjustment.name}”是规则语言的关键词，不能用作名称。", ADJUSTMENT_EXAMPLE))
+            elif first is not None:
+                self.errors.append(DuplicateName(adjustment.pos, adjustment.name, first.pos))
+            else:
+                adjustments[adjustment.name] = adjustment
+        return adjustments
+
     def check_citations(self, documents: dict) -> None:
         for declaration in self.file.declarations:
             citation = getattr(declaration, "citation", None)
@@ -200,7 +220,15 @@ class Checker:
                 if item.aggregate.function not in AGGREGATES:
                     written = item.aggregate.written
                     self.errors.append(UndefinedName(written.pos, written.name, AGGREGATES, kind="汇总方式", example="按片区 平均 保留 2 位"))
-            for rounding in (item.aggregate.rounding if item.aggregate else None,):
+            if item.aggregate is not None and item.computed:
+                self.errors.append(
+                    RuleTypeError(
+                        item.aggregate.pos,
+                        f"评分项“{item.name}”由公式计算，不能再“按片区”评分：两者只能选一个。",
+                        f"评分项 {item.name} 属于 {item.party.name} 满分 {plain(item.maximum)} = …（去掉“按片区 …”）",
+                    )
+                )
+            for rounding in (item.aggregate.rounding if item.aggregate else None, item.rounding):
                 self.check_rounding(rounding)
         for party in parties.values():
             self.check_rounding(party.rounding)
@@ -215,21 +243,24 @@ class Checker:
         if rounding is not None and rounding.mode is None:
             self.errors.append(UndefinedName(rounding.pos, rounding.written, ROUNDING_MODES, kind="取整方式", example="保留 2 位 四舍五入"))
 
+    def scale(self) -> Decimal:
+        return total_scale(next(iter(self.of(ast.Total)), None))
+
+    def check_scale(self) -> None:
+        for total in self.of(ast.Total):
+            if total.scale is not None and total.scale.value <= 0:
+                self.errors.append(RuleTypeError(total.scale.pos, "总分的满分应大于 0。", "总分 满分 1000 保留 0 位"))
+
     def check_weights(self, parties: dict, items: dict) -> None:
+        scale = self.scale()
         weight_sum = sum((p.weight for p in parties.values()), Decimal(0))
         if parties and weight_sum != 1:
-            self.errors.append(weight_sum_error(list(parties.values()), weight_sum, items))
+            self.errors.append(weight_sum_error(list(parties.values()), weight_sum, items, scale))
         for party in parties.values():
             maxima = items_maxima(party, items)
-            expected = Decimal(100) if party.scaled else party.weight * 100
-            if maxima != expected:
-                self.errors.append(
-                    WeightError(
-                        party.pos,
-                        weight_message(party, maxima, expected),
-                        "评估方 街道 权重 20%（其下各评分项满分合计 20），或 评估方 街道 权重 20% 按百分制折算（其下满分合计 100）",
-                    )
-                )
+            expected = DEFAULT_SCALE if party.scaled else party.weight * scale
+            if maxima != expected and scale > 0:
+                self.errors.append(WeightError(party.pos, *weight_message(party, maxima, expected, scale, self.of(ast.Total))))
 
     # --- parameters ---------------------------------------------------------------------------------
 
@@ -280,15 +311,55 @@ class Checker:
                     )
                 )
 
-    def check_cycles(self, definitions: dict) -> bool:
-        """Report reference cycles and over-long chains; True when definitions can be walked safely."""
-        graph = {name: names_in(d.expr) & definitions.keys() for name, d in definitions.items()}
+    def check_cycles(self, definitions: dict, items: dict) -> bool:
+        """Report reference cycles and over-long chains; True when definitions can be walked safely.
+        A computed item is a node like a definition: its formula may read definitions that read it."""
+        formulas = {name: d.expr for name, d in definitions.items()} | {name: i.formula for name, i in items.items() if i.computed}
+        graph = {name: names_in(expr) & formulas.keys() for name, expr in formulas.items()}
+        nodes = definitions | {name: item for name, item in items.items() if item.computed}
         cycles = find_cycles(graph)
         for cycle in cycles:
-            first = definitions[cycle[0]]
+            first = nodes[cycle[0]]
             path = " → ".join(cycle + [cycle[0]])
-            self.errors.append(CycleError(first.pos, f"定义之间循环引用：{path}。定义不能直接或间接引用自己。"))
-        return not cycles and self.check_chain_length(graph, definitions)
+            if all(name in definitions for name in cycle):
+                self.errors.append(CycleError(first.pos, f"定义之间循环引用：{path}。定义不能直接或间接引用自己。"))
+            else:
+                self.errors.append(CycleError(first.pos, f"定义与计算的评分项之间循环引用：{path}。公式不能直接或间接引用自己。"))
+        return not cycles and self.check_chain_length(graph, nodes)
+
+    def check_formulas(self, items: dict, adjustments: dict, definitions: dict) -> None:
+        """A computed item's formula and an adjustment's expression give a number, and are worked out before the total."""
+        typer = Typer(self)
+        for item in (i for i in items.values() if i.computed):
+            example = f"评分项 {item.name} 属于 {item.party.name} 满分 10 = 10 × 最小(1, 完成数 ÷ 目标数)"
+            typer.expect(item.formula, NUMBER, f"评分项“{item.name}”的公式应得出一个分数", example)
+            self.check_before_total(item.formula, f"评分项“{item.name}”的公式", definitions, items)
+        for adjustment in adjustments.values():
+            typer.expect(adjustment.expr, NUMBER, f"{adjustment.keyword}“{adjustment.name}”应得出一个分数", ADJUSTMENT_EXAMPLE)
+            self.check_before_total(adjustment.expr, f"{adjustment.keyword}“{adjustment.name}”", definitions, items)
+            self.check_cap(adjustment)
+
+    def check_before_total(self, expr, what: str, definitions: dict, items: dict) -> None:
+        """The total is the sum of the items and adjustments: neither can read it, directly or through a definition."""
+        seen, pending = set(), [expr]
+        while pending:
+            for name in name_nodes(pending.pop()):
+                if name.name == TOTAL_NAME:
+                    self.errors.append(RuleTypeError(name.pos, f"{what}不能引用总分：总分由各评分项与加分、扣分合计而来。", ADJUSTMENT_EXAMPLE))
+                    return
+                formula = definitions[name.name].expr if name.name in definitions else getattr(items.get(name.name), "formula", None)
+                if formula is not None and name.name not in seen:
+                    seen.add(name.name)
+                    pending.append(formula)
+
+    def check_cap(self, adjustment: ast.Adjustment) -> None:
+        if adjustment.cap is None and adjustment.bonus:
+            example = f"加分项 {adjustment.name} = … 上限 3"
+            self.errors.append(RuleTypeError(adjustment.pos, f"加分项“{adjustment.name}”没有写上限：加分项要写明最多加几分。", example))
+        elif adjustment.cap is not None and adjustment.cap.value <= 0:
+            example = f"{adjustment.keyword} {adjustment.name} = … 上限 {'3' if adjustment.bonus else '20'}"
+            message = f"{adjustment.keyword}“{adjustment.name}”的上限应大于 0，这里是 {adjustment.cap.text}。"
+            self.errors.append(RuleTypeError(adjustment.cap.pos, message, example))
 
     def check_chain_length(self, graph: dict[str, set[str]], definitions: dict) -> bool:
         """Evaluation follows definitions recursively; a bound on how far one leads keeps it within the stack."""
@@ -359,10 +430,10 @@ class Checker:
         return True
 
     def total_ceiling(self, parties: dict, items: dict) -> Decimal:
-        total = Decimal(0)
+        total, scale = Decimal(0), self.scale()
         for item in items.values():
             party = parties.get(item.party.name)
-            total += item.maximum * party.weight if party and party.scaled else item.maximum
+            total += scaled_score(item.maximum, party.weight, scale) if party and party.scaled else item.maximum
         return total
 
     def check_band_coverage(self, ordered: list[ast.Band], graded: GradedRange) -> None:
@@ -758,14 +829,14 @@ def ungradable_error(band: ast.Band, declaration, known: list[str]) -> SiteBuild
     return RuleTypeError(pos, f"等级只能按总分、评分项或得出数值的定义划分，“{band.graded}”是{kind}。", example)
 
 
-def weight_sum_error(parties: list[ast.Party], weight_sum: Decimal, items: dict) -> WeightError:
+def weight_sum_error(parties: list[ast.Party], weight_sum: Decimal, items: dict, scale: Decimal = DEFAULT_SCALE) -> WeightError:
     """Weights that do not add up to 100%, reported at the weight most likely changed: the one party whose weight
     no longer matches its own items' maxima (the author changed the weight, not the items), with the weight that
     makes 100%; else at the last party's (where a party left out would be added, and where a reader adding up the
     column ends). The message lists every weight, so that whichever is wrong can be found."""
     terms = " + ".join(f"{p.name} {percent(p.weight)}" for p in parties)
     message = f"各评估方的权重合计为 {percent(weight_sum)}（{terms}），应为 100%。"
-    mismatched = [p for p in parties if not p.scaled and p.weight * 100 != items_maxima(p, items)]
+    mismatched = [p for p in parties if not p.scaled and p.weight * scale != items_maxima(p, items)]
     party = mismatched[0] if len(mismatched) == 1 else parties[-1]
     fitting = 1 - (weight_sum - party.weight)
     if len(mismatched) != 1 or not 0 < fitting < 1:
@@ -781,13 +852,31 @@ def items_maxima(party: ast.Party, items: dict) -> Decimal:
     return sum((i.maximum for i in items.values() if i.party.name == party.name), Decimal(0))
 
 
-def weight_message(party: ast.Party, maxima: Decimal, expected: Decimal) -> str:
+WEIGHT_EXAMPLE = "评估方 街道 权重 20%（其下各评分项满分合计 20），或 评估方 街道 权重 20% 按百分制折算（其下满分合计 100）"
+
+
+def weight_message(party: ast.Party, maxima: Decimal, expected: Decimal, scale: Decimal, totals: list[ast.Total]) -> tuple[str, str]:
+    """Why a party's items do not add up, and the fix that fits the numbers: 按百分制折算 only when they add up to
+    100; a 总分 满分 when they add up to the weight of another scale; else the sum the items must reach."""
     if party.scaled:
-        return f"评估方“{party.name}”按百分制折算，其下各评分项满分合计应为 100，现为 {maxima.normalize():f}。"
-    return (
-        f"评估方“{party.name}”的权重是 {percent(party.weight)}，其下各评分项满分合计应为 {expected.normalize():f}，"
-        f"现为 {maxima.normalize():f}。若各项按百分制打分再按权重折算，请在权重后写“按百分制折算”。"
-    )
+        return f"评估方“{party.name}”按百分制折算，其下各评分项满分合计应为 100，现为 {points(maxima)}。", WEIGHT_EXAMPLE
+    on_scale = "" if scale == DEFAULT_SCALE else f"（总分满分 {points(scale)} × {percent(party.weight)}）"
+    message = f"评估方“{party.name}”的权重是 {percent(party.weight)}，其下各评分项满分合计应为 {points(expected)}{on_scale}，现为 {points(maxima)}。"
+    if maxima == DEFAULT_SCALE:
+        return message + "若各项按百分制打分再按权重折算，请在权重后写“按百分制折算”。", WEIGHT_EXAMPLE
+    implied = maxima / party.weight if party.weight else None
+    if implied is not None and implied > DEFAULT_SCALE and implied % DEFAULT_SCALE == 0 and all(t.scale is None for t in totals):  # 1000, not 75
+        return message + f"若总分的满分是 {points(implied)} 分，请声明“总分 满分 {points(implied)}”。", f"总分 满分 {points(implied)} 保留 0 位"
+    example = f"评估方 {party.name} 权重 {percent(party.weight)}（其下各评分项满分合计 {points(expected)}）"
+    return message + "请核对该评估方的权重与其下各评分项的满分。", example
+
+
+ADJUSTMENT_EXAMPLE = "加分项 媒体报道 “媒体报道加分” = 媒体报道次数 × 1 上限 3"
+
+
+def points(value: Decimal) -> str:
+    """A sum of maxima without trailing zeros: 20, not 20.00."""
+    return f"{value.normalize():f}"
 
 
 HEADER_EXAMPLES = {

@@ -16,7 +16,20 @@ from typing import Any
 from ..errors import EvaluationError, raise_if_any
 from . import ast
 from .formatting import approximate, percent, plain
-from .ruleset import DEFAULT_ROUNDING, NOT_GRADED, ROUNDING_MODES, WITHHOLD, FactType, Function, RuleSet, VetoStatus, round_decimal, wording
+from .ruleset import (
+    DEFAULT_ROUNDING,
+    DEFAULT_SCALE,
+    NOT_GRADED,
+    ROUNDING_MODES,
+    WITHHOLD,
+    FactType,
+    Function,
+    RuleSet,
+    VetoStatus,
+    round_decimal,
+    scaled_score,
+    wording,
+)
 
 
 @dataclass(frozen=True)
@@ -64,6 +77,19 @@ class ItemResult:
 
 
 @dataclass(frozen=True)
+class AdjustmentResult:
+    """A 加分项 or 扣分项: its expression's value, and the points applied after clamping to [0, 上限]."""
+
+    name: str
+    label: str
+    bonus: bool
+    value: Decimal
+    applied: Decimal
+    cap: Decimal | None
+    citation: ast.Citation | None
+
+
+@dataclass(frozen=True)
 class VetoResult:
     name: str
     label: str
@@ -83,6 +109,7 @@ class Result:
     grade: str | None
     vetoes: tuple[VetoResult, ...]
     steps: tuple[Step, ...] = field(default=())
+    adjustments: tuple[AdjustmentResult, ...] = ()
 
     @property
     def fired(self) -> list[str]:
@@ -148,7 +175,9 @@ def input_errors(ruleset: RuleSet, inputs: Inputs) -> list[EvaluationError]:
     if ruleset.stages and inputs.stage not in ruleset.stages:
         errors.append(EvaluationError(None, f"规则集没有“{inputs.stage}”阶段，只有{'、'.join(ruleset.stages)}。"))
     for item in ruleset.items.values():
-        message = score_problem(item, inputs.scores.get(item.name))
+        message = computed_score_problem(item) if item.computed else score_problem(item, inputs.scores.get(item.name))
+        if item.computed and item.name not in inputs.scores:
+            message = None
         errors += [EvaluationError(None, message)] if message else []
     for fact in ruleset.facts.values():
         value = inputs.facts.get(fact.name, UNKNOWN)
@@ -156,6 +185,11 @@ def input_errors(ruleset: RuleSet, inputs: Inputs) -> list[EvaluationError]:
         if not (isinstance(value, Unchecked) or wanted(value)):
             errors.append(EvaluationError(None, f"事实“{fact.name}”的类型是“{fact.type}”，这里给的是“{show(value)}”。"))
     return errors
+
+
+def computed_score_problem(item: ast.Item) -> str:
+    """A score given for an item the rules compute: the one wording, for records, rule tests and evaluate."""
+    return f"评分项“{item.name}”由规则计算（{item.pos.file}:{item.pos.line} 行），不能在记录中给出评分，请删去这一行。"
 
 
 def score_problem(item: ast.Item, given) -> str | None:
@@ -180,24 +214,33 @@ class Evaluation:
         self.items: dict[str, ItemResult] = {}
         self.definitions: dict[str, object] = {}
         self.total_value: Decimal | None = None
+        self.adjustment_results: dict[str, AdjustmentResult] = {}
 
     def result(self) -> Result:
-        items = tuple(self.item(item) for item in self.rules.items.values())
-        self.items = {i.name: i for i in items}
+        items = tuple(self.item_result(item) for item in self.rules.items.values())
         total = self.total(items)
         score_grade = self.band(total)
         vetoes = tuple(self.veto(v) for v in self.rules.vetoes)
         grade = self.final_grade(score_grade, vetoes)
-        return Result(self.rules, self.inputs.stage, items, total, score_grade, grade, vetoes, tuple(self.steps))
+        adjustments = tuple(self.adjustment_results.values())
+        return Result(self.rules, self.inputs.stage, items, total, score_grade, grade, vetoes, tuple(self.steps), adjustments)
 
     def step(self, subject: str, formula: str, node, citation=None) -> None:
         self.steps.append(Step(subject, formula, node.pos, citation if citation is not None else getattr(node, "citation", None)))
 
     # --- scores --------------------------------------------------------------------------------------
 
+    def item_result(self, item: ast.Item) -> ItemResult:
+        """An item's result, worked out once when first needed: a computed item may read items declared after it
+        (the checks rule out cycles)."""
+        if item.name not in self.items:
+            self.items[item.name] = self.item(item)
+        return self.items[item.name]
+
     def item(self, item: ast.Item) -> ItemResult:
-        given = self.inputs.scores[item.name]
-        if isinstance(given, dict):
+        if item.formula is not None:
+            sub_scores, score = {}, self.computed_score(item, item.formula)
+        elif isinstance(given := self.inputs.scores[item.name], dict):
             assert item.aggregate is not None  # input_errors: sub-district scores are given for aggregated items only
             sub_scores, score = dict(given), self.aggregate(item, item.aggregate, given)
         else:
@@ -205,6 +248,29 @@ class Evaluation:
         party = self.rules.parties[item.party.name]
         converted = self.convert(item, party, score)
         return ItemResult(item.name, item.label or item.name, party.name, item.maximum, score, sub_scores, converted)
+
+    def computed_score(self, item: ast.Item, formula) -> Decimal:
+        raw = self.number_of(formula, f"评分项“{item.name}”", item)
+        score = self.rounded(raw, item.rounding)
+        self.step(f"{item.name}（按公式计算）", f"{self.worked(formula)} = {approximate(raw)}{rounding_note(item.rounding, score)}", item)
+        if not 0 <= score <= item.maximum:
+            message = f"评分项“{item.name}”按公式算得 {plain(score)}，超出了 0 到满分 {plain(item.maximum)} 的范围：{self.worked(formula)}。"
+            raise EvaluationError(item.pos, message + "请核对记录中的事实，或规则中的公式。")
+        return score
+
+    def number_of(self, expr, what: str, node) -> Decimal:
+        """A formula's number; an unchecked fact leaves none, which records report at the fact (computed_problems)."""
+        value = self.value(expr)
+        if isinstance(value, Unchecked):
+            unchecked = [name for name in sorted(fact_names(expr, self.rules)) if isinstance(self.read_name(name), Unchecked)]
+            raise EvaluationError(node.pos, f"{what}要用到未核查的事实“{'、'.join(unchecked)}”，无法计算。请在记录中写明这些事实。")
+        assert isinstance(value, Decimal)  # checks.py: the formula is a number
+        return value
+
+    def worked(self, expr) -> str:
+        """The formula as written, then the values of the names it reads: 10 × 最小(1, 完成数 ÷ 目标数)；其中 完成数 = 45、…"""
+        read = "、".join(f"{n} = {approximate_value(self.read_name(n))}" for n in sorted(names_read(expr, self.rules)))
+        return render(expr) + (f"（其中 {read}）" if read else "")
 
     def aggregate(self, item: ast.Item, aggregate: ast.Aggregate, sub_scores: dict[str, Decimal]) -> Decimal:
         function = aggregate.function
@@ -230,19 +296,44 @@ class Evaluation:
                 f"{item.name} 折算分", f"评分 {plain(score)} 直接计入（{party.name}权重 {percent(party.weight)}，满分 {plain(item.maximum)}）", item
             )
             return score
-        raw = score * party.weight
+        scale = self.rules.scale
+        raw = scaled_score(score, party.weight, scale)
         converted = self.rounded(raw, party.rounding)
-        self.step(f"{item.name} 折算分", f"{plain(score)} × {percent(party.weight)} = {plain(raw)}{rounding_note(party.rounding, converted)}", party)
+        on_scale = "" if scale == DEFAULT_SCALE else f" × {plain(scale)} ÷ 100"
+        formula = f"{plain(score)} × {percent(party.weight)}{on_scale} = {plain(raw)}{rounding_note(party.rounding, converted)}"
+        self.step(f"{item.name} 折算分", formula, party)
         return converted
 
     def total(self, items: tuple[ItemResult, ...]) -> Decimal:
+        """Σ converted item scores + Σ 加分 − Σ 扣分, kept within [0, 满分], then rounded as 总分 says."""
         raw = sum((i.converted for i in items), Decimal(0))
+        adjustments = [self.adjustment(a) for a in self.rules.adjustments]
+        adjusted = raw + sum((a.applied if a.bonus else -a.applied for a in adjustments), Decimal(0))
+        clamped = min(max(adjusted, Decimal(0)), self.rules.scale)
         rounding = self.rules.total.rounding if self.rules.total else None
-        total = self.rounded(raw, rounding)
+        total = self.rounded(clamped, rounding)
         node = self.rules.total or next(iter(self.rules.items.values()))
-        self.step("总分", " + ".join(plain(i.converted) for i in items) + f" = {plain(raw)}{rounding_note(rounding, total)}", node)
+        formula = " + ".join(plain(i.converted) for i in items) + f" = {plain(raw)}"
+        if adjustments:
+            terms = " ".join(f"{'+' if a.bonus else '−'} {plain(a.applied)}（{a.label}）" for a in adjustments)
+            formula += f"；{plain(raw)} {terms} = {plain(adjusted)}"
+        if clamped != adjusted:
+            formula += f"；总分应在 0 到满分 {plain(self.rules.scale)} 之间，取 {plain(clamped)}"
+        self.step("总分", formula + rounding_note(rounding, total), node)
         self.total_value = total
         return total
+
+    def adjustment(self, adjustment: ast.Adjustment) -> AdjustmentResult:
+        value = self.number_of(adjustment.expr, f"{adjustment.keyword}“{adjustment.name}”", adjustment)
+        cap = adjustment.cap.value if adjustment.cap is not None else None
+        applied = max(value, Decimal(0)) if cap is None else min(max(value, Decimal(0)), cap)
+        clamp = ""
+        if applied != value:  # the clamp is shown only when it changed the points
+            clamp = f"，不低于 0，取 {plain(applied)}" if cap is None else f"，限定在 0 到上限 {plain(cap)} 之间，取 {plain(applied)}"
+        self.step(f"{adjustment.keyword}：{adjustment.name}", f"{self.worked(adjustment.expr)} = {plain(value)}{clamp}", adjustment)
+        result = AdjustmentResult(adjustment.name, adjustment.label or adjustment.name, adjustment.bonus, value, applied, cap, adjustment.citation)
+        self.adjustment_results[adjustment.name] = result
+        return result
 
     def rounded(self, value: Decimal, rounding: ast.Rounding | None) -> Decimal:
         if rounding is None:
@@ -304,8 +395,8 @@ class Evaluation:
             return self.extra[name]
         if name == "总分":
             return self.total_value
-        if name in self.items:
-            return self.items[name].converted
+        if name in self.rules.items:
+            return self.item_result(self.rules.items[name]).converted
         if name in self.rules.parameters:
             return self.rules.parameter_value(name, self.inputs.stage)
         if name in self.rules.facts:
@@ -429,7 +520,7 @@ def band_text(band: ast.Band) -> str:
 
 
 def fact_names(expr, rules: RuleSet) -> set[str]:
-    """The facts a condition reads, directly or through definitions."""
+    """The facts a condition reads, directly or through definitions and computed items."""
     from .checks import names_in
 
     found = set()
@@ -438,9 +529,62 @@ def fact_names(expr, rules: RuleSet) -> set[str]:
             found.add(name)
         elif name in rules.definitions:
             found |= fact_names(rules.definitions[name].expr, rules)
+        elif name in rules.items and rules.items[name].formula is not None:
+            found |= fact_names(rules.items[name].formula, rules)
         elif name in rules.parameters:
             found.add(name)
     return found
+
+
+def names_read(expr, rules: RuleSet) -> set[str]:
+    """The names a formula reads directly, but the keyword 总分 and a rounding mode (取整(x, 2, 四舍五入))."""
+    from .checks import names_in
+
+    return {name for name in names_in(expr) if name in rules.facts or name in rules.parameters or name in rules.items or name in rules.definitions}
+
+
+@dataclass(frozen=True)
+class ComputedProblem:
+    """A computed item or an adjustment that cannot be worked out from a record: the facts it read, and why."""
+
+    facts: tuple[str, ...]  # the facts the formula reads, in the rule file's order: where a record shows the problem
+    message: str
+
+
+def formulas_of(ruleset: RuleSet) -> list[tuple[str, object, ast.Item | ast.Adjustment]]:
+    """Every formula that a record's facts feed into a score: computed items and 加分项/扣分项, with what each is called."""
+    formulas: list[tuple[str, object, ast.Item | ast.Adjustment]] = []
+    formulas += [(f"评分项“{i.name}”", i.formula, i) for i in ruleset.items.values() if i.formula is not None]
+    formulas += [(f"{a.keyword}“{a.name}”", a.expr, a) for a in ruleset.adjustments]
+    return formulas
+
+
+def scored_facts(ruleset: RuleSet) -> dict[str, list[str]]:
+    """Each fact a formula reads → what it scores (评分项“服务成效”): such a fact cannot be left unchecked."""
+    found: dict[str, list[str]] = {}
+    for what, formula, _node in formulas_of(ruleset):
+        for fact in (f for f in ruleset.facts if f in fact_names(formula, ruleset)):
+            found.setdefault(fact, []).append(what)
+    return found
+
+
+def computed_problems(ruleset: RuleSet, inputs: Inputs, complete: bool = True) -> list[ComputedProblem]:
+    """What a record gets wrong for the rules' formulas: a fact they need left unchecked, and, when the inputs are
+    otherwise complete and well formed, a computed score outside 0 to its 满分. Records report these at the facts."""
+    problems = []
+    for what, formula, node in formulas_of(ruleset):
+        facts = tuple(f for f in ruleset.facts if f in fact_names(formula, ruleset))
+        unchecked = [f for f in facts if isinstance(inputs.facts.get(f), Unchecked)]
+        for fact in unchecked:
+            problems.append(ComputedProblem((fact,), f"{what}由规则按公式计算，要用到事实“{fact}”，它不能记为未核查：未核查的事实算不出分数。"))
+        if unchecked or not complete or not isinstance(node, ast.Item):
+            continue
+        try:
+            with decimal_context():
+                Evaluation(ruleset, inputs).item(node)
+        except EvaluationError as error:
+            problems.append(ComputedProblem(facts, error.message))
+    return problems
 
 
 def render(expr, names: dict[str, str] | None = None) -> str:
@@ -478,6 +622,11 @@ def show(value) -> str:
     if isinstance(value, bool):
         return wording(value)
     return plain(value) if isinstance(value, Decimal) else str(value)
+
+
+def approximate_value(value) -> str:
+    """A value as an explanation shows it: a long quotient shortened (8.333333…), anything else as show() writes it."""
+    return approximate(value) if isinstance(value, Decimal) else show(value)
 
 
 def rounding_note(rounding: ast.Rounding | None, rounded: Decimal) -> str:

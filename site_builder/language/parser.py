@@ -41,6 +41,8 @@ STATEMENT_EXAMPLES = {
     "否决": "否决 社工人员配备不足 当 社工缺少人次 >= 缺员上限 未核查时 仅提示",
     "未核查默认": "未核查默认 仅提示",
     "完成率": "完成率 = 取整(实际 ÷ 目标 × 100, 2)",
+    "加分项": "加分项 媒体报道 “媒体报道加分” = 媒体报道次数 × 1 上限 3",
+    "扣分项": "扣分项 安全事故 “安全事故扣分” = 安全事故次数 × 5 上限 20",
 }
 
 
@@ -347,8 +349,13 @@ class AstBuilder(Transformer):
         weight_value, scaled = self.percent_value(weight), scaling is not None
         return ast.Party(str(name), unquote(label), weight_value, scaled, rounding, citation, self.at(meta), weight_pos=self.at(weight))
 
-    def item(self, meta, name, label, party, maximum, aggregate, citation):
-        return ast.Item(str(name), unquote(label), ast.Name(str(party), self.at(party)), Decimal(maximum), aggregate, citation, self.at(meta))
+    def item(self, meta, name, label, party, maximum, aggregate, formula, citation):
+        expr, rounding = formula if formula is not None else (None, None)
+        party_name = ast.Name(str(party), self.at(party))
+        return ast.Item(str(name), unquote(label), party_name, Decimal(maximum), aggregate, citation, self.at(meta), expr, rounding)
+
+    def formula(self, meta, expr, rounding):
+        return expr, rounding
 
     def aggregate(self, meta, function, rounding):
         return ast.Aggregate(FUNCTIONS.get(str(function)), ast.Name(str(function), self.at(function)), rounding, self.at(meta))
@@ -385,8 +392,20 @@ class AstBuilder(Transformer):
     def definition(self, meta, name, expr, citation):
         return ast.Definition(str(name), expr, citation, self.at(meta))
 
-    def total(self, meta, _keyword, rounding, citation):
-        return ast.Total(rounding, citation, self.at(meta))
+    def total(self, meta, _keyword, scale, rounding, citation):
+        return ast.Total(rounding, citation, self.at(meta), scale)
+
+    def scale(self, meta, number):
+        return ast.Number(Decimal(number), str(number), self.at(number))
+
+    def bonus(self, meta, name, label, expr, cap, citation):
+        return ast.Adjustment(True, str(name), unquote(label), expr, cap, citation, self.at(meta))
+
+    def penalty(self, meta, name, label, expr, cap, citation):
+        return ast.Adjustment(False, str(name), unquote(label), expr, cap, citation, self.at(meta))
+
+    def cap(self, meta, number):
+        return ast.Number(Decimal(number), str(number), self.at(number))
 
     def band(self, meta, label: ast.Name, bounds, citation):
         quantity, lower, upper = bounds

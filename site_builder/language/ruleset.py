@@ -122,6 +122,20 @@ def round_decimal(value: Decimal, places: int, mode: RoundingMode = DEFAULT_ROUN
     return value.quantize(Decimal(1).scaleb(-places), rounding=DECIMAL_ROUNDING[mode])
 
 
+DEFAULT_SCALE = Decimal(100)
+
+
+def total_scale(total: ast.Total | None) -> Decimal:
+    return total.scale.value if total is not None and total.scale is not None else DEFAULT_SCALE
+
+
+def scaled_score(score: Decimal, weight: Decimal, scale: Decimal) -> Decimal:
+    """A score out of 100 in a party 按百分制折算: score × weight, times 满分 ÷ 100 on another scale than 100
+    (on 100, exactly score × weight, so the digits stay those of today's totals)."""
+    converted = score * weight
+    return converted if scale == DEFAULT_SCALE else converted * scale / DEFAULT_SCALE
+
+
 @dataclass(frozen=True)
 class RuleSet:
     """Everything a rule file declares, checked: names resolve, weights add up, bands tile the scale."""
@@ -144,18 +158,25 @@ class RuleSet:
     vetoes: tuple[ast.Veto, ...]
     unchecked_default: UncheckedPolicy
     completion: ast.Completion | None
+    adjustments: tuple[ast.Adjustment, ...] = ()  # 加分项 and 扣分项, in the order written
 
     @property
     def path(self) -> str:
         return self.source.path
 
     @property
+    def scale(self) -> Decimal:
+        """The total's 满分: declared by 总分 满分 N, else 100."""
+        return total_scale(self.total)
+
+    @property
     def maximum_total(self) -> Decimal:
-        return sum((self.converted_maximum(item) for item in self.items.values()), Decimal(0))
+        """The highest total: the scale (the checks make the items' converted maxima add up to it)."""
+        return self.scale
 
     def converted_maximum(self, item: ast.Item) -> Decimal:
         party = self.parties[item.party.name]
-        return item.maximum * party.weight if party.scaled else item.maximum
+        return scaled_score(item.maximum, party.weight, self.scale) if party.scaled else item.maximum
 
     @property
     def transition(self) -> ast.Transition | None:

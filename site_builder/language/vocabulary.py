@@ -58,7 +58,12 @@ def joining_words() -> frozenset[str]:
     return grammar_words() - set(statement_keywords()) - value_words()
 
 
+# Words the grammar accepts only right after a complete expression, where no name can stand (加分项 … = 次数 × 1
+# 上限 3): the contextual lexer reads them as names everywhere else, so existing rule files keep 参数 上限 = 5.
+AFTER_EXPRESSION_WORDS = frozenset({"上限"})
+
+
 @cache
 def reserved_words() -> frozenset[str]:
     """Words a declared name may not be: an expression would read them as the keyword, not as the name."""
-    return grammar_words()
+    return grammar_words() - AFTER_EXPRESSION_WORDS

@@ -23,6 +23,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from ruamel.yaml.tokens import ScalarToken
 
 from ..errors import Problems, RecordError, RecordWarning, SiteBuilderError, SourcePos, did_you_mean
+from ..language.evaluate import scored_facts
 from ..language.formatting import effective_period
 from ..language.ruleset import FactType, RuleSet
 from .project import (
@@ -289,7 +290,7 @@ def list_skeleton(item: dict) -> CommentedSeq:
 
 def score_skeleton(ruleset: RuleSet) -> CommentedMap:
     scores = CommentedMap()
-    for item in ruleset.items.values():
+    for item in (i for i in ruleset.items.values() if not i.computed):  # the rules compute the others from facts
         scores[item.name] = CommentedMap({SUB_DISTRICT_PLACEHOLDER: None}) if item.aggregate else None
         note = f"{item.label or item.name}（满分 {item.maximum}）"
         if item.aggregate:
@@ -302,10 +303,13 @@ def score_skeleton(ruleset: RuleSet) -> CommentedMap:
 
 
 def fact_skeleton(ruleset: RuleSet) -> CommentedMap:
-    facts = CommentedMap()
+    facts, scoring = CommentedMap(), scored_facts(ruleset)
     for fact in ruleset.facts.values():
         facts[fact.name] = flow_map({"not_checked": NOT_CHECKED_PLACEHOLDER})
-        facts.yaml_set_comment_before_after_key(fact.name, before=f"{fact.label or fact.name}（{fact.type}：{FACT_HINTS[fact.type]}）")
+        note = f"{fact.label or fact.name}（{fact.type}：{FACT_HINTS[fact.type]}）"
+        if fact.name in scoring:
+            note += f"；{'、'.join(scoring[fact.name])}按它计算，必须填写，不能记为未核查"
+        facts.yaml_set_comment_before_after_key(fact.name, before=note)
     return facts
 
 

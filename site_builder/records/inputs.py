@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..errors import did_you_mean
-from ..language.evaluate import Unchecked
+from ..language.evaluate import Unchecked, computed_score_problem
 from ..language.formatting import plain
 from ..language.ruleset import FactType, RuleSet
 from .quoted import listed, shown
@@ -87,6 +87,9 @@ def read_score_item(read: ReadInputs, ruleset: RuleSet, name, value) -> None:
     if item is None:
         hint = did_you_mean(str(name), ruleset.items)
         read.problem(keys, f"规则集中没有评分项“{written(name)}”。{hint}", f"可用的评分项：{listed(list(ruleset.items))}", key=True)
+    elif item.computed:
+        typed = [i.name for i in ruleset.items.values() if not i.computed]
+        read.problem(keys, computed_score_problem(item), f"可填写的评分项：{listed(typed)}", key=True)
     elif item.aggregate and (not isinstance(value, dict) or not value):
         full_width = full_width_entry_problem(item.name, value)  # 服务质量: followed by just “  西片区：15”
         read.problem(keys, *(full_width or (f"“{item.name}”按片区评分，应写成各片区的分数。", f"{item.name}:\n    西片区: 15\n    东一片区: 15.26")))

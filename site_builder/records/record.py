@@ -15,7 +15,7 @@ from pathlib import PurePosixPath
 import jsonschema
 
 from ..errors import RecordError, SiteBuilderError, did_you_mean
-from ..language.evaluate import Inputs
+from ..language.evaluate import Inputs, computed_problems
 from ..language.ruleset import FactType, RuleSet
 from . import narrative
 from .inputs import FACT_EXAMPLES, UNCHECKED_EXAMPLE, inputs_from, is_number, score_problem, unread_number_problem
@@ -356,7 +356,19 @@ def checked_against_rules(record: StationRecord, ruleset: RuleSet) -> tuple[Inpu
     for check in (stage_errors, missing_score_errors, sub_district_score_errors, missing_fact_errors):
         errors += readable_part(lambda check=check: check(record, ruleset), [])
     errors += readable_part(lambda: sub_district_errors(record), [])
-    return Inputs(readable_part(lambda: record.stage, None), read.scores, read.facts), errors
+    inputs = Inputs(readable_part(lambda: record.stage, None), read.scores, read.facts)
+    errors += formula_errors(record, ruleset, inputs, complete=not errors)
+    return inputs, errors
+
+
+def formula_errors(record: StationRecord, ruleset: RuleSet, inputs: Inputs, complete: bool) -> list[SiteBuilderError]:
+    """The rules' formulas on this record (evaluate.computed_problems), told at the first fact each one reads, which is
+    where the author fixes it (a score computed above its 满分 comes from a fact typed wrongly)."""
+    errors: list[SiteBuilderError] = []
+    for problem in computed_problems(ruleset, inputs, complete):
+        keys = ("facts", problem.facts[0]) if problem.facts else ("scores",)
+        errors.append(RecordError(record.at(*keys), dotted(keys), problem.message))
+    return errors
 
 
 def readable_part(check, fallback):
@@ -395,7 +407,7 @@ def missing_score_errors(record: StationRecord, ruleset: RuleSet) -> list[SiteBu
             RecordError(record.at("scores", key=True), "scores", f"缺少评分项“{item.name}”的评分（满分 {item.maximum}）。", f"{item.name}: 9.5"),
         )
         for item in ruleset.items.values()
-        if item.name not in scores
+        if item.name not in scores and not item.computed
     ]
 
 

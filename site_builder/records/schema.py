@@ -99,7 +99,7 @@ def ecma_patterns(node):
 def score_properties(rulesets: list[RuleSet]) -> dict:
     found = {}
     for ruleset in rulesets:
-        for item in ruleset.items.values():
+        for item in (i for i in ruleset.items.values() if not i.computed):  # a computed item is no record's to score
             shape = (
                 {"type": "object", "additionalProperties": {"type": "number", "minimum": 0, "maximum": float(item.maximum)}}
                 if item.aggregate
