@@ -489,3 +489,22 @@ def test_the_failure_output_on_the_docs_page_is_a_real_run(demo, capsys):
     )
     _, out, _ = run(capsys, demo)
     assert out == docs_block("### 评分项、定义、否决与拒绝对不上时", "text")
+
+
+def test_computed_items_are_asserted_and_their_refusals_caught(tmp_path, capsys):
+    """The formula-items regime (helper L1's): a score typed for a computed item, a zero target and an unchecked fact are
+    refused as a record's would be; a wrong computed score fails with the formula's step."""
+    shutil.copytree(ROOT / "tests/fixtures/regimes/formula-items/rules", tmp_path / "rules")
+    tests = tmp_path / "rules/demo/formula-2025.tests.yaml"
+    cases = (
+        "\n  - name: 记录给了公式项的评分\n    scores: {指标完成: 9}\n    expect: {refused: 由规则计算}\n"
+        "\n  - name: 目标数为 0\n    facts: {个案目标数: 0}\n    expect: {refused: 除数为零}\n"
+        "\n  - name: 完成数未核查\n    facts: {个案完成数: {not_checked: 未提供}}\n    expect: {refused: 未核查的事实“个案完成数”}\n"
+        "\n  - name: 指标完成 9.2\n    expect: {items: {指标完成: 9.2}}\n"
+    )
+    tests.write_text(tests.read_text(encoding="utf-8") + cases, encoding="utf-8")
+    _, out, _ = run(capsys, tmp_path)
+    assert failed_cases(out) == {"指标完成 9.2"}
+    assert {"  ✓ 记录给了公式项的评分", "  ✓ 目标数为 0", "  ✓ 完成数未核查"} <= set(out.splitlines())
+    assert re.search(r"^      指标完成 评分：应为 9.2，实际为 9.25（rules/demo/formula-2025.tests.yaml:\d+:\d+）$", out, re.M)
+    assert "        ■ 指标完成（按公式计算）：" in out
