@@ -153,3 +153,119 @@ def test_bands_on_a_fact_parameter_or_yes_no_definition_are_refused(rule_errors,
     (error,) = rule_errors(text)
     assert where(error) == at(text, "综合得分")
     assert error.message == f"等级只能按总分、评分项或得出数值的定义划分，“综合得分”是{kind}。"
+
+
+# --- 3. veto outcomes: force a grade, or cap it -----------------------------------------------------------
+
+CAPS = (REGIMES / "grade-caps" / "rules" / "demo" / "caps-2025.rules").read_text(encoding="utf-8")
+NONE_FIRED = {"重大事故": False, "台账不全": False, "投诉未处理": False}
+
+
+def capped(load_rules, scores: dict, **fired):
+    return grade_of(load_rules(CAPS), scores, NONE_FIRED | fired)
+
+
+def final_step(result) -> str:
+    return next(s.formula for s in result.steps if s.subject == "最终等级")
+
+
+def test_a_cap_lowers_a_95_point_station_to_its_level(load_rules):
+    result = capped(load_rules, {"服务": "57", "管理": "38"}, 台账不全=True)
+    assert (result.score_grade, result.grade, result.decided_by) == ("优秀", "合格", ("台账不全",))
+    assert final_step(result) == "按分数评定为优秀；否决条件“台账不全”触发，等级最高评为合格，故等级为合格"
+    step = next(s for s in result.steps if s.subject == "最终等级")
+    assert step.pos.line == at(CAPS, "否决 台账不全")[0]
+
+
+def test_a_cap_never_raises_a_50_point_station(load_rules):
+    result = capped(load_rules, {"服务": "30", "管理": "20"}, 台账不全=True)
+    assert (result.grade, result.decided_by) == ("不合格", ())
+    assert final_step(result) == "否决条件“台账不全”触发，等级最高评为合格；按分数评定的不合格不高于此，等级仍为不合格"
+
+
+def test_a_forcing_veto_beats_a_cap(load_rules):
+    result = capped(load_rules, {"服务": "57", "管理": "38"}, 台账不全=True, 重大事故=True)
+    assert (result.grade, result.decided_by) == ("不合格", ("重大事故",))
+    assert final_step(result) == "否决条件“重大事故”触发，评为不合格；评为某一等级的否决优先于限定最高等级的否决（“台账不全”不起作用）"
+    veto = next(v for v in result.vetoes if v.name == "台账不全")
+    assert veto.outcome == "等级最高评为合格"
+
+
+def test_several_caps_take_the_lowest(load_rules):
+    result = capped(load_rules, {"服务": "57", "管理": "38"}, 台账不全=True, 投诉未处理=True)
+    assert (result.grade, result.decided_by) == ("合格", ("台账不全",))
+    assert final_step(result).endswith("；同时触发的“投诉未处理”给出的等级较高，取最低的合格")
+
+
+def test_grade_caps_regime_rule_tests_pass(capsys):
+    code, out = run_rule_tests(capsys, "grade-caps")
+    assert code == 0, out
+    assert "规则测试：6 通过，0 失败。" in out
+
+
+def test_forcing_and_capping_in_one_veto_is_a_syntax_error(rule_errors):
+    text = CAPS.replace("当 重大事故 评为 不合格", "当 重大事故 评为 不合格 最高 合格")
+    (error,) = rule_errors(text)
+    assert isinstance(error, RuleSyntaxError)
+    assert where(error) == at(text, "最高 合格 【办法 第七条】")
+    assert error.message.startswith("一条否决只能有一个结果，这里已写了“评为 不合格”")
+
+
+def test_an_outcome_grade_must_be_a_band(rule_errors):
+    text = CAPS.replace("最高 合格", "最高 及格")
+    (error,) = rule_errors(text)
+    assert where(error) == at(text, "及格")
+    assert error.message == "未定义的等级“及格”。你是不是想写“合格”、“不合格”？"
+
+
+def test_a_veto_without_outcome_needs_a_veto_grade(rule_errors):
+    text = CAPS + "事实 其他 是否\n否决 其他 当 其他\n"
+    (error,) = rule_errors(text)
+    assert where(error) == at(text, "否决 其他")
+    assert error.message == "有“否决”语句，但没有声明否决后的等级。"
+
+
+def test_a_cap_at_the_best_grade_is_a_warning(load_rules):
+    from site_builder.language.checks import rule_warnings
+
+    text = CAPS.replace("最高 良好", "最高 优秀")
+    (warning,) = rule_warnings(load_rules(text))
+    assert where(warning) == at(text, "优秀 【办法 第八条】")
+    assert warning.message == "否决“投诉未处理”的结果“最高 优秀”不限定任何等级：“优秀”已是最高的等级。请写应限定到的等级。"
+
+
+# --- pages say each outcome in words --------------------------------------------------------------------
+
+
+def readable(page: str) -> str:
+    """The page without the markers around escaped rule text (site/pages/text.py), which the Markdown step removes."""
+    return page.replace("\x0e", "").replace("\x0f", "")
+
+
+def test_the_rule_set_page_names_each_outcome_and_the_precedence(load_rules):
+    from site_builder.site.pages.ruleset_page import OUTCOME_PRECEDENCE, ruleset_page
+
+    rules = load_rules(CAPS)
+    page = readable(ruleset_page(rules, [rules]))
+    assert OUTCOME_PRECEDENCE in page
+    assert "| 发生重大安全责任事故的 | <code>重大事故</code> | 评为不合格 | 仅提示 | 办法 第七条 |" in page
+    assert "| 服务台账不全的 | <code>台账不全</code> | 等级最高评为合格 | 仅提示 | 办法 第八条 |" in page
+
+
+def test_a_rule_set_without_vetoes_has_no_veto_section(load_rules):
+    from site_builder.site.pages.explain import result_explanation
+    from site_builder.site.pages.ruleset_page import ruleset_page
+
+    rules = load_rules(LETTERS)
+    page = ruleset_page(rules, [rules])
+    assert "一票否决" not in page and "None" not in page
+    assert "否决" not in result_explanation(rules, "年度")
+
+
+def test_the_result_explanation_groups_vetoes_by_outcome(load_rules):
+    from site_builder.site.pages.explain import result_explanation
+
+    text = readable(result_explanation(load_rules(CAPS), "年度"))
+    assert "评估中若发现有下列情形之一的，评估结果也确定为不合格：\n\n（一）发生重大安全责任事故的" in text
+    assert "评估中若发现有下列情形之一的，等级最高评为合格：\n\n（二）服务台账不全的" in text
+    assert "评估中若发现有下列情形之一的，等级最高评为良好：\n\n（三）投诉未按期处理的" in text

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from ..errors import SourcePos
 
 if TYPE_CHECKING:  # the word lists live with the rule set; the tree only holds their members
-    from .ruleset import FactType, Function, RoundingMode, UncheckedPolicy
+    from .ruleset import FactType, Function, RoundingMode, UncheckedPolicy, VetoEffect
 
 # --- Expressions -----------------------------------------------------------------------------------
 
@@ -287,8 +287,17 @@ class VetoGrade:
 
 
 @dataclass(frozen=True)
+class VetoOutcome:
+    """评为 不合格 (forces that grade) or 最高 合格 (caps the grade at that level), written after a veto's condition."""
+
+    effect: VetoEffect
+    grade: Name
+    pos: SourcePos
+
+
+@dataclass(frozen=True)
 class Veto:
-    """一票否决: when the condition holds, the grade is the veto grade whatever the score."""
+    """一票否决: when the condition holds, the grade is forced (评为, or the 否决等级) or capped (最高) whatever the score."""
 
     name: str
     label: str | None
@@ -296,6 +305,7 @@ class Veto:
     unchecked: UncheckedPolicy | None
     citation: Citation | None
     pos: SourcePos
+    outcome: VetoOutcome | None = None  # None: the rule set's 否决等级
 
 
 @dataclass(frozen=True)

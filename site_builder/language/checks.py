@@ -38,6 +38,7 @@ from .ruleset import (
     Function,
     RuleSet,
     ValueType,
+    VetoEffect,
     scaled_score,
     total_scale,
     wording,
@@ -467,15 +468,27 @@ class Checker:
             self.errors.append(BandError(above.pos, what, f"等级 良好 当 80 <= {graded.name} < 90，等级 优秀 当 {graded.name} >= 90"))
 
     def check_veto_grade(self, bands: tuple[ast.Band, ...]) -> str | None:
+        """否决等级 is the outcome of every veto that writes none; each grade an outcome names must be a band's."""
+        self.check_outcome_grades(bands)
         grades = self.of(ast.VetoGrade)
         if not grades:
-            if self.of(ast.Veto):
-                self.errors.append(HeaderError(self.of(ast.Veto)[0].pos, "有“否决”语句，但没有声明否决后的等级。", "否决等级 不合格"))
+            without_outcome = [veto for veto in self.of(ast.Veto) if veto.outcome is None]
+            if without_outcome:
+                example = "否决等级 不合格，或在否决条件后写明结果：评为 不合格 或 最高 合格"
+                self.errors.append(HeaderError(without_outcome[0].pos, "有“否决”语句，但没有声明否决后的等级。", example))
             return None
         name = grades[0].name
         if name.name not in {b.name for b in bands}:
             self.errors.append(UndefinedName(name.pos, name.name, [b.name for b in bands], kind="等级", example="否决等级 不合格"))
         return name.name
+
+    def check_outcome_grades(self, bands: tuple[ast.Band, ...]) -> None:
+        names = [band.name for band in bands]
+        for veto in self.of(ast.Veto):
+            if veto.outcome is not None and veto.outcome.grade.name not in names:
+                grade, effect = veto.outcome.grade, veto.outcome.effect
+                example = f"否决 {veto.name} 当 … {effect} {written_grade(names[-1]) if names else '不合格'}"
+                self.errors.append(UndefinedName(grade.pos, grade.name, names, kind="等级", example=example))
 
 
 class Typer:
@@ -903,7 +916,22 @@ def rule_warnings(ruleset: RuleSet) -> list[SiteBuilderError]:
                 if fact is not None:
                     for number in numbers_above_one(ruleset, other):
                         warned.setdefault(number.pos, ratio_scale_warning(fact, number))
-    return list(warned.values())
+    return list(warned.values()) + cap_warnings(ruleset)
+
+
+def cap_warnings(ruleset: RuleSet) -> list[SiteBuilderError]:
+    """A cap at the best grade caps nothing: every grade is already at most that (最高 优秀 was likely meant lower)."""
+    best = ruleset.bands[0].name
+    capping = [veto for veto in ruleset.vetoes if veto.outcome is not None and veto.outcome.effect is VetoEffect.CAP]
+    return [
+        RuleWarning(
+            veto.outcome.grade.pos,
+            f"否决“{veto.name}”的结果“最高 {best}”不限定任何等级：“{best}”已是最高的等级。请写应限定到的等级。",
+            f"否决 {veto.name} 当 … 最高 {written_grade(ruleset.bands[-2].name if len(ruleset.bands) > 1 else best)}",
+        )
+        for veto in capping
+        if veto.outcome is not None and veto.outcome.grade.name == best
+    ]
 
 
 def expression_nodes(expr):

@@ -25,7 +25,9 @@ from .ruleset import (
     FactType,
     Function,
     RuleSet,
+    VetoEffect,
     VetoStatus,
+    outcome_words,
     round_decimal,
     scaled_score,
     wording,
@@ -97,6 +99,13 @@ class VetoResult:
     facts_read: dict[str, object]
     withholds_grade: bool
     citation: ast.Citation | None
+    effect: VetoEffect = VetoEffect.FORCE  # what it does when fired: force its grade (评为) or cap at it (最高)
+    outcome_grade: str | None = None  # the grade it forces or caps at (None: a rule set without 否决等级 or outcome)
+
+    @property
+    def outcome(self) -> str:
+        """评为不合格, 等级最高评为合格: the outcome in words."""
+        return outcome_words(self.effect, self.outcome_grade or "")
 
 
 @dataclass(frozen=True)
@@ -118,6 +127,46 @@ class Result:
     @property
     def unchecked(self) -> list[str]:
         return [v.name for v in self.vetoes if v.status == NOT_CHECKED]
+
+    @property
+    def decided_by(self) -> tuple[str, ...]:
+        """The vetoes that set the final grade instead of the bands (none when the bands decided)."""
+        return decide(self.ruleset, self.score_grade, self.vetoes).decided_by
+
+
+@dataclass(frozen=True)
+class GradeDecision:
+    """The final grade and what set it: the bands, forcing vetoes, unchecked vetoes that withhold it, or caps."""
+
+    grade: str | None
+    decided_by: tuple[str, ...]  # the vetoes that set it; () when the bands did
+    kind: str  # BY_BANDS, BY_FORCE, BY_WITHHOLDING or BY_CAP
+
+
+BY_BANDS, BY_FORCE, BY_WITHHOLDING, BY_CAP = "bands", "force", "withhold", "cap"
+
+
+def decide(rules: RuleSet, score_grade: str, vetoes: tuple[VetoResult, ...]) -> GradeDecision:
+    """The precedence of outcomes (docs/rule-language.md, 否决): a fired forcing veto beats everything, several
+    force the worst of their grades; else an unchecked veto that withholds the grade withholds it (as before caps
+    existed); else fired caps lower the banded grade to the lowest cap, and never raise it."""
+    rank = {band.name: index for index, band in enumerate(rules.bands)}  # best first
+    fired = [v for v in vetoes if v.status == FIRED and v.outcome_grade in rank]
+    forced = [v for v in fired if v.effect is VetoEffect.FORCE]
+    if forced:
+        grade = rules.bands[max(rank[str(v.outcome_grade)] for v in forced)].name
+        return GradeDecision(grade, tuple(v.name for v in forced if v.outcome_grade == grade), BY_FORCE)
+    withheld = tuple(v.name for v in vetoes if v.withholds_grade)
+    if withheld:
+        return GradeDecision(None, withheld, BY_WITHHOLDING)
+    if score_grade not in rank:  # the graded 定义 is unchecked: no grade to cap
+        return GradeDecision(None, (), BY_BANDS)
+    caps = [v for v in fired if v.effect is VetoEffect.CAP]
+    lowest = max((rank[str(v.outcome_grade)] for v in caps), default=-1)
+    if lowest > rank[score_grade]:
+        grade = rules.bands[lowest].name
+        return GradeDecision(grade, tuple(v.name for v in caps if v.outcome_grade == grade), BY_CAP)
+    return GradeDecision(score_grade, (), BY_BANDS)
 
 
 def evaluate(ruleset: RuleSet, inputs: Inputs) -> Result:
@@ -362,19 +411,47 @@ class Evaluation:
         policy = veto.unchecked or self.rules.unchecked_default
         read = {name: self.read_name(name) for name in sorted(fact_names(veto.condition, self.rules))}
         shown = "、".join(f"{k} = {show(v)}" for k, v in read.items())
-        self.step(f"否决：{veto.name}", f"{render(veto.condition)}；其中 {shown}；结果：{status}", veto)
-        return VetoResult(veto.name, veto.label or veto.name, status, read, status == NOT_CHECKED and policy == WITHHOLD, veto.citation)
+        effect, grade = (veto.outcome.effect, veto.outcome.grade.name) if veto.outcome else (VetoEffect.FORCE, self.rules.veto_grade)
+        outcome = f"（{outcome_words(effect, grade or '')}）" if veto.outcome and status == FIRED else ""
+        self.step(f"否决：{veto.name}", f"{render(veto.condition)}；其中 {shown}；结果：{status}{outcome}", veto)
+        withholds = status == NOT_CHECKED and policy == WITHHOLD
+        return VetoResult(veto.name, veto.label or veto.name, status, read, withholds, veto.citation, effect, grade)
 
     def final_grade(self, score_grade: str, vetoes: tuple[VetoResult, ...]) -> str | None:
-        fired = [v.name for v in vetoes if v.status == FIRED]
-        if fired:
-            self.step("最终等级", f"否决条件“{'、'.join(fired)}”{FIRED}，等级为{self.rules.veto_grade}", self.rules.bands[0])
-            return self.rules.veto_grade
-        withheld = [v.name for v in vetoes if v.withholds_grade]
-        if withheld:
-            self.step("最终等级", f"否决条件“{'、'.join(withheld)}”{NOT_CHECKED}，{NOT_GRADED}", self.rules.bands[0])
-            return None
-        return None if score_grade == NOT_GRADED else score_grade
+        """The grade after the vetoes (decide holds the precedence), and the step that says what set it."""
+        decision = decide(self.rules, score_grade, vetoes)
+        fired = [v for v in vetoes if v.status == FIRED]
+        if decision.kind == BY_FORCE and all(self.rules_veto(v).outcome is None for v in fired):  # all take 否决等级
+            self.step("最终等级", f"否决条件“{'、'.join(v.name for v in fired)}”{FIRED}，等级为{decision.grade}", self.rules.bands[0])
+        elif decision.kind == BY_FORCE:
+            deciding = "、".join(decision.decided_by)
+            self.outcome_step(decision, f"否决条件“{deciding}”{FIRED}，{outcome_words(VetoEffect.FORCE, str(decision.grade))}", fired)
+        elif decision.kind == BY_WITHHOLDING:
+            self.step("最终等级", f"否决条件“{'、'.join(decision.decided_by)}”{NOT_CHECKED}，{NOT_GRADED}", self.rules.bands[0])
+        elif decision.kind == BY_CAP:
+            deciding = "、".join(decision.decided_by)
+            said = f"按分数评定为{score_grade}；否决条件“{deciding}”{FIRED}，等级最高评为{decision.grade}，故等级为{decision.grade}"
+            self.outcome_step(decision, said, fired)
+        elif any(v.effect is VetoEffect.CAP for v in fired):  # caps fired at or below the banded grade: they change nothing
+            caps = [v for v in fired if v.effect is VetoEffect.CAP]
+            names, outcomes = "、".join(v.name for v in caps), "；".join(v.outcome for v in caps)
+            said = f"否决条件“{names}”{FIRED}，{outcomes}；按分数评定的{score_grade}不高于此，等级仍为{score_grade}"
+            self.step("最终等级", said, self.rules_veto(caps[0]))
+        return decision.grade
+
+    def rules_veto(self, veto: VetoResult) -> ast.Veto:
+        return next(v for v in self.rules.vetoes if v.name == veto.name)
+
+    def outcome_step(self, decision: GradeDecision, said: str, fired: list[VetoResult]) -> None:
+        """The final grade set by a veto's outcome, citing that veto, with the precedence that left out the others."""
+        others = [v for v in fired if v.name not in decision.decided_by]
+        overruled_caps = [v.name for v in others if v.effect is VetoEffect.CAP and decision.kind == BY_FORCE]
+        milder = [v.name for v in others if v.name not in overruled_caps]
+        if overruled_caps:
+            said += f"；评为某一等级的否决优先于限定最高等级的否决（“{'、'.join(overruled_caps)}”不起作用）"
+        if milder:
+            said += f"；同时触发的“{'、'.join(milder)}”给出的等级较高，取最低的{decision.grade}"
+        self.step("最终等级", said, self.rules_veto(next(v for v in fired if v.name in decision.decided_by)))
 
     # --- expressions ---------------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, Unex
 
 from ..errors import Problems, RuleSyntaxError, SiteBuilderError, SourcePos, did_you_mean, raise_if_any
 from . import ast
-from .ruleset import DEFAULT_ROUNDING, FUNCTIONS, ROUNDING_MODES, FactType, UncheckedPolicy
+from .ruleset import DEFAULT_ROUNDING, FUNCTIONS, ROUNDING_MODES, FactType, UncheckedPolicy, VetoEffect
 from .vocabulary import lark_parser, statement_keywords
 
 STATEMENT_EXAMPLES = {
@@ -44,6 +44,7 @@ STATEMENT_EXAMPLES = {
     "加分项": "加分项 媒体报道 “媒体报道加分” = 媒体报道次数 × 1 上限 3",
     "扣分项": "扣分项 安全事故 “安全事故扣分” = 安全事故次数 × 5 上限 20",
 }
+OUTCOME_EXAMPLE = "否决 重大事故 当 发生重大事故 评为 不合格　或　否决 台账缺失 当 台账不全 最高 合格"
 
 
 @cache
@@ -442,8 +443,22 @@ class AstBuilder(Transformer):
         """优秀 or “5A”: a grade's label, the quotes taken off."""
         return ast.Name(unquote(token) if token.type == "STRING" else str(token), self.at(token))
 
-    def veto(self, meta, name, label, condition, unchecked, citation):
-        return ast.Veto(str(name), unquote(label), condition, unchecked, citation, self.at(meta))
+    def veto(self, meta, name, label, condition, outcomes, unchecked, citation):
+        outcome = outcomes[0] if outcomes else None
+        return ast.Veto(str(name), unquote(label), condition, unchecked, citation, self.at(meta), outcome)
+
+    def veto_outcomes(self, meta, *outcomes):
+        for extra in outcomes[1:]:  # a veto forces a grade or caps it: two outcomes would contradict each other
+            first = f"{outcomes[0].effect} {outcomes[0].grade.name}"
+            message = f"一条否决只能有一个结果，这里已写了“{first}”：“评为”强制评定等级，“最高”限定等级上限，二者只写一个。"
+            self.errors.append(RuleSyntaxError(extra.pos, message, OUTCOME_EXAMPLE))
+        return outcomes
+
+    def force_outcome(self, meta, grade: ast.Name):
+        return ast.VetoOutcome(VetoEffect.FORCE, grade, self.at(meta))
+
+    def cap_outcome(self, meta, grade: ast.Name):
+        return ast.VetoOutcome(VetoEffect.CAP, grade, self.at(meta))
 
     def unchecked(self, meta, policy):
         return policy

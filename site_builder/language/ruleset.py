@@ -54,6 +54,18 @@ class UncheckedPolicy(StrEnum):
     SHOW_ONLY = "仅提示"
 
 
+class VetoEffect(StrEnum):
+    """What a fired veto does to the grade: 评为 X forces grade X; 最高 X caps the grade at X (never raises it)."""
+
+    FORCE = "评为"
+    CAP = "最高"
+
+
+def outcome_words(effect: VetoEffect, grade: str) -> str:
+    """A veto's outcome in words, as pages and explanations say it: 评为不合格, 等级最高评为合格."""
+    return f"评为{grade}" if effect is VetoEffect.FORCE else f"等级最高评为{grade}"
+
+
 class VetoStatus(StrEnum):
     """A veto's outcome for one record; an unchecked fact is never read as yes or no."""
 

@@ -597,12 +597,9 @@ def is_step_of_item(subject: str, name: str) -> bool:
 
 
 def deciding_vetoes(result: Result) -> frozenset[str]:
-    """The vetoes that set the final grade instead of the bands: the fired ones, else those that withheld it; none
-    when the bands decided. (evaluate.final_grade applies the same precedence; when the Result carries the deciding
-    veto of each outcome (issue 16, veto outcomes), this reads it from there.)"""
-    if result.fired:
-        return frozenset(result.fired)
-    return frozenset(v.name for v in result.vetoes if v.withholds_grade)
+    """The vetoes that set the final grade instead of the bands (evaluate.decide): the forcing ones that gave the
+    worst grade, else those that withheld it, else the caps that lowered it; none when the bands decided."""
+    return frozenset(result.decided_by)
 
 
 def decided_text(names: frozenset[str], result: Result) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ...language import ast
 from ...language.evaluate import FIRED, NOT_CHECKED, NOT_FIRED, Result, Step, render, show
 from ...language.formatting import citation_text, percent, plain
-from ...language.ruleset import RuleSet, wording
+from ...language.ruleset import RuleSet, VetoEffect, wording
 from ...language.score_rows import SCORE_COLUMNS, TOTAL_LABEL, ScoreRow, score_rows
 from .text import code, escaped, inline
 
@@ -74,10 +74,23 @@ def weights_and_bands(rules: RuleSet) -> str:
 def result_explanation(rules: RuleSet, stage: str) -> str:
     """一（五）评估结果说明, generated from the parties, bands and vetoes of the rule file."""
     text = weights_and_bands(rules)
-    if rules.vetoes:
-        text += f"评估中若发现有下列情形之一的，评估结果也确定为{inline(rules.veto_grade)}：\n\n"
-        text += "\n".join(veto_line(index, veto, rules, stage) for index, veto in enumerate(rules.vetoes, 1))
-    return text
+    numbered = list(enumerate(rules.vetoes, 1))
+    groups = "\n\n".join(
+        f"评估中若发现有下列情形之一的，{outcome_sentence(effect, grade)}：\n\n"
+        + "\n".join(veto_line(index, veto, rules, stage) for index, veto in numbered if veto_outcome(veto, rules) == (effect, grade))
+        for effect, grade in dict.fromkeys(veto_outcome(veto, rules) for veto in rules.vetoes)
+    )
+    return text + groups
+
+
+def veto_outcome(veto: ast.Veto, rules: RuleSet) -> tuple[VetoEffect, str]:
+    """What a veto does when it holds: its own 评为/最高, else the rule set's 否决等级."""
+    return (veto.outcome.effect, veto.outcome.grade.name) if veto.outcome else (VetoEffect.FORCE, rules.veto_grade or "")
+
+
+def outcome_sentence(effect: VetoEffect, grade: str) -> str:
+    """评估结果也确定为不合格 (as the regulation words a forcing veto), 等级最高评为合格 (a cap)."""
+    return f"评估结果也确定为{inline(grade)}" if effect is VetoEffect.FORCE else f"等级最高评为{inline(grade)}"
 
 
 def veto_line(index: int, veto: ast.Veto, rules: RuleSet, stage: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...language.evaluate import NOT_CHECKED, NOT_FIRED, Result, completion_rate
+from ...language.evaluate import FIRED, NOT_CHECKED, NOT_FIRED, Result, completion_rate
 from ...language.formatting import percent_figure, plain
 from ...language.ruleset import NOT_GRADED, RuleSet
 from ...records.record import StationRecord
@@ -235,6 +235,15 @@ def feedback_round(record: StationRecord) -> str:
     return "\n\n".join(p for p in ["## 三、评估反馈", narrative(round_.get("introduction")), f'<ol class="feedback-round">{answers}</ol>'] if p)
 
 
+def fired_outcomes(result: Result) -> str:
+    """“整改不到位” when every veto takes the 否决等级; else each with its outcome: “台账不全”（等级最高评为合格）."""
+    fired = [veto for veto in result.vetoes if veto.status == FIRED]
+    explicit = {veto.name for veto in result.ruleset.vetoes if veto.outcome is not None}
+    if not explicit & {veto.name for veto in fired}:
+        return f"“{inline('、'.join(result.fired))}”"
+    return "、".join(f"“{inline(veto.name)}”（{inline(veto.outcome)}）" for veto in fired)
+
+
 def grade_section(record: StationRecord, result: Result) -> str:
     rules = result.ruleset
     score_steps = [s for s in result.steps if not s.subject.startswith("否决")]
@@ -242,7 +251,7 @@ def grade_section(record: StationRecord, result: Result) -> str:
     grade = f"“{inline(result.grade)}”" if result.grade else NOT_GRADED
     statement = f"经过评估，{inline(record.station['short_name'])}本次{inline(record.stage)}评估的等级为{grade}（{plain(result.total)}分）。"
     if result.fired:
-        statement += f"按分数为“{inline(result.score_grade)}”，因一票否决情形“{inline('、'.join(result.fired))}”，等级确定为{grade}。"
+        statement += f"按分数为“{inline(result.score_grade)}”，因一票否决情形{fired_outcomes(result)}，等级确定为{grade}。"
     unchecked = (
         (
             f'\n\n!!! warning "{NOT_CHECKED}"\n'

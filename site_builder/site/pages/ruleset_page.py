@@ -9,7 +9,7 @@ from ...language import ast
 from ...language.evaluate import render
 from ...language.formatting import citation_text, effective_period, percent, plain
 from ...language.highlight import RuleLanguageLexer
-from ...language.ruleset import RuleSet
+from ...language.ruleset import RuleSet, VetoEffect, outcome_words
 from . import urls
 from .changes import changes
 from .explain import band_words, literal_text
@@ -35,8 +35,7 @@ def ruleset_page(rules: RuleSet, versions: list[RuleSet]) -> str:
         items_table(rules),
         "## 评估等级",
         "\n".join(f"- {band_words(b)}：**{inline(b.name)}**（{citation_cell(b.citation)}）" for b in rules.bands),
-        "## 一票否决",
-        vetoes_table(rules),
+        *vetoes_section(rules),
         "## 参数",
         parameters_table(rules),
         "## 版本",
@@ -60,6 +59,34 @@ def items_table(rules: RuleSet) -> str:
                 f"{plain(item.maximum)} | {how} | {citation_cell(item.citation)} |"
             )
     return "\n".join(lines)
+
+
+def vetoes_section(rules: RuleSet) -> list[str]:
+    """The veto section: none for a rule set without vetoes; the one outcome said once when every veto takes the
+    否决等级; otherwise each veto's outcome in words, with the precedence."""
+    if not rules.vetoes:
+        return []
+    if all(veto.outcome is None for veto in rules.vetoes):
+        return ["## 一票否决", vetoes_table(rules)]
+    return ["## 一票否决", outcomes_table(rules)]
+
+
+def outcomes_table(rules: RuleSet) -> str:
+    lines = [OUTCOME_PRECEDENCE, "", "| 情形 | 条件 | 结果 | 未核查时 | 依据 |", "|---|---|---|---|---|"]
+    for veto in rules.vetoes:
+        effect, grade = (veto.outcome.effect, veto.outcome.grade.name) if veto.outcome else (VetoEffect.FORCE, rules.veto_grade or "")
+        lines.append(
+            f"| {inline(veto.label or veto.name)} | {code(render(veto.condition))} | {inline(outcome_words(effect, grade))} | "
+            f"{inline(veto.unchecked or rules.unchecked_default)} | {citation_cell(veto.citation)} |"
+        )
+    return "\n".join(lines)
+
+
+# The precedence evaluate.decide applies, in the words of the rule-set page and docs/rule-language.md.
+OUTCOME_PRECEDENCE = (
+    "情形成立时按“结果”一栏评定等级：“评为”某一等级的情形优先于“等级最高评为”的情形；同时成立几个“评为”时取其中最低的等级；"
+    "同时成立几个“等级最高评为”时取最低的上限；上限只降低按分数评定的等级，不会提高它。"
+)
 
 
 def vetoes_table(rules: RuleSet) -> str:
