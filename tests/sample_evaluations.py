@@ -100,3 +100,15 @@ def write_sample_records(repo: Path) -> None:
     for path, text in ((PEER, peer), (EARLIER, earlier)):
         (repo / path).parent.mkdir(parents=True, exist_ok=True)
         (repo / path).write_text(text, encoding="utf-8")
+    in_force_earlier(repo / RULES)
+
+
+RULES = "rules/guangzhou/sgz-2024.rules"
+
+
+def in_force_earlier(rules: Path) -> None:
+    """The rule set in force from 2023-08-26, so that the earlier evaluation (visited 2024-02-20) may be evaluated
+    under it: a version pinned on a day it is not in force is an error (check of versions)."""
+    text = rules.read_text(encoding="utf-8")
+    assert "生效 2024-08-26 起" in text, "the seed rule file's 生效 line moved"
+    rules.write_text(text.replace("生效 2024-08-26 起", "生效 2023-08-26 起"), encoding="utf-8")
