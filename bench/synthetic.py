@@ -396,12 +396,24 @@ def record_path(root: Path, record: dict) -> Path:
     return root / "stations" / station["district"]["id"] / station["id"] / f"{evaluation['period']}-{evaluation['stage']}.yaml"
 
 
+def in_force_for_every_period(rules: Path) -> None:
+    """The one rule set stands for every synthetic year (PERIODS start in 2022), so that no record pins version 2024
+    on a day it is not in force (an error since versions are checked): its 生效 line moves to the first period's start."""
+    text = rules.read_text(encoding="utf-8")
+    first = f"生效 {PERIODS[0][:4]}-08-01 起"
+    text, found = re.subn(r"^生效 \S+ 起$", first, text, count=1, flags=re.M)
+    if not found:
+        raise SystemExit(f"{RULES_FILE} 中没有“生效 日期 起”一行：合成记录无法选用它。")
+    rules.write_text(text, encoding="utf-8")
+
+
 def generate(root: Path, reports: int, seed: int = 1, source: Path = REPO) -> Summary:
     """Write rules/ (copied from source, by default this repository) and `reports` records under root/stations/."""
     root = Path(root)
     if root.resolve() in (REPO.resolve(), Path(source).resolve()):
         raise SystemExit("不能写入仓库本身的 stations/：请指定另一个目录。")
     shutil.copytree(Path(source) / "rules", root / "rules", dirs_exist_ok=True)
+    in_force_for_every_period(root / RULES_FILE)
     ruleset, streets, rng = load_ruleset(Path(source)), street_names(seed), Random(seed)
     marked = set(rng.sample(range(reports), round(reports * MARKED_SHARE)))
     fired = set(rng.sample(range(reports), round(reports * FIRED_SHARE)))
