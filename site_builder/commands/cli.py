@@ -16,7 +16,7 @@ from ..errors import SiteBuilderError, did_you_mean, error_count
 from ..language.evaluate import Result
 from ..language.formatting import plain, step_lines
 from ..language.ruleset import NOT_GRADED
-from ..language.score_rows import SCORE_COLUMNS, TOTAL_LABEL, score_rows
+from ..language.score_rows import SCORE_COLUMNS, TOTAL_LABEL, score_rows, total_note
 from ..records import authoring, rule_tests
 from ..records.project import Project, load_project
 from ..records.schema import SCHEMA_FILE, json_schema_text
@@ -184,9 +184,11 @@ def score_table_text(result: Result, table_label=lambda sub_district: sub_distri
     rows = [SCORE_COLUMNS]
     for row in score_rows(result, table_label):
         label = row.label if row.sub_district is None else f"{row.label}（{row.sub_district}）"
-        rows.append((label, plain(row.maximum), plain(row.score), plain(row.converted) if row.merged_rows else "〃"))
-    rows.append((TOTAL_LABEL, "", "", plain(result.total)))
-    lines = [aligned(row) for row in rows]
+        label += f"（{row.note}）" if row.note else ""
+        rows.append((label, row.maximum_text, plain(row.score), row.converted_text if row.merged_rows else "〃"))
+    note = total_note(result)
+    rows.append((TOTAL_LABEL + (f"（{note}）" if note else ""), "", "", plain(result.total)))
+    lines = [aligned(row, column_widths(rows)) for row in rows]
     lines.insert(1, "-" * max(display(line) for line in lines))
     lines += ["", f"等级：{result.grade or NOT_GRADED}（按分数：{result.score_grade}）", "", "一票否决："]
     lines += [f"  [{v.status}] {v.label}" for v in result.vetoes]
@@ -199,8 +201,12 @@ def display(text: str) -> int:
     return display_width(text)
 
 
-def aligned(row: tuple) -> str:
-    widths = (26, 8, 8, 8)
+def column_widths(rows: list[tuple]) -> tuple[int, ...]:
+    """26, 8, 8, 8 columns, each widened where a cell (a label with its note, 不设上限) needs more."""
+    return tuple(max([width] + [display(row[index]) + 2 for row in rows]) for index, width in enumerate((26, 8, 8, 8)))
+
+
+def aligned(row: tuple, widths: tuple[int, ...] = (26, 8, 8, 8)) -> str:
     return "".join(cell + " " * max(width - display(cell), 1) for cell, width in zip(row, widths)).rstrip()
 
 

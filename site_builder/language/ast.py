@@ -352,3 +352,12 @@ class RuleFile:
     path: str
     source: str
     declarations: tuple[Declaration, ...]
+
+    def written(self, pos: SourcePos) -> str:
+        """The text between pos and its end exactly as the author wrote it (× ÷ ≥ and all), on one line: how pages
+        quote a formula, so that it reads like the rule file."""
+        lines = self.source.splitlines()[pos.line - 1 : pos.end_line or pos.line]
+        if pos.end_col is not None:
+            lines[-1] = lines[-1][: pos.end_col - 1]  # the end first: on a one-line span the start cut would shift it
+        lines[0] = lines[0][pos.col - 1 :]
+        return " ".join(line.strip() for line in lines if line.strip())

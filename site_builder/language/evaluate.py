@@ -7,7 +7,7 @@ has no loops. Arithmetic is decimal.Decimal throughout; rounding happens only wh
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, DecimalException, DivisionByZero, InvalidOperation, localcontext
@@ -357,7 +357,7 @@ class Evaluation:
         """Σ converted item scores + Σ 加分 − Σ 扣分, kept within [0, 满分], then rounded as 总分 says."""
         raw = sum((i.converted for i in items), Decimal(0))
         adjustments = [self.adjustment(a) for a in self.rules.adjustments]
-        adjusted = raw + sum((a.applied if a.bonus else -a.applied for a in adjustments), Decimal(0))
+        adjusted = adjusted_sum(items, adjustments)
         clamped = min(max(adjusted, Decimal(0)), self.rules.scale)
         rounding = self.rules.total.rounding if self.rules.total else None
         total = self.rounded(clamped, rounding)
@@ -577,6 +577,12 @@ COMPARISONS = {
     "=": lambda a, b: a == b,
     "!=": lambda a, b: a != b,
 }
+
+
+def adjusted_sum(items: Iterable[ItemResult], adjustments: Iterable[AdjustmentResult]) -> Decimal:
+    """Σ converted item scores + Σ 加分 − Σ 扣分: the total before it is kept within [0, 满分] and rounded."""
+    points = sum((a.applied if a.bonus else -a.applied for a in adjustments), Decimal(0))
+    return sum((i.converted for i in items), Decimal(0)) + points
 
 
 def in_band(total: Decimal, band: ast.Band) -> bool:

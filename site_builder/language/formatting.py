@@ -72,3 +72,9 @@ def step_lines(step, documents: Mapping[str, ast.Document], *, formula_apart: bo
     if step.citation:
         lines.append(f"  依据：{cited(step.citation, documents)}")
     return lines
+
+
+def rounding_words(rounding: ast.Rounding) -> str:
+    """A declared rounding in words: 四舍五入取整 (保留 0 位), 四舍五入保留 2 位小数 (no mode written: 四舍五入)."""
+    mode = rounding.mode or "四舍五入"
+    return f"{mode}取整" if rounding.places == 0 else f"{mode}保留 {rounding.places} 位小数"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from ...language import ast
 from ...language.evaluate import FIRED, NOT_CHECKED, NOT_FIRED, Result, Step, render, show
-from ...language.formatting import citation_text, percent, plain
-from ...language.ruleset import RuleSet, VetoEffect, wording
-from ...language.score_rows import SCORE_COLUMNS, TOTAL_LABEL, ScoreRow, score_rows
+from ...language.formatting import citation_text, percent, plain, rounding_words
+from ...language.ruleset import DEFAULT_SCALE, RuleSet, VetoEffect, wording
+from ...language.score_rows import SCORE_COLUMNS, TOTAL_LABEL, ScoreRow, score_rows, total_note
 from .text import code, escaped, inline
 
 CHINESE_DIGITS = "零一二三四五六七八九"
@@ -39,6 +39,30 @@ def band_range_words(band: ast.Band) -> str:
     return f"{plain(upper.value)}分{'及以下' if upper.inclusive else '以下（不含' + plain(upper.value) + '分）'}"
 
 
+def total_is_plain(rules: RuleSet) -> bool:
+    """A total as the first edition knew it: the items' sum on 100 points, no 加分/扣分 (its pages stay as they were)."""
+    return rules.scale == DEFAULT_SCALE and not rules.adjustments
+
+
+def total_words(rules: RuleSet) -> str:
+    """How the total is made, in words (one sentence, its full stop left to the caller): its 满分, the adjustments,
+    the clamp, and the rounding before grading."""
+    scale = plain(rules.scale)
+    kinds = [
+        words
+        for words, present in (("加上加分", any(a.bonus for a in rules.adjustments)), ("减去扣分", any(not a.bonus for a in rules.adjustments)))
+        if present
+    ]
+    made = "，".join(["为各评分项折算分之和", *kinds])
+    said = f"总分满分 {scale} 分，{made}，不低于 0 分、不高于 {scale} 分"
+    rounding = rules.total.rounding if rules.total else None
+    graded_on_total = rules.bands[0].graded == "总分"
+    if rounding is not None:
+        after = "取整后" if rounding.places == 0 else "保留后"
+        return said + f"；先合计，再{rounding_words(rounding)}" + (f"，按{after}的总分评定等级" if graded_on_total else "")
+    return said + "；总分不取整" + ("，按算得的总分评定等级" if graded_on_total else "")
+
+
 def literal_text(literal) -> str:
     """A parameter value as the rule file wrote it: 5, 80%, 是."""
     if literal is None:
@@ -65,8 +89,9 @@ def weights_and_bands(rules: RuleSet) -> str:
     parties = "、".join(f"{inline(party.label or party.name)}评估分值占比{percent(party.weight)}" for party in rules.parties.values())
     bands = "，".join(f"{band_words(band)}为{inline(band.name)}" for band in rules.bands)
     names = "、".join(inline(band.name) for band in rules.bands)
+    total = "" if total_is_plain(rules) else total_words(rules) + "。"
     return (
-        f"社工站项目评估分值由{chinese_number(len(rules.parties))}方评估分数的总和确定。其中，{parties}。"
+        f"社工站项目评估分值由{chinese_number(len(rules.parties))}方评估分数的总和确定。其中，{parties}。{total}"
         f"评估等级分为{names}{chinese_number(len(rules.bands))}个等级，{bands}。"
     )
 
@@ -110,7 +135,8 @@ def veto_line(index: int, veto: ast.Veto, rules: RuleSet, stage: str) -> str:
 def score_table_html(result: Result, table_label) -> str:
     """The detailed score table as the seed lays it out, sub-district rows merged into one converted score."""
     rows = [score_row_html(row) for row in score_rows(result, table_label)]
-    rows.append(f'<tr class="total"><th scope="row">{TOTAL_LABEL}</th><td></td><td></td><td data-total>{plain(result.total)}</td></tr>')
+    total = TOTAL_LABEL + score_note_html(total_note(result))
+    rows.append(f'<tr class="total"><th scope="row">{total}</th><td></td><td></td><td data-total>{plain(result.total)}</td></tr>')
     header = "".join(f'<th scope="col">{column}</th>' for column in SCORE_COLUMNS)
     # Material styles only tables without a class, so the class sits on a wrapper.
     return (
@@ -122,11 +148,17 @@ def score_table_html(result: Result, table_label) -> str:
 def score_row_html(row: ScoreRow) -> str:
     """A row of the score table; the first of an item's sub-district rows carries the converted score for all of them."""
     if row.sub_district is None:
-        label, converted = escaped(row.label), f"<td>{plain(row.converted)}</td>"
+        label, converted = escaped(row.label), f"<td>{row.converted_text}</td>"
     else:
         label = f"{escaped(row.label)}（{escaped(row.sub_district)}）"
-        converted = f'<td rowspan="{row.merged_rows}">{plain(row.converted)}</td>' if row.merged_rows else ""
-    return f'<tr><th scope="row">{label}</th><td>{plain(row.maximum)}</td><td>{plain(row.score)}</td>{converted}</tr>'
+        converted = f'<td rowspan="{row.merged_rows}">{row.converted_text}</td>' if row.merged_rows else ""
+    label += score_note_html(row.note)
+    return f'<tr><th scope="row">{label}</th><td>{row.maximum_text}</td><td>{plain(row.score)}</td>{converted}</tr>'
+
+
+def score_note_html(note: str) -> str:
+    """A row's note (由规则计算, a clamp, the total's rounding) under its label; nothing when there is none."""
+    return f'<br><span class="score-note">（{escaped(note)}）</span>' if note else ""
 
 
 VERDICT_MARKS = {FIRED: f"**{FIRED}**", NOT_CHECKED: f"*{NOT_CHECKED}*", NOT_FIRED: str(NOT_FIRED)}

@@ -7,17 +7,22 @@ from pygments.formatters import HtmlFormatter
 
 from ...language import ast
 from ...language.evaluate import render
-from ...language.formatting import citation_text, effective_period, percent, plain
+from ...language.formatting import citation_text, effective_period, percent, plain, rounding_words
 from ...language.highlight import RuleLanguageLexer
 from ...language.ruleset import RuleSet, VetoEffect, outcome_words
 from . import urls
 from .changes import changes
-from .explain import band_words, literal_text
+from .explain import band_words, literal_text, total_is_plain, total_words
 from .text import code, inline, link
 
 
 def citation_cell(citation: ast.Citation | None) -> str:
     return inline(citation_text(citation)) if citation else ""
+
+
+def cited_after(citation: ast.Citation | None) -> str:
+    """（办法 第八条） after a statement, or nothing: a rule without a citation gets no empty brackets."""
+    return f"（{citation_cell(citation)}）" if citation else ""
 
 
 def ruleset_page(rules: RuleSet, versions: list[RuleSet]) -> str:
@@ -33,8 +38,11 @@ def ruleset_page(rules: RuleSet, versions: list[RuleSet]) -> str:
         "\n".join(f"- {inline(d.alias)}：{inline(d.title)}" for d in rules.documents.values()),
         "## 评估方与评分项",
         items_table(rules),
+        *definitions_section(rules),
+        *adjustments_section(rules),
+        *total_section(rules),
         "## 评估等级",
-        "\n".join(f"- {band_words(b)}：**{inline(b.name)}**（{citation_cell(b.citation)}）" for b in rules.bands),
+        "\n".join(f"- {band_words(b)}：**{inline(b.name)}**{cited_after(b.citation)}" for b in rules.bands),
         *vetoes_section(rules),
         "## 参数",
         parameters_table(rules),
@@ -54,11 +62,50 @@ def items_table(rules: RuleSet) -> str:
             if item.aggregate:
                 rounding = f"，保留 {item.aggregate.rounding.places} 位" if item.aggregate.rounding else ""
                 how += f"；各片区取{inline(item.aggregate.written.name)}{rounding}"
+            if item.formula is not None:
+                how += f"；由规则按公式计算：{formula_code(rules, item.formula)}" + (f"，{rounding_words(item.rounding)}" if item.rounding else "")
             lines.append(
                 f"| {inline(party.label or party.name)} | {percent(party.weight)} | {inline(item.label or item.name)} | "
                 f"{plain(item.maximum)} | {how} | {citation_cell(item.citation)} |"
             )
     return "\n".join(lines)
+
+
+def formula_code(rules: RuleSet, expr: ast.Expr) -> str:
+    """A formula as the rule file writes it (200 × 个案完成比例), in code type."""
+    return code(rules.source.written(expr.pos))
+
+
+def definitions_section(rules: RuleSet) -> list[str]:
+    """Each 定义 with its formula as written: the names other rules read."""
+    if not rules.definitions:
+        return []
+    lines = [f"- {inline(d.name)} = {formula_code(rules, d.expr)}{cited_after(d.citation)}" for d in rules.definitions.values()]
+    return ["## 定义", "\n".join(lines)]
+
+
+def adjustments_section(rules: RuleSet) -> list[str]:
+    """加分项 and 扣分项: how each is computed, its 上限, and how it enters the total (evaluate.Evaluation.adjustment)."""
+    if not rules.adjustments:
+        return []
+    lines = ["| 类别 | 项目 | 计算 | 上限 | 依据 |", "|---|---|---|--:|---|"]
+    for adjustment in rules.adjustments:
+        kind = "加分" if adjustment.bonus else "扣分"
+        cap = f"{plain(adjustment.cap.value)} 分" if adjustment.cap is not None else "不设上限"
+        lines.append(
+            f"| {kind} | {inline(adjustment.label or adjustment.name)} | {formula_code(rules, adjustment.expr)} | {cap} | "
+            f"{citation_cell(adjustment.citation)} |"
+        )
+    note = "每项加分、扣分按公式算出后，先限定在 0 分到该项上限之间（不设上限的只限定不低于 0 分），再计入总分。"
+    return ["## 加分与扣分", note, "\n".join(lines)]
+
+
+def total_section(rules: RuleSet) -> list[str]:
+    """The total in words (its 满分, the adjustments, the clamp, the rounding before grading), for a rule set whose
+    total is more than the sum of its items on 100 points; the first edition's page is left as it was."""
+    if total_is_plain(rules):
+        return []
+    return ["## 总分", total_words(rules) + cited_after(rules.total.citation if rules.total else None) + "。"]
 
 
 def vetoes_section(rules: RuleSet) -> list[str]:
