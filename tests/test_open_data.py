@@ -68,8 +68,11 @@ def as_csv(value) -> str:
 @pytest.mark.slow
 def test_json_parses_and_matches_the_csv(site, table):
     data = json.loads((site / "data/results.json").read_text(encoding="utf-8"))
-    assert data["字段"] == header(site)
-    assert [{k: as_csv(v) for k, v in row.items()} for row in data["评估"]] == table
+    csv_fields = header(site)
+    assert data["字段"] == csv_fields + ["决定等级的否决", "选用版本的依据"]  # the CSV's columns, then the JSON's own
+    assert [{k: as_csv(row[k]) for k in csv_fields} for row in data["评估"]] == table
+    seed = next(row for row in data["评估"] if row["记录编号"] == KEYS[SEED])
+    assert seed["决定等级的否决"] == [] and "实地评估日期 2025-02-20" in seed["选用版本的依据"]
     assert data["评估"][0]["未核查的否决"] and isinstance(data["评估"][0]["未核查的否决"], list)
 
 

@@ -164,6 +164,18 @@ def result_json(key: str, project: Project, result: Result) -> dict:
         "grade": result.grade,
         "vetoes": result.fired,
         "unchecked_vetoes": result.unchecked,
+        "decided_by": list(result.decided_by),
+        "adjustments": [
+            {
+                "name": a.name,
+                "label": a.label,
+                "kind": "bonus" if a.bonus else "penalty",
+                "value": plain(a.value),
+                "cap": plain(a.cap) if a.cap is not None else None,
+                "applied": plain(a.applied),
+            }
+            for a in result.adjustments
+        ],
         "items": [
             {
                 "name": i.name,

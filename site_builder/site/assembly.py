@@ -41,7 +41,7 @@ def generated_pages(project: Project, rows: list[Evaluated]) -> dict[str, str | 
     for rules in project.rulesets:
         versions = [other for other in project.rulesets if other.id == rules.id]
         pages[urls.ruleset(rules)] = ruleset_page(rules, versions)
-    pages.update(open_data_files(rows, project.rulesets))  # data/results.csv, .json, one JSON per report, data/index.md
+    pages.update(open_data_files(rows, project.rulesets, project.ruleset_reason))  # data/results.csv, .json, one JSON per report, data/index.md
     return pages
 
 

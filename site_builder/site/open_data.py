@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..language import ast
-from ..language.evaluate import NOT_CHECKED, ItemResult, Result, Step, Unchecked, VetoResult
+from ..language.evaluate import NOT_CHECKED, AdjustmentResult, ItemResult, Result, Step, Unchecked, VetoResult
 from ..language.formatting import citation_text, plain, rule_location
 from ..language.ruleset import RuleSet, VetoStatus
 from .pages import urls
@@ -40,6 +40,7 @@ class Column:
     meaning: str
     kind: str
     value: Callable[[Evaluated], Value]
+    in_csv: bool = True  # False: a figure only results.json and the per-record JSON carry
 
 
 @dataclass(frozen=True)
@@ -47,13 +48,18 @@ class Table:
     columns: list[Column]
     rows: list[Evaluated]  # sorted by record key
 
+    @property
+    def csv_columns(self) -> list[Column]:
+        return [column for column in self.columns if column.in_csv]
+
     def values(self, row: Evaluated) -> dict[str, Value]:
         return {column.name: column.value(row) for column in self.columns}
 
 
-def open_data_files(rows: list[Evaluated], rulesets: list[RuleSet]) -> dict[str, str | bytes]:
-    """Every open-data file of the site by source path, the data-dictionary page included."""
-    table = results_table(rows, rulesets)
+def open_data_files(rows: list[Evaluated], rulesets: list[RuleSet], reasons: dict[str, str] | None = None) -> dict[str, str | bytes]:
+    """Every open-data file of the site by source path, the data-dictionary page included; reasons: why each record's
+    rule-set version was chosen (records/project.py ruleset_reason), by record key."""
+    table = results_table(rows, rulesets, reasons or {})
     files: dict[str, str | bytes] = {
         urls.RESULTS_CSV: results_csv(table),
         urls.RESULTS_JSON: results_json(table),
@@ -65,9 +71,10 @@ def open_data_files(rows: list[Evaluated], rulesets: list[RuleSet]) -> dict[str,
     return files
 
 
-def results_table(rows: list[Evaluated], rulesets: list[RuleSet]) -> Table:
+def results_table(rows: list[Evaluated], rulesets: list[RuleSet], reasons: dict[str, str] | None = None) -> Table:
     ordered = sorted(rows, key=lambda row: row.record.key)
-    return Table(record_columns() + item_columns(rulesets) + result_columns(), ordered)
+    columns = record_columns() + item_columns(rulesets) + adjustment_columns(rulesets) + result_columns()
+    return Table(columns + json_only_columns(reasons or {}), ordered)
 
 
 # --- columns -------------------------------------------------------------------------------------------
@@ -97,6 +104,48 @@ def result_columns() -> list[Column]:
         Column("触发的否决", "触发了的一票否决情形的名称；没有则为空", LIST, lambda r: r.result.fired),
         Column("未核查的否决", "记录未载明所需事实、因而未核查的一票否决情形的名称；没有则为空", LIST, lambda r: r.result.unchecked),
     ]
+
+
+def json_only_columns(reasons: dict[str, str]) -> list[Column]:
+    """What the JSON files add to the CSV's columns: which vetoes set the grade, and why this rule-set version."""
+    return [
+        Column(
+            "决定等级的否决",
+            "最终等级由这些一票否决情形的结果决定（评为某一等级、等级上限或暂缓评级）；由分数等级决定时为空",
+            LIST,
+            lambda r: list(r.result.decided_by),
+            in_csv=False,
+        ),
+        Column(
+            "选用版本的依据",
+            "为什么用这个规则版本：实地评估日期所在的生效期，或记录写明的版本及理由",
+            TEXT,
+            lambda r: reasons.get(r.record.key),
+            in_csv=False,
+        ),
+    ]
+
+
+def adjustment_columns(rulesets: list[RuleSet]) -> list[Column]:
+    """Each 加分项 / 扣分项: the points it added to or took from the total (after its 上限); none for rule sets without."""
+    columns: dict[str, Column] = {}
+    for rules in rulesets:
+        for adjustment in rules.adjustments:
+            added = "加上" if adjustment.bonus else "减去"
+            meaning = (
+                f"{adjustment.keyword}“{adjustment.label or adjustment.name}”给总分{added}的分数（已限定在 0 到上限之间），"
+                f"{rules.title} {rules.version}；所用规则没有此项时为空"
+            )
+            columns.setdefault(adjustment.name, Column(adjustment.name, meaning, DECIMAL, applied_points(adjustment.name)))
+    return list(columns.values())
+
+
+def applied_points(name: str) -> Callable[[Evaluated], Value]:
+    def value(row: Evaluated) -> Value:
+        adjustment = next((a for a in row.result.adjustments if a.name == name), None)
+        return plain(adjustment.applied) if adjustment else None
+
+    return value
 
 
 def item_columns(rulesets: list[RuleSet]) -> list[Column]:
@@ -155,9 +204,8 @@ def csv_bytes(columns: list[tuple[str, str]], rows: Iterable[list[Value]]) -> by
 
 
 def results_csv(table: Table) -> bytes:
-    return csv_bytes(
-        [(column.name, column.kind) for column in table.columns], ([column.value(row) for column in table.columns] for row in table.rows)
-    )
+    columns = table.csv_columns
+    return csv_bytes([(column.name, column.kind) for column in columns], ([column.value(row) for column in columns] for row in table.rows))
 
 
 SUB_DISTRICT_COLUMNS = [
@@ -195,6 +243,7 @@ def record_json(row: Evaluated, table: Table) -> str:
             "评估": table.values(row),
             "记录文件": row.record.path,
             "评分项明细": [item_json(item) for item in result.items],
+            **({"加分与扣分": [adjustment_json(a) for a in result.adjustments]} if result.adjustments else {}),
             "一票否决": [veto_json(veto) for veto in result.vetoes],
             "计算过程": [step_json(step) for step in result.steps],
         }
@@ -213,6 +262,18 @@ def item_json(item: ItemResult) -> dict:
     }
 
 
+def adjustment_json(adjustment: AdjustmentResult) -> dict:
+    return {
+        "名称": adjustment.name,
+        "显示名称": adjustment.label,
+        "类别": "加分" if adjustment.bonus else "扣分",
+        "按公式": plain(adjustment.value),
+        "上限": plain(adjustment.cap) if adjustment.cap is not None else None,
+        "计入总分": plain(adjustment.applied),
+        "依据": citation_text(adjustment.citation) if adjustment.citation else None,
+    }
+
+
 def veto_json(veto: VetoResult) -> dict:
     return {
         "名称": veto.name,
@@ -220,6 +281,7 @@ def veto_json(veto: VetoResult) -> dict:
         "结果": veto.status,
         "读取的事实": {name: fact_json(value) for name, value in veto.facts_read.items()},
         "依据": citation_text(veto.citation) if veto.citation else None,
+        **({"结果说明": veto.outcome} if veto.outcome_grade else {}),
     }
 
 
@@ -266,7 +328,7 @@ def data_page(table: Table) -> str:
                 "本网站全部评估结果都可以下载，供核对、研究与再利用。数据与报告页同源：每次生成网站时由规则文件对评估记录重新计算，不经手工整理。",
                 "## 下载",
                 downloads_list(table, src),
-                f"共 {len(table.rows)} 份评估、{len(table.columns)} 列。",
+                f"共 {len(table.rows)} 份评估、{len(table.csv_columns)} 列。",
                 "## 字段说明（results.csv 与 results.json）",
                 columns_table(table),
                 "## 各片区评分（sub-district-scores.csv）",
@@ -284,7 +346,8 @@ def data_page(table: Table) -> str:
 def downloads_list(table: Table, src: str) -> str:
     lines = [
         f"- [results.csv]({urls.relative(urls.RESULTS_CSV, src)})：全部评估，一份评估一行；UTF-8 编码，带 BOM，Excel 可直接打开中文。",
-        f"- [results.json]({urls.relative(urls.RESULTS_JSON, src)})：同样的行，JSON 格式：`字段` 是列名的列表，`评估` 是各行（键为列名）。",
+        f"- [results.json]({urls.relative(urls.RESULTS_JSON, src)})：同样的行，JSON 格式：`字段` 是列名的列表，`评估` 是各行（键为列名）；"
+        "另有只在 JSON 中的字段（见下表）。",
         f"- [sub-district-scores.csv]({urls.relative(urls.SUB_DISTRICT_CSV, src)})：按片区评分的评分项在各片区的评分，一份评估的一个片区一行。",
     ]
     if table.rows:
@@ -300,7 +363,8 @@ def downloads_list(table: Table, src: str) -> str:
 def columns_table(table: Table) -> str:
     lines = ["| 字段 | 含义 | 类型 | 示例 |", "|---|---|---|---|"]
     for column in table.columns:
-        lines.append(f"| {inline(column.name)} | {inline(column.meaning)} | {inline(column.kind)} | {inline(example_value(table, column))} |")
+        meaning = column.meaning if column.in_csv else f"{column.meaning}（只在 JSON 中）"
+        lines.append(f"| {inline(column.name)} | {inline(meaning)} | {inline(column.kind)} | {inline(example_value(table, column))} |")
     return "\n".join(lines)
 
 
@@ -317,11 +381,12 @@ RECORD_JSON_KEYS = "\n".join(
     [
         "| 键 | 内容 |",
         "|---|---|",
-        "| 评估 | 与 results.csv 中本评估的一行相同的字段 |",
+        "| 评估 | 与 results.json 中本评估的一行相同的字段（results.csv 的各列，以及只在 JSON 中的字段） |",
         "| 记录文件 | 评估记录在仓库中的位置，如 `stations/<区>/<站点>/<服务年度>-<阶段>.yaml` |",
         "| 评分项明细 | 每个评分项：名称、显示名称、评估方、满分、评分、片区评分（按片区评分的项）、折算分 |",
+        "| 加分与扣分 | 规则有加分项或扣分项时：每项的名称、显示名称、类别（加分/扣分）、按公式算得的分数、上限、计入总分的分数、依据 |",
         f"| 一票否决 | 每个否决情形：名称、情形、结果（{'/'.join(VetoStatus)}）、读取的事实（是否为 true/false，数值为文字，"
-        "未核查的事实写明原因）、依据（规则文件引用的条款） |",
+        "未核查的事实写明原因）、依据（规则文件引用的条款）、结果说明（触发时对等级的作用，如“评为不合格”“等级最高评为合格”） |",
         "| 计算过程 | 报告页“计算过程”中的每一步：项目、公式（代入数值）、规则位置（规则文件:行号）、依据 |",
     ]
 )
