@@ -17,6 +17,11 @@ from pathlib import Path
 import pytest
 from site_harness import ARTIFACTS, Watch, build_site, serve
 
+from site_builder.language.checks import check_rules
+from site_builder.language.parser import parse_rules
+from site_builder.site.escaped_text import ESCAPED_END, ESCAPED_START
+from site_builder.site.pages.explain import result_explanation
+
 pytestmark = pytest.mark.slow
 REGIME = Path(__file__).parent / "fixtures" / "regimes" / "second-edition-site"
 RULES_PAGE = "rules/demo/second-2025/index.html"
@@ -179,3 +184,23 @@ def test_a_report_page_in_chromium_shows_the_adjusted_score_table(site, browser)
     context.close()
     assert watch.problems == []
     assert (ARTIFACTS / "second-edition-score-table.png").stat().st_size > 10_000
+
+
+# --- a by-stage switch (issue 17: “抽查评估 (否 且 社工缺少人次 >= 0)” was printed) -----------------------------
+
+
+def switched_rules():
+    """The regime with 台账不全 judged only at 终期, through a yes/no parameter that differs by stage."""
+    path = REGIME / "rules/demo/second-2025.rules"
+    text = path.read_text(encoding="utf-8").replace(
+        "参数 社工缺少人次上限 = 抽查 5、终期 10 【办法 第十三条】",
+        "参数 社工缺少人次上限 = 抽查 5、终期 10 【办法 第十三条】\n参数 终期核查台账 = 抽查 否、终期 是",
+    )
+    return check_rules(parse_rules(text.replace("当 台账不全 最高", "当 终期核查台账 且 台账不全 最高"), path.as_posix()))
+
+
+def test_a_condition_a_stage_switch_settles_is_said_in_words_and_the_rest_keeps_its_thresholds():
+    said = html.unescape(result_explanation(switched_rules(), "抽查").replace(ESCAPED_START, "").replace(ESCAPED_END, ""))
+    assert "判定条件：抽查评估 本阶段不判定此项（本次）；终期评估 <code>台账不全 = 是</code>" in said
+    assert "判定条件：抽查评估 <code>社工缺少人次 >= 5</code>（本次）；终期评估 <code>社工缺少人次 >= 10</code>" in said
+    assert "否 且" not in said and "是 且" not in said

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ...language import ast
 from ...language.evaluate import FIRED, NOT_CHECKED, NOT_FIRED, Result, Step, render, show
 from ...language.formatting import citation_text, percent, plain, rounding_words
@@ -84,6 +86,47 @@ def veto_condition(veto: ast.Veto, rules: RuleSet, stage: str) -> str:
     return render(veto.condition, parameter_values(rules, stage))
 
 
+# A condition that a stage's yes/no parameters settle, in words instead of a formula such as (否 且 社工缺少人次 >= 0).
+SETTLED_WORDS = {False: "本阶段不判定此项", True: "本阶段一律成立"}
+
+
+def stage_condition(veto: ast.Veto, rules: RuleSet, stage: str) -> str:
+    """The condition at one stage, for the page: in words when the stage's yes/no parameters settle it, else the
+    formula with the stage's thresholds put in (code type)."""
+    settled = folded(veto.condition, yes_no_parameters(rules, stage))
+    if isinstance(settled, bool):
+        return inline(SETTLED_WORDS[settled])
+    return code(veto_condition(replace(veto, condition=settled), rules, stage))
+
+
+def yes_no_parameters(rules: RuleSet, stage: str) -> dict[str, bool]:
+    """The parameters that are 是 or 否 at this stage (a by-stage switch such as 抽查评估 否、终期评估 是)."""
+    values = {name: p.value or next((s.value for s in p.staged if s.stage.name == stage), None) for name, p in rules.parameters.items()}
+    return {name: value.value for name, value in values.items() if isinstance(value, ast.Boolean)}
+
+
+def folded(expr: ast.Expr, known: dict[str, bool]) -> ast.Expr | bool:
+    """expr with the known yes/no names put in and 且/或/非/如果 worked out where that settles them: True or False when
+    the whole expression is settled; otherwise what is left to decide (the seed's conditions come back as written)."""
+    if isinstance(expr, ast.Name) and expr.name in known:
+        return known[expr.name]
+    if isinstance(expr, ast.Not):
+        operand = folded(expr.operand, known)
+        return (not operand) if isinstance(operand, bool) else replace(expr, operand=operand)
+    if isinstance(expr, ast.Logical):
+        left, right, decisive = folded(expr.left, known), folded(expr.right, known), expr.op == "或"
+        if left is decisive or right is decisive:
+            return decisive
+        if isinstance(left, bool) or isinstance(right, bool):  # the other side is all that is left to decide
+            return right if isinstance(left, bool) else left
+        return replace(expr, left=left, right=right)
+    if isinstance(expr, ast.If):
+        condition = folded(expr.condition, known)
+        if isinstance(condition, bool):
+            return folded(expr.then if condition else expr.otherwise, known)
+    return expr
+
+
 def weights_and_bands(rules: RuleSet) -> str:
     """How the total is made up and how it maps to a grade, worded as the regulation words it."""
     parties = "、".join(f"{inline(party.label or party.name)}评估分值占比{percent(party.weight)}" for party in rules.parties.values())
@@ -124,11 +167,11 @@ def veto_line(index: int, veto: ast.Veto, rules: RuleSet, stage: str) -> str:
     Where a threshold differs by stage, every stage is shown, as the regulation states them, and the
     record's own stage is marked.
     """
-    by_stage = {s: veto_condition(veto, rules, s) for s in rules.stages}
+    by_stage = {s: stage_condition(veto, rules, s) for s in rules.stages}
     if len(set(by_stage.values())) == 1:
-        condition = f"判定条件：{code(by_stage[stage])}"
+        condition = f"判定条件：{by_stage[stage]}"
     else:
-        condition = "判定条件：" + "；".join(f"{inline(s)}评估 {code(c)}" + ("（本次）" if s == stage else "") for s, c in by_stage.items())
+        condition = "判定条件：" + "；".join(f"{inline(s)}评估 {c}" + ("（本次）" if s == stage else "") for s, c in by_stage.items())
     return f'（{chinese_number(index)}）{inline(veto.label or veto.name)}<br><span class="veto-condition">{condition}</span>  '
 
 
