@@ -313,10 +313,94 @@ def test_integer_bands_leave_a_gap_between_89_and_90(rule_errors):
     assert at_good[:2] == at(text, "89")
     assert at_good[2] == (
         "等级“良好”与“优秀”之间有空档：总分 89 至 90（不含两端）不属于任何等级，如 89.5 分。"
-        "若“优秀”的下限（总分 >= 90）是对的，“良好”的上限应为 总分 < 90。"
+        "若“优秀”的下限（总分 >= 90）是对的，“良好”的上限应为 总分 < 90。按此改法，89.5 分评为“良好”。"
+        "若总分应先取整再评等级，也可不改等级，写“总分 保留 0 位”：89.5 分取整为 90 分，评为“优秀”。"
     )
     assert at_good[3] == "等级 良好 当 80 <= 总分 < 90"
     assert at_excellent[:2] == at(text, "90")
+    assert at_excellent[2].endswith(
+        "“优秀”的下限应为 总分 > 89。按此改法，89.5 分评为“优秀”。"
+        "若总分应先取整再评等级，也可不改等级，写“总分 保留 0 位”：89.5 分取整为 90 分，评为“优秀”。"
+    )
+
+
+# --- bands on the values the graded number can take after its declared rounding ------------------------------
+
+INTEGER_BANDS = {"80 <= 总分 < 90": "80 <= 总分 <= 89", "60 <= 总分 < 80": "60 <= 总分 <= 79", "总分 < 60": "总分 <= 59"}
+
+
+def integer_bands(rounding: str) -> str:
+    """90分以上优秀、80至89分良好、60至79分合格、59分以下不合格, on a total rounded as given."""
+    text = edit("总分 保留 2 位", rounding)
+    for old, new in INTEGER_BANDS.items():
+        text = edit(old, new, text)
+    return text
+
+
+def test_whole_number_bands_cover_a_total_rounded_to_whole_numbers(load_rules):
+    ruleset = load_rules(integer_bands("总分 保留 0 位"))
+    assert [band.name for band in ruleset.bands] == ["优秀", "良好", "合格", "不合格"]
+
+
+def test_whole_number_bands_leave_gaps_on_an_unrounded_total_and_offer_both_readings(rule_errors):
+    text = integer_bands("")
+    errors = seam_errors(rule_errors, text)
+    assert len(errors) == 6  # three seams, each at both of its bounds
+    at_good = next(error for error in errors if error[:2] == at(text, "89"))
+    assert at_good[2] == (
+        "等级“良好”与“优秀”之间有空档：总分 89 至 90（不含两端）不属于任何等级，如 89.5 分。"
+        "若“优秀”的下限（总分 >= 90）是对的，“良好”的上限应为 总分 < 90。按此改法，89.5 分评为“良好”。"
+        "若总分应先取整再评等级，也可不改等级，写“总分 保留 0 位”：89.5 分取整为 90 分，评为“优秀”。"
+    )
+    assert at_good[3] == "等级 良好 当 80 <= 总分 < 90"
+
+
+def test_the_rounding_reading_keeps_the_scale_and_the_mode_written(rule_errors):
+    text = integer_bands("总分 满分 100 保留 1 位 去尾")
+    at_good = next(error for error in seam_errors(rule_errors, text) if error[:2] == at(text, "89"))
+    assert "总分 89 至 90（不含两端）不属于任何等级，如 89.5 分。" in at_good[2]
+    assert at_good[2].endswith("写“总分 满分 100 保留 0 位 去尾”：89.5 分取整为 89 分，评为“良好”。")
+
+
+def test_a_gap_on_whole_numbers_names_the_whole_numbers_it_leaves_out(rule_errors):
+    text = edit("80 <= 总分 <= 89", "80 <= 总分 <= 87", integer_bands("总分 保留 0 位"))
+    at_good = next(error for error in seam_errors(rule_errors, text) if error[:2] == at(text, "87"))
+    assert at_good[2] == (
+        "等级“良好”与“优秀”之间有空档：总分 88 至 89（保留 0 位，只取整数，含两端）不属于任何等级，如 89 分。"
+        "若“优秀”的下限（总分 >= 90）是对的，“良好”的上限应为 总分 < 90。"
+    )  # no rounding leaves out 88 and 89: the one reading is to close the band
+
+
+def test_an_overlap_on_whole_numbers_names_the_one_score_both_bands_hold(rule_errors):
+    text = edit("80 <= 总分 <= 89", "80 <= 总分 <= 90", integer_bands("总分 保留 0 位"))
+    (at_excellent, at_good) = seam_errors(rule_errors, text)
+    assert at_good[2].startswith("等级“良好”与“优秀”的分数范围重叠：总分恰好 90 分同时属于“良好”和“优秀”。")
+    assert at_excellent[3] == "等级 优秀 当 总分 > 90"
+
+
+def test_bounds_between_whole_numbers_do_not_overlap_on_a_whole_number_total(load_rules):
+    text = edit("总分 >= 90", "总分 >= 89.5", edit("80 <= 总分 <= 89", "80 <= 总分 <= 89.5", integer_bands("总分 保留 0 位")))
+    assert load_rules(text).bands[0].name == "优秀"  # 89.5 is no total: nothing is held twice
+
+
+def test_a_band_holding_no_rounded_value_is_unreachable(one_error):
+    text = add("等级 卓越 当 99.2 < 总分 < 99.8")
+    text = edit("总分 >= 90", "90 <= 总分 <= 99.2", edit("总分 保留 2 位", "总分 保留 0 位", text))
+    text = edit("\n否决等级", "\n等级 满分 当 总分 >= 99.8\n否决等级", text)
+    error = one_error(text)
+    assert where(error) == at(text, "等级 卓越")
+    assert error.message == "等级“卓越”的范围内没有总分能取到的值：总分保留 0 位，只取整数。"
+
+
+def test_bands_on_a_rounded_definition_are_checked_on_its_values(load_rules, rule_errors):
+    text = add("定义 综合 = a + b 保留 0 位")
+    for band in ("优秀 当 总分", "良好 当 80 <= 总分", "合格 当 60 <= 总分", "不合格 当 总分"):
+        text = edit(band, band.replace("总分", "综合"), text)
+    for old, new in INTEGER_BANDS.items():
+        text = edit(old.replace("总分", "综合"), new.replace("总分", "综合"), text)
+    assert load_rules(text).bands[1].graded == "综合"
+    at_good = next(e for e in seam_errors(rule_errors, edit(" 保留 0 位", "", text)) if e[:2] == at(text, "89"))
+    assert at_good[2].endswith("写“定义 综合 = … 保留 0 位”：89.5 分取整为 90 分，评为“优秀”。")
 
 
 def test_two_exclusive_bounds_leave_the_boundary_itself_uncovered(rule_errors):
@@ -528,3 +612,79 @@ def test_a_word_between_a_statements_parts_cannot_be_used_as_a_name(rule_errors,
 
 def test_every_expression_class_has_a_way_to_be_typed():
     assert set(TYPE_OF) == set(get_args(ast_nodes.Expr))
+
+
+# --- an unrounded division or average that reaches a published figure ----------------------------------------
+
+COMPUTED = edit("评分项 b 属于 乙 满分 40", "评分项 b 属于 乙 满分 40 = 最小(40, 40 × 完成数 ÷ 目标数)") + "事实 完成数 数值\n事实 目标数 数值\n"
+
+
+def test_a_computed_score_with_an_unrounded_division_is_refused_at_the_division(one_error):
+    error = one_error(COMPUTED)
+    assert isinstance(error, RuleTypeError)
+    assert where(error) == at(COMPUTED, "÷")
+    assert error.message == (
+        "“÷”的结果没有保留位数，直接成为评分项“b”的分数：除法与平均常得出无尽的小数（如 10 ÷ 3 = 3.333…），"
+        "公布的分数会有几十位。请写明保留几位（保留 N 位，或 取整(…, N)）。"
+    )
+    assert error.example == "评分项 b 属于 乙 满分 40 = … 保留 2 位"
+
+
+@pytest.mark.parametrize(
+    "rounded",
+    [
+        ("目标数)", "目标数) 保留 2 位"),  # the item's own 保留
+        ("最小(40, 40 × 完成数 ÷ 目标数)", "取整(最小(40, 40 × 完成数 ÷ 目标数), 1)"),  # 取整 on the way
+    ],
+)
+def test_a_division_rounded_on_the_way_to_the_score_is_accepted(load_rules, rounded):
+    assert load_rules(edit(*rounded, text=COMPUTED)).items["b"].computed
+
+
+def test_a_division_in_a_definition_is_reported_there_naming_the_score_it_reaches(one_error):
+    text = edit("40 × 完成数 ÷ 目标数", "40 × 完成比例", COMPUTED) + "定义 完成比例 = 完成数 ÷ 目标数\n"
+    error = one_error(text)
+    assert where(error) == at(text, "÷")
+    assert error.message.startswith("“÷”的结果（在定义“完成比例”中）没有保留位数，直接成为评分项“b”的分数：")
+
+
+def test_a_definition_that_rounds_stops_the_division_there(load_rules):
+    text = edit("40 × 完成数 ÷ 目标数", "40 × 完成比例", COMPUTED) + "定义 完成比例 = 完成数 ÷ 目标数 保留 2 位\n"
+    assert load_rules(text).definitions["完成比例"].rounding.places == 2
+
+
+def test_a_compared_division_reaches_no_figure(load_rules):
+    text = add("事实 支出 数值", "事实 收入 数值", "定义 支出过低 = 支出 ÷ 收入 < 80%", "否决 支出 当 支出过低")
+    assert load_rules(text).vetoes[-1].name == "支出"
+
+
+def test_an_adjustment_with_a_division_asks_for_rounding_in_its_formula(one_error):
+    text = edit("评分项 a 属于 甲 满分 60", "评分项 a 属于 甲 满分 60\n加分项 报道 = 报道次数 ÷ 2 上限 3\n事实 报道次数 数值")
+    error = one_error(text)
+    assert where(error) == at(text, "÷")
+    assert "直接成为加分项“报道”的分数" in error.message
+    assert error.example == "加分项 报道 = 取整(…, 2) 上限 3"
+
+
+def test_an_unrounded_average_graded_by_the_bands_is_reported_at_the_average(rule_errors):
+    text = add("定义 综合 = 平均(a, b)")
+    for band in ("优秀 当 总分", "良好 当 80 <= 总分", "合格 当 60 <= 总分", "不合格 当 总分"):
+        text = edit(band, band.replace("总分", "综合"), text)
+    (error,) = rule_errors(text)
+    assert where(error) == at(text, "平均")
+    assert error.message.startswith("“平均”的结果没有保留位数，直接成为评定等级所用的“综合”：")
+    assert error.example == "定义 综合 = … 保留 2 位"
+
+
+def test_an_average_over_sub_districts_without_rounding_is_reported(one_error):
+    text = edit("评分项 a 属于 甲 满分 60", "评分项 a 属于 甲 满分 60 按片区 平均")
+    error = one_error(text)
+    assert where(error) == at(text, "平均")
+    assert error.example == "评分项 a 属于 甲 满分 60 按片区 平均 保留 2 位"
+
+
+def test_a_yes_no_definition_cannot_be_rounded(one_error):
+    text = add("定义 缺人多 = 缺少人次 > 3 保留 2 位")
+    error = one_error(text)
+    assert where(error) == at(text, "保留 2 位", 2)
+    assert error.message == "定义“缺人多”得出是或否，不能“保留”位数：保留位数只用于数值。"

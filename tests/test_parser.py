@@ -23,10 +23,14 @@ def only(text: str):
     return declaration
 
 
+AS_WRITTEN = ("pos", "op_pos", "written")  # where a node is, and how its operators are spelt (kept to echo them)
+
+
 def shape(node):
-    """A node without its source positions, so that two spellings of one statement compare equal."""
+    """A node without its source positions and spellings, so that two spellings of one statement compare equal."""
     if dataclasses.is_dataclass(node):
-        return (type(node).__name__,) + tuple(shape(getattr(node, f.name)) for f in dataclasses.fields(node) if f.name != "pos")
+        fields = (f.name for f in dataclasses.fields(node) if f.name not in AS_WRITTEN or type(node).__name__ in ("Call", "Rounding"))
+        return (type(node).__name__,) + tuple(shape(getattr(node, name)) for name in fields)
     if isinstance(node, tuple):
         return tuple(shape(n) for n in node)
     return node
@@ -226,6 +230,19 @@ def test_english_keyword_aliases_mean_the_same(chinese, english):
 
 def test_full_width_operators_are_normalised():
     assert shape(only("定义 x = a ≥ b ＋ c ÷ d")) == shape(only("定义 x = a >= b + c / d"))
+
+
+def test_operators_are_kept_as_written_beside_their_meaning():
+    compare = only("定义 x = a ≥ b ＋ c ÷ d ＞＝ 1").expr
+    assert (compare.ops, compare.written) == ((">=", ">="), ("≥", "＞＝"))
+    total, quotient = compare.operands[1], compare.operands[1].right
+    assert (total.op, total.written, quotient.op, quotient.written) == ("+", "＋", "/", "÷")
+    assert (quotient.op_pos.line, quotient.op_pos.col) == (1, 18)  # the ÷ itself: where an unrounded division is reported
+
+
+def test_a_definition_may_declare_its_rounding():
+    definition = only("定义 得分率 = a ÷ b 保留 2 位 【办法 第一条】")
+    assert (definition.rounding.places, definition.citation.clause) == (2, "第一条")
 
 
 def test_total_can_be_read_in_an_expression():

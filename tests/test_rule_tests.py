@@ -129,7 +129,7 @@ def test_veto_lists_compare_regardless_of_order_and_failures_name_the_veto(repo,
     code, out, _ = run(capsys, repo)
     assert code == 1
     assert "      触发的否决：应为 整改不到位，实际为 社工人员配备不足、整改不到位" in out
-    assert "■ 否决：社工人员配备不足：社工缺少人次 >= 社工缺少人次上限；其中 社工缺少人次 = 5、社工缺少人次上限 = 5；结果：触发" in out
+    assert "■ 否决：社工人员配备不足：社工缺少人次 5 >= 社工缺少人次上限 5（中期）；结果：触发" in out
 
 
 def test_the_example_on_the_docs_page_passes(repo, capsys):

@@ -229,7 +229,7 @@ def test_a_bonus_is_capped_and_the_total_is_clamped_to_the_scale(load_rules):
     assert (bonus.value, bonus.applied, bonus.cap) == (D(5), D(3), D(3))
     assert result.total == D("100.00")
     steps = {s.subject: s.formula for s in result.steps}
-    assert steps["加分项：媒体报道"] == "(媒体报道次数 * 1)（其中 媒体报道次数 = 5） = 5，限定在 0 到上限 3 之间，取 3"
+    assert steps["加分项：媒体报道"] == "媒体报道次数 × 1（其中 媒体报道次数 = 5） = 5，限定在 0 到上限 3 之间，取 3"
     clamped = "总分应在 0 到满分 100 之间，取 100，保留 2 位（四舍五入）得 100.00"
     assert steps["总分"] == f"58 + 40 = 98；98 + 3（媒体报道加分） − 0（安全事故扣分） = 101；{clamped}"
 

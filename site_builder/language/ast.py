@@ -42,12 +42,19 @@ class Negate:
 
 @dataclass(frozen=True)
 class Binary:
-    """Arithmetic: op is one of + - * /, already normalised from × ÷ ＋ －."""
+    """Arithmetic: op is one of + - * /, already normalised from × ÷ ＋ －; written is the operator as the author
+    wrote it (×, ÷, *), which every rendering echoes, and op_pos where it is (an unrounded ÷ is reported there)."""
 
     op: str
     left: Expr
     right: Expr
     pos: SourcePos
+    written: str | None = None  # None (a node built by hand): op
+    op_pos: SourcePos | None = None
+
+    @property
+    def shown(self) -> str:
+        return self.written or self.op
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,11 @@ class Compare:
     operands: tuple[Expr, ...]
     ops: tuple[str, ...]
     pos: SourcePos
+    written: tuple[str, ...] = ()  # the operators as the author wrote them (≥, ＞＝, >=); () for a node built by hand
+
+    @property
+    def shown(self) -> tuple[str, ...]:
+        return self.written or self.ops
 
 
 @dataclass(frozen=True)
@@ -229,6 +241,7 @@ class Definition:
     expr: Expr
     citation: Citation | None
     pos: SourcePos
+    rounding: Rounding | None = None  # 定义 x = a ÷ b 保留 2 位
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from ..errors import (
     BandError,
@@ -28,6 +28,7 @@ from .formatting import percent, plain
 from .ruleset import (
     AGGREGATES,
     BOOLEAN,
+    DEFAULT_ROUNDING,
     DEFAULT_SCALE,
     FACT_VALUE_TYPES,
     FUNCTIONS,
@@ -36,9 +37,11 @@ from .ruleset import (
     SHOW_ONLY,
     FactType,
     Function,
+    RoundingMode,
     RuleSet,
     ValueType,
     VetoEffect,
+    round_decimal,
     scaled_score,
     total_scale,
     wording,
@@ -84,6 +87,8 @@ class Checker:
             self.check_expressions(definitions)
             self.check_formulas(items, adjustments, definitions)
         bands = self.check_bands(parties, items)
+        if not any(isinstance(error, CycleError) for error in self.errors):  # following definitions needs no cycles
+            self.check_unrounded_divisions(items, adjustments, definitions, bands)
         veto_grade = self.check_veto_grade(bands)
         raise_if_any(self.errors)  # from here on, every statement a rule set needs is there, and only once
         header = headers.get(ast.Header)
@@ -291,7 +296,11 @@ class Checker:
     def check_expressions(self, definitions: dict) -> None:
         typer = Typer(self)
         for definition in definitions.values():
-            typer.type_of(definition.expr)
+            found = typer.type_of(definition.expr)
+            self.check_rounding(definition.rounding)
+            if definition.rounding is not None and found == BOOLEAN:
+                message = f"定义“{definition.name}”得出是或否，不能“保留”位数：保留位数只用于数值。"
+                self.errors.append(RuleTypeError(definition.rounding.pos, message, f"定义 {definition.name} = 完成数 ÷ 目标数 保留 2 位"))
         for veto in self.of(ast.Veto):
             typer.expect(veto.condition, BOOLEAN, f"否决条件“{veto.name}”应得出是或否", "当 社工缺少人次 >= 缺员上限")
         for completion in self.of(ast.Completion):
@@ -372,6 +381,45 @@ class Checker:
                 return False
         return True
 
+    # --- unrounded divisions -----------------------------------------------------------------------------
+
+    def check_unrounded_divisions(self, items: dict, adjustments: dict, definitions: dict, bands: tuple[ast.Band, ...]) -> None:
+        """A ÷ or 平均 whose value reaches a published figure (a computed item's score, a 加分/扣分, the total) or
+        the graded number without any rounding on the way gives a 40-digit figure (1 ÷ 3): an error at the
+        operator asking for 保留 N 位. Rounding on the way is 取整(…), a 定义's or item's 保留, and for what reaches
+        only the total, the total's own 保留; a division that is compared (a veto's 支出 ÷ 收入 < 80%) reaches nothing."""
+        reported: set[SourcePos] = set()
+        tracer = DivisionTracer(definitions)
+        for item in (i for i in items.values() if i.computed and i.rounding is None):
+            fix = f"评分项 {item.name} 属于 {item.party.name} 满分 {plain(item.maximum)} = … 保留 2 位"
+            self.report_divisions(tracer, tracer.unrounded(item.formula), f"评分项“{item.name}”的分数", fix, reported)
+        for adjustment in adjustments.values():  # 加分、扣分 are shown on the report: rounded in the formula, by 取整
+            fix = f"{adjustment.keyword} {adjustment.name} = 取整(…, 2)" + (f" 上限 {adjustment.cap.text}" if adjustment.cap else "")
+            self.report_divisions(tracer, tracer.unrounded(adjustment.expr), f"{adjustment.keyword}“{adjustment.name}”的分数", fix, reported)
+        graded = definitions.get(bands[0].graded) if bands else None
+        if graded is not None and definition_rounding(graded)[0] is None:
+            fix = f"定义 {graded.name} = … 保留 2 位"
+            self.report_divisions(tracer, tracer.unrounded(graded.expr), f"评定等级所用的“{graded.name}”", fix, reported)
+        for item in (i for i in items.values() if i.aggregate is not None and i.aggregate.rounding is None):
+            if averaged(item) and not item.computed:  # a computed item scored per sub-district is an error of its own
+                fix = f"评分项 {item.name} 属于 {item.party.name} 满分 {plain(item.maximum)} 按片区 {item.aggregate.written.name} 保留 2 位"
+                self.report_divisions(tracer, [item.aggregate.written], f"评分项“{item.name}”的分数", fix, reported)
+
+    def report_divisions(self, tracer: DivisionTracer, found: list, reaches: str, fix: str, reported: set[SourcePos]) -> None:
+        for node in found:
+            pos = division_pos(node)
+            if pos in reported:
+                continue
+            reported.add(pos)
+            operator = node.shown if isinstance(node, ast.Binary) else node.written if isinstance(node, ast.Call) else node.name
+            home = tracer.home(node)
+            where = f"（在定义“{home}”中）" if home else ""
+            message = (
+                f"“{operator}”的结果{where}没有保留位数，直接成为{reaches}：除法与平均常得出无尽的小数（如 10 ÷ 3 = 3.333…），"
+                "公布的分数会有几十位。请写明保留几位（保留 N 位，或 取整(…, N)）。"
+            )
+            self.errors.append(RuleTypeError(pos, message, fix))
+
     # --- grade bands ----------------------------------------------------------------------------------
 
     def check_bands(self, parties: dict, items: dict) -> tuple[ast.Band, ...]:
@@ -401,11 +449,15 @@ class Checker:
                 return None
         name, declaration = first.graded, self.values.get(first.graded)
         if name == TOTAL_NAME:
-            return GradedRange(name, Decimal(0), self.total_ceiling(parties, items))
+            total = next(iter(self.of(ast.Total)), None)
+            rounding = total.rounding if total else None
+            return GradedRange(name, Decimal(0), self.total_ceiling(parties, items), *declared_rounding(rounding), total_rounded(total))
         if isinstance(declaration, ast.Item):  # a band reads the item's converted score, as every expression does
-            return GradedRange(name, Decimal(0), self.total_ceiling(parties, {name: declaration}))
-        if isinstance(declaration, ast.Definition) and self.definition_is_number(declaration):
-            return GradedRange(name, Decimal(0), self.total_ceiling(parties, items))  # assumed: as the total
+            rounding, round_as = item_rounding(declaration, parties.get(declaration.party.name))
+            return GradedRange(name, Decimal(0), self.total_ceiling(parties, {name: declaration}), *declared_rounding(rounding), round_as)
+        if isinstance(declaration, ast.Definition) and self.definition_is_number(declaration):  # its range assumed: as the total
+            round_as = f"定义 {declaration.name} = … 保留 {{places}} 位"
+            return GradedRange(name, Decimal(0), self.total_ceiling(parties, items), *definition_rounding(declaration), round_as)
         known = [TOTAL_NAME] + [n for n, d in self.values.items() if isinstance(d, (ast.Item, ast.Definition))]
         self.errors.append(ungradable_error(first, declaration, known))
         return None
@@ -428,6 +480,10 @@ class Checker:
         if (lower and (lower.value, not lower.inclusive) > (graded.high, False)) or (upper and (upper.value, upper.inclusive) < (graded.low, True)):
             self.errors.append(BandError(band.pos, f"等级“{band.name}”在 {graded.low} 到 {graded.high} 分之外，任何{graded.name}都达不到。"))
             return False
+        if graded.span(band_interval(band, graded)) is None:  # 89.2 <= 总分 < 89.8 on a whole-number total
+            message = f"等级“{band.name}”的范围内没有{graded.name}能取到的值：{graded.name}{graded.precision_words()}。"
+            self.errors.append(BandError(band.pos, message, f"等级 {written_grade(band.name)} 当 {band_condition(band)}"))
+            return False
         return True
 
     def total_ceiling(self, parties: dict, items: dict) -> Decimal:
@@ -441,31 +497,46 @@ class Checker:
         """Bands must tile the graded number's range (GradedRange: 0 to the highest total): no overlap, no gap.
         The one home of coverage: every value the graded number can take falls in exactly one band."""
         name, lowest = graded.name, ordered[0].lower
-        if lowest and (lowest.value, not lowest.inclusive) > (graded.low, False):
+        if lowest and graded.span((graded.low, True, lowest.value, not lowest.inclusive)) is not None:
             self.errors.append(BandError(ordered[0].pos, f"{name}低于 {lowest.value} 时不属于任何等级。", f"等级 不合格 当 {name} < 60"))
         for below, above in zip(ordered, ordered[1:]):
-            self.check_band_seam(below, above, graded)
+            self.check_band_seam(below, above, graded, ordered)
         highest = ordered[-1].upper
-        if highest and (highest.value, highest.inclusive) < (graded.high, True):
+        if highest and graded.span((highest.value, not highest.inclusive, graded.high, True)) is not None:
             message = f"{name}高于 {highest.value} 时不属于任何等级（最高可得 {graded.high} 分）。"
             self.errors.append(BandError(ordered[-1].pos, message, f"等级 优秀 当 {name} >= 90"))
 
-    def check_band_seam(self, below: ast.Band, above: ast.Band, graded: GradedRange) -> None:
-        """Neighbouring bands must meet exactly. An overlap or a gap is reported at both bounds that meet, since
-        either may be the one the author changed, each with the fix for its own line (the other bound kept)."""
+    def check_band_seam(self, below: ast.Band, above: ast.Band, graded: GradedRange, bands: list[ast.Band]) -> None:
+        """Neighbouring bands must meet exactly on the values the graded number can take (after its declared
+        rounding, GradedRange.span). An overlap or a gap is reported at both bounds that meet, since either may be
+        the one the author changed, each with the fix for its own line (the other bound kept); where rounding the
+        number instead would also close it, that reading is offered too, with what each does to an example score."""
         high, low = below.upper, above.lower
         if high is None or low is None or high.value > low.value or (high.value == low.value and high.inclusive and low.inclusive):
-            scores = overlap_range(below, above, graded)
+            interval = overlap_interval(below, above, graded)
+            span = graded.span(interval)
+            if span is None:  # no value the number can take lies in both
+                return
+            scores = graded.span_words(span) if graded.by_values(span) else overlap_range(below, above, graded)
             what = f"等级“{below.name}”与“{above.name}”的分数范围重叠：{scores}同时属于“{below.name}”和“{above.name}”。"
+            example = span[0]
         elif high.value < low.value or not (high.inclusive or low.inclusive):
-            what = f"等级“{below.name}”与“{above.name}”之间有空档：{gap_range(high, low, graded.name)}。"
+            interval = (high.value, not high.inclusive, low.value, not low.inclusive)
+            span = graded.span(interval)
+            if span is None:  # the gap holds no value the number can take: 89 and 90 meet when it is a whole number
+                return
+            example = gap_example(high, low, span, graded)
+            scores = graded.gap_words(span, example) if graded.by_values(span) else gap_range(high, low, graded.name, example)
+            what = f"等级“{below.name}”与“{above.name}”之间有空档：{scores}。"
         else:
             return
+        reading = rounding_reading(graded, interval, example, bands)
         fixes = seam_fixes(below, above)
         for fix in fixes:
-            self.errors.append(BandError(fix.at, what + fix.advice(), f"等级 {written_grade(fix.band.name)} 当 {band_condition(fix.fixed_band())}"))
+            advice = fix.advice() + (fix_effect(fix, bands, example) + reading if reading else "")
+            self.errors.append(BandError(fix.at, what + advice, f"等级 {written_grade(fix.band.name)} 当 {band_condition(fix.fixed_band())}"))
         if not fixes:  # each band reaches past the other at both ends: no single bound can fix it
-            self.errors.append(BandError(above.pos, what, f"等级 良好 当 80 <= {graded.name} < 90，等级 优秀 当 {graded.name} >= 90"))
+            self.errors.append(BandError(above.pos, what + reading, f"等级 良好 当 80 <= {graded.name} < 90，等级 优秀 当 {graded.name} >= 90"))
 
     def check_veto_grade(self, bands: tuple[ast.Band, ...]) -> str | None:
         """否决等级 is the outcome of every veto that writes none; each grade an outcome names must be a band's."""
@@ -712,15 +783,198 @@ def lower_key(band: ast.Band):
     return (band.lower.value, not band.lower.inclusive)
 
 
+def averaged(item: ast.Item) -> bool:
+    return item.aggregate is not None and item.aggregate.function is Function.MEAN
+
+
+def division_pos(node) -> SourcePos:
+    """Where an unrounded division is reported: the ÷ itself, the 平均 of a call or of 按片区."""
+    if isinstance(node, ast.Binary) and node.op_pos is not None:
+        return node.op_pos
+    return node.pos
+
+
+class DivisionTracer:
+    """Finds the ÷ and 平均 whose value an expression passes on as a number without rounding it: not inside
+    取整(…), not under a comparison (which makes a yes/no of it), and through definitions that do not round."""
+
+    def __init__(self, definitions: dict):
+        self.definitions = definitions
+        self.of_definition: dict[str, list] = {}
+        self.homes: dict[SourcePos, str] = {}  # a division found in a 定义 → that 定义's name, for the message
+
+    def home(self, node) -> str | None:
+        return self.homes.get(division_pos(node))
+
+    def unrounded(self, expr) -> list:
+        if isinstance(expr, ast.Binary):
+            own: list = [expr] if expr.op == "/" else []
+            return own + self.unrounded(expr.left) + self.unrounded(expr.right)
+        if isinstance(expr, ast.Negate):
+            return self.unrounded(expr.operand)
+        if isinstance(expr, ast.If):  # the condition is a yes/no; either branch's number is passed on
+            return self.unrounded(expr.then) + self.unrounded(expr.otherwise)
+        if isinstance(expr, ast.Call):
+            if expr.function is Function.ROUND:
+                return []
+            averages: list = [expr] if expr.function is Function.MEAN else []
+            return averages + [node for arg in expr.args for node in self.unrounded(arg)]
+        if isinstance(expr, ast.Name) and expr.name in self.definitions:
+            return self.through_definition(self.definitions[expr.name])
+        return []  # a number, a fact, an item (rounded or reported on its own), or a yes/no
+
+    def through_definition(self, definition: ast.Definition) -> list:
+        if definition.name not in self.of_definition:
+            self.of_definition[definition.name] = []  # the checks ran for cycles; this only guards the walk
+            found = [] if definition_rounding(definition)[0] is not None else self.unrounded(definition.expr)
+            for node in found:
+                self.homes.setdefault(division_pos(node), definition.name)
+            self.of_definition[definition.name] = found
+        return self.of_definition[definition.name]
+
+
+Interval = tuple[Decimal, bool, Decimal | None, bool]  # start, start included, end (None: no end), end included
+
+
 @dataclass(frozen=True)
 class GradedRange:
     """The number the bands grade and the values it can take, which the bands must cover once each: 总分 from 0 to
     its highest total; a 评分项 from 0 to its converted maximum; a 定义 is assumed to range as the total does
-    (0 to the highest total; its range is not inferred from its formula)."""
+    (0 to the highest total; its range is not inferred from its formula). After a declared rounding (保留 N 位) it
+    takes only values with N decimals: with 保留 0 位, 89 and 90 are neighbours and nothing lies between them."""
 
     name: str
     low: Decimal
     high: Decimal
+    places: int | None = None  # 保留 N 位 on the number (or on the way to it); None: any number
+    mode: RoundingMode = DEFAULT_ROUNDING
+    round_as: str | None = None  # the statement that declares its rounding, with {places}; None: it cannot be rounded
+
+    def span(self, interval: Interval, places: int | None = None) -> tuple[Decimal, Decimal] | None:
+        """The lowest and highest values the number can take within the interval (clipped to its range), on the
+        grid of `places` decimals (its own rounding by default); None when it takes none there."""
+        places = self.places if places is None else places
+        start, start_in, end, end_in = interval
+        if start < self.low or (start == self.low and not start_in):
+            start, start_in = (self.low, True) if start < self.low else (start, start_in)
+        if end is None or end > self.high:
+            end, end_in = self.high, True
+        if places is None:  # any real number: the interval itself, when it holds any
+            return (start, end) if start < end or (start == end and start_in and end_in) else None
+        step = Decimal(1).scaleb(-places)
+        first = (start / step).to_integral_value(ROUND_CEILING) * step
+        first += step if first == start and not start_in else 0
+        last = (end / step).to_integral_value(ROUND_FLOOR) * step
+        last -= step if last == end and not end_in else 0
+        return (first, last) if first <= last else None
+
+    def by_values(self, span: tuple[Decimal, Decimal]) -> bool:
+        """Whether a range is best named by the values it holds (总分 90 至 94（只取整数）, 总分恰好 90 分) rather than
+        by its bounds: for a whole-number total, or a single value; with decimals the bounds read more easily."""
+        return self.places == 0 or (self.places is not None and span[0] == span[1])
+
+    def precision_words(self) -> str:
+        return "保留 0 位，只取整数" if self.places == 0 else f"保留 {self.places} 位小数"
+
+    def span_words(self, span: tuple[Decimal, Decimal]) -> str:
+        """The values a rounded number takes in a range, both ends included: 总分 85 至 89（保留 0 位，只取整数）."""
+        first, last = span
+        if first == last:
+            return f"{self.name}恰好 {plain(first)} 分"
+        return f"{self.name} {plain(first)} 至 {plain(last)}（{self.precision_words()}，含两端）"
+
+    def gap_words(self, span: tuple[Decimal, Decimal], example: Decimal) -> str:
+        said = self.span_words(span) + "不属于任何等级"
+        return said if span[0] == span[1] else f"{said}，如 {plain(example)} 分"
+
+
+def declared_rounding(rounding: ast.Rounding | None) -> tuple[int | None, RoundingMode]:
+    if rounding is None:
+        return None, DEFAULT_ROUNDING
+    return rounding.places, rounding.mode or DEFAULT_ROUNDING
+
+
+def total_rounded(total: ast.Total | None) -> str:
+    """总分 [满分 1000] 保留 {places} 位 [四舍五入]: the total's statement with the rounding a reading asks for."""
+    scale = f" 满分 {total.scale.text}" if total is not None and total.scale is not None else ""
+    mode = f" {total.rounding.written}" if total is not None and total.rounding is not None and total.rounding.written else ""
+    return f"总分{scale} 保留 {{places}} 位{mode}"
+
+
+def item_rounding(item: ast.Item, party: ast.Party | None) -> tuple[ast.Rounding | None, str | None]:
+    """The rounding of an item's converted score (the party's when it is converted from 100 points, else the item's
+    formula's or its 按片区's), and how its statement declares one; a score typed into the record cannot be rounded."""
+    if party is not None and party.scaled:
+        return party.rounding, f"评估方 {party.name} 权重 {percent(party.weight)} 按百分制折算 保留 {{places}} 位"
+    head = f"评分项 {item.name} 属于 {item.party.name} 满分 {plain(item.maximum)}"
+    if item.computed:
+        return item.rounding, head + " = … 保留 {places} 位"
+    if item.aggregate is not None:
+        return item.aggregate.rounding, head + f" 按片区 {item.aggregate.written.name} 保留 {{places}} 位"
+    return None, None
+
+
+def definition_rounding(definition: ast.Definition) -> tuple[int | None, RoundingMode]:
+    """A 定义's own 保留 N 位, or a formula that is one 取整(…, N) call."""
+    if definition.rounding is not None:
+        return declared_rounding(definition.rounding)
+    expr = definition.expr
+    if isinstance(expr, ast.Call) and expr.function is Function.ROUND and len(expr.args) >= 2 and isinstance(expr.args[1], ast.Number):
+        mode = expr.args[2] if len(expr.args) == 3 else None
+        rounding_mode = ROUNDING_MODES.get(mode.name, DEFAULT_ROUNDING) if isinstance(mode, ast.Name) else DEFAULT_ROUNDING
+        return int(expr.args[1].value), rounding_mode
+    return None, DEFAULT_ROUNDING
+
+
+def band_interval(band: ast.Band, graded: GradedRange) -> Interval:
+    lower, upper = band.lower, band.upper
+    start = (lower.value, lower.inclusive) if lower else (graded.low, True)
+    return (*start, upper.value if upper else None, upper.inclusive if upper else True)
+
+
+def overlap_interval(below: ast.Band, above: ast.Band, graded: GradedRange) -> Interval:
+    """The scores both bands hold: from the upper band's lower bound (or the lowest value) to the nearer upper bound."""
+    start = above.lower or ast.Bound(graded.low, True, above.pos)
+    uppers = [bound for bound in (below.upper, above.upper) if bound is not None]
+    end = min(uppers, key=lambda bound: (bound.value, bound.inclusive), default=None)  # of equal values, < holds less
+    return (start.value, start.inclusive, end.value if end else None, end.inclusive if end else True)
+
+
+def gap_example(high: ast.Bound, low: ast.Bound, span: tuple[Decimal, Decimal], graded: GradedRange) -> Decimal:
+    """A score in the gap to talk about: its middle (89.5 between 89 and 90), on the number's grid when it has one."""
+    middle = (high.value + low.value) / 2
+    if graded.places is None:
+        return middle
+    return min(max(round_decimal(middle, graded.places), span[0]), span[1]).normalize()  # 89.5, not 89.50
+
+
+def rounding_reading(graded: GradedRange, interval: Interval, example: Decimal, bands: list[ast.Band]) -> str:
+    """The other reading of a gap or an overlap: the bands are right and the number is meant to be rounded first, to
+    the finest precision that leaves nothing in between (90分以上、80至89分 on a whole-number total). Said with what
+    it does to the example score; empty when no rounding closes it or the number cannot be rounded (a typed score)."""
+    from .evaluate import in_band
+
+    finest = MAX_PLACES if graded.places is None else graded.places - 1
+    if graded.round_as is None or interval[2] is None:
+        return ""
+    for places in range(finest, -1, -1):
+        if graded.span(interval, places) is None:
+            rounded = round_decimal(example, places, graded.mode)
+            band = next((b for b in bands if in_band(rounded, b)), None)
+            grade = f"评为“{band.name}”" if band else "仍不属于任何等级"
+            how, first = ("取整为", "取整") if places == 0 else (f"保留 {places} 位为", f"保留 {places} 位小数")
+            statement = graded.round_as.format(places=places)
+            return f"若{graded.name}应先{first}再评等级，也可不改等级，写“{statement}”：{plain(example)} 分{how} {plain(rounded)} 分，{grade}。"
+    return ""
+
+
+def fix_effect(fix: BandFix, bands: list[ast.Band], example: Decimal) -> str:
+    """What the fix at one line does to the example score: 按此改法，89.5 分评为“良好”。"""
+    from .evaluate import in_band
+
+    fixed = [fix.fixed_band() if band is fix.band else band for band in bands]
+    band = next((b for b in fixed if in_band(example, b)), None)
+    return f"按此改法，{plain(example)} 分评为“{band.name}”。" if band else ""
 
 
 # --- a seam between two neighbouring bands: what it covers twice or not at all, and how either line fixes it ---
@@ -796,17 +1050,16 @@ def band_condition(band: ast.Band) -> str:
 
 
 def overlap_range(below: ast.Band, above: ast.Band, graded: GradedRange) -> str:
-    """The scores both bands hold: from the upper band's lower bound (or the lowest value) to the nearer of the two upper bounds."""
-    start = above.lower or ast.Bound(graded.low, True, above.pos)
-    uppers = [bound for bound in (below.upper, above.upper) if bound is not None]
-    end = min(uppers, key=lambda bound: (bound.value, bound.inclusive), default=None)  # of equal values, < holds less
-    return score_range(start.value, start.inclusive, end.value if end else None, end.inclusive if end else True, graded.name)
+    """The scores both bands hold, for a number that takes any value (overlap_interval), in words."""
+    start, start_included, end, end_included = overlap_interval(below, above, graded)
+    return score_range(start, start_included, end, end_included, graded.name)
 
 
-def gap_range(high: ast.Bound, low: ast.Bound, graded: str = TOTAL_NAME) -> str:
+def gap_range(high: ast.Bound, low: ast.Bound, graded: str = TOTAL_NAME, example: Decimal | None = None) -> str:
     """The scores between the lower band's upper bound and the upper band's lower bound, with one of them."""
     scores = score_range(high.value, not high.inclusive, low.value, not low.inclusive, graded) + "不属于任何等级"
-    return scores if high.value == low.value else f"{scores}，如 {plain((high.value + low.value) / 2)} 分"
+    example = (high.value + low.value) / 2 if example is None else example
+    return scores if high.value == low.value else f"{scores}，如 {plain(example)} 分"
 
 
 def score_range(start: Decimal, start_included: bool, end: Decimal | None, end_included: bool, graded: str = TOTAL_NAME) -> str:

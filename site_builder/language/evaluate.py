@@ -65,6 +65,7 @@ class Step:
     formula: str
     pos: ast.SourcePos | None
     citation: ast.Citation | None = None
+    also: tuple[ast.SourcePos, ...] = ()  # further statements that decided it: a veto's outcome line (否决等级 不合格)
 
 
 @dataclass(frozen=True)
@@ -201,9 +202,16 @@ def definition_value(result: Result, inputs: Inputs, name: str) -> tuple[object,
         evaluation = Evaluation(result.ruleset, inputs)
         evaluation.items, evaluation.total_value = {item.name: item for item in result.items}, result.total
         value = evaluation.read_name(name)
-        read = "、".join(f"{n} = {show(evaluation.read_name(n))}" for n in sorted(names_in(definition.expr)))
-    formula = f"{render(definition.expr)}" + (f"；其中 {read}" if read else "") + f"；结果：{show(value)}"
+        shown = compared_names(definition.expr)
+        read = "、".join(f"{n} = {show(evaluation.read_name(n))}" for n in sorted(names_in(definition.expr) - shown))
+        condition = render(definition.expr, valued=evaluation.operand_value)
+    formula = condition + (f"；其中 {read}" if read else "") + rounding_words_of(definition.rounding) + f"；结果：{show(value)}"
     return value, Step(f"定义：{name}", formula, definition.pos, definition.citation)
+
+
+def rounding_words_of(rounding: ast.Rounding | None) -> str:
+    """A 定义's own rounding, said in its step: ，保留 2 位（四舍五入）."""
+    return "" if rounding is None else f"，保留 {rounding.places} 位（{rounding.written or rounding.mode}）"
 
 
 @contextmanager
@@ -318,8 +326,25 @@ class Evaluation:
 
     def worked(self, expr) -> str:
         """The formula as written, then the values of the names it reads: 10 × 最小(1, 完成数 ÷ 目标数)；其中 完成数 = 45、…"""
-        read = "、".join(f"{n} = {approximate_value(self.read_name(n))}" for n in sorted(names_read(expr, self.rules)))
-        return render(expr) + (f"（其中 {read}）" if read else "")
+        names = sorted(names_read(expr, self.rules) - compared_names(expr))
+        read = "、".join(f"{n} = {approximate_value(self.read_name(n))}" for n in names)
+        return render(expr, valued=self.operand_value) + (f"（其中 {read}）" if read else "")
+
+    def operand_value(self, expr) -> str | None:
+        """What a compared operand came to, as a comparison shows it beside the operand (社工缺少人次上限 5（中期））;
+        None for a literal, which shows itself, or an operand that cannot be worked out (a branch not taken)."""
+        if isinstance(expr, (ast.Number, ast.Boolean)):
+            return None
+        try:
+            value = self.value(expr)
+        except (EvaluationError, DecimalException):  # e.g. a division by zero the condition's 如果 guards against
+            return None
+        parameter = self.rules.parameters.get(expr.name) if isinstance(expr, ast.Name) else None
+        if parameter is None:
+            return approximate_value(value)
+        written = parameter.value or next(s.value for s in parameter.staged if s.stage.name == self.inputs.stage)
+        shown = written.text if isinstance(written, ast.Number) else approximate_value(value)  # 80% as the rule wrote it
+        return shown + ("" if parameter.value is not None else f"（{self.inputs.stage}）")
 
     def aggregate(self, item: ast.Item, aggregate: ast.Aggregate, sub_scores: dict[str, Decimal]) -> Decimal:
         function = aggregate.function
@@ -399,7 +424,7 @@ class Evaluation:
             return NOT_GRADED
         for band in self.rules.bands:
             if in_band(value, band):
-                self.step("按分数评定的等级", f"{graded} {plain(value)} 满足 {band_text(band)}，等级为{band.name}", band)
+                self.step("按分数评定的等级", f"{graded} {plain(value)} 满足 {band_text(band)}，等级为{band.name}", band)  # the band that matched
                 return band.name
         raise EvaluationError(None, f"{graded} {plain(value)} 不属于任何等级。")  # a 定义 outside the bands' range
 
@@ -410,10 +435,12 @@ class Evaluation:
         status = NOT_CHECKED if isinstance(value, Unchecked) else FIRED if value else NOT_FIRED
         policy = veto.unchecked or self.rules.unchecked_default
         read = {name: self.read_name(name) for name in sorted(fact_names(veto.condition, self.rules))}
-        shown = "、".join(f"{k} = {show(v)}" for k, v in read.items())
+        compared = compared_names(veto.condition)  # shown beside the comparison already: 社工缺少人次 6 >= 社工缺少人次上限 5（中期）
+        shown = "、".join(f"{k} = {show(v)}" for k, v in read.items() if k not in compared)
         effect, grade = (veto.outcome.effect, veto.outcome.grade.name) if veto.outcome else (VetoEffect.FORCE, self.rules.veto_grade)
         outcome = f"（{outcome_words(effect, grade or '')}）" if veto.outcome and status == FIRED else ""
-        self.step(f"否决：{veto.name}", f"{render(veto.condition)}；其中 {shown}；结果：{status}{outcome}", veto)
+        condition = render(veto.condition, valued=self.operand_value) + (f"；其中 {shown}" if shown else "")
+        self.step(f"否决：{veto.name}", f"{condition}；结果：{status}{outcome}", veto)
         withholds = status == NOT_CHECKED and policy == WITHHOLD
         return VetoResult(veto.name, veto.label or veto.name, status, read, withholds, veto.citation, effect, grade)
 
@@ -422,12 +449,14 @@ class Evaluation:
         decision = decide(self.rules, score_grade, vetoes)
         fired = [v for v in vetoes if v.status == FIRED]
         if decision.kind == BY_FORCE and all(self.rules_veto(v).outcome is None for v in fired):  # all take 否决等级
-            self.step("最终等级", f"否决条件“{'、'.join(v.name for v in fired)}”{FIRED}，等级为{decision.grade}", self.rules.bands[0])
+            said = f"否决条件“{'、'.join(v.name for v in fired)}”{FIRED}，等级为{decision.grade}"
+            self.step_cited("最终等级", said, self.rules_veto(fired[0]))
         elif decision.kind == BY_FORCE:
             deciding = "、".join(decision.decided_by)
             self.outcome_step(decision, f"否决条件“{deciding}”{FIRED}，{outcome_words(VetoEffect.FORCE, str(decision.grade))}", fired)
         elif decision.kind == BY_WITHHOLDING:
-            self.step("最终等级", f"否决条件“{'、'.join(decision.decided_by)}”{NOT_CHECKED}，{NOT_GRADED}", self.rules.bands[0])
+            withholding = next(v for v in self.rules.vetoes if v.name in decision.decided_by)
+            self.step("最终等级", f"否决条件“{'、'.join(decision.decided_by)}”{NOT_CHECKED}，{NOT_GRADED}", withholding)
         elif decision.kind == BY_CAP:
             deciding = "、".join(decision.decided_by)
             said = f"按分数评定为{score_grade}；否决条件“{deciding}”{FIRED}，等级最高评为{decision.grade}，故等级为{decision.grade}"
@@ -436,11 +465,18 @@ class Evaluation:
             caps = [v for v in fired if v.effect is VetoEffect.CAP]
             names, outcomes = "、".join(v.name for v in caps), "；".join(v.outcome for v in caps)
             said = f"否决条件“{names}”{FIRED}，{outcomes}；按分数评定的{score_grade}不高于此，等级仍为{score_grade}"
-            self.step("最终等级", said, self.rules_veto(caps[0]))
+            self.step_cited("最终等级", said, self.rules_veto(caps[0]))
         return decision.grade
 
     def rules_veto(self, veto: VetoResult) -> ast.Veto:
         return next(v for v in self.rules.vetoes if v.name == veto.name)
+
+    def step_cited(self, subject: str, formula: str, veto: ast.Veto) -> None:
+        """A grade a veto decided, citing the veto and the line that says its outcome: its own 评为/最高 when that
+        is written on another line of the statement, else the rule set's 否决等级."""
+        outcome = veto.outcome.pos if veto.outcome is not None else self.rules.veto_grade_pos
+        also = (outcome,) if outcome is not None and outcome.line != veto.pos.line else ()
+        self.steps.append(Step(subject, formula, veto.pos, veto.citation, also))
 
     def outcome_step(self, decision: GradeDecision, said: str, fired: list[VetoResult]) -> None:
         """The final grade set by a veto's outcome, citing that veto, with the precedence that left out the others."""
@@ -451,7 +487,7 @@ class Evaluation:
             said += f"；评为某一等级的否决优先于限定最高等级的否决（“{'、'.join(overruled_caps)}”不起作用）"
         if milder:
             said += f"；同时触发的“{'、'.join(milder)}”给出的等级较高，取最低的{decision.grade}"
-        self.step("最终等级", said, self.rules_veto(next(v for v in fired if v.name in decision.decided_by)))
+        self.step_cited("最终等级", said, self.rules_veto(next(v for v in fired if v.name in decision.decided_by)))
 
     # --- expressions ---------------------------------------------------------------------------------
 
@@ -479,7 +515,10 @@ class Evaluation:
         if name in self.rules.facts:
             return self.inputs.facts.get(name, UNKNOWN)
         if name not in self.definitions:
-            self.definitions[name] = self.value(self.rules.definitions[name].expr)
+            definition = self.rules.definitions[name]
+            value = self.value(definition.expr)
+            rounded = definition.rounding is not None and is_number(value)  # 保留 N 位 on a number (the checks: never a yes/no)
+            self.definitions[name] = self.rounded(Decimal(value), definition.rounding) if rounded else value
         return self.definitions[name]
 
     def value_negate(self, expr: ast.Negate):
@@ -593,13 +632,18 @@ def in_band(total: Decimal, band: ast.Band) -> bool:
 
 
 def band_text(band: ast.Band) -> str:
-    parts = []
-    if band.lower:
-        parts.append(f"{plain(band.lower.value)} {'<=' if band.lower.inclusive else '<'} ")
-    parts.append(band.graded)
-    if band.upper:
-        parts.append(f" {'<=' if band.upper.inclusive else '<'} {plain(band.upper.value)}")
-    return "".join(parts)
+    """A band's condition as its line writes it (80 <= 总分 < 90, 总分 ≥ 90: operators and order as the author wrote
+    them); rebuilt as 80 <= 总分 < 90 for a band built by hand or written across lines."""
+    parts = [bound.pos for bound in (band.lower, band.upper) if bound] + ([band.quantity.pos] if band.quantity else [])
+    first, last = min(parts, key=lambda pos: pos.col), max(parts, key=lambda pos: pos.end_col or pos.col)
+    if band.quantity and all(pos.line == first.line and pos.end_col for pos in parts) and first.line_text:
+        return first.line_text[first.col - 1 : (last.end_col or last.col) - 1]
+    lower, upper = band.lower, band.upper
+    shown = [f"{plain(lower.value)} {'<=' if lower.inclusive else '<'} "] if lower else []
+    shown.append(band.graded)
+    if upper:
+        shown.append(f" {'<=' if upper.inclusive else '<'} {plain(upper.value)}")
+    return "".join(shown)
 
 
 def fact_names(expr, rules: RuleSet) -> set[str]:
@@ -670,33 +714,74 @@ def computed_problems(ruleset: RuleSet, inputs: Inputs, complete: bool = True) -
     return problems
 
 
-def render(expr, names: dict[str, str] | None = None) -> str:
-    """The expression as the rule file spells it (normalised operators); names may be replaced by values."""
-    names = names or {}
+def render(expr, names: dict[str, str] | None = None, valued: Callable[[Any], str | None] | None = None) -> str:
+    """The expression as the rule file spells it: its operators as the author wrote them (×, ÷, ≥, ＞＝), brackets
+    only where the order of operations needs them. names may replace names by values (a page's thresholds);
+    valued, given, shows beside each side of a comparison what it came to (社工缺少人次 6 >= 社工缺少人次上限 5（中期））."""
+    return Renderer(names or {}, valued).text(expr)
 
-    def again(child) -> str:
-        return render(child, names)
 
-    if isinstance(expr, ast.Number):
-        return expr.text
-    if isinstance(expr, ast.Boolean):
-        return wording(expr.value)
-    if isinstance(expr, ast.Name):
-        return names.get(expr.name, expr.name)
-    if isinstance(expr, ast.Negate):
-        return f"-{again(expr.operand)}"
+# How tightly each expression binds, as grammar.lark nests them: a child binding more loosely than its place needs
+# is bracketed (a + b in a product, a comparison in a sum, 如果 anywhere but at the top).
+PRECEDENCE = {ast.If: 0, ast.Not: 3, ast.Compare: 4, ast.Negate: 7}
+OPERATOR_PRECEDENCE = {"或": 1, "且": 2, "+": 5, "-": 5, "*": 6, "/": 6}
+ATOM = 8
+
+
+def precedence(expr) -> int:
     if isinstance(expr, (ast.Binary, ast.Logical)):
-        return f"({again(expr.left)} {expr.op} {again(expr.right)})"
-    if isinstance(expr, ast.Compare):
-        parts = [again(expr.operands[0])]
-        for op, operand in zip(expr.ops, expr.operands[1:]):
-            parts += [op, again(operand)]
-        return " ".join(parts)
-    if isinstance(expr, ast.Not):
-        return f"非 {again(expr.operand)}"
-    if isinstance(expr, ast.If):
-        return f"如果 {again(expr.condition)} 则 {again(expr.then)} 否则 {again(expr.otherwise)}"
-    return f"{expr.written}({', '.join(again(a) for a in expr.args)})"
+        return OPERATOR_PRECEDENCE[expr.op]
+    return PRECEDENCE.get(type(expr), ATOM)
+
+
+@dataclass(frozen=True)
+class Renderer:
+    names: dict[str, str]
+    valued: Callable[[Any], str | None] | None
+
+    def text(self, expr, needed: int = 0) -> str:
+        shown = self.bare(expr)
+        return f"({shown})" if precedence(expr) < needed else shown
+
+    def bare(self, expr) -> str:
+        if isinstance(expr, ast.Number):
+            return expr.text
+        if isinstance(expr, ast.Boolean):
+            return wording(expr.value)
+        if isinstance(expr, ast.Name):
+            return self.names.get(expr.name, expr.name)
+        if isinstance(expr, ast.Negate):
+            return f"-{self.text(expr.operand, ATOM - 1)}"
+        if isinstance(expr, (ast.Binary, ast.Logical)):  # left-associative: the right side one step tighter
+            level = precedence(expr)
+            shown = expr.shown if isinstance(expr, ast.Binary) else expr.op
+            return f"{self.text(expr.left, level)} {shown} {self.text(expr.right, level + 1)}"
+        if isinstance(expr, ast.Compare):
+            parts = [self.operand(expr.operands[0])]
+            for op, operand in zip(expr.shown, expr.operands[1:]):
+                parts += [op, self.operand(operand)]
+            return " ".join(parts)
+        if isinstance(expr, ast.Not):
+            return f"非 {self.text(expr.operand, PRECEDENCE[ast.Not])}"
+        if isinstance(expr, ast.If):
+            return f"如果 {self.text(expr.condition)} 则 {self.text(expr.then)} 否则 {self.text(expr.otherwise)}"
+        return f"{expr.written}({', '.join(self.text(a) for a in expr.args)})"
+
+    def operand(self, expr) -> str:
+        """One side of a comparison, with what it came to when values are shown: a name then its value, anything
+        longer then （= value）."""
+        shown = self.text(expr, PRECEDENCE[ast.Compare] + 1)
+        value = self.valued(expr) if self.valued is not None else None
+        if value is None:
+            return shown
+        return f"{shown} {value}" if isinstance(expr, ast.Name) else f"{shown}（= {value}）"
+
+
+def compared_names(expr) -> set[str]:
+    """The names a comparison in expr has as one of its sides: a valued rendering shows their values there."""
+    from .checks import expression_nodes
+
+    return {o.name for node in expression_nodes(expr) if isinstance(node, ast.Compare) for o in node.operands if isinstance(o, ast.Name)}
 
 
 def show(value) -> str:

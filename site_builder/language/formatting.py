@@ -69,6 +69,7 @@ def step_lines(step, documents: Mapping[str, ast.Document], *, formula_apart: bo
     lines = [f"■ {step.subject}", f"  {step.formula}"] if formula_apart else [f"■ {step.subject}：{step.formula}"]
     where = f"{rule_location(step.pos)}  {step.pos.line_text.strip()}".rstrip() if step.pos else "—"
     lines.append(f"  规则：{where}")
+    lines += [f"        {rule_location(pos)}  {pos.line_text.strip()}".rstrip() for pos in getattr(step, "also", ())]
     if step.citation:
         lines.append(f"  依据：{cited(step.citation, documents)}")
     return lines

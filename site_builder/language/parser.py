@@ -390,8 +390,8 @@ class AstBuilder(Transformer):
     def type_ratio(self, meta):
         return FactType.RATIO
 
-    def definition(self, meta, name, expr, citation):
-        return ast.Definition(str(name), expr, citation, self.at(meta))
+    def definition(self, meta, name, expr, rounding, citation):
+        return ast.Definition(str(name), expr, citation, self.at(meta), rounding)
 
     def total(self, meta, _keyword, scale, rounding, citation):
         return ast.Total(rounding, citation, self.at(meta), scale)
@@ -499,11 +499,11 @@ class AstBuilder(Transformer):
         return ast.Negate(operand, self.at(meta))
 
     def binary(self, meta, left, op, right):
-        return ast.Binary(OPERATORS.get(str(op), str(op)), left, right, self.at(meta))
+        return ast.Binary(OPERATORS.get(str(op), str(op)), left, right, self.at(meta), str(op), self.at(op))
 
     def compare(self, meta, *parts):
         operands, ops = parts[0::2], tuple(OPERATORS.get(str(op), str(op)) for op in parts[1::2])
-        return ast.Compare(tuple(operands), ops, self.at(meta))
+        return ast.Compare(tuple(operands), ops, self.at(meta), tuple(str(op) for op in parts[1::2]))
 
     def and_expr(self, meta, left, right):
         return ast.Logical("且", left, right, self.at(meta))

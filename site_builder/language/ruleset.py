@@ -191,6 +191,11 @@ class RuleSet:
         return scaled_score(item.maximum, party.weight, self.scale) if party.scaled else item.maximum
 
     @property
+    def veto_grade_pos(self) -> ast.SourcePos | None:
+        """Where 否决等级 is written: the outcome line an explanation cites for a veto that writes no outcome of its own."""
+        return next((d.pos for d in self.source.declarations if isinstance(d, ast.VetoGrade)), None)
+
+    @property
     def transition(self) -> ast.Transition | None:
         """过渡 至 日期, if written: until that day an evaluation may keep the previous version (records/project.py)."""
         return next((d for d in self.source.declarations if isinstance(d, ast.Transition)), None)

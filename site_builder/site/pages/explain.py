@@ -223,6 +223,7 @@ def trace(steps: list[Step], title: str) -> str:
     lines = [f'??? note "{title}"', ""]
     for step in steps:
         where = f"{inline(step.pos.file)} 第 {step.pos.line} 行" if step.pos else ""
+        where += "".join(f"、第 {pos.line} 行" for pos in step.also)  # a veto's outcome line (否决等级 不合格)
         cited = f"，依据【{inline(citation_text(step.citation))}】" if step.citation else ""
         lines.append(f"    - **{inline(step.subject)}**：{inline(step.formula)}（{where}{cited}）")
     return "\n".join(lines)
