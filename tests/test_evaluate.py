@@ -168,6 +168,52 @@ def test_facts_read_by_a_veto_are_reported_with_it(ruleset, seed_inputs):
     assert veto.facts_read == {"社工缺少人次": D(7), "社工缺少人次上限": D(10)}
 
 
+def steps_of(result) -> dict:
+    return {step.subject: step for step in result.steps}
+
+
+def test_a_comparison_shows_both_sides_values_and_the_stage_of_a_staged_threshold(ruleset, seed_inputs):
+    result = evaluate(ruleset, seed_inputs(facts={"社工缺少人次": D(6)}))
+    step = steps_of(result)["否决：社工人员配备不足"]
+    assert step.formula == "社工缺少人次 6 >= 社工缺少人次上限 5（中期）；结果：触发"
+
+
+def test_a_percentage_threshold_is_shown_as_written(ruleset, seed_inputs):
+    result = evaluate(ruleset, seed_inputs(facts={"人员费用支出比例": D("0.75")}))
+    step = steps_of(result)["否决：人员费用支出比例过低"]
+    assert step.formula == "人员费用支出比例 0.75 < 人员费用支出比例下限 80%；结果：触发"
+
+
+def test_a_grade_the_veto_grade_decides_cites_the_veto_and_the_veto_grade_line(ruleset, seed_inputs, rules_text):
+    result = evaluate(ruleset, seed_inputs(facts={"社工缺少人次": D(6)}))
+    final = steps_of(result)["最终等级"]
+    veto_line = rules_text.splitlines().index("否决 社工人员配备不足 “社工人员配备不足的”") + 1
+    grade_line = rules_text.splitlines().index("否决等级 不合格") + 1
+    assert (final.pos.line, [pos.line for pos in final.also]) == (veto_line, [grade_line])
+    assert final.citation.clause == "一票否决情形（二）"  # not the first 等级 line's 评估结果说明
+
+
+def test_a_grade_the_bands_decide_cites_the_band_that_matched(ruleset, seed_inputs):
+    step = steps_of(evaluate(ruleset, seed_inputs()))["按分数评定的等级"]
+    assert step.pos.line_text.startswith("等级 良好")
+    assert step.formula == "总分 89.76 满足 80 <= 总分 < 90，等级为良好"
+
+
+def test_a_veto_with_its_outcome_on_its_own_line_cites_that_line(load_rules, rules_text, seed_inputs):
+    text = rules_text.replace("  当 严重违法违规 ", "  当 严重违法违规\n  评为 合格 ")
+    result = evaluate(load_rules(text), seed_inputs(facts={"严重违法违规": True}))
+    final = steps_of(result)["最终等级"]
+    outcome_line = next(number for number, line in enumerate(text.splitlines(), 1) if line.startswith("  评为 合格"))
+    assert (final.pos.line_text.startswith("否决 严重违法违规"), [pos.line for pos in final.also]) == (True, [outcome_line])
+
+
+def test_operators_are_echoed_as_written(rules_text, load_rules, seed_inputs):
+    text = rules_text + "定义 缺口占比 = 持证社工缺少人次 ÷ (社工缺少人次 ＋ 1)\n否决 缺口过大 当 缺口占比 ≥ 50% 评为 不合格\n"
+    result = evaluate(load_rules(text), seed_inputs(facts={"社工缺少人次": D(3), "持证社工缺少人次": D(2)}))
+    step = steps_of(result)["否决：缺口过大"]
+    assert step.formula == "缺口占比 0.5 ≥ 50%；其中 持证社工缺少人次 = 2、社工缺少人次 = 3；结果：触发（评为不合格）"
+
+
 # --- unchecked facts ---------------------------------------------------------------------------------
 
 
