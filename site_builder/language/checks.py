@@ -414,11 +414,12 @@ class Checker:
             operator = node.shown if isinstance(node, ast.Binary) else node.written if isinstance(node, ast.Call) else node.name
             home = tracer.home(node)
             where = f"（在定义“{home}”中）" if home else ""
+            example = f"定义 {home} = … 保留 2 位，或 {fix}" if home else fix
             message = (
                 f"“{operator}”的结果{where}没有保留位数，直接成为{reaches}：除法与平均常得出无尽的小数（如 10 ÷ 3 = 3.333…），"
                 "公布的分数会有几十位。请写明保留几位（保留 N 位，或 取整(…, N)）。"
             )
-            self.errors.append(RuleTypeError(pos, message, fix))
+            self.errors.append(RuleTypeError(pos, message, example))
 
     # --- grade bands ----------------------------------------------------------------------------------
 
@@ -791,6 +792,8 @@ def division_pos(node) -> SourcePos:
     """Where an unrounded division is reported: the ÷ itself, the 平均 of a call or of 按片区."""
     if isinstance(node, ast.Binary) and node.op_pos is not None:
         return node.op_pos
+    if isinstance(node, ast.Call):  # the function's name, not its arguments
+        return replace(node.pos, end_line=node.pos.line, end_col=node.pos.col + len(node.written))
     return node.pos
 
 
@@ -807,9 +810,8 @@ class DivisionTracer:
         return self.homes.get(division_pos(node))
 
     def unrounded(self, expr) -> list:
-        if isinstance(expr, ast.Binary):
-            own: list = [expr] if expr.op == "/" else []
-            return own + self.unrounded(expr.left) + self.unrounded(expr.right)
+        if isinstance(expr, ast.Binary):  # the outermost ÷ only: rounding it rounds whatever it divides
+            return [expr] if expr.op == "/" else self.unrounded(expr.left) + self.unrounded(expr.right)
         if isinstance(expr, ast.Negate):
             return self.unrounded(expr.operand)
         if isinstance(expr, ast.If):  # the condition is a yes/no; either branch's number is passed on
@@ -817,8 +819,9 @@ class DivisionTracer:
         if isinstance(expr, ast.Call):
             if expr.function is Function.ROUND:
                 return []
-            averages: list = [expr] if expr.function is Function.MEAN else []
-            return averages + [node for arg in expr.args for node in self.unrounded(arg)]
+            if expr.function is Function.MEAN:
+                return [expr]
+            return [node for arg in expr.args for node in self.unrounded(arg)]
         if isinstance(expr, ast.Name) and expr.name in self.definitions:
             return self.through_definition(self.definitions[expr.name])
         return []  # a number, a fact, an item (rounded or reported on its own), or a yes/no
