@@ -4,15 +4,18 @@ Chinese-worded errors (SiteBuilderError) — never a Python exception or a Lark 
 from __future__ import annotations
 
 import os
+import re
 from decimal import Decimal
 
+import rules_strategies
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from site_builder.errors import Problems, SiteBuilderError
-from site_builder.language.checks import check_rules
-from site_builder.language.evaluate import completion_rate, evaluate
+from site_builder.errors import EvaluationError, Problems, SiteBuilderError
+from site_builder.language.checks import check_rules, rule_warnings
+from site_builder.language.evaluate import FIRED, completion_rate, computed_problems, definition_value, evaluate
 from site_builder.language.parser import parse_rules
+from site_builder.language.ruleset import VetoEffect, round_decimal
 from site_builder.language.vocabulary import grammar_words
 
 EXAMPLES = int(os.environ.get("RULES_PROPERTY_EXAMPLES", "200"))
@@ -109,6 +112,7 @@ VOCABULARY = sorted(
     }
 )
 SPECIAL_CHARACTERS = st.sampled_from(list("\n\r\t \u3000\x0b\x0c\x00\u2028\ufeff“”【】（）#＃%％=<>-+×÷@$") + ["\r\n"])
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
 CHARACTERS = st.one_of(st.characters(), SPECIAL_CHARACTERS, st.sampled_from(VOCABULARY))
 
 
@@ -126,7 +130,7 @@ def assert_reportable(error: SiteBuilderError, text: str) -> None:
     assert error.format()
     lines = text.split("\n")
     for each in error.errors if isinstance(error, Problems) else [error]:
-        assert each.message
+        assert CHINESE.search(each.message), each.format()
         if each.pos is not None:
             assert 1 <= each.pos.line <= len(lines), each.format()
             line = lines[each.pos.line - 1]
@@ -218,3 +222,165 @@ def test_mutated_real_rule_file_evaluates_or_raises_project_errors(data, rules_t
         assert_reportable(error, text)
         return
     assert result.grade is None or result.grade in {b.name for b in ruleset.bands}
+
+
+# --- the second edition: random programs built from every construct (tests/rules_strategies.py) --------------------
+
+
+def checked(text: str):
+    """The rule set of a generated program, which the checks must accept: the strategies build valid programs."""
+    try:
+        return check_rules(parse_rules(text, "random.rules"))
+    except SiteBuilderError as error:
+        raise AssertionError(f"a valid program was refused:\n{text}\n{error.format()}") from None
+
+
+def load_located(text: str):
+    """Parse and check: the rule set, or None after asserting that every error is located in the file, in Chinese."""
+    try:
+        ruleset = check_rules(parse_rules(text, "mutated.rules"))
+    except SiteBuilderError as error:
+        assert_reportable(error, text)
+        assert all(each.pos is not None for each in problems_of(error)), error.format()
+        return None
+    rule_warnings(ruleset)
+    return ruleset
+
+
+def problems_of(error: SiteBuilderError) -> list[SiteBuilderError]:
+    return list(error.errors) if isinstance(error, Problems) else [error]
+
+
+def rank_of(ruleset) -> dict[str, int]:
+    """Each grade's place in the order, best first (0): the band with the highest range is the best."""
+    return {band.name: index for index, band in enumerate(ruleset.bands)}
+
+
+def bands_holding(ruleset, value: Decimal) -> list[str]:
+    """The bands whose bounds the value meets, read from the bounds themselves (not from evaluate's in_band)."""
+
+    def meets(bound, above: bool) -> bool:
+        if bound is None:
+            return True
+        if value == bound.value:
+            return bound.inclusive
+        return value > bound.value if above else value < bound.value
+
+    return [band.name for band in ruleset.bands if meets(band.lower, True) and meets(band.upper, False)]
+
+
+def expected_total(ruleset, result) -> Decimal:
+    """Σ converted scores + Σ 加分 − Σ 扣分, kept within [0, 满分], then rounded as 总分 says: the rule, done again."""
+    adjusted = sum((i.converted for i in result.items), Decimal(0))
+    adjusted += sum((a.applied if a.bonus else -a.applied for a in result.adjustments), Decimal(0))
+    clamped = min(max(adjusted, Decimal(0)), ruleset.scale)
+    rounding = ruleset.total.rounding if ruleset.total else None
+    return clamped if rounding is None else round_decimal(clamped, rounding.places, rounding.mode)
+
+
+def evaluation_or_none(ruleset, inputs, text: str):
+    """The result; or None when the record cannot be evaluated, which must then be a located, Chinese error that the
+    records layer can place: a fact a formula needs unchecked, a computed score outside its 满分, or a graded 定义
+    outside the bands."""
+    try:
+        return evaluate(ruleset, inputs)
+    except EvaluationError as error:
+        assert_reportable(error, text)
+        graded = ruleset.bands[0].graded
+        assert computed_problems(ruleset, inputs) or graded in ruleset.definitions, error.format()
+        return None
+
+
+def assert_grade_follows_outcomes(ruleset, result) -> None:
+    """The precedence: a fired forcing veto gives the worst forced grade; otherwise the grade is never better than
+    the banded one (a cap never raises a grade), and with caps fired it is the worse of the banded grade and the lowest cap."""
+    rank = rank_of(ruleset)
+    fired = [v for v in result.vetoes if v.status == FIRED and v.outcome_grade is not None]
+    forced = [rank[v.outcome_grade] for v in fired if v.effect is VetoEffect.FORCE]
+    caps = [rank[v.outcome_grade] for v in fired if v.effect is VetoEffect.CAP]
+    if forced:
+        assert result.grade is not None and rank[result.grade] == max(forced)
+    elif any(v.withholds_grade for v in result.vetoes) or result.score_grade not in rank:
+        assert result.grade is None
+    else:
+        assert result.grade is not None and rank[result.grade] == max([rank[result.score_grade], *caps])
+
+
+@PROPERTY
+@given(text=rules_strategies.programs())
+def test_random_programs_of_every_construct_check_clean(text):
+    ruleset = checked(text)
+    rule_warnings(ruleset)
+    assert ruleset.bands and ruleset.items
+
+
+@PROPERTY
+@given(data=st.data())
+def test_random_programs_evaluate_within_their_bounds(data):
+    """For random valid inputs: the total lies in [0, 满分] and is the clamped, rounded sum; the banded grade is the
+    one band holding the graded number; the grade is a declared label or withheld; adjustments lie in [0, 上限]."""
+    text = data.draw(rules_strategies.programs())
+    ruleset = checked(text)
+    inputs = data.draw(rules_strategies.inputs_for(ruleset))
+    result = evaluation_or_none(ruleset, inputs, text)
+    if result is None:
+        return
+    assert 0 <= result.total <= ruleset.scale
+    assert result.total == expected_total(ruleset, result)
+    assert result.grade is None or result.grade in rank_of(ruleset)
+    if ruleset.bands[0].graded == "总分":
+        assert bands_holding(ruleset, result.total) == [result.score_grade]
+    for adjustment in result.adjustments:
+        at_least_zero = max(adjustment.value, Decimal(0))
+        assert adjustment.applied == (at_least_zero if adjustment.cap is None else min(at_least_zero, adjustment.cap))
+    lines = text.split("\n")
+    assert all(step.subject and step.formula and (step.pos is None or 1 <= step.pos.line <= len(lines)) for step in result.steps)
+
+
+@PROPERTY
+@given(data=st.data())
+def test_random_programs_grade_by_the_precedence_of_outcomes(data):
+    text = data.draw(rules_strategies.programs())
+    ruleset = checked(text)
+    result = evaluation_or_none(ruleset, data.draw(rules_strategies.inputs_for(ruleset)), text)
+    if result is not None:
+        assert_grade_follows_outcomes(ruleset, result)
+
+
+@PROPERTY
+@given(data=st.data())
+def test_random_programs_evaluate_deterministically(data):
+    """The same rule text and inputs give the same result, steps and all, also from a second parse of the text."""
+    text = data.draw(rules_strategies.programs())
+    ruleset = checked(text)
+    inputs = data.draw(rules_strategies.inputs_for(ruleset))
+    first = evaluation_or_none(ruleset, inputs, text)
+    if first is None:
+        return
+    again = evaluate(checked(text), inputs)
+    assert (again.total, again.grade, again.score_grade, again.steps) == (first.total, first.grade, first.score_grade, first.steps)
+    assert [(v.name, v.status) for v in again.vetoes] == [(v.name, v.status) for v in first.vetoes]
+    assert evaluate(ruleset, inputs) == first
+    for name in ruleset.definitions:
+        definition_value(first, inputs, name)
+
+
+@PROPERTY
+@given(data=st.data())
+def test_mutated_random_programs_raise_only_located_project_errors(data):
+    """Random programs garbled by one to three edits: parse and check give a rule set or located Chinese errors;
+    a rule set that still loads evaluates the original program's inputs, or refuses them with the project's errors."""
+    original = data.draw(rules_strategies.programs())
+    inputs = data.draw(rules_strategies.inputs_for(checked(original)))
+    text = data.draw(mutated(original))
+    ruleset = load_located(text)
+    if ruleset is None:
+        return
+    try:
+        result = evaluate(ruleset, inputs)
+        computed_problems(ruleset, inputs)
+    except SiteBuilderError as error:
+        assert_reportable(error, text)
+        return
+    assert 0 <= result.total <= ruleset.scale
+    assert result.grade is None or result.grade in rank_of(ruleset)
