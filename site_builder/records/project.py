@@ -364,16 +364,22 @@ def check_duplicates(project: Project) -> None:
             )
 
 
+def note_version(project: Project, record: StationRecord, choice: VersionChoice) -> None:
+    """Why this version, and the version changes the record's periods span: for explain, the report page and reviewers."""
+    project.ruleset_reason[record.key] = choice.reason
+    changes = best_effort(lambda: version_changes(record, choice.ruleset, project.rulesets), [])
+    if changes:
+        project.version_changes[record.key] = changes
+        project.warnings += [period_warning(record, change) for change in changes]
+
+
 def assign_and_evaluate(project: Project, record: StationRecord) -> None:
     choice = collect(project, lambda: best_effort(lambda: select_ruleset(record, project.rulesets), None))
     if choice is None:
         return
     ruleset = choice.ruleset
-    project.ruleset_reason[record.key] = choice.reason
-    changes = best_effort(lambda: version_changes(record, ruleset, project.rulesets), [])
-    if changes:
-        project.version_changes[record.key] = changes
-        project.warnings += [period_warning(record, change) for change in changes]
+    if record.path not in project.malformed:  # a record that failed the schema may have no key to file these under
+        note_version(project, record, choice)
     inputs, errors = best_effort(lambda: checked_against_rules(record, ruleset), (None, []))
     project.errors += errors
     if inputs is None or errors or record.path in project.malformed:
