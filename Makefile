@@ -39,12 +39,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.site-installed: requirements/site.lock pyproject.toml | $(BIN)/python
-	$(PIP) -r requirements/site.lock
+	$(PIP) --require-hashes -r requirements/site.lock
 	$(PIP) --no-deps -e .
 	touch $@
 
 $(VENV)/.test-installed: requirements/test.lock $(VENV)/.site-installed
-	$(PIP) -r requirements/test.lock
+	$(PIP) --require-hashes -r requirements/test.lock
 	touch $@
 
 # Re-pin after changing dependencies in pyproject.toml: every file is pinned by version and sha256 (pip then installs

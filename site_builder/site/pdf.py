@@ -128,7 +128,7 @@ def check_renderer() -> None:
         raise SiteBuilderError(
             None,
             "生成 PDF 需要 WeasyPrint 与 Pango，没有生成任何 PDF。\n"
-            "WeasyPrint 是可选的依赖，make site 不安装它；请安装：.venv/bin/pip install -r requirements/pdf.lock，"
+            "WeasyPrint 是可选的依赖，make site 不安装它；请安装：.venv/bin/pip install --require-hashes -r requirements/pdf.lock，"
             "Debian/Ubuntu 上再安装：apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk\n"
             f"（{error}）",
         ) from None
