@@ -3,6 +3,7 @@ The quick update itself, on a built site, is tested in test_render.py."""
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
@@ -15,7 +16,7 @@ from site_harness import copy_seed_repo
 
 from site_builder.commands.cli import main
 from site_builder.errors import SiteBuilderError, SourcePos
-from site_builder.site.preview import BANNER_START, ErrorBanners, banner_html, with_banner, without_banner
+from site_builder.site.preview import BANNER_START, ChineseLogFormatter, ErrorBanners, banner_html, with_banner, without_banner
 
 PAGE = '<!doctype html><html><head><title>报告</title></head><body dir="ltr" class="md">\n<main>内容</main></body></html>'
 
@@ -96,3 +97,18 @@ def wait_for_line(process: subprocess.Popen, wanted: str, timeout: float = 300) 
         if wanted in line:
             return "".join(seen)
     raise AssertionError("".join(seen))
+
+
+@pytest.mark.parametrize(
+    ("level", "mkdocs_line", "shown"),
+    [
+        (logging.INFO, "Building documentation to directory: /tmp/x", "信息：生成网站到 /tmp/x"),
+        (logging.INFO, "Documentation built in 0.81 seconds", "信息：网站生成用时 0.81 秒"),
+        (logging.INFO, "[07:05:38] Serving on http://127.0.0.1:8123/", "信息：[07:05:38] 预览服务已启动：http://127.0.0.1:8123/"),
+        (logging.INFO, "[07:06:21] Detected file changes", "信息：[07:06:21] 发现文件有改动"),
+        (logging.WARNING, "Something MkDocs says that is not in the table", "警告：Something MkDocs says that is not in the table"),
+    ],
+)
+def test_the_preview_log_is_in_chinese(level, mkdocs_line, shown):
+    record = logging.LogRecord("mkdocs.livereload", level, __file__, 1, mkdocs_line, None, None)
+    assert ChineseLogFormatter().format(record) == shown

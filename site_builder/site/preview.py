@@ -50,7 +50,9 @@ def add_command(commands) -> None:
 
 
 def run_serve(args) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(message)s", stream=sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(ChineseLogFormatter())
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     check_port_free(args.host, args.port)  # before the first build, which takes a while
     signal.signal(signal.SIGTERM, stop_on_sigterm)
     preview = Preview(Path(args.root).resolve(), Path(args.root).resolve() / args.config)
@@ -61,6 +63,33 @@ def run_serve(args) -> int:
     finally:
         preview.close()
     return 0
+
+
+# MkDocs' own lines during a preview, in Chinese: the log is read by station and policy staff, not only developers.
+# Patterns, not a gettext catalogue (MkDocs ships none); a line not listed here is shown as MkDocs wrote it.
+MKDOCS_LINES = [
+    (re.compile(r"Cleaning site directory"), "清空预览目录"),
+    (re.compile(r"Building documentation to directory: (.*)"), r"生成网站到 \1"),
+    (re.compile(r"Documentation built in ([\d.]+) seconds"), r"网站生成用时 \1 秒"),
+    (re.compile(r"(\[[\d:]+\] )?Watching paths for changes: (.*)"), r"\1监视这些位置的改动：\2"),
+    (re.compile(r"(\[[\d:]+\] )?Serving on (.*)"), r"\1预览服务已启动：\2"),
+    (re.compile(r"(\[[\d:]+\] )?Detected file changes"), r"\1发现文件有改动"),
+    (re.compile(r"(\[[\d:]+\] )?Reloading browsers"), r"\1刷新浏览器中的页面"),
+    (re.compile(r"(\[[\d:]+\] )?Shutting down\.*"), r"\1正在结束预览"),
+]
+LEVELS = {"DEBUG": "调试", "INFO": "信息", "WARNING": "警告", "ERROR": "错误", "CRITICAL": "严重错误"}
+
+
+class ChineseLogFormatter(logging.Formatter):
+    """“信息：生成网站到 …” rather than “INFO: Building documentation to directory: …”."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        for pattern, chinese in MKDOCS_LINES:
+            if pattern.fullmatch(message):
+                message = pattern.sub(chinese, message)
+                break
+        return f"{LEVELS.get(record.levelname, record.levelname)}：{message}"
 
 
 def stop_on_sigterm(signum, frame) -> None:
