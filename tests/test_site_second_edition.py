@@ -20,7 +20,7 @@ from site_harness import ARTIFACTS, Watch, build_site, serve
 from site_builder.language.checks import check_rules
 from site_builder.language.parser import parse_rules
 from site_builder.site.escaped_text import ESCAPED_END, ESCAPED_START
-from site_builder.site.pages.explain import result_explanation
+from site_builder.site.pages.explain import veto_conditions
 
 pytestmark = pytest.mark.slow
 REGIME = Path(__file__).parent / "fixtures" / "regimes" / "second-edition-site"
@@ -200,7 +200,7 @@ def switched_rules():
 
 
 def test_a_condition_a_stage_switch_settles_is_said_in_words_and_the_rest_keeps_its_thresholds():
-    said = html.unescape(result_explanation(switched_rules(), "抽查").replace(ESCAPED_START, "").replace(ESCAPED_END, ""))
-    assert "判定条件：抽查评估 本阶段不判定此项（本次）；终期评估 <code>台账不全 = 是</code>" in said
-    assert "判定条件：抽查评估 <code>社工缺少人次 >= 5</code>（本次）；终期评估 <code>社工缺少人次 >= 10</code>" in said
+    said = html.unescape(veto_conditions(switched_rules(), "抽查").replace(ESCAPED_START, "").replace(ESCAPED_END, ""))
+    assert "| 服务台账不全的 | 抽查评估 本阶段不判定此项（本次）；终期评估 <code>台账不全 = 是</code> |" in said
+    assert "| 社工人员配备不足的 | 抽查评估 <code>社工缺少人次 >= 5</code>（本次）；终期评估 <code>社工缺少人次 >= 10</code> |" in said
     assert "否 且" not in said and "是 且" not in said

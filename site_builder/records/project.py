@@ -667,7 +667,7 @@ def count_warnings(record: StationRecord) -> list[SiteBuilderError]:
     satisfaction = record.content.get("satisfaction", {})
     if satisfaction.get("satisfied", 0) > satisfaction.get("surveyed", float("inf")):
         found.append(warning(record, ("satisfaction", "satisfied"), "满意人数多于受访人数。"))
-    for index, section in enumerate(record.content["report"]["sub_districts"]):
+    for index, section in enumerate(record.content["report"].get("sub_districts", [])):
         figures = section.get("figures", {})
         visits = figures.get("home_visits", 0) + figures.get("phone_visits", 0)
         if "person_times" in figures and visits > figures["person_times"]:

@@ -482,7 +482,7 @@ def missing_fact_errors(record: StationRecord, ruleset: RuleSet) -> list[SiteBui
 
 def sub_district_errors(record: StationRecord) -> list[SiteBuilderError]:
     errors: list[SiteBuilderError] = []
-    for index, section in enumerate(record.content["report"]["sub_districts"]):
+    for index, section in enumerate(record.content["report"].get("sub_districts", [])):
         name = section["sub_district"]
         if name not in record.sub_district_ids:
             path = ("report", "sub_districts", index, "sub_district")

@@ -14,12 +14,22 @@ from .text import code, escaped, inline
 CHINESE_DIGITS = "零一二三四五六七八九"
 
 
+def stage_title(stage: str) -> str:
+    """A stage as a report names it: 中期 → 中期评估; 抽查评估 and 绩效评价 already say so and stay as they are."""
+    return stage if stage.endswith(("评估", "评价")) else f"{stage}评估"
+
+
 def chinese_number(n: int) -> str:
     """1 → 一, 10 → 十, 12 → 十二, 21 → 二十一: enough for any list of vetoes."""
     if n < 10:
         return CHINESE_DIGITS[n]
     tens, ones = divmod(n, 10)
     return ("" if tens == 1 else CHINESE_DIGITS[tens]) + "十" + (CHINESE_DIGITS[ones] if ones else "")
+
+
+def count_word(n: int) -> str:
+    """A count before a measure word, as Chinese says it: 两方 (not 二方), 四方, 十二方."""
+    return "两" if n == 2 else chinese_number(n)
 
 
 def band_words(band: ast.Band) -> str:
@@ -128,15 +138,36 @@ def folded(expr: ast.Expr, known: dict[str, bool]) -> ast.Expr | bool:
 
 
 def weights_and_bands(rules: RuleSet) -> str:
-    """How the total is made up and how it maps to a grade, worded as the regulation words it."""
-    parties = "、".join(f"{inline(party.label or party.name)}评估分值占比{percent(party.weight)}" for party in rules.parties.values())
+    """How the total is made up and how it maps to a grade, worded as the regulation words it (for a rule set whose
+    standing text does not state it in its own words)."""
     bands = "，".join(f"{band_words(band)}为{inline(band.name)}" for band in rules.bands)
     names = "、".join(inline(band.name) for band in rules.bands)
     total = "" if total_is_plain(rules) else total_words(rules) + "。"
-    return (
-        f"社工站项目评估分值由{chinese_number(len(rules.parties))}方评估分数的总和确定。其中，{parties}。{total}"
-        f"评估等级分为{names}{chinese_number(len(rules.bands))}个等级，{bands}。"
-    )
+    return f"{parties_sentence(rules)}{total}评估等级分为{names}{chinese_number(len(rules.bands))}个等级，{bands}。"
+
+
+def parties_sentence(rules: RuleSet) -> str:
+    """由四方评估分数的总和确定。其中，…占比55%… ; with one party there is no sum and no share to state."""
+    parties = list(rules.parties.values())
+    if len(parties) == 1:
+        return f"评估分值由{inline(parties[0].label or parties[0].name)}评估确定。"
+    shares = "、".join(f"{inline(party.label or party.name)}评估分值占比{percent(party.weight)}" for party in parties)
+    return f"评估分值由{count_word(len(parties))}方评估分数的总和确定。其中，{shares}。"
+
+
+def rule_figures(rules: RuleSet) -> dict[str, str]:
+    """The figures a rule set's standing text may quote, by placeholder name, in the words the regulation uses:
+    {满分} 100, {评估方数} 四, {权重:第三方} 55 (its text writes the ％ it uses), {下限:良好} 80 and {上限:良好} 90,
+    {否决等级} 不合格, {参数:人员费用支出比例下限} 80% and {参数:社工缺少人次上限:中期} 5 (as the rule file writes them)."""
+    figures = {"满分": plain(rules.scale), "评估方数": count_word(len(rules.parties)), "否决等级": rules.veto_grade or ""}
+    figures |= {f"权重:{name}": plain((party.weight * 100).normalize()) for name, party in rules.parties.items()}
+    for band in rules.bands:
+        figures |= {f"{side}:{band.name}": plain(bound.value) for side, bound in (("下限", band.lower), ("上限", band.upper)) if bound}
+    for name, parameter in rules.parameters.items():
+        if parameter.value is not None:
+            figures[f"参数:{name}"] = literal_text(parameter.value)
+        figures |= {f"参数:{name}:{staged.stage.name}": literal_text(staged.value) for staged in parameter.staged}
+    return figures
 
 
 def result_explanation(rules: RuleSet, stage: str) -> str:
@@ -145,7 +176,7 @@ def result_explanation(rules: RuleSet, stage: str) -> str:
     numbered = list(enumerate(rules.vetoes, 1))
     groups = "\n\n".join(
         f"评估中若发现有下列情形之一的，{outcome_sentence(effect, grade)}：\n\n"
-        + "\n".join(veto_line(index, veto, rules, stage) for index, veto in numbered if veto_outcome(veto, rules) == (effect, grade))
+        + "\n".join(veto_line(index, veto) for index, veto in numbered if veto_outcome(veto, rules) == (effect, grade))
         for effect, grade in dict.fromkeys(veto_outcome(veto, rules) for veto in rules.vetoes)
     )
     return text + groups
@@ -161,18 +192,23 @@ def outcome_sentence(effect: VetoEffect, grade: str) -> str:
     return f"评估结果也确定为{inline(grade)}" if effect is VetoEffect.FORCE else f"等级最高评为{inline(grade)}"
 
 
-def veto_line(index: int, veto: ast.Veto, rules: RuleSet, stage: str) -> str:
-    """A veto as the regulation lists it, followed by its condition with this rule set's thresholds.
+def veto_line(index: int, veto: ast.Veto) -> str:
+    """A veto as the regulation lists it: （二）社工人员配备不足的; its condition is the site's to show (veto_conditions)."""
+    return f"（{chinese_number(index)}）{inline(veto.label or veto.name)}  "
 
-    Where a threshold differs by stage, every stage is shown, as the regulation states them, and the
-    record's own stage is marked.
-    """
-    by_stage = {s: stage_condition(veto, rules, s) for s in rules.stages}
-    if len(set(by_stage.values())) == 1:
-        condition = f"判定条件：{by_stage[stage]}"
-    else:
-        condition = "判定条件：" + "；".join(f"{inline(s)}评估 {c}" + ("（本次）" if s == stage else "") for s, c in by_stage.items())
-    return f'（{chinese_number(index)}）{inline(veto.label or veto.name)}<br><span class="veto-condition">{condition}</span>  '
+
+def veto_conditions(rules: RuleSet, stage: str) -> str:
+    """Each veto's condition as the rule file decides it, with this rule set's thresholds: where a threshold differs
+    by stage, every stage, the record's own marked."""
+    lines = ["| 情形 | 判定条件（规则文件） |", "|---|---|"]
+    for veto in rules.vetoes:
+        by_stage = {s: stage_condition(veto, rules, s) for s in rules.stages}
+        if len(set(by_stage.values())) == 1:
+            condition = by_stage[stage]
+        else:
+            condition = "；".join(f"{inline(stage_title(s))} {c}" + ("（本次）" if s == stage else "") for s, c in by_stage.items())
+        lines.append(f"| {inline(veto.label or veto.name)} | {condition} |")
+    return "\n".join(lines)
 
 
 def score_table_html(result: Result, table_label) -> str:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
+
 from ...language.evaluate import FIRED, NOT_CHECKED, NOT_FIRED, Result, completion_rate
 from ...language.formatting import percent_figure, plain
 from ...language.ruleset import NOT_GRADED, RuleSet
+from ...records.narrative import without_comments
 from ...records.record import StationRecord
 from ..open_data import report_downloads
 from ..pdf import PDF_MARKER
@@ -12,7 +16,17 @@ from ..provenance import BUILT_FROM_MARKER, Provenance
 from . import urls
 from .charts import history_chart, indicator_chart, score_chart
 from .comparison import Comparisons, comparison_section
-from .explain import result_explanation, score_table_html, trace, veto_checklist, weights_and_bands
+from .explain import (
+    chinese_number,
+    result_explanation,
+    rule_figures,
+    score_table_html,
+    stage_title,
+    trace,
+    veto_checklist,
+    veto_conditions,
+    weights_and_bands,
+)
 from .text import chinese_date, code, escaped, inline, link, narrative, narrative_html, number, numbered, standing
 
 
@@ -27,25 +41,85 @@ def report_page(
 ) -> str:
     """version_note: why this rule-set version, and any change of version the record's periods span (records/project.py)."""
     src = urls.report(record)
+    background_text, grade_text = standing_parts(standing_text)
     parts = [
         title_block(record, result, src),
-        history_chart(history, record.key) if history else "",
         narrative(record.content["report"].get("introduction")),
-        background(record, result.ruleset, standing_text),
+        background(record, result.ruleset, background_text),
         summary(record, result),
         feedback_round(record),
-        grade_section(record, result),
-        comparison_section(record, result, comparisons),
+        grade_section(record, result, grade_text),
         f"## 五、结语\n\n{narrative(record.content['report']['conclusion'])}",
-        provenance_note(record, result, provenance, version_note),
-        report_downloads(record),
+        transcription_note(record),
+        site_findings(record, result, provenance, comparisons, history, version_note),
     ]
     return "\n\n".join(p for p in parts if p) + "\n"
 
 
+# The site's own checks and notes, after the official text and left out of print and PDF (print.css hides this
+# heading and everything after it): the printed report is the official report.
+SITE_SECTION = "网站核对与说明"
+
+
+def site_findings(
+    record: StationRecord,
+    result: Result,
+    provenance: Provenance,
+    comparisons: Comparisons | None,
+    history: list | None,
+    version_note: tuple[str, ...],
+) -> str:
+    """What the site computes or checks beyond the official report, worded as facts about the report."""
+    score_steps = [s for s in result.steps if not s.subject.startswith("否决")]
+    veto_steps = [s for s in result.steps if s.subject.startswith("否决") or s.subject == "最终等级"]
+    parts = [
+        f"## {SITE_SECTION}",
+        '<p class="site-findings-note">本节是本网站对上述报告的核对与说明，不是评估报告的内容；打印与 PDF 不含本节。</p>',
+        history_chart(history, record.key) if history else "",
+        comparison_section(record, result, comparisons),
+        veto_findings(result, record.stage),
+        trace(score_steps, "计算过程：评分与等级"),
+        trace(veto_steps, "计算过程：一票否决"),
+        provenance_note(record, result, provenance, version_note),
+        report_downloads(record),
+    ]
+    return "\n\n".join(p for p in parts if p)
+
+
+def veto_findings(result: Result, stage: str) -> str:
+    """The site's check of every veto against what the report states; a fact the report does not state is 未核查."""
+    if not result.vetoes:
+        return ""
+    unchecked = (
+        f"原报告未载明以下否决事实，本站记为“{NOT_CHECKED}”，没有当作“{NOT_FIRED}”：{inline('、'.join(result.unchecked))}。"
+        if result.unchecked
+        else ""
+    )
+    return "\n\n".join(
+        p
+        for p in [
+            "### 一票否决核查",
+            "下表按规则文件逐项核对原报告载明的事实；“未核查”指原报告未载明该事实，不是评估人员未做检查。",
+            veto_checklist(result),
+            unchecked,
+            veto_conditions(result.ruleset, stage),
+        ]
+        if p
+    )
+
+
+def transcription_note(record: StationRecord) -> str:
+    """转录说明: each obvious slip of the source that the page corrects, as the record lists it (visible, and printed)."""
+    notes = record.content.get("transcription_notes", [])
+    if not notes:
+        return ""
+    items = "".join(f"<li>{narrative_html(note)}</li>" for note in notes)
+    return f'<div class="transcription-note"><p><strong>转录说明</strong></p><ul>{items}</ul></div>'
+
+
 def title_block(record: StationRecord, result: Result, src: str) -> str:
     evaluation, station = record.evaluation, record.station
-    title = evaluation.get("title") or f"{station['name']}{record.stage}评估报告"
+    title = evaluation.get("title") or f"{station['name']}{stage_title(record.stage)}报告"
     contract = evaluation["contract"]
     period = f"（{chinese_date(contract['start'])}—{chinese_date(contract['end'])}）"
     grade = result.grade or NOT_GRADED
@@ -61,58 +135,78 @@ def title_block(record: StationRecord, result: Result, src: str) -> str:
         f'<div class="result-card" role="group" aria-label="评估结果">'
         f"<span>总分 <strong data-total>{plain(result.total)}</strong></span>"
         f"<span>等级 <strong data-grade>{escaped(grade)}</strong></span>"
-        f"<span>{escaped(record.stage)}评估 · {chinese_date(evaluation['visit_date'])}</span></div>\n\n{links}{PDF_MARKER}"
+        f"<span>{escaped(stage_title(record.stage))} · {chinese_date(evaluation['visit_date'])}</span></div>\n\n{links}{PDF_MARKER}"
     )
 
 
-def fill_standing(template: str, record: StationRecord) -> str:
-    """The rule set's standing text with this record's names in its placeholders; only these placeholders exist."""
+# In a rule set's standing text, a level-2 heading “## 评估等级” starts the paragraph that 四、评估等级 states.
+GRADE_PART = re.compile(r"^##[ \t]+评估等级[ \t]*$", re.M)
+
+
+def standing_parts(standing_text: str | None) -> tuple[str | None, str | None]:
+    """The standing text for 一 (评估依据 … 评估结果说明) and the paragraph for 四, each None when it has none."""
+    if not standing_text:
+        return None, None
+    text = without_comments(standing_text)
+    found = GRADE_PART.search(text)
+    if not found:
+        return text, None
+    return text[: found.start()], text[found.end() :]
+
+
+def fill_standing(template: str, record: StationRecord, rules: RuleSet) -> str:
+    """The rule set's standing text with this record's names and the rule set's figures (rule_figures) in its
+    placeholders; only these placeholders exist."""
     station, evaluation = record.station, record.evaluation
     values = {
         "站点全称": station["name"],
         "站点简称": station["short_name"],
         "阶段": record.stage,
+        "评估阶段": stage_title(record.stage),
         "组织评估的部门": evaluation.get("commissioned_by", "区民政部门"),
         "评估机构": evaluation.get("evaluator", {}).get("organisation", "评估机构"),
         "购买方": evaluation.get("purchaser", station["street"]),
     }
-    return standing(template, values)
+    return standing(template, values | rule_figures(rules))
+
+
+# A standing text that words 评估结果说明 itself (its figures as placeholders) replaces the generated one.
+EXPLAINED = re.compile(r"^#{1,6}[ \t].*评估结果说明[ \t]*$", re.M)
 
 
 def background(record: StationRecord, rules: RuleSet, standing_text: str | None) -> str:
     report = record.content["report"]
-    parts = [f"## 一、{inline(record.stage)}评估背景", narrative(report["background"])]
-    if standing_text:
-        parts.append(fill_standing(standing_text, record))
-    parts += ["### （五）评估结果说明", result_explanation(rules, record.stage)]
+    parts = [f"## 一、{inline(stage_title(record.stage))}背景", narrative(report["background"])]
+    if standing_text and standing_text.strip():
+        parts.append(fill_standing(standing_text, record, rules))
+    if not (standing_text and EXPLAINED.search(standing_text)):
+        number = chinese_number(len(re.findall(r"^###[ \t]", standing_text or "", re.M)) + 1)
+        parts += [f"### （{number}）评估结果说明", result_explanation(rules, record.stage)]
     return "\n\n".join(parts)
 
 
 def summary(record: StationRecord, result: Result) -> str:
+    """二、评估总结: the sections the record holds, numbered in order (a regime without sub-district scoring or without
+    a supervision centre has no such section)."""
     report = record.content["report"]
-    return "\n\n".join(
-        [
-            "## 二、评估总结",
-            "### （一）社工站基本情况",
-            narrative(report["basic_situation"]),
-            station_facts(record),
-            "### （二）各项目服务进度情况",
-            narrative(report["progress"]),
-            indicator_table(record, result),
-            indicator_chart(record.content.get("indicators", []), result.ruleset),
-            people_tables(record),
-            "### （三）项目运营管理",
-            findings(report["operations"]),
-            "### （四）服务成效和服务监测情况",
-            findings(report["outcomes"]),
-            "### （五）服务质量情况",
-            sub_district_sections(record),
-            "### （六）购买方反馈情况",
-            findings(report["purchaser_feedback"]),
-            "### （七）市督导中心反馈",
-            findings(report["supervision_feedback"]),
-        ]
-    )
+    sections = [
+        ("社工站基本情况", [narrative(report["basic_situation"]), station_facts(record)]),
+        ("各项目服务进度情况", [narrative(report["progress"]), indicator_table(record, result), progress_chart(record, result)]),
+        ("项目运营管理", [findings(report["operations"])]),
+        ("服务成效和服务监测情况", [findings(report["outcomes"]), people_tables(record)]),
+        ("服务质量情况", [sub_district_sections(record)]),
+        ("购买方反馈情况", [findings(report.get("purchaser_feedback", {}))]),
+        (report.get("supervision_feedback", {}).get("title", "督导方反馈"), [findings(report.get("supervision_feedback", {}))]),
+    ]
+    present = [(heading, [b for b in bodies if b]) for heading, bodies in sections if any(bodies)]
+    parts = ["## 二、评估总结"]
+    for index, (heading, bodies) in enumerate(present, 1):
+        parts += [f"### （{chinese_number(index)}）{inline(heading)}", *bodies]
+    return "\n\n".join(parts)
+
+
+def progress_chart(record: StationRecord, result: Result) -> str:
+    return indicator_chart(record.content.get("indicators", []), result.ruleset)
 
 
 def station_facts(record: StationRecord) -> str:
@@ -129,7 +223,7 @@ def station_facts(record: StationRecord) -> str:
     months = f"，考核{assessed['months']}个月" if "months" in assessed else ""
     rows.append(("本次考核期", f"{chinese_date(assessed['start'])}至{chinese_date(assessed['end'])}{months}"))
     if "funding_yuan" in evaluation:
-        rows.append(("评估期限内服务经费", f"{number(evaluation['funding_yuan'])} 元"))
+        rows.append(("评估期限内服务经费", money(evaluation["funding_yuan"])))
     evaluator = evaluation.get("evaluator", {})
     if evaluator:
         people = "、".join(
@@ -147,43 +241,58 @@ def station_facts(record: StationRecord) -> str:
     return "\n".join(table)
 
 
+def money(yuan) -> str:
+    """An amount as reports write it: whole ten-thousands in 万元 (2400000 → 240万元), anything else in 元."""
+    if yuan and yuan % 10000 == 0:
+        return f"{number(Decimal(yuan) / 10000)}万元"
+    return f"{number(yuan)}元"
+
+
 def indicator_table(record: StationRecord, result: Result) -> str:
+    """The progress figures; a column empty on every row (no 协议指标量 stated, say) is left out."""
     indicators = record.content.get("indicators", [])
     if not indicators:
         return ""
-    lines = ["| 服务 | 指标 | 实际完成 | 协议指标量 | 完成率（报告） | 完成率（按规则计算） |", "|---|---|--:|--:|--:|--:|"]
-    for indicator in indicators:
-        actual = f"{number(indicator['actual'])} {indicator['unit']}"
-        target = f"{number(indicator['target'])} {indicator['unit']}" if "target" in indicator else "报告未载明"
-        computed = ""
-        if "target" in indicator:
-            rate = completion_rate(result.ruleset, indicator["actual"], indicator["target"])
-            computed = percent_figure(rate) if rate is not None else ""
-        lines.append(
-            f"| {inline(indicator.get('group', ''))} | {inline(indicator['name'])} | {inline(actual)} | {inline(target)} "
-            f"| {inline(indicator.get('stated_percent', ''))} | {computed or '—'} |"
-        )
+    columns = ["服务", "指标", "实际完成", "协议指标量", "完成率（报告）", "完成率（按规则计算）"]
+    rows = [indicator_cells(indicator, result) for indicator in indicators]
+    kept = [i for i in range(len(columns)) if any(row[i] for row in rows)]
+    align = ["---", "---", "--:", "--:", "--:", "--:"]
+    lines = ["| " + " | ".join(columns[i] for i in kept) + " |", "|" + "|".join(align[i] for i in kept) + "|"]
+    lines += ["| " + " | ".join(row[i] for i in kept) + " |" for row in rows]
     return "\n".join(lines)
 
 
+def indicator_cells(indicator: dict, result: Result) -> list[str]:
+    actual = f"{number(indicator['actual'])} {indicator['unit']}"
+    target, computed = "", ""
+    if "target" in indicator:
+        target = inline(f"{number(indicator['target'])} {indicator['unit']}")
+        rate = completion_rate(result.ruleset, indicator["actual"], indicator["target"])
+        computed = percent_figure(rate) if rate is not None else ""
+    stated = indicator.get("stated_percent", "")
+    return [inline(indicator.get("group", "")), inline(indicator["name"]), inline(actual), target, inline(stated) if stated else "", computed]
+
+
 def people_tables(record: StationRecord) -> str:
+    """The satisfaction survey and community building figures of 二（四）, with the source's own labels."""
     rows = []
     survey = record.content.get("satisfaction", {})
-    if survey:
-        threshold = f"（满意度{survey['satisfied_threshold']}以上）" if "satisfied_threshold" in survey else ""
-        rows.append(("满意度调查", f"受访 {survey.get('surveyed', '—')} 人，满意{threshold} {survey.get('satisfied', '—')} 人"))
+    if "surveyed" in survey:
+        rows.append(("接受满意度调查", f"{survey['surveyed']}人"))
+    if "satisfied" in survey:
+        rows.append((f"满意度{survey.get('satisfied_threshold', '')}以上", f"{survey['satisfied']}人"))
     labels = {
-        "community_organisations": "社区社会组织",
-        "volunteer_teams": "志愿者队伍",
-        "active_volunteer_teams": "活跃志愿者队伍",
-        "volunteer_leaders": "志愿者骨干",
-        "volunteers": "志愿者",
+        "community_organisations": ("社区社会组织", "个"),
+        "volunteer_teams": ("志愿者队伍", "支"),
+        "volunteer_leaders": ("志愿者骨干", "名"),
+        "volunteers": ("志愿者", "名"),
+        "active_volunteer_teams": ("活跃志愿者队伍", "支"),
     }
     building = record.content.get("community_building", {})
-    rows += [(labels[key], str(value)) for key, value in building.items()]
+    rows += [(labels[key][0], f"{value}{labels[key][1]}") for key, value in building.items()]
     if not rows:
         return ""
-    return "\n".join(["| 满意度与社区培育 | 数量 |", "|---|---|"] + [f"| {inline(k)} | {inline(v)} |" for k, v in rows])
+    return "\n".join(["| 服务评价与社区培育 | 数量 |", "|---|--:|"] + [f"| {inline(k)} | {inline(v)} |" for k, v in rows])
 
 
 def findings(section: dict, level: str = "####") -> str:
@@ -195,13 +304,14 @@ def findings(section: dict, level: str = "####") -> str:
 
 
 def sub_district_sections(record: StationRecord) -> str:
-    declared = {s["id"]: s for s in record.station["sub_districts"]}
+    declared = {s["id"]: s for s in record.station.get("sub_districts", [])}
     parts = []
-    for section in record.content["report"]["sub_districts"]:
+    for section in record.content["report"].get("sub_districts", []):
         sub_district = declared[section["sub_district"]]
-        communities = "、".join(sub_district["communities"])
+        communities = "、".join(sub_district.get("communities", []))
+        name = sub_district.get("name", sub_district["id"])
         parts += [
-            f"#### {inline(sub_district.get('name', sub_district['id']))}：{inline(communities)}",
+            f"#### {inline(name)}：{inline(communities)}" if communities else f"#### {inline(name)}",
             figures_table(section.get("figures", {})),
             findings(section, level="#####"),
         ]
@@ -244,35 +354,17 @@ def fired_outcomes(result: Result) -> str:
     return "、".join(f"“{inline(veto.name)}”（{inline(veto.outcome)}）" for veto in fired)
 
 
-def grade_section(record: StationRecord, result: Result) -> str:
+def grade_section(record: StationRecord, result: Result, grade_text: str | None) -> str:
+    """四、评估等级: the rule set's own paragraph (its figures filled from the rules) or one generated from the rules,
+    the statement of the grade, and the score table."""
     rules = result.ruleset
-    score_steps = [s for s in result.steps if not s.subject.startswith("否决")]
-    veto_steps = [s for s in result.steps if s.subject.startswith("否决") or s.subject == "最终等级"]
     grade = f"“{inline(result.grade)}”" if result.grade else NOT_GRADED
-    statement = f"经过评估，{inline(record.station['short_name'])}本次{inline(record.stage)}评估的等级为{grade}（{plain(result.total)}分）。"
+    statement = f"经过评估，{inline(record.station['short_name'])}本次{inline(stage_title(record.stage))}的等级为{grade}（{plain(result.total)}分）。"
     if result.fired:
         statement += f"按分数为“{inline(result.score_grade)}”，因一票否决情形{fired_outcomes(result)}，等级确定为{grade}。"
-    unchecked = (
-        (
-            f'\n\n!!! warning "{NOT_CHECKED}"\n'
-            f"    报告未载明以下否决事实，本页显示为“{NOT_CHECKED}”，没有当作“{NOT_FIRED}”：{inline('、'.join(result.unchecked))}。"
-        )
-        if result.unchecked
-        else ""
-    )
+    paragraph = fill_standing(grade_text, record, rules) if grade_text and grade_text.strip() else weights_and_bands(rules)
     return "\n\n".join(
-        [
-            "## 四、评估等级",
-            weights_and_bands(rules),
-            statement,
-            "以下是详细的评分情况：",
-            score_chart(result),
-            score_table_html(result, record.table_label),
-            trace(score_steps, "计算过程：评分与等级"),
-            "### 一票否决核查",
-            veto_checklist(result) + unchecked,
-            trace(veto_steps, "计算过程：一票否决"),
-        ]
+        ["## 四、评估等级", paragraph, statement, "以下是详细的评分情况：", score_chart(result), score_table_html(result, record.table_label)]
     )
 
 

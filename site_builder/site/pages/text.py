@@ -109,7 +109,9 @@ def number(value) -> str:
 
 
 def numbered(items: list[str]) -> str:
-    """（1）（2）… paragraphs, as the official report numbers its findings."""
+    """（1）（2）… paragraphs, as the official report numbers its findings; a single finding it leaves unnumbered."""
+    if len(items) == 1:
+        return narrative(items[0])
     return "\n\n".join(narrative(item, lead=f"（{index}）") for index, item in enumerate(items, 1))
 
 
