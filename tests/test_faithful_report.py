@@ -174,3 +174,23 @@ def test_the_site_section_comes_after_the_official_text(report_html):
     assert article.index("五、结语") < site_section
     for finding in ("一票否决核查", "计算过程", "数据来源"):
         assert article.index(finding) > site_section
+
+
+@pytest.mark.browser
+def test_the_site_section_is_left_out_of_print_and_the_official_text_is_not(seed_site, page):
+    from urllib.parse import quote
+
+    from site_harness import serve
+
+    address = "/reports/" + quote(Path(SEED_RECORD).relative_to("stations").with_suffix("").as_posix()) + "/"
+    with serve(seed_site) as url:
+        page.goto(url + address)
+        page.emulate_media(media="print")
+        hidden = page.evaluate(
+            """id => [document.getElementById(id), ...document.querySelectorAll(`h2[id="${id}"] ~ *`)]
+                .map(e => getComputedStyle(e).display)""",
+            SITE_SECTION,
+        )
+        assert len(hidden) > 3 and set(hidden) == {"none"}
+        assert page.locator("text=评估结果由四方评估分数的总和确定").is_visible()
+        assert page.locator(".transcription-note").is_visible()
