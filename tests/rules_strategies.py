@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from hypothesis import strategies as st
 
@@ -379,24 +379,31 @@ def band_statements(draw, labels: list[str], graded: str, within: Graded, docume
     cuts = [format((cut * step).normalize(), "f") for cut in kept]
     labels = labels[: len(cuts) + 1]
     closed_below = [draw(st.booleans()) for _ in cuts]  # True: the cut belongs to the band below it
+    bottom = "0" if draw(st.booleans()) else None  # the ends may be written: 0 <= 总分 < 60, 90 <= 总分 <= 100
+    top = format(highest(within).normalize(), "f") if draw(st.booleans()) else None
     lines = []
     for index, label in enumerate(reversed(labels)):  # worst first
-        lower = cuts[index - 1] if index > 0 else None
-        upper = cuts[index] if index < len(cuts) else None
-        lines.append(f"等级 {label} 当 {band_range(draw, graded, lower, upper, index, closed_below)}{citation(draw, documents)}")
+        lower = (cuts[index - 1], not closed_below[index - 1]) if index > 0 else (bottom, True)
+        upper = (cuts[index], closed_below[index]) if index < len(cuts) else (top, True)
+        lines.append(f"等级 {label} 当 {band_range(draw, graded, lower, upper)}{citation(draw, documents)}")
     return lines, labels
 
 
-def band_range(draw, graded: str, lower: str | None, upper: str | None, index: int, closed_below: list[bool]) -> str:
-    lower_op = ">" if lower is not None and closed_below[index - 1] else ">="
-    upper_op = "<=" if upper is not None and closed_below[index] else "<"
-    if lower is None and upper is None:
+def highest(within: Graded) -> Decimal:
+    """The highest value the number can take, or above: its maximum rounded up to its places (10.989 保留 1 位 can be 11.0)."""
+    return within.high if within.places is None else within.high.quantize(Decimal(1).scaleb(-within.places), rounding=ROUND_CEILING)
+
+
+def band_range(draw, graded: str, lower: tuple[str | None, bool], upper: tuple[str | None, bool]) -> str:
+    """A band's condition from its bounds (value, included): one-sided, two-sided, or 总分 >= 0 for a lone band."""
+    (low, low_in), (high, high_in) = lower, upper
+    if low is None and high is None:
         return f"{graded} {compare(draw, '>=')} 0"
-    if lower is None:
-        return f"{graded} {compare(draw, upper_op)} {upper}"
-    if upper is None:
-        return f"{graded} {compare(draw, lower_op)} {lower}"
-    return f"{lower} {compare(draw, '<' if lower_op == '>' else '<=')} {graded} {compare(draw, upper_op)} {upper}"
+    if low is None:
+        return f"{graded} {compare(draw, '<=' if high_in else '<')} {high}"
+    if high is None:
+        return f"{graded} {compare(draw, '>=' if low_in else '>')} {low}"
+    return f"{low} {compare(draw, '<=' if low_in else '<')} {graded} {compare(draw, '<=' if high_in else '<')} {high}"
 
 
 def veto_statements(draw, names: Names, labels: list[str], documents: bool) -> list[str]:

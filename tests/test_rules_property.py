@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from site_builder.errors import EvaluationError, Problems, SiteBuilderError
 from site_builder.language.checks import check_rules, rule_warnings
-from site_builder.language.evaluate import FIRED, completion_rate, computed_problems, definition_value, evaluate
+from site_builder.language.evaluate import FIRED, Inputs, completion_rate, computed_problems, definition_value, evaluate
 from site_builder.language.parser import parse_rules
 from site_builder.language.ruleset import VetoEffect, round_decimal
 from site_builder.language.vocabulary import grammar_words
@@ -384,3 +384,43 @@ def test_mutated_random_programs_raise_only_located_project_errors(data):
         return
     assert 0 <= result.total <= ruleset.scale
     assert result.grade is None or result.grade in rank_of(ruleset)
+
+
+# --- what the properties found ---------------------------------------------------------------------------------------
+
+ROUNDED_UP_ITEM_RULES = """规则集 进一示例
+版本 “2025”
+生效 2025-01-01 起
+阶段 年度
+评估方 甲 权重 33% 按百分制折算 保留 1 位 进一
+评估方 乙 权重 67%
+评分项 服务 属于 甲 满分 33.3
+评分项 管理 属于 甲 满分 66.7
+评分项 其他 属于 乙 满分 67
+等级 优秀 当 3 <= 服务 <= 10.989
+等级 不合格 当 服务 < 3
+"""
+
+
+def test_a_band_ending_at_a_rounded_scores_unrounded_maximum_is_a_gap(rule_errors):
+    """服务 at full marks converts to 33.3 × 33% = 10.989, which 保留 1 位 进一 makes 11.0: a band ending at 10.989 leaves
+    the full-marks station ungraded. The checks must say so at the band (evaluation found it as 服务 11.0 不属于任何等级)."""
+    errors = rule_errors(ROUNDED_UP_ITEM_RULES)
+    assert [(e.pos.line, "11" in e.message) for e in errors] == [(10, True)], [e.format() for e in errors]
+    fixed = ROUNDED_UP_ITEM_RULES.replace("服务 <= 10.989", "服务 <= 11")
+    full_marks = Inputs("年度", {"服务": Decimal("33.3"), "管理": Decimal(0), "其他": Decimal(0)}, {})
+    result = evaluate(check_rules(parse_rules(fixed, "fixed.rules")), full_marks)
+    assert (result.items[0].converted, result.grade) == (Decimal("11.0"), "优秀")
+
+
+def test_band_bounds_with_more_digits_than_decimal_precision_are_checked_exactly(load_rules):
+    """On a whole-number total, 良好 below 89.5 and 优秀 from 89.99999999999999999999999999999999 leave no gap: 89 and
+    90 are neighbours. Divided in Decimal's default 28 digits the long bound became 90.000…, and the checks reported
+    “总分恰好 90 分不属于任何等级”, although evaluation grades 90 as 优秀."""
+    text = ROUNDED_UP_ITEM_RULES.split("评估方")[0] + (
+        "评估方 甲 权重 100%\n评分项 服务 属于 甲 满分 100\n总分 保留 0 位\n"
+        "等级 优秀 当 总分 >= 89.99999999999999999999999999999999\n等级 良好 当 总分 < 89.5\n"
+    )
+    ruleset = load_rules(text)
+    assert evaluate(ruleset, Inputs("年度", {"服务": Decimal(90)}, {})).grade == "优秀"
+    assert evaluate(ruleset, Inputs("年度", {"服务": Decimal("89.49")}, {})).grade == "良好"

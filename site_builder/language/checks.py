@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
 
 from ..errors import (
     BandError,
@@ -853,6 +853,17 @@ class GradedRange:
     mode: RoundingMode = DEFAULT_ROUNDING
     round_as: str | None = None  # the statement that declares its rounding, with {places}; None: it cannot be rounded
 
+    def __post_init__(self) -> None:
+        # The highest value is the highest unrounded one after rounding: 33.3 × 33% = 10.989 保留 1 位 (四舍五入 or 进一)
+        # is 11.0, which a band ending at 10.989 would leave ungraded.
+        if self.places is None or self.places > MAX_PLACES:  # too many places is reported at the 保留
+            return
+        with localcontext() as context:
+            context.prec = max(context.prec, self.high.adjusted() + self.places + 2)  # exact, however large the scale
+            top = round_decimal(self.high, self.places, self.mode)
+        if top != self.high:
+            object.__setattr__(self, "high", top)
+
     def span(self, interval: Interval, places: int | None = None) -> tuple[Decimal, Decimal] | None:
         """The lowest and highest values the number can take within the interval (clipped to its range), on the
         grid of `places` decimals (its own rounding by default); None when it takes none there."""
@@ -865,9 +876,9 @@ class GradedRange:
         if places is None:  # any real number: the interval itself, when it holds any
             return (start, end) if start < end or (start == end and start_in and end_in) else None
         step = Decimal(1).scaleb(-places)
-        first = (start / step).to_integral_value(ROUND_CEILING) * step
+        first = on_grid(start, places, ROUND_CEILING)
         first += step if first == start and not start_in else 0
-        last = (end / step).to_integral_value(ROUND_FLOOR) * step
+        last = on_grid(end, places, ROUND_FLOOR)
         last -= step if last == end and not end_in else 0
         return (first, last) if first <= last else None
 
@@ -889,6 +900,15 @@ class GradedRange:
     def gap_words(self, span: tuple[Decimal, Decimal], example: Decimal) -> str:
         said = self.span_words(span) + "不属于任何等级"
         return said if span[0] == span[1] else f"{said}，如 {plain(example)} 分"
+
+
+def on_grid(value: Decimal, places: int, rounding: str) -> Decimal:
+    """The value rounded to `places` decimals (ROUND_CEILING or ROUND_FLOOR), exactly: a bound written with more digits
+    than Decimal's 28 (89.99999999999999999999999999999999) must not round to 90 on the way."""
+    step = Decimal(1).scaleb(-places)
+    with localcontext() as context:
+        context.prec = max(context.prec, len(value.as_tuple().digits) + places + 2)
+        return (value / step).to_integral_value(rounding) * step
 
 
 def declared_rounding(rounding: ast.Rounding | None) -> tuple[int | None, RoundingMode]:
