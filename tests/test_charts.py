@@ -155,6 +155,26 @@ def test_long_names_are_cut_to_fit_beside_their_value_but_kept_whole_in_the_desc
     assert name in alternative(svg)
 
 
+def test_a_mid_term_chart_marks_the_share_of_the_contract_gone_by(ruleset):
+    """The seed's mid-term: a 12-month contract (2024-08-26 to 2025-08-25) assessed to 2025-01-31, 159 of 365 days."""
+    evaluation = {"contract": {"start": "2024-08-26", "end": "2025-08-25"}, "assessed_period": {"start": "2024-08-26", "end": "2025-01-31"}}
+    elapsed = charts.contract_elapsed(evaluation)
+    assert (elapsed.days, elapsed.contract_days, elapsed.words) == (159, 365, "43.6%")
+    figure = charts.indicator_chart(indicators("40%", "120%"), ruleset, elapsed)
+    svg = svg_of(figure)
+    (dashed,) = [line for line in svg.iter(f"{SVG}line") if line.get("class") == "mark elapsed"]
+    hundred = min(marks(svg))
+    assert float(dashed.get("x1")) == pytest.approx(hundred * 159 / 365, abs=0.01)
+    assert "合同期已过43.6%" in texts(svg)
+    assert "虚线为考核期末（2025-01-31）合同期（2024-08-26至2025-08-25）已过的比例 43.6%（已过 159 天，共 365 天）" in alternative(svg)
+    assert "虚线为考核期末合同期已过的比例" in ET.fromstring(figure).find("figcaption").text
+
+
+def test_an_end_of_term_chart_has_only_the_100_percent_line():
+    evaluation = {"contract": {"start": "2024-08-26", "end": "2025-08-25"}, "assessed_period": {"start": "2024-08-26", "end": "2025-08-25"}}
+    assert charts.contract_elapsed(evaluation) is None
+
+
 # --- history, grade distribution, totals by station ---------------------------------------------------
 
 
@@ -185,6 +205,44 @@ def test_history_puts_evaluations_in_date_order_against_the_grade_bands(seed_res
     bands = sorted(float(line.get("x1")) for line in svg.iter(f"{SVG}line") if line.get("class") == "band")
     assert len(bands) == 3 and bands[0] < float(first.get("cx")) < bands[1] < float(second.get("cx")) < bands[2]
     assert "2024-07-01 末期：总分 78.50，合格；2025-02-20 中期：总分 89.76，良好" in alternative(svg)
+
+
+def vetoed_seed(ruleset, seed_inputs):
+    """The seed's scores (89.76, 良好 by the bands) with 社工人员配备不足 fired at 中期: the veto sets 不合格."""
+    return evaluate(ruleset, seed_inputs(facts={"社工缺少人次": Decimal(6)}))
+
+
+def test_history_draws_a_vetoed_evaluation_as_a_cross_labelled_with_the_veto(seed_result, ruleset, seed_inputs):
+    earlier = vetoed_seed(ruleset, seed_inputs)
+    rows = [row(earlier, "panyu/a/2023-2024-中期", "2024-02-20"), row(seed_result, "panyu/a/2024-2025-中期", "2025-02-20")]
+    svg = svg_of(charts.history_chart(rows, "panyu/a/2024-2025-中期"))
+    assert len(dots(svg)) == 1  # the graded one is a dot; the vetoed one is not
+    crosses = [p for p in svg.iter(f"{SVG}path") if "vetoed" in p.get("class", "")]
+    assert len(crosses) == 1
+    assert "89.76 一票否决：不合格" in texts(svg)
+    desc = alternative(svg)
+    assert "2024-02-20 中期：总分 89.76，一票否决：社工人员配备不足（评为不合格）" in desc and "画作叉号" in desc
+
+
+def test_totals_chart_lists_a_station_whose_grade_a_veto_set_apart_after_the_ranked(seed_result, ruleset, seed_inputs, scores_totalling):
+    low = evaluate(ruleset, seed_inputs(scores=scores_totalling(Decimal(65))))
+    rows = [
+        row(vetoed_seed(ruleset, seed_inputs), "panyu/a/2024-2025-中期", "2025-02-20", "甲站"),
+        row(low, "panyu/b/2024-2025-中期", "2025-02-20", "乙站"),
+    ]
+    svg = svg_of(charts.totals_chart(rows))
+    assert [t for t in texts(svg) if t in ("甲站", "乙站")] == ["乙站", "甲站"]  # 89.76 is not ranked above 65
+    desc = alternative(svg)
+    assert "从高到低：乙站 65.00 分，合格。" in desc
+    assert "另列在后（画作叉号，不按总分排列）：甲站 89.76 分，一票否决：社工人员配备不足（评为不合格）" in desc
+
+
+def test_grade_chart_says_how_many_of_a_count_a_veto_set(seed_result, ruleset, seed_inputs):
+    rows = [row(vetoed_seed(ruleset, seed_inputs), "panyu/a/2024-2025-中期", "2025-02-20"), row(seed_result, "panyu/b/2024-2025-中期", "2025-02-20")]
+    svg = svg_of(charts.grade_chart(rows, [ruleset]))
+    assert "1 份（1 份由否决评定）" in texts(svg)
+    assert max(float(r.get("x")) + float(r.get("width")) for r in rects(svg, "bar")) + charts.text_width("1 份（1 份由否决评定）") < charts.WIDTH
+    assert alternative(svg) == "优秀 0 份，良好 1 份，合格 0 份，不合格 1 份（1 份由否决评定）；共 2 份。"
 
 
 def test_grade_chart_bars_are_proportional_to_counts(seed_result, ruleset, seed_inputs, scores_totalling):

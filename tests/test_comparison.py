@@ -23,6 +23,7 @@ from sample_evaluations import (
     signed,
     total,
 )
+from site_harness import ARTIFACTS, Watch, serve
 
 from site_builder.language.formatting import share_of
 from site_builder.site.pages.comparison import Comparisons, veto_changes
@@ -38,10 +39,12 @@ def site(sample_site):
 
 
 def section(site, path: str) -> str:
-    """The comparison subsection of a report page, up to the next heading of its level or above."""
+    """The comparison subsection of a report page (in 网站核对与说明), up to the next heading of its level or above."""
     page = (site / "reports" / KEYS[path] / "index.html").read_text(encoding="utf-8")
     start = page.index(f'<h3 id="{HEADING}">')
-    return page[start : page.index("<h2", start)]
+    after = re.search(r"<h[23][ >]|</article>", page[start + 1 :])
+    assert after is not None
+    return page[start : start + 1 + after.start()]
 
 
 def text(fragment: str) -> str:
@@ -63,10 +66,12 @@ def test_the_higher_total_ranks_first_of_two_and_the_lower_second(site):
 
 
 @pytest.mark.slow
-def test_an_evaluation_alone_in_its_district_and_period_says_so(site):
-    alone = text(section(site, EARLIER))
-    assert "番禺区 2023-2024 年度中期评估目前只有本站这一份，没有可以比较的其他评估" in alone
-    assert "名，共" not in alone
+def test_a_vetoed_evaluation_is_not_ranked_by_its_total(site):
+    """The earlier evaluation's grade was set by 社工人员配备不足: its total is shown for reference, never ranked."""
+    vetoed = text(section(site, EARLIER))
+    assert f"本次等级由一票否决评定（一票否决：{FIRED_EARLIER}（评为不合格）），不按总分参加番禺区 2023-2024 年度中期评估的排名" in vetoed
+    assert f"总分 {total(EARLIER_SCORES)} 分只作参考" in vetoed
+    assert "名，共" not in vetoed
 
 
 @pytest.mark.slow
@@ -114,7 +119,7 @@ def row(station: str, visit: str, score: Decimal, fired=(), district: str = "pan
         key=f"{district}/{station}/{visit}",
     )
     result = SimpleNamespace(total=score, fired=list(fired), vetoes=())
-    return SimpleNamespace(record=record, result=result)
+    return SimpleNamespace(record=record, result=result, vetoed=False, verdict="")  # graded by its total: ranked
 
 
 def test_equal_totals_share_a_rank_and_the_next_rank_skips():
@@ -124,3 +129,58 @@ def test_equal_totals_share_a_rank_and_the_next_rank_skips():
     standings = [comparisons.standing(r.record, r.result.total) for r in rows]
     assert [(s.rank, s.count, s.below, s.tied) for s in standings] == [(1, 4, 3, 0), (2, 4, 1, 1), (2, 4, 1, 1), (4, 4, 0, 0)]
     assert [share_of(s.below, s.count - 1) for s in standings] == ["100%", "33.3%", "33.3%", "0%"]
+
+
+# --- a vetoed report is identifiable everywhere a reader meets it (issue 17 part 4) ---------------------------
+
+
+VERDICT = f"一票否决：{FIRED_EARLIER}（评为不合格）"
+
+
+@pytest.mark.slow
+def test_a_vetoed_report_says_the_veto_in_its_summary_box(site):
+    page = (site / "reports" / KEYS[EARLIER] / "index.html").read_text(encoding="utf-8")
+    card = page[page.index('<div class="result-card"') :]
+    card = card[: card.index("</div>")]
+    assert "不合格" in text(card) and VERDICT in text(card)
+    seed = (site / "reports" / KEYS[SEED] / "index.html").read_text(encoding="utf-8")
+    assert "一票否决：" not in text(seed[seed.index('<div class="result-card"') :].split("</div>", 1)[0])
+
+
+@pytest.mark.slow
+def test_listings_mark_the_vetoed_row_with_its_reason_and_count_it_apart(site):
+    for listing in ("reports/index.html", "districts/panyu/index.html", "stations/shiqiao-dongxi/index.html"):
+        page = (site / listing).read_text(encoding="utf-8")
+        rows = [text(r) for r in re.findall(r"<tr[^>]*>(.*?)</tr>", page, re.S)]
+        vetoed = [r for r in rows if "2023-2024" in r]
+        assert len(vetoed) == 1 and "⚠" in vetoed[0] and VERDICT in vetoed[0], listing
+        assert all("⚠" not in r for r in rows if "2024-2025" in r), listing
+    home = text((site / "index.html").read_text(encoding="utf-8"))
+    assert "其中由一票否决评定" in home
+
+
+@pytest.fixture(scope="module")
+def site_url(site):
+    with serve(site) as url:
+        yield url
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.parametrize("name, width, height", [("desktop", 1280, 900), ("phone", 390, 844)])
+def test_screenshots_of_a_vetoed_report_in_the_listing_and_the_history_chart(browser, site_url, name, width, height):
+    """tests/artifacts/vetoed-*.png, looked at: the listing's 一票否决 column and the history chart's cross."""
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN", device_scale_factor=2)
+    page = context.new_page()
+    watch = Watch(page)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.goto(f"{site_url}/reports/")
+    page.locator("table#all-reports").screenshot(path=str(ARTIFACTS / f"vetoed-listing-{name}.png"))
+    page.goto(f"{site_url}/reports/{KEYS[SEED]}/")
+    page.locator("#chart-history").screenshot(path=str(ARTIFACTS / f"vetoed-history-{name}.png"))
+    page.locator(".result-card").screenshot(path=str(ARTIFACTS / f"summary-{name}.png"))
+    page.goto(f"{site_url}/reports/{KEYS[EARLIER]}/")
+    page.locator(".result-card").screenshot(path=str(ARTIFACTS / f"vetoed-summary-{name}.png"))
+    context.close()
+    assert watch.problems == []
+    assert all((ARTIFACTS / f"{shot}-{name}.png").stat().st_size > 2_000 for shot in ("vetoed-listing", "vetoed-history", "vetoed-summary"))

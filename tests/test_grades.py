@@ -248,8 +248,8 @@ def test_the_rule_set_page_names_each_outcome_and_the_precedence(load_rules):
     rules = load_rules(CAPS)
     page = readable(ruleset_page(rules, [rules]))
     assert OUTCOME_PRECEDENCE in page
-    assert "| 发生重大安全责任事故的 | <code>重大事故</code> | 评为不合格 | 仅提示 | 办法 第七条 |" in page
-    assert "| 服务台账不全的 | <code>台账不全</code> | 等级最高评为合格 | 仅提示 | 办法 第八条 |" in page
+    assert "| 发生重大安全责任事故的 | “是否发生重大安全责任事故”为“是” | 评为不合格 | 仅提示 | 办法 第七条 |" in page
+    assert "| 服务台账不全的 | “服务台账是否不全”为“是” | 等级最高评为合格 | 仅提示 | 办法 第八条 |" in page
 
 
 def test_a_rule_set_without_vetoes_has_no_veto_section(load_rules):

@@ -54,11 +54,20 @@ def test_csv_has_one_row_per_record_in_key_order_with_the_seed_figures(table):
 
 
 @pytest.mark.slow
+def test_csv_says_which_veto_set_a_grade_and_what_it_did(table):
+    """The earlier evaluation scores 良好 by its total, but 社工人员配备不足 fired: its row names the veto and its outcome."""
+    earlier, seed = by_key(table)[KEYS[EARLIER]], by_key(table)[KEYS[SEED]]
+    assert (earlier["按分数等级"], earlier["等级"]) == ("良好", "不合格")
+    assert (earlier["否决结果"], earlier["决定等级的否决"]) == ("评为不合格", FIRED_EARLIER)
+    assert (seed["否决结果"], seed["决定等级的否决"]) == ("", "")
+
+
+@pytest.mark.slow
 def test_csv_header_keeps_record_fields_then_items_then_results(site):
     columns = header(site)
     assert columns[:11] == ["记录编号", "区编号", "区", "街道", "站点编号", "站点名称", "服务年度", "阶段", "评估日期", "规则集", "规则版本"]
     assert columns[11:15] == ["服务监测", "服务成效", "运营管理", "服务质量"]
-    assert columns[-5:] == ["总分", "按分数等级", "等级", "触发的否决", "未核查的否决"]
+    assert columns[-7:] == ["总分", "按分数等级", "等级", "否决结果", "决定等级的否决", "触发的否决", "未核查的否决"]
 
 
 def as_csv(value) -> str:
@@ -69,7 +78,7 @@ def as_csv(value) -> str:
 def test_json_parses_and_matches_the_csv(site, table):
     data = json.loads((site / "data/results.json").read_text(encoding="utf-8"))
     csv_fields = header(site)
-    assert data["字段"] == csv_fields + ["决定等级的否决", "选用版本的依据"]  # the CSV's columns, then the JSON's own
+    assert data["字段"] == csv_fields + ["选用版本的依据"]  # the CSV's columns, then the JSON's own
     assert [{k: as_csv(row[k]) for k in csv_fields} for row in data["评估"]] == table
     seed = next(row for row in data["评估"] if row["记录编号"] == KEYS[SEED])
     assert seed["决定等级的否决"] == [] and "实地评估日期 2025-02-20" in seed["选用版本的依据"]

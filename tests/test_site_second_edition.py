@@ -74,14 +74,17 @@ def test_the_rule_set_page_says_the_total_the_formulas_and_the_adjustments_in_wo
         "先合计，再四舍五入取整，按取整后的总分评定等级（办法 第七条）。"
     ) in text
     assert "由规则按公式计算：200 × 个案完成比例，四舍五入保留 2 位小数" in text
-    assert "个案完成比例 = 最小(1, 个案完成数 ÷ 个案目标数)（办法 第四条）" in text
+    assert "个案完成比例：个案服务完成数 ÷ 协议约定的个案服务数，最多为 1（办法 第四条）" in text
     assert "先限定在 0 分到该项上限之间" in text
     rows = [
         tuple(cell.strip() for cell in row)
         for row in re.findall(r"<tr>\s*<td>(加分|扣分)</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>\s*<td[^>]*>(.*?)</td>", page_html(site, RULES_PAGE))
     ]
     cells = [tuple(html.unescape(re.sub(r"<[^>]+>", "", cell)) for cell in row) for row in rows]
-    assert cells == [("加分", "媒体报道加分", "媒体报道次数 × 10", "30 分"), ("扣分", "安全事故扣分", "安全事故起数 × 50", "不设上限")]
+    assert cells == [
+        ("加分", "媒体报道加分", "市级以上媒体正面报道的次数 × 10", "30 分"),
+        ("扣分", "安全事故扣分", "发生安全责任事故的起数 × 50", "不设上限"),
+    ]
 
 
 def test_the_rule_set_page_names_letter_grades_and_outcomes_and_prints_no_empty_brackets(site):
@@ -90,6 +93,18 @@ def test_the_rule_set_page_names_letter_grades_and_outcomes_and_prints_no_empty_
     assert "600分以下（不含600分）：不合格\n" in text  # the band written without a citation
     assert "（）" not in text and "None" not in text
     assert "评为不合格" in text and "等级最高评为3A" in text and "等级最高评为4A" in text
+
+
+def test_the_rule_set_page_states_vetoes_and_stage_thresholds_as_sentences_with_the_source_below(site):
+    markup = page_html(site, RULES_PAGE)
+    text = visible_text(markup)
+    assert "按四舍五入取整后的总分评定等级；出现下文“一票否决”中的情形时，等级按该情形的结果评定。" in text
+    assert "抽查：社工人员配备累计缺少的人次达到5人次或以上；终期：社工人员配备累计缺少的人次达到10人次或以上" in text
+    assert "“是否发生重大安全责任事故”为“是”" in text
+    for operator in (">=", "<=", " < ", " > ", "&gt;", "&lt;", "&amp;", " 且 ", "最小("):
+        assert operator not in text, operator  # code operators stay in the rule source
+    source = markup.split('<h2 id="规则原文">', 1)[1]
+    assert '<div class="language-sgzrules">' in source and "社工缺少人次 &gt;= 社工缺少人次上限" in re.sub(r"<[^>]+>", "", source)
 
 
 # --- report pages ----------------------------------------------------------------------------------------------
@@ -204,3 +219,11 @@ def test_a_condition_a_stage_switch_settles_is_said_in_words_and_the_rest_keeps_
     assert "| 服务台账不全的 | 抽查评估 本阶段不判定此项（本次）；终期评估 <code>台账不全 = 是</code> |" in said
     assert "| 社工人员配备不足的 | 抽查评估 <code>社工缺少人次 >= 5</code>（本次）；终期评估 <code>社工缺少人次 >= 10</code> |" in said
     assert "否 且" not in said and "是 且" not in said
+
+
+def test_the_rule_set_page_says_a_stage_switch_in_words():
+    from site_builder.site.pages.ruleset_page import condition_words
+
+    rules = switched_rules()
+    veto = next(v for v in rules.vetoes if v.name == "台账不全")
+    assert condition_words(veto.condition, rules) == "抽查：本阶段不判定此项；终期：“服务台账是否不全”为“是”"

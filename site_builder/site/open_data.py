@@ -20,7 +20,7 @@ from ..language.evaluate import NOT_CHECKED, AdjustmentResult, ItemResult, Resul
 from ..language.formatting import citation_text, plain, rule_location
 from ..language.ruleset import RuleSet, VetoStatus
 from .pages import urls
-from .pages.listings import WIDE, Evaluated
+from .pages.listings import WIDE, Evaluated, veto_outcome
 from .pages.text import inline
 
 TEXT, DATE, DECIMAL, LIST = "文字", "日期（YYYY-MM-DD）", "小数（写成文字，如 89.76）", "列表（CSV 中以“、”分隔，JSON 中为数组）"
@@ -101,21 +101,26 @@ def result_columns() -> list[Column]:
         Column("总分", "各评分项折算分之和，按规则取整", DECIMAL, lambda r: plain(r.result.total)),
         Column("按分数等级", "只按总分评定的等级，不考虑一票否决", TEXT, lambda r: r.result.score_grade),
         Column("等级", "最终等级：触发一票否决时为规则规定的否决等级；规则要求暂缓评级时为“暂缓评级”", TEXT, lambda r: r.grade),
+        Column(
+            "否决结果",
+            "等级由一票否决决定时，否决对等级的作用：“评为”某一等级、“等级最高评为”某一等级，或“暂缓评级”（所需事实未核查）；由分数等级决定时为空",
+            TEXT,
+            lambda r: veto_outcome(r.result),
+        ),
+        Column(
+            "决定等级的否决",
+            "决定等级的一票否决情形的名称（否决结果的原因）；由分数等级决定时为空",
+            LIST,
+            lambda r: list(r.result.decided_by),
+        ),
         Column("触发的否决", "触发了的一票否决情形的名称；没有则为空", LIST, lambda r: r.result.fired),
         Column("未核查的否决", "记录未载明所需事实、因而未核查的一票否决情形的名称；没有则为空", LIST, lambda r: r.result.unchecked),
     ]
 
 
 def json_only_columns(reasons: dict[str, str]) -> list[Column]:
-    """What the JSON files add to the CSV's columns: which vetoes set the grade, and why this rule-set version."""
+    """What the JSON files add to the CSV's columns: why this rule-set version."""
     return [
-        Column(
-            "决定等级的否决",
-            "最终等级由这些一票否决情形的结果决定（评为某一等级、等级上限或暂缓评级）；由分数等级决定时为空",
-            LIST,
-            lambda r: list(r.result.decided_by),
-            in_csv=False,
-        ),
         Column(
             "选用版本的依据",
             "为什么用这个规则版本：实地评估日期所在的生效期，或记录写明的版本及理由",

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
+from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from typing import NamedTuple
 
 from ...language.evaluate import Result, completion_rate
-from ...language.formatting import percent_figure, plain
+from ...language.formatting import percent_figure, plain, share_of
 from ...language.ruleset import RuleSet, round_decimal
 from .text import escaped
 
@@ -130,12 +132,43 @@ def rate_scale(highest: Decimal) -> Decimal:
     return min(CAP, (highest / 25).to_integral_value(rounding=ROUND_CEILING) * 25)
 
 
-def indicator_chart(indicators: list[dict], rules: RuleSet) -> str:
-    """A bar per indicator that has a completion rate, with a mark at 100%; bars past it show over-completion."""
+class Elapsed(NamedTuple):
+    """How far into its contract an evaluation's assessed period ends: a mid-term's completion reads against this."""
+
+    days: int
+    contract_days: int
+    until: str  # the assessed period's last day
+    contract: str  # the contract period, 2024-08-26至2025-08-25
+
+    @property
+    def percent(self) -> Decimal:
+        return Decimal(self.days) * 100 / Decimal(self.contract_days)
+
+    @property
+    def words(self) -> str:
+        return share_of(self.days, self.contract_days)
+
+
+def contract_elapsed(evaluation: dict) -> Elapsed | None:
+    """The share of the contract period gone by at the end of the assessed period (both days counted), or None when
+    the assessed period runs to the contract's end (an end-of-term evaluation: 100% is then the only reference)."""
+    contract, assessed = evaluation.get("contract"), evaluation.get("assessed_period")
+    if not contract or not assessed:
+        return None
+    start, end, until = (date.fromisoformat(str(day)) for day in (contract["start"], contract["end"], assessed["end"]))
+    days, contract_days = (until - start).days + 1, (end - start).days + 1
+    if not 0 < days < contract_days:
+        return None
+    return Elapsed(days, contract_days, str(until), f"{start}至{end}")
+
+
+def indicator_chart(indicators: list[dict], rules: RuleSet, elapsed: Elapsed | None = None) -> str:
+    """A bar per indicator that has a completion rate, with a mark at 100%; bars past it show over-completion. At a
+    mid-term (elapsed given) a dashed line marks the share of the contract gone by, labelled, as a second reference."""
     rates = [(indicator_name(i), rate) for i in indicators if (rate := indicator_rate(i, rules)) is not None]
     if not rates:
         return ""
-    scale, top = rate_scale(max(rate for _, rate in rates)), 24
+    scale, top = rate_scale(max(rate for _, rate in rates)), 24 if elapsed is None else 42
     hundred = WIDTH * 100 / float(scale)
     rows = [(name, float(min(rate, CAP) / scale), percent_figure(rate) + ("（图中截至200%）" if rate > CAP else "")) for name, rate in rates]
     body = [label(0, 15, "0%", "muted"), label(hundred, 15, "100%", "muted", "end" if scale == 100 else "middle")]
@@ -146,7 +179,24 @@ def indicator_chart(indicators: list[dict], rules: RuleSet) -> str:
     over = sum(1 for _, rate in rates if rate > 100)
     desc = "；".join(f"{name} {percent_figure(rate)}" for name, rate in rates)
     desc += f"。竖线为100%，{over} 项超过100%。" if over else "。竖线为100%，没有超过100%的指标。"
-    return figure("chart-indicators", "指标完成率（竖线为100%）", desc, top + len(rows) * BAR_ROW, body)
+    caption = "指标完成率（竖线为100%）"
+    if elapsed is not None:
+        body += elapsed_marks(elapsed, float(scale), top, len(rows))
+        caption = "指标完成率（竖线为100%，虚线为考核期末合同期已过的比例）"
+        desc += (
+            f"虚线为考核期末（{elapsed.until}）合同期（{elapsed.contract}）已过的比例 {elapsed.words}"
+            f"（已过 {elapsed.days} 天，共 {elapsed.contract_days} 天）。"
+        )
+    return figure("chart-indicators", caption, desc, top + len(rows) * BAR_ROW, body)
+
+
+def elapsed_marks(elapsed: Elapsed, scale: float, top: float, count: int) -> list[str]:
+    """The elapsed share's dashed line through every row, and its label on the line under the scale's."""
+    x = WIDTH * float(elapsed.percent) / scale
+    words = f"合同期已过{elapsed.words}"
+    width = text_width(words)
+    anchor = "start" if x - width / 2 < 0 else "end" if x + width / 2 > WIDTH else "middle"
+    return [line(x, top - 6, x, top + count * BAR_ROW, "mark elapsed"), label(x, 31, words, "muted", anchor)]
 
 
 # --- totals as dots against the grade bands -------------------------------------------------------
@@ -164,11 +214,35 @@ def span(totals: list[Decimal], rules: RuleSet) -> tuple[Decimal, Decimal]:
     return low, max([rules.maximum_total] + totals)
 
 
-def dot_chart(rows: list[tuple[str, Decimal, str, bool]], rules: RuleSet, trend: bool = False) -> tuple[list[str], float]:
-    """One line per (name, total, grade, highlighted): a dot at the total, its value beside it, band edges dashed."""
-    totals = [total for _, total, _, _ in rows]
+class Dot(NamedTuple):
+    """One line of a dot chart: a total and its grade; current is this page's evaluation; vetoed, that a veto set the
+    grade (its total did not), so the dot is drawn as a cross and its label says so."""
+
+    name: str
+    total: Decimal
+    grade: str
+    current: bool = False
+    vetoed: bool = False
+
+    @property
+    def value(self) -> str:
+        return f"{plain(self.total)} 一票否决：{self.grade}" if self.vetoed else f"{plain(self.total)} {self.grade}"
+
+
+def marker(px: float, py: float, current: bool, vetoed: bool) -> str:
+    """A dot at the total; a cross when a veto set the grade, so that it does not read as graded by its band."""
+    if not vetoed:
+        return f'<circle class="dot{" current" if current else ""}" cx="{num(px)}" cy="{num(py)}" r="{6 if current else 5}"/>'
+    r = 6 if current else 5
+    d = f"M{num(px - r)} {num(py - r)}L{num(px + r)} {num(py + r)}M{num(px - r)} {num(py + r)}L{num(px + r)} {num(py - r)}"
+    return f'<path class="dot vetoed{" current" if current else ""}" d="{d}"/>'
+
+
+def dot_chart(rows: list[Dot], rules: RuleSet, trend: bool = False) -> tuple[list[str], float]:
+    """One line per Dot: a dot at the total, its value beside it, band edges dashed."""
+    totals = [dot.total for dot in rows]
     low, high = span(totals, rules)
-    left = min(max(text_width(name) for name, *_ in rows), 150) + 10
+    left = min(max(text_width(dot.name) for dot in rows), 150) + 10
     top, bottom = 24, 24 + len(rows) * DOT_ROW
 
     def x(value: Decimal) -> float:
@@ -176,16 +250,16 @@ def dot_chart(rows: list[tuple[str, Decimal, str, bool]], rules: RuleSet, trend:
 
     body = [line(x(edge), top - 4, x(edge), bottom, "band") for edge in boundaries(rules) if low < edge < high]
     body += band_names(rules, low, high, x) + axis(low, high, rules, x, bottom + 17)
-    points = [(x(total), top + index * DOT_ROW + DOT_ROW / 2) for index, (_, total, _, _) in enumerate(rows)]
+    points = [(x(dot.total), top + index * DOT_ROW + DOT_ROW / 2) for index, dot in enumerate(rows)]
     if trend and len(points) > 1:
         body.append('<polyline class="trend" points="' + " ".join(f"{num(px)},{num(py)}" for px, py in points) + '"/>')
-    for (name, total, grade, current), (px, py) in zip(rows, points):
-        value = f"{plain(total)} {grade}"
-        right = px + 8 + text_width(value) <= WIDTH
+    for dot, (px, py) in zip(rows, points):
+        right = px + 8 + text_width(dot.value) <= WIDTH
+        value_class = "value" + (" current" if dot.current else "") + (" vetoed" if dot.vetoed else "")
         body += [
-            label(0, py + 5, fit(name, left - 10), "current" if current else ""),
-            f'<circle class="dot{" current" if current else ""}" cx="{num(px)}" cy="{num(py)}" r="{6 if current else 5}"/>',
-            label(px + 9 if right else px - 9, py + 5, value, "value current" if current else "value", "start" if right else "end"),
+            label(0, py + 5, fit(dot.name, left - 10), "current" if dot.current else ""),
+            marker(px, py, dot.current, dot.vetoed),
+            label(px + 9 if right else px - 9, py + 5, dot.value, value_class, "start" if right else "end"),
         ]
     return body, bottom + 24
 
@@ -223,10 +297,13 @@ def history_chart(rows: list, current_key: str) -> str:
     rows = sorted(rows, key=lambda row: (row.record.visit_date, row.record.key))
     rules = next(row.result.ruleset for row in rows if row.record.key == current_key)
     points = [
-        (f"{row.record.evaluation['visit_date']} {row.record.stage}", row.result.total, row.grade, row.record.key == current_key) for row in rows
+        Dot(f"{row.record.evaluation['visit_date']} {row.record.stage}", row.result.total, row.grade, row.record.key == current_key, row.vetoed)
+        for row in rows
     ]
     body, height = dot_chart(points, rules, trend=True)
-    words = "；".join(f"{name}：总分 {plain(total)}，{grade}" for name, total, grade, _ in points)
+    words = "；".join(f"{dot.name}：总分 {plain(dot.total)}，{row.verdict if dot.vetoed else dot.grade}" for dot, row in zip(points, rows))
+    if any(dot.vetoed for dot in points):
+        words += "（一票否决评定的等级画作叉号：等级由否决决定，不按总分所在的区间）"
     if len(rows) == 1:
         caption, desc = "本站历次评估（目前只有这一次）", f"本站目前只有这一次评估，图中只有一个点。{words}。"
     else:
@@ -249,14 +326,17 @@ def grade_chart(rows: list, rules: list[RuleSet]) -> str:
     counts = grade_counts(rows, rules)
     if not counts:
         return ""
+    by_veto = Counter(row.grade for row in rows if row.vetoed)
+    counted = {name: f"{count} 份" + (f"（{by_veto[name]} 份由否决评定）" if by_veto[name] else "") for name, count in counts}
     left = max(text_width(name) for name, _ in counts) + 10
+    room = max([50.0] + [text_width(words) + 10 for words in counted.values()])  # 50: room for “12 份”
     most = max([count for _, count in counts] + [1])
     body = []
     for index, (name, count) in enumerate(counts):
         y = index * DOT_ROW
-        width = (WIDTH - left - 50) * count / most
-        body += [label(0, y + 19, name), rect(left, y + 6, width, 16, "bar"), label(left + width + 6, y + 19, f"{count} 份")]
-    desc = "，".join(f"{name} {count} 份" for name, count in counts) + f"；共 {sum(c for _, c in counts)} 份。"
+        width = (WIDTH - left - room) * count / most
+        body += [label(0, y + 19, name), rect(left, y + 6, width, 16, "bar"), label(left + width + 6, y + 19, counted[name])]
+    desc = "，".join(f"{name} {counted[name]}" for name, _ in counts) + f"；共 {sum(c for _, c in counts)} 份。"
     return figure("chart-grades", "各等级评估份数", desc, len(counts) * DOT_ROW + 4, body)
 
 
@@ -271,12 +351,17 @@ def totals_chart(rows: list) -> str:
     """Each station's latest total (Evaluated rows), highest first, against the newest rule set's grade bands."""
     if not rows:
         return ""
-    ranked = sorted(latest_per_station(rows), key=lambda row: (-row.result.total, row.record.station["short_name"], row.record.key))
+    # Stations whose latest grade a veto set come after the ranked ones, apart: their total did not set their grade.
+    ranked = sorted(latest_per_station(rows), key=lambda row: (row.vetoed, -row.result.total, row.record.station["short_name"], row.record.key))
     rules = max(rows, key=lambda row: (row.record.visit_date, row.record.key)).result.ruleset
-    points = [(row.record.station["short_name"], row.result.total, row.grade, False) for row in ranked]
+    points = [Dot(row.record.station["short_name"], row.result.total, row.grade, vetoed=row.vetoed) for row in ranked]
     body, height = dot_chart(points, rules)
-    words = "；".join(f"{name} {plain(total)} 分，{grade}" for name, total, grade, _ in points)
-    desc = f"{len(points)} 个社工站最近一次评估的总分，从高到低：{words}。虚线为等级分界 {bands_words(rules)} 分。"
+    words = "；".join(f"{dot.name} {plain(dot.total)} 分，{dot.grade}" for dot in points if not dot.vetoed)
+    apart = "；".join(f"{dot.name} {plain(dot.total)} 分，{row.verdict}" for dot, row in zip(points, ranked) if dot.vetoed)
+    desc = f"{len(points)} 个社工站最近一次评估的总分，从高到低：{words}。"
+    if apart:
+        desc += f"等级由一票否决评定的另列在后（画作叉号，不按总分排列）：{apart}。"
+    desc += f"虚线为等级分界 {bands_words(rules)} 分。"
     return figure("chart-totals", "各社工站最近一次评估的总分", desc, height, body)
 
 
@@ -287,11 +372,9 @@ def district_totals_chart(rows: list) -> str:
         by_district.setdefault(row.record.station["district"]["name"], []).append(row)
     means = {name: round_decimal(sum((r.result.total for r in members), Decimal(0)) / len(members), 2) for name, members in by_district.items()}
     rules = max(rows, key=lambda row: (row.record.visit_date, row.record.key)).result.ruleset
-    points = [
-        (f"{name}（{len(by_district[name])} 站）", mean, "", False) for name, mean in sorted(means.items(), key=lambda pair: (-pair[1], pair[0]))
-    ]
+    points = [Dot(f"{name}（{len(by_district[name])} 站）", mean, "") for name, mean in sorted(means.items(), key=lambda pair: (-pair[1], pair[0]))]
     body, height = dot_chart(points, rules)
-    words = "；".join(f"{name} {plain(mean)} 分" for name, mean, _, _ in points)
+    words = "；".join(f"{dot.name} {plain(dot.total)} 分" for dot in points)
     desc = f"各区社工站最近一次评估总分的平均值，从高到低：{words}。虚线为等级分界 {bands_words(rules)} 分。"
     return figure("chart-district-totals", "各区社工站最近一次评估的平均总分", desc, height, body)
 

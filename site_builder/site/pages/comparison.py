@@ -15,7 +15,7 @@ from ...language.formatting import plain, share_of
 from ...language.ruleset import NOT_GRADED
 from ...records.record import StationRecord
 from . import urls
-from .listings import Evaluated
+from .listings import Evaluated, veto_verdict, vetoed
 from .text import inline
 
 HEADING = "### 与同区同期及上次评估的比较"
@@ -30,8 +30,10 @@ class Comparisons:
         for row in rows:
             self.peers.setdefault(peer_group(row.record), []).append(row)
             self.visits.setdefault(row.record.station_id, []).append(row)
-        # Ascending totals, so that bisect counts how many are below or above a total.
-        self.totals = {group: sorted(r.result.total for r in members) for group, members in self.peers.items()}
+        # Ascending totals of the reports graded by their total, so that bisect counts how many are below or above a
+        # total; a report whose grade a veto set is listed apart, not ranked by a total that did not decide it.
+        self.totals = {group: sorted(r.result.total for r in members if not r.vetoed) for group, members in self.peers.items()}
+        self.set_apart = {group: [r for r in members if r.vetoed] for group, members in self.peers.items()}
         for members in self.visits.values():
             members.sort(key=lambda r: (r.record.visit_date, r.record.key))
 
@@ -41,7 +43,7 @@ class Comparisons:
         return earlier[-1] if earlier else None
 
     def standing(self, record: StationRecord, total: Decimal) -> Standing:
-        totals = self.totals.get(peer_group(record), [total])
+        totals = self.totals.get(peer_group(record)) or [total]
         below, not_above = bisect_left(totals, total), bisect_right(totals, total)
         return Standing(rank=len(totals) - not_above + 1, count=len(totals), below=below, tied=not_above - below - 1)
 
@@ -68,17 +70,32 @@ def comparison_section(record: StationRecord, result: Result, comparisons: Compa
 
 def rank_paragraph(record: StationRecord, result: Result, comparisons: Comparisons) -> str:
     group = f"{inline(record.station['district']['name'])} {inline(record.period)} 年度{inline(record.stage)}评估"
+    set_apart = [r for r in comparisons.set_apart.get(peer_group(record), []) if r.record.key != record.key]
+    if vetoed(result):
+        return (
+            f"**同区同期排名**：本次等级由一票否决评定（{inline(veto_verdict(result))}），不按总分参加{group}的排名；"
+            f"总分 {plain(result.total)} 分只作参考。" + apart_note(set_apart)
+        )
     standing = comparisons.standing(record, result.total)
     if standing.count == 1:
-        return f"**同区同期排名**：{group}目前只有本站这一份，没有可以比较的其他评估。"
+        only = "按总分评定等级的评估只有本站这一份" if set_apart else "目前只有本站这一份"
+        return f"**同区同期排名**：{group}{only}，没有可以比较的其他评估。" + apart_note(set_apart)
     others = standing.count - 1
     tie_note = f"（与另 {standing.tied} 份同分并列）" if standing.tied else ""
     return (
         f"**同区同期排名**：在{group}中，本次总分 {plain(result.total)} 分排**第 {standing.rank} 名，"
         f"共 {standing.count} 份**{tie_note}；高于本区同期其余评估的 {share_of(standing.below, others)}"
         f"（其余 {others} 份中有 {standing.below} 份总分低于本次）。"
-        "名次按总分从高到低排列，同分同名次；百分比 = 总分低于本次的其余评估份数 ÷ 其余评估份数，同分不计入。"
+        "名次按总分从高到低排列，同分同名次；百分比 = 总分低于本次的其余评估份数 ÷ 其余评估份数，同分不计入。" + apart_note(set_apart)
     )
+
+
+def apart_note(set_apart: list[Evaluated]) -> str:
+    """The group's other reports whose grade a veto set: named apart, with the veto, and left out of the ranking."""
+    if not set_apart:
+        return ""
+    named = "；".join(f"{inline(r.record.station['short_name'])}（总分 {plain(r.result.total)} 分，{inline(r.verdict)}）" for r in set_apart)
+    return f"另有 {len(set_apart)} 份等级由一票否决评定，另列，不参加排名：{named}。"
 
 
 def change_since(record: StationRecord, result: Result, previous: Evaluated | None) -> str:

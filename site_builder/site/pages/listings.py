@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from ...language.evaluate import Result
+from ...language.evaluate import BY_BANDS, BY_WITHHOLDING, FIRED, Result, decide
 from ...language.formatting import plain
 from ...language.ruleset import NOT_GRADED, RuleSet
 from ...records.record import StationRecord
@@ -27,6 +27,40 @@ class Evaluated:
     def grade(self) -> str:
         return self.result.grade or NOT_GRADED
 
+    @property
+    def vetoed(self) -> bool:
+        return vetoed(self.result)
+
+    @property
+    def verdict(self) -> str:
+        return veto_verdict(self.result)
+
+
+def vetoed(result: Result) -> bool:
+    """The grade was set by a fired veto (forced or capped), not by the total's band: such a report is not ranked by
+    its total, since its total does not say its grade."""
+    return bool(result.fired) and decide(result.ruleset, result.score_grade, result.vetoes).kind not in (BY_BANDS, BY_WITHHOLDING)
+
+
+def veto_outcome(result: Result) -> str:
+    """What the deciding vetoes did to the grade: 评为不合格, 等级最高评为合格, 暂缓评级; "" when the total's band set it."""
+    decision = decide(result.ruleset, result.score_grade, result.vetoes)
+    if decision.kind == BY_BANDS:
+        return ""
+    if decision.kind == BY_WITHHOLDING:
+        return NOT_GRADED
+    return next(veto.outcome for veto in result.vetoes if veto.name in decision.decided_by and veto.status == FIRED)
+
+
+def veto_verdict(result: Result) -> str:
+    """How vetoes set the grade, in words for a summary box, a listing row or a chart: 一票否决：社工人员配备不足（评为不合格）,
+    or 否决事实未核查：…（暂缓评级）; "" when the total's band set it. Plain text: callers escape it for where it lands."""
+    outcome = veto_outcome(result)
+    if not outcome:
+        return ""
+    names = "、".join(result.decided_by)
+    return f"否决事实未核查：{names}（{outcome}）" if outcome == NOT_GRADED else f"一票否决：{names}（{outcome}）"
+
 
 def newest_first(rows: list[Evaluated]) -> list[Evaluated]:
     return sorted(rows, key=lambda row: (row.record.visit_date, row.record.key), reverse=True)
@@ -36,19 +70,25 @@ COLUMNS = ("区", "街道", "社工站", "服务年度", "阶段", "评估日期
 FILTERED = ("区", "街道", "服务年度", "阶段", "等级")
 
 
+VETO_COLUMN = "一票否决"  # shown only where a row of the table has a grade set by a veto: never a column empty on every row
+
+
 def evaluations_table(rows: list[Evaluated], current: str, table_id: str) -> str:
-    """A sortable, filterable table of evaluations (tables.js adds the controls; without it, a plain table)."""
+    """A sortable, filterable table of evaluations (tables.js adds the controls; without it, a plain table). The grade
+    cell stays the grade alone (the filter matches it whole); a veto that set it is said in a column of its own."""
+    with_vetoes = any(row.verdict for row in rows)
+    columns = COLUMNS + ((VETO_COLUMN,) if with_vetoes else ())
     head = "".join(
-        f'<th scope="col"{" data-filter" if name in FILTERED else ""}{" data-numeric" if name == "总分" else ""}>{name}</th>' for name in COLUMNS
+        f'<th scope="col"{" data-filter" if name in FILTERED else ""}{" data-numeric" if name == "总分" else ""}>{name}</th>' for name in columns
     )
-    body = "\n".join(evaluation_row(row, current) for row in newest_first(rows))
+    body = "\n".join(evaluation_row(row, current, with_vetoes) for row in newest_first(rows))
     return (
         f'<div class="evaluations"><table id="{escaped(table_id)}" data-sortable>\n<caption>评估一览（共 {len(rows)} 份，'
         f"点击表头排序）</caption>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table></div>"
     )
 
 
-def evaluation_row(row: Evaluated, current: str) -> str:
+def evaluation_row(row: Evaluated, current: str, with_vetoes: bool = False) -> str:
     record = row.record
     station = record.station
     report = urls.href(urls.report(record), current)
@@ -62,14 +102,36 @@ def evaluation_row(row: Evaluated, current: str) -> str:
         plain(row.result.total),
         row.grade,
     ]
-    return "<tr>" + "".join(f"<td>{c if i == 2 else escaped(c)}</td>" for i, c in enumerate(cells)) + "</tr>"
+    tds = "".join(f"<td>{c if i == 2 else escaped(c)}</td>" for i, c in enumerate(cells))
+    if with_vetoes:
+        tds += f'<td class="veto-verdict">{veto_marker(row.verdict)}</td>'
+    vetoed_class = ' class="vetoed"' if row.vetoed else ""
+    return f"<tr{vetoed_class}>{tds}</tr>"
+
+
+def verdict_span(result: Result) -> str:
+    """The summary box's line for a grade that a veto set (the box shows the total beside it, which did not set it)."""
+    verdict = veto_verdict(result)
+    return f'<span class="veto-verdict" data-veto>{veto_marker(verdict)}</span>' if verdict else ""
+
+
+def veto_marker(verdict: str, safe=escaped) -> str:
+    """A verdict with a visible mark before it (the words carry the meaning, the mark only draws the eye); safe is
+    escaped for raw HTML, inline for a Markdown table."""
+    return f'<span class="veto-mark" aria-hidden="true">⚠</span> {safe(verdict)}' if verdict else ""
 
 
 def grade_counts(rows: list[Evaluated], rules: list[RuleSet]) -> str:
+    """Evaluations per grade; where vetoes set some grades, a column says how many of each count were set so."""
     counts = Counter(row.grade for row in rows)
+    by_veto = Counter(row.grade for row in rows if row.vetoed)
     order = [band.name for ruleset in rules for band in ruleset.bands]
     names = list(dict.fromkeys(order + sorted(counts)))
-    lines = ["| 等级 | 评估份数 |", "|---|--:|"] + [f"| {inline(name)} | {counts.get(name, 0)} |" for name in names]
+    if not by_veto:
+        lines = ["| 等级 | 评估份数 |", "|---|--:|"] + [f"| {inline(name)} | {counts.get(name, 0)} |" for name in names]
+        return "\n".join(lines)
+    lines = ["| 等级 | 评估份数 | 其中由一票否决评定 |", "|---|--:|--:|"]
+    lines += [f"| {inline(name)} | {counts.get(name, 0)} | {by_veto.get(name, 0)} |" for name in names]
     return "\n".join(lines)
 
 
@@ -139,14 +201,16 @@ def station_page(station_id: str, rows: list[Evaluated]) -> str:
         "",
         "## 历次评估",
         "",
-        "| 服务年度 | 阶段 | 评估日期 | 总分 | 等级 | 报告 |",
-        "|---|---|---|--:|---|---|",
     ]
+    with_vetoes = any(row.verdict for row in rows)
+    veto_head, veto_rule = (f" {VETO_COLUMN} |", "---|") if with_vetoes else ("", "")
+    lines += [f"| 服务年度 | 阶段 | 评估日期 | 总分 | 等级 |{veto_head} 报告 |", f"|---|---|---|--:|---|{veto_rule}---|"]
     for row in sorted(rows, key=lambda r: r.record.visit_date):
         record = row.record
         report = urls.relative(urls.report(record), current)
+        veto_cell = f" {veto_marker(row.verdict, inline)} |" if with_vetoes else ""
         lines.append(
             f"| {inline(record.period)} | {inline(record.stage)} | {record.evaluation['visit_date']} | "
-            f"{plain(row.result.total)} | {inline(row.grade)} | [查看报告]({report}) |"
+            f"{plain(row.result.total)} | {inline(row.grade)} |{veto_cell} [查看报告]({report}) |"
         )
     return "\n".join(lines) + "\n"

@@ -14,7 +14,7 @@ from ..open_data import report_downloads
 from ..pdf import PDF_MARKER
 from ..provenance import BUILT_FROM_MARKER, Provenance
 from . import urls
-from .charts import history_chart, indicator_chart, score_chart
+from .charts import contract_elapsed, history_chart, indicator_chart, score_chart
 from .comparison import Comparisons, comparison_section
 from .explain import (
     chinese_number,
@@ -27,6 +27,7 @@ from .explain import (
     veto_conditions,
     weights_and_bands,
 )
+from .listings import verdict_span
 from .text import chinese_date, code, escaped, inline, link, narrative, narrative_html, number, numbered, standing
 
 
@@ -134,7 +135,7 @@ def title_block(record: StationRecord, result: Result, src: str) -> str:
         f'# {inline(title)}\n\n<p class="report-period">{period}</p>\n\n'
         f'<div class="result-card" role="group" aria-label="评估结果">'
         f"<span>总分 <strong data-total>{plain(result.total)}</strong></span>"
-        f"<span>等级 <strong data-grade>{escaped(grade)}</strong></span>"
+        f"<span>等级 <strong data-grade>{escaped(grade)}</strong></span>{verdict_span(result)}"
         f"<span>{escaped(stage_title(record.stage))} · {chinese_date(evaluation['visit_date'])}</span></div>\n\n{links}{PDF_MARKER}"
     )
 
@@ -206,7 +207,7 @@ def summary(record: StationRecord, result: Result) -> str:
 
 
 def progress_chart(record: StationRecord, result: Result) -> str:
-    return indicator_chart(record.content.get("indicators", []), result.ruleset)
+    return indicator_chart(record.content.get("indicators", []), result.ruleset, contract_elapsed(record.evaluation))
 
 
 def station_facts(record: StationRecord) -> str:
