@@ -181,7 +181,7 @@ def test_a_comparison_shows_both_sides_values_and_the_stage_of_a_staged_threshol
 def test_a_percentage_threshold_is_shown_as_written(ruleset, seed_inputs):
     result = evaluate(ruleset, seed_inputs(facts={"人员费用支出比例": D("0.75")}))
     step = steps_of(result)["否决：人员费用支出比例过低"]
-    assert step.formula == "人员费用支出比例 0.75 < 人员费用支出比例下限 80%；结果：触发"
+    assert step.formula == "人员费用支出比例 75% < 人员费用支出比例下限 80%；结果：触发"
 
 
 def test_a_grade_the_veto_grade_decides_cites_the_veto_and_the_veto_grade_line(ruleset, seed_inputs, rules_text):

@@ -339,12 +339,11 @@ class Evaluation:
             value = self.value(expr)
         except (EvaluationError, DecimalException):  # e.g. a division by zero the condition's 如果 guards against
             return None
-        parameter = self.rules.parameters.get(expr.name) if isinstance(expr, ast.Name) else None
-        if parameter is None:
+        if not isinstance(expr, ast.Name):
             return approximate_value(value)
-        written = parameter.value or next(s.value for s in parameter.staged if s.stage.name == self.inputs.stage)
-        shown = written.text if isinstance(written, ast.Number) else approximate_value(value)  # 80% as the rule wrote it
-        return shown + ("" if parameter.value is not None else f"（{self.inputs.stage}）")
+        parameter = self.rules.parameters.get(expr.name)
+        staged = parameter is not None and parameter.value is None
+        return named_value(self.rules, expr.name, value, self.inputs.stage) + (f"（{self.inputs.stage}）" if staged else "")
 
     def aggregate(self, item: ast.Item, aggregate: ast.Aggregate, sub_scores: dict[str, Decimal]) -> Decimal:
         function = aggregate.function
@@ -436,7 +435,7 @@ class Evaluation:
         policy = veto.unchecked or self.rules.unchecked_default
         read = {name: self.read_name(name) for name in sorted(fact_names(veto.condition, self.rules))}
         compared = compared_names(veto.condition)  # shown beside the comparison already: 社工缺少人次 6 >= 社工缺少人次上限 5（中期）
-        shown = "、".join(f"{k} = {show(v)}" for k, v in read.items() if k not in compared)
+        shown = "、".join(f"{k} = {named_value(self.rules, k, v, self.inputs.stage)}" for k, v in read.items() if k not in compared)
         effect, grade = (veto.outcome.effect, veto.outcome.grade.name) if veto.outcome else (VetoEffect.FORCE, self.rules.veto_grade)
         outcome = f"（{outcome_words(effect, grade or '')}）" if veto.outcome and status == FIRED else ""
         condition = render(veto.condition, valued=self.operand_value) + (f"；其中 {shown}" if shown else "")
@@ -790,6 +789,20 @@ def show(value) -> str:
     if isinstance(value, bool):
         return wording(value)
     return plain(value) if isinstance(value, Decimal) else str(value)
+
+
+def named_value(rules: RuleSet, name: str, value, stage: str) -> str:
+    """A value read by name, as the rule file writes such a value: a parameter as written (80%), a 比例 fact as a
+    percentage (0.835 → 83.5%), anything else as approximate_value() writes it."""
+    parameter = rules.parameters.get(name)
+    if parameter is not None:
+        written = parameter.value or next(s.value for s in parameter.staged if s.stage.name == stage)
+        if isinstance(written, ast.Number):
+            return written.text
+    fact = rules.facts.get(name)
+    if fact is not None and fact.type is FactType.RATIO and isinstance(value, Decimal):
+        return percent(value)
+    return approximate_value(value)
 
 
 def approximate_value(value) -> str:

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from ..language.ruleset import NOT_GRADED
+from .pages.explain import report_title
 
 FORMAT = 1
 CHUNK = 64  # documents per title chunk
@@ -96,9 +97,8 @@ def report_text(record) -> str:
 
 def report_search_doc(record, result, url: str) -> SearchDoc:
     facets = {"区": record.station["district"]["name"], "服务年度": record.period, "阶段": record.stage, "等级": result.grade or NOT_GRADED}
-    title = record.evaluation.get("title") or f"{record.station['name']}{record.stage}评估报告"
-    order = f"{record.period}-{'2' if record.stage == '末期' else '1'}"  # 末期 after 中期 of the same year
-    return SearchDoc(url, title, report_text(record), "报告", facets, order)
+    order = f"{record.period}-{result.ruleset.stages.index(record.stage)}"  # the rule set's stage order: 末期 after 中期
+    return SearchDoc(url, report_title(record), report_text(record), "报告", facets, order)
 
 
 _TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]+>", re.S | re.I)

@@ -15,6 +15,7 @@ from ...language.formatting import plain, share_of
 from ...language.ruleset import NOT_GRADED
 from ...records.record import StationRecord
 from . import urls
+from .explain import stage_title
 from .listings import Evaluated, veto_verdict, vetoed
 from .text import inline
 
@@ -69,7 +70,7 @@ def comparison_section(record: StationRecord, result: Result, comparisons: Compa
 
 
 def rank_paragraph(record: StationRecord, result: Result, comparisons: Comparisons) -> str:
-    group = f"{inline(record.station['district']['name'])} {inline(record.period)} 年度{inline(record.stage)}评估"
+    group = f"{inline(record.station['district']['name'])} {inline(record.period)} 年度{inline(stage_title(record.stage))}"
     set_apart = [r for r in comparisons.set_apart.get(peer_group(record), []) if r.record.key != record.key]
     if vetoed(result):
         return (
@@ -103,7 +104,7 @@ def change_since(record: StationRecord, result: Result, previous: Evaluated | No
         return "**与上次评估相比**：本网站没有本站评估日期早于本次的评估，无从比较。"
     before = previous.result
     link = (
-        f"[{inline(previous.record.period)} 年度{inline(previous.record.stage)}评估（{previous.record.evaluation['visit_date']}）]"
+        f"[{inline(previous.record.period)} 年度{inline(stage_title(previous.record.stage))}（{previous.record.evaluation['visit_date']}）]"
         f"({urls.relative(urls.report(previous.record), urls.report(record))})"
     )
     lines = [

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ...language import ast
-from ...language.evaluate import FIRED, NOT_CHECKED, NOT_FIRED, Result, Step, render, show
+from ...language.evaluate import FIRED, NOT_CHECKED, NOT_FIRED, Result, Step, named_value, render
 from ...language.formatting import citation_text, percent, plain, rounding_words
 from ...language.ruleset import DEFAULT_SCALE, RuleSet, VetoEffect, wording
 from ...language.score_rows import SCORE_COLUMNS, TOTAL_LABEL, ScoreRow, score_rows, total_note
+from ...records.record import StationRecord
 from .text import code, escaped, inline
 
 CHINESE_DIGITS = "零一二三四五六七八九"
@@ -17,6 +18,11 @@ CHINESE_DIGITS = "零一二三四五六七八九"
 def stage_title(stage: str) -> str:
     """A stage as a report names it: 中期 → 中期评估; 抽查评估 and 绩效评价 already say so and stay as they are."""
     return stage if stage.endswith(("评估", "评价")) else f"{stage}评估"
+
+
+def report_title(record: StationRecord) -> str:
+    """A report's title: the one its record gives, else the station's name and the stage as a report names it."""
+    return record.evaluation.get("title") or f"{record.station['name']}{stage_title(record.stage)}报告"
 
 
 def chinese_number(n: int) -> str:
@@ -248,7 +254,7 @@ def veto_checklist(result: Result) -> str:
     lines = ["| 情形 | 依据 | 读取的事实 | 结果 |", "|---|---|---|---|"]
     for veto in result.vetoes:
         citation = citation_text(veto.citation) if veto.citation else ""
-        facts = "；".join(f"{name}：{show(value)}" for name, value in veto.facts_read.items())
+        facts = "；".join(f"{name}：{named_value(result.ruleset, name, value, result.stage)}" for name, value in veto.facts_read.items())
         verdict = VERDICT_MARKS[veto.status]
         lines.append(f"| {inline(veto.label)} | {inline(citation)} | {inline(facts)} | {verdict} |")
     return "\n".join(lines)

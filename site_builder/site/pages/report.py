@@ -18,6 +18,7 @@ from .charts import contract_elapsed, history_chart, indicator_chart, score_char
 from .comparison import Comparisons, comparison_section
 from .explain import (
     chinese_number,
+    report_title,
     result_explanation,
     rule_figures,
     score_table_html,
@@ -120,7 +121,6 @@ def transcription_note(record: StationRecord) -> str:
 
 def title_block(record: StationRecord, result: Result, src: str) -> str:
     evaluation, station = record.evaluation, record.station
-    title = evaluation.get("title") or f"{station['name']}{stage_title(record.stage)}报告"
     contract = evaluation["contract"]
     period = f"（{chinese_date(contract['start'])}—{chinese_date(contract['end'])}）"
     grade = result.grade or NOT_GRADED
@@ -132,7 +132,7 @@ def title_block(record: StationRecord, result: Result, src: str) -> str:
         ]
     )
     return (
-        f'# {inline(title)}\n\n<p class="report-period">{period}</p>\n\n'
+        f'# {inline(report_title(record))}\n\n<p class="report-period">{period}</p>\n\n'
         f'<div class="result-card" role="group" aria-label="评估结果">'
         f"<span>总分 <strong data-total>{plain(result.total)}</strong></span>"
         f"<span>等级 <strong data-grade>{escaped(grade)}</strong></span>{verdict_span(result)}"
