@@ -125,7 +125,8 @@ def test_the_standing_text_is_filled_from_the_rules_and_the_record(site):
     assert "850分及以上为优秀，600分至850分（不含850分）为合格，600分以下为不合格。" in text
     assert "（抽查评估低于60%，终期评估低于70%），等级最高评为合格。" in text
     final = official_text(report_text(site, FINAL))
-    assert "评估机构受区民政部门委托，对示例乙社工服务站开展终期评估：" in final  # the record names neither: the defaults
+    assert "评估机构受主管部门委托，对示例乙社工服务站开展终期评估：" in final  # the record names neither: their roles
+    assert "区民政部门" not in final and "示例街道与示例乙社工站签订的服务协议" in final
 
 
 @pytest.mark.slow

@@ -159,12 +159,13 @@ def fill_standing(template: str, record: StationRecord, rules: RuleSet) -> str:
     """The rule set's standing text with this record's names and the rule set's figures (rule_figures) in its
     placeholders; only these placeholders exist."""
     station, evaluation = record.station, record.evaluation
+    # What a record leaves out is named by its role, not by Guangzhou's offices (区民政部门): any regime's text reads.
     values = {
         "站点全称": station["name"],
         "站点简称": station["short_name"],
         "阶段": record.stage,
         "评估阶段": stage_title(record.stage),
-        "组织评估的部门": evaluation.get("commissioned_by", "区民政部门"),
+        "组织评估的部门": evaluation.get("commissioned_by", "主管部门"),
         "评估机构": evaluation.get("evaluator", {}).get("organisation", "评估机构"),
         "购买方": evaluation.get("purchaser", station["street"]),
     }
