@@ -112,9 +112,10 @@ def citation(draw, documents: bool) -> str:
     return draw(st.sampled_from(["", " 【办法 第三条】", " 【办法 第十条（二）】"])) if documents else ""
 
 
-def rounding(draw, places_max: int = 3) -> str:
+def rounding(draw, places_max: int = 3, places_min: int = 0) -> str:
+    """保留 N 位 [mode]; places_min keeps a 满分 of that many decimals a value the rounded score can take."""
     mode = draw(st.sampled_from(["", *MODES]))
-    return f" 保留 {draw(st.integers(0, places_max))} 位" + (f" {mode}" if mode else "")
+    return f" 保留 {draw(st.integers(places_min, places_max))} 位" + (f" {mode}" if mode else "")
 
 
 # --- expressions --------------------------------------------------------------------------------------
@@ -319,13 +320,16 @@ def item_statement(draw, names: Names, name: str, party: str, maximum: Decimal, 
     label = spelled(draw, "", f" “{name}”")
     head = f"评分项 {name}{label} 属于 {party} 满分 {written}"
     kind = draw(st.sampled_from(["typed", "typed", "aggregated", "computed"]))
+    decimals = max(0, -maximum.normalize().as_tuple().exponent)  # a 满分 of 7.5 is not rounded to 0 places
     if kind == "aggregated":
         function = draw(st.sampled_from(["平均", "最小", "最大", "mean"]))
-        rounded = rounding(draw) if function in ("平均", "mean") else draw(st.sampled_from(["", rounding(draw)]))  # an average is rounded
+        rounded = rounding(draw, 3, decimals)
+        rounded = rounded if function in ("平均", "mean") else draw(st.sampled_from(["", rounded]))  # an average is rounded
         return f"{head} 按片区 {function}{rounded}{citation(draw, documents)}"
     if kind == "computed":
         formula = bounded_formula(draw, names, written)
-        rounded = rounding(draw, 2) if divides(formula) else draw(st.sampled_from(["", rounding(draw, 2)]))  # a quotient is rounded
+        rounded = rounding(draw, 2, decimals)
+        rounded = rounded if divides(formula) else draw(st.sampled_from(["", rounded]))  # a quotient is rounded
         return f"{head}\n  {equals(draw)} {formula}{rounded}{citation(draw, documents)}"
     return head + citation(draw, documents)
 

@@ -520,6 +520,15 @@ def test_too_many_rounding_places(one_error):
     assert error.message == "保留的位数应在 0 到 10 之间，这里是 50。"
 
 
+def test_a_sub_district_average_rounded_past_its_maximum_is_refused_at_the_rounding(one_error):
+    text = edit("评分项 a 属于 甲 满分 60", "评分项 a 属于 甲 满分 59.5 按片区 平均 保留 0 位\n评分项 c 属于 甲 满分 0.5")
+    error = one_error(text)
+    assert isinstance(error, RuleTypeError)
+    assert where(error) == at(text, "保留 0 位")
+    assert error.message.startswith("评分项“a”的满分 59.5 有 1 位小数，却只保留 0 位（四舍五入）：得满分时 59.5 分会取为 60 分，高于满分。")
+    assert error.example == "评分项 a 属于 甲 满分 59.5 按片区 平均 保留 1 位"
+
+
 def test_completion_rate_may_not_read_a_station_fact(one_error):
     text = add("完成率 = 取整(实际 ÷ 目标 × 100, 2) + 缺少人次")
     error = one_error(text)

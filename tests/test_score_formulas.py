@@ -110,6 +110,32 @@ def test_a_formula_cannot_read_the_total(rule_errors):
     assert error.message == "评分项“指标完成”的公式不能引用总分：总分由各评分项与加分、扣分合计而来。"
 
 
+AVERAGED = "满分 10\n  = 平均(个案得分, 小组得分, 活动得分) 保留 2 位"
+CAPPED_AT_9_5 = "满分 9.5\n  = 最小(9.5, 平均(个案得分, 小组得分, 活动得分)) 保留 {places} 位 进一"
+
+
+def capped_at_9_5(places: int) -> str:
+    """The formula items with 指标完成 out of 9.5 (服务质量 out of 60.5, so that the weights still add up)."""
+    return edited(FORMULA, AVERAGED, CAPPED_AT_9_5.format(places=places)).replace("属于 第三方 满分 60", "属于 第三方 满分 60.5")
+
+
+def test_a_computed_maximum_that_its_rounding_would_pass_is_refused_at_the_rounding(rule_errors):
+    text = capped_at_9_5(0)
+    (error,) = rule_errors(text)
+    assert isinstance(error, RuleTypeError)
+    assert where(error) == at(text, "保留 0 位 进一")
+    assert error.message == (
+        "评分项“指标完成”的满分 9.5 有 1 位小数，却只保留 0 位（进一）：得满分时 9.5 分会取为 10 分，高于满分。请保留至少 1 位，或把满分改为整数。"
+    )
+    assert error.example == "评分项 指标完成 属于 第三方 满分 9.5 = … 保留 1 位 进一"
+
+
+def test_a_computed_maximum_on_its_rounding_grid_is_accepted(load_rules):
+    facts = numbers({**TARGETS, "个案完成数": 60, "小组完成数": 10, "活动完成数": 8})
+    result = evaluate(load_rules(capped_at_9_5(1)), Inputs("年度", numbers({"服务质量": 55, "街道评价": 27}), facts))
+    assert next(i.score for i in result.items if i.name == "指标完成") == D("9.5")  # 10, capped at 9.5, stays 9.5
+
+
 # --- computed items in a station record -------------------------------------------------------------------
 
 SEED_ITEM = "评分项 服务成效 属于 第三方 满分 15 【指标体系 服务成效】"
@@ -213,6 +239,41 @@ def test_a_scale_of_zero_is_refused(rule_errors):
     text = edited(THOUSAND, "总分 满分 1000", "总分 满分 0")
     errors = rule_errors(text)
     assert any(where(e) == at(text, "0 保留") and e.message == "总分的满分应大于 0。" for e in errors)
+
+
+SCALE_99_5 = """\
+规则集 半分制 “满分 99.5 的示例”
+版本 “1”
+生效 2025-01-01 起
+阶段 年度
+评估方 第三方 权重 100%
+评分项 综合 属于 第三方 满分 99.5
+总分 满分 99.5 保留 1 位 进一
+等级 合格 当 总分 >= 60
+等级 不合格 当 总分 < 60
+"""
+
+
+def test_a_scale_its_rounding_would_round_past_is_refused_at_the_rounding(rule_errors):
+    text = SCALE_99_5.replace("保留 1 位 进一", "保留 0 位 进一")
+    (error,) = rule_errors(text)
+    assert isinstance(error, RuleTypeError)
+    assert where(error) == at(text, "保留 0 位 进一")
+    assert error.message == (
+        "总分的满分 99.5 有 1 位小数，却只保留 0 位（进一）：得满分时 99.5 分会取为 100 分，高于满分。请保留至少 1 位，或把满分改为整数。"
+    )
+    assert error.example == "总分 满分 99.5 保留 1 位 进一"
+
+
+def test_a_scale_its_rounding_would_round_down_is_refused_as_out_of_reach(rule_errors):
+    text = SCALE_99_5.replace("保留 1 位 进一", "保留 0 位 去尾")
+    (error,) = rule_errors(text)
+    assert "得满分时 99.5 分会取为 99 分，达不到满分。" in error.message
+
+
+def test_a_full_score_on_a_scale_with_decimals_totals_the_scale(load_rules):
+    result = evaluate(load_rules(SCALE_99_5), Inputs("年度", {"综合": D("99.5")}, {}))
+    assert result.total == D("99.5")
 
 
 # --- 加分项 and 扣分项 -------------------------------------------------------------------------------------

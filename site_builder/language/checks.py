@@ -236,10 +236,40 @@ class Checker:
                 )
             for rounding in (item.aggregate.rounding if item.aggregate else None, item.rounding):
                 self.check_rounding(rounding)
+            self.check_item_maximum_on_grid(item)
         for party in parties.values():
             self.check_rounding(party.rounding)
         for total in self.of(ast.Total):
             self.check_rounding(total.rounding)
+            self.check_maximum_on_grid(total_scale(total), total.rounding, "总分", total_rounded(total))
+
+    def check_item_maximum_on_grid(self, item: ast.Item) -> None:
+        """A computed or sub-district score is rounded by its own 保留: its 满分 must survive that rounding."""
+        if item.computed:
+            head = f"评分项 {item.name} 属于 {item.party.name} 满分 {plain(item.maximum)} = … 保留 {{places}} 位"
+            self.check_maximum_on_grid(item.maximum, item.rounding, f"评分项“{item.name}”", head + with_mode(item.rounding))
+        elif item.aggregate is not None:
+            head = f"评分项 {item.name} 属于 {item.party.name} 满分 {plain(item.maximum)} 按片区 {item.aggregate.written.name} 保留 {{places}} 位"
+            self.check_maximum_on_grid(item.maximum, item.aggregate.rounding, f"评分项“{item.name}”", head + with_mode(item.aggregate.rounding))
+
+    def check_maximum_on_grid(self, maximum: Decimal, rounding: ast.Rounding | None, what: str, statement: str) -> None:
+        """A score rounded to fewer decimals than its 满分 has can round past it (满分 99.5 保留 0 位 进一: a full score
+        becomes 100) or never reach it (去尾: 99): the 满分 must be a value the rounded score can take."""
+        if rounding is None or rounding.mode is None or rounding.places > MAX_PLACES:  # those are reported at the 保留
+            return
+        needed = decimal_places(maximum)
+        if needed <= rounding.places:
+            return
+        with localcontext() as context:
+            context.prec = max(context.prec, maximum.adjusted() + needed + 2)
+            full = round_decimal(maximum, rounding.places, rounding.mode)
+        effect = "高于满分" if full > maximum else "达不到满分"
+        fewer = "整数" if rounding.places == 0 else f"最多 {rounding.places} 位小数的数"
+        message = (
+            f"{what}的满分 {plain(maximum)} 有 {needed} 位小数，却只保留 {rounding.places} 位（{rounding.written or rounding.mode}）："
+            f"得满分时 {plain(maximum)} 分会取为 {plain(full)} 分，{effect}。请保留至少 {needed} 位，或把满分改为{fewer}。"
+        )
+        self.errors.append(RuleTypeError(rounding.pos, message, statement.format(places=needed)))
 
     def check_rounding(self, rounding: ast.Rounding | None) -> None:
         if rounding is not None and rounding.places > MAX_PLACES:
@@ -909,6 +939,16 @@ def on_grid(value: Decimal, places: int, rounding: str) -> Decimal:
     with localcontext() as context:
         context.prec = max(context.prec, len(value.as_tuple().digits) + places + 2)
         return (value / step).to_integral_value(rounding) * step
+
+
+def decimal_places(value: Decimal) -> int:
+    """How many decimals a number needs: 99.5 → 1, 100 and 1E+3 → 0."""
+    exponent = value.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def with_mode(rounding: ast.Rounding | None) -> str:
+    return f" {rounding.written}" if rounding is not None and rounding.written else ""
 
 
 def declared_rounding(rounding: ast.Rounding | None) -> tuple[int | None, RoundingMode]:
