@@ -416,14 +416,18 @@ def test_scores_below_the_lowest_band_must_be_covered(one_error):
     text = edit("否决等级 不合格", "否决等级 合格", text)
     error = one_error(text)
     assert where(error) == at(text, "等级 合格")
-    assert error.message == "总分低于 60 时不属于任何等级。"
+    assert error.message == "总分低于 60 分时不属于任何等级。请去掉最低的等级“合格”的下限，让它包含这些分数；或为这些分数另设一个等级。"
+    assert error.example == "等级 合格 当 总分 < 80"  # the file's own bottom band, not Guangzhou's 不合格 < 60
 
 
 def test_scores_above_the_highest_band_must_be_covered(one_error):
     text = edit("总分 >= 90", "90 <= 总分 < 95")
     error = one_error(text)
     assert where(error) == at(text, "等级 优秀")
-    assert error.message == "总分高于 95 时不属于任何等级（最高可得 100 分）。"
+    assert error.message == (
+        "总分 95 分及以上时不属于任何等级（最高可得 100 分）。请去掉最高的等级“优秀”的上限，让它包含这些分数；或为这些分数另设一个等级。"
+    )
+    assert error.example == "等级 优秀 当 总分 >= 90"
 
 
 def test_band_above_the_highest_possible_total_is_unreachable(one_error):

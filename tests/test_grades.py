@@ -118,7 +118,20 @@ def test_bands_on_an_item_cover_its_converted_maximum(rule_errors, load_rules):
     (error,) = rule_errors(text)
     assert isinstance(error, BandError)
     assert where(error) == at(text, "等级 好")
-    assert error.message == "a高于 50 时不属于任何等级（最高可得 60 分）。"
+    assert error.message == "a高于 50 分时不属于任何等级（最高可得 60 分）。请去掉最高的等级“好”的上限，让它包含这些分数；或为这些分数另设一个等级。"
+    assert error.example == "等级 好 当 a >= 30"
+
+
+def test_scores_outside_the_letter_bands_are_fixed_by_the_files_own_end_bands(rule_errors):
+    text = edit("等级 “A+” 当 总分 >= 90", "等级 “A+” 当 90 <= 总分 <= 99")
+    text = edit("等级 B 当 总分 < 60", "等级 B 当 10 < 总分 < 60", text)
+    errors = rule_errors(text)
+    above = next(error for error in errors if "高于" in error.message)
+    below = next(error for error in errors if "及以下" in error.message)
+    assert above.message.startswith("总分高于 99 分时不属于任何等级（最高可得 100 分）。")
+    assert above.example == "等级 “A+” 当 总分 >= 90"
+    assert below.message.startswith("总分 10 分及以下时不属于任何等级。")
+    assert below.example == "等级 B 当 总分 < 60"
 
 
 def test_a_gap_on_a_definition_names_it(rule_errors):

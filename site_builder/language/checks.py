@@ -527,15 +527,18 @@ class Checker:
     def check_band_coverage(self, ordered: list[ast.Band], graded: GradedRange) -> None:
         """Bands must tile the graded number's range (GradedRange: 0 to the highest total): no overlap, no gap.
         The one home of coverage: every value the graded number can take falls in exactly one band."""
-        name, lowest = graded.name, ordered[0].lower
+        name, bottom, top = graded.name, ordered[0], ordered[-1]
+        lowest, highest = bottom.lower, top.upper
         if lowest and graded.span((graded.low, True, lowest.value, not lowest.inclusive)) is not None:
-            self.errors.append(BandError(ordered[0].pos, f"{name}低于 {lowest.value} 时不属于任何等级。", f"等级 不合格 当 {name} < 60"))
+            beyond = f"{name}低于 {plain(lowest.value)} 分" if lowest.inclusive else f"{name} {plain(lowest.value)} 分及以下"
+            message = f"{beyond}时不属于任何等级。" + end_advice(bottom, "最低")
+            self.errors.append(BandError(bottom.pos, message, f"等级 {written_grade(bottom.name)} 当 {band_condition(replace(bottom, lower=None))}"))
         for below, above in zip(ordered, ordered[1:]):
             self.check_band_seam(below, above, graded, ordered)
-        highest = ordered[-1].upper
         if highest and graded.span((highest.value, not highest.inclusive, graded.high, True)) is not None:
-            message = f"{name}高于 {highest.value} 时不属于任何等级（最高可得 {graded.high} 分）。"
-            self.errors.append(BandError(ordered[-1].pos, message, f"等级 优秀 当 {name} >= 90"))
+            beyond = score_range(highest.value, not highest.inclusive, None, True, name)  # 总分高于 95 分, 总分 95 分及以上
+            message = f"{beyond}时不属于任何等级（最高可得 {plain(graded.high)} 分）。" + end_advice(top, "最高")
+            self.errors.append(BandError(top.pos, message, f"等级 {written_grade(top.name)} 当 {band_condition(replace(top, upper=None))}"))
 
     def check_band_seam(self, below: ast.Band, above: ast.Band, graded: GradedRange, bands: list[ast.Band]) -> None:
         """Neighbouring bands must meet exactly on the values the graded number can take (after its declared
@@ -1029,6 +1032,12 @@ def rounding_reading(graded: GradedRange, interval: Interval, example: Decimal, 
             statement = graded.round_as.format(places=places)
             return f"若{graded.name}应先{first}再评等级，也可不改等级，写“{statement}”：{plain(example)} 分{how} {plain(rounded)} 分，{grade}。"
     return ""
+
+
+def end_advice(band: ast.Band, end: str) -> str:
+    """How to cover the scores beyond the lowest or highest band: widen that band (the example), or add one."""
+    side = "下限" if end == "最低" else "上限"
+    return f"请去掉{end}的等级“{band.name}”的{side}，让它包含这些分数；或为这些分数另设一个等级。"
 
 
 def fix_effect(fix: BandFix, bands: list[ast.Band], example: Decimal) -> str:
