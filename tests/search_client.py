@@ -124,8 +124,9 @@ class LocalIndex:
                 matches[doc] = (len(starts), starts[0] + len(term) <= self.title_length[doc])
         return matches
 
-    def search(self, query: str, filters: dict[str, str] | None = None) -> list[int]:
-        """Documents matching every term and the filters, best first."""
+    def search(self, query: str, filters: dict[str, str] | None = None, scope: str = "") -> list[int]:
+        """Documents matching every term, the filters and the scope (文档: only the maintainers' pages; otherwise
+        everything else), best first: by kind (reports first), then title matches, occurrences, newer first."""
         terms = query_terms(query)
         if not terms:
             return []
@@ -133,13 +134,19 @@ class LocalIndex:
         for term in terms:
             matches = self.term_matches(term)
             found = matches if found is None else {d: (found[d][0] + m[0], found[d][1] and m[1]) for d, m in matches.items() if d in found}
+        docs_kind = self.meta["kinds"].index("文档")
+        found = {d: m for d, m in found.items() if (self.kind[d] == docs_kind) == (scope == "文档")}
         for name, value in (filters or {}).items():
             column = self.facets[self.meta["facets"].index(name)]
             wanted = self.meta["values"][name].index(value) + 1
             found = {d: m for d, m in found.items() if column[d] == wanted}
-        return sorted(found, key=lambda d: (not found[d][1], self.kind[d], -self.order[d] if found[d][1] else 0, -found[d][0], -self.order[d], d))
+        return sorted(found, key=lambda d: (self.kind[d], not found[d][1], -self.order[d] if found[d][1] else 0, -found[d][0], -self.order[d], d))
 
-    def titles(self, docs: list[int]) -> list[tuple[str, str]]:
+    def sections(self, doc: int) -> list[list[str]]:
+        """[anchor, heading, text] of each of the document's sections, as the page fetches them for a snippet."""
+        return json.loads(self.fetch(f"x/{doc}.bin"))
+
+    def titles(self, docs: list[int]) -> list[tuple[str, str, str]]:
         chunk = self.meta["chunk"]
         rows = {}
         for c in sorted({d // chunk for d in docs}):
@@ -158,9 +165,15 @@ def covering(length: int, hot: list[bool]) -> list[int]:
     return best[last][1]
 
 
+SNIPPETS = 8  # results in view on a 1280 × 800 screen, whose snippets the page fetches at once (the rest on scrolling)
+
+
 def cold_search_bytes(site: Path, query: str) -> int:
-    """Compressed bytes a browser with an empty cache fetches for one search and its first page of results."""
+    """Compressed bytes a browser with an empty cache fetches for one search, the titles of its first page of results
+    and the snippets of the results in view."""
     index = LocalIndex(site)
     results = index.search(query)
     index.titles(results[:PAGE])
+    for doc in results[:SNIPPETS]:
+        index.sections(doc)
     return sum(index.fetched.values())

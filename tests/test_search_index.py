@@ -17,11 +17,12 @@ from pathlib import Path
 import pytest
 import yaml
 from search_client import LocalIndex, cold_search_bytes
+from search_site import build_site_with_search, project_docs
 from site_harness import ROOT, SEED_REPO
 
 from site_builder.records.project import load_project
 from site_builder.site.pages import urls
-from site_builder.site.search_index import SearchDoc, SearchIndexBuilder, normalise, report_search_doc
+from site_builder.site.search_index import SearchDoc, SearchIndexBuilder, html_sections, normalise, query_terms, report_search_doc
 
 sys.path.insert(0, str(ROOT / "bench"))
 import synthetic  # noqa: E402
@@ -162,3 +163,75 @@ def test_a_query_spanning_two_fields_or_a_separator_is_not_found(tmp_path):
 def test_a_cold_search_fetches_little(corpus):
     docs, site = corpus
     assert cold_search_bytes(site, "爱心汤") < 40_000
+
+
+# --- the 市桥 report as built: what a reader sees on it finds it ------------------------------------------------------
+
+SEED_URL = "reports/panyu/shiqiao-dongxi/2024-2025-中期/"
+SEEN_ON_THE_REPORT = ["双百工程", "真实诚信原则", "东1片区", "一票否决", "评估依据", "结语", "15.09", "89.76", "东一片区", "网站核对与说明"]
+
+
+@pytest.fixture(scope="module")
+def seed_site(tmp_path_factory):
+    repo = tmp_path_factory.mktemp("seed")
+    site = build_site_with_search(repo)
+    return project_docs(repo, site)[1], site
+
+
+def found_pages(index: LocalIndex, query: str, scope: str = "") -> set[tuple[str, str]]:
+    """(URL, kind) of every result, read from the index's own files."""
+    results = index.search(query, scope=scope)
+    return {(row[0], index.meta["kinds"][index.kind[d]]) for d, row in zip(results, index.titles(results))}
+
+
+def leads_to_the_report(index: LocalIndex, query: str) -> bool:
+    """The report is among the results, or the standing text it carries is (whose link is this report's section)."""
+    return bool(found_pages(index, query) & {(SEED_URL, "报告"), (SEED_URL, "固定说明")})
+
+
+def doc_of(index: LocalIndex, url: str, kind: str) -> int:
+    return next(d for d in range(index.meta["docs"]) if index.titles([d])[0][0] == url and index.meta["kinds"][index.kind[d]] == kind)
+
+
+@pytest.mark.slow
+def test_words_seen_on_the_report_find_it(seed_site):
+    docs, site = seed_site
+    index = LocalIndex(site)
+    for query in SEEN_ON_THE_REPORT:
+        assert leads_to_the_report(index, query), query
+        public = {(d.url, d.kind) for d in docs if d.kind != "文档" and expected([d], query)}
+        assert found_pages(index, query) == public, query
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("length", [2, 4, 9])
+def test_every_phrase_sampled_from_the_report_finds_it(seed_site, length):
+    """Phrases of `length` characters from every line of text a reader sees on the page, outside the navigation."""
+    _, site = seed_site
+    index = LocalIndex(site)
+    own, standing = html_sections((site / SEED_URL / "index.html").read_text(encoding="utf-8"))
+    standing_lines = {line for s in standing for line in s.text.split("\n")}
+    lines = [line for s in own + standing for line in (s.heading, *s.text.split("\n")) if len(line) >= length]
+    sampled = 0
+    for line in lines:
+        if line in standing_lines and "市桥街东西片社工" in line:
+            continue  # in the standing text the station's names are the placeholders'; the names find the report
+        for start in range(0, len(line) - length + 1, max(1, len(line) // 3)):
+            phrase = line[start : start + length]
+            if query_terms(phrase):
+                assert leads_to_the_report(index, phrase), phrase
+                sampled += 1
+    assert sampled > 300
+
+
+@pytest.mark.slow
+def test_a_result_names_its_section_and_the_standing_text_is_one_result(seed_site):
+    _, site = seed_site
+    index = LocalIndex(site)
+    assert found_pages(index, "真实诚信原则") == {(SEED_URL, "固定说明")}
+    standing = doc_of(index, SEED_URL, "固定说明")
+    assert any("真实诚信原则" in text and heading == "（二）评估原则" for _, heading, text in index.sections(standing))
+    report = doc_of(index, SEED_URL, "报告")
+    assert any("东1片区" in text and heading == "四、评估等级" for _, heading, text in index.sections(report))
+    assert {kind for _, kind in found_pages(index, "规则语言")} <= {"报告", "页面", "站点", "区", "固定说明"}
+    assert {kind for _, kind in found_pages(index, "规则语言", scope="文档")} == {"文档"}

@@ -77,16 +77,24 @@
     this.chunks = new Map();
   }
 
+  /* Older WeChat (X5), UC and 360 kernels have no DecompressionStream: they read the uncompressed twins in r/. */
+  var UNPACKED = typeof window.DecompressionStream !== "function";
+
   Index.prototype.fetchBytes = function (name) {
-    return fetch(new URL(name, this.folder)).then(function (response) {
-      if (!response.ok) throw new Error(name + ": HTTP " + response.status);
+    var path = UNPACKED ? "r/" + name : name;
+    return fetch(new URL(path, this.folder)).then(function (response) {
+      if (!response.ok) throw new Error("索引文件 " + path + " 无法读取（HTTP " + response.status + "）");
       return response.arrayBuffer();
     }).then(function (buffer) {
       var bytes = new Uint8Array(buffer);
-      if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;  // the server already undid the gzip
+      if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;  // uncompressed, or the server already undid the gzip
       var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
       return new Response(stream).arrayBuffer().then(function (b) { return new Uint8Array(b); });
     });
+  };
+
+  Index.prototype.sections = function (doc) {
+    return this.fetchBytes("x/" + doc + ".bin").then(function (b) { return JSON.parse(new TextDecoder().decode(b)); });
   };
 
   Index.prototype.load = function () {
@@ -228,8 +236,10 @@
     });
   };
 
-  /* Documents with every term and the chosen facets: title matches first (newest first), then by occurrences. */
-  Index.prototype.search = function (query, filters) {
+  /* Documents with every term, the chosen facets and scope: reports first, then the standing text, station, district
+     and other pages; within each, title matches first (newest first), then by occurrences. The maintainers' pages
+     (kind 文档) only when the scope asks for them. */
+  Index.prototype.search = function (query, filters, scope) {
     var self = this, terms = queryTerms(query);
     if (!terms.length) return Promise.resolve([]);
     return Promise.all(terms.map(function (t) { return self.termMatches(t); })).then(function (all) {
@@ -241,7 +251,9 @@
         });
         found = merged;
       });
+      var docsKind = self.meta.kinds.indexOf("文档");
       var docs = Array.from(found.keys()).filter(function (d) {
+        if ((scope === "文档") !== (self.kind[d] === docsKind)) return false;
         return self.meta.facets.every(function (name, i) {
           var wanted = filters[name];
           return !wanted || self.facets[i][d] === self.meta.values[name].indexOf(wanted) + 1;
@@ -249,9 +261,9 @@
       });
       function rank(d) {
         var m = found.get(d);
-        // The query in the title first; then reports before other pages (a reader searching a project name wants
-        // the reports, not this site's documentation); then more matches, newer evaluations.
-        return [m[1] ? 0 : 1, self.kind[d], m[1] ? -self.order[d] : 0, -m[0], -self.order[d], d];
+        // Reports before anything else (a reader searching a project name wants the reports); then the query in the
+        // title first; then more matches, newer evaluations.
+        return [self.kind[d], m[1] ? 0 : 1, m[1] ? -self.order[d] : 0, -m[0], -self.order[d], d];
       }
       return docs.sort(function (a, b) {
         var x = rank(a), y = rank(b);
@@ -287,6 +299,7 @@
     var list = document.getElementById("search-results");
     var more = document.getElementById("search-more");
     var selects = Array.from(form.querySelectorAll("select[data-facet]"));
+    var scope = form.querySelector("#search-scope");
     var results = [], shown = 0, run = 0;
 
     function filters() {
@@ -303,6 +316,7 @@
         });
         select.value = params.get(select.dataset.facet) || "";
       });
+      if (scope) scope.value = params.get("范围") || "";
       box.value = params.get("q") || "";
     }
 
@@ -310,8 +324,9 @@
     function showMore() {
       var page = results.slice(shown, shown + PAGE);
       form.dataset.state = "busy";
+      var terms = queryTerms(box.value);
       return index.titles(page).then(function (rows) {
-        rows.forEach(function (row, i) { list.appendChild(resultItem(index, page[i], row)); });
+        rows.forEach(function (row, i) { list.appendChild(resultItem(index, page[i], row, terms, box.value.trim())); });
         shown += page.length;
         more.hidden = shown >= results.length;
         form.dataset.state = "done";
@@ -319,11 +334,12 @@
     }
 
     function update(pushState) {
-      var query = box.value, chosen = filters(), mine = ++run;
+      var query = box.value, chosen = filters(), mine = ++run, within = scope ? scope.value : "";
       if (pushState) {
         var params = new URLSearchParams();
         if (query) params.set("q", query);
         Object.keys(chosen).forEach(function (k) { params.set(k, chosen[k]); });
+        if (within) params.set("范围", within);
         history.replaceState(null, "", "?" + params.toString());
       }
       list.innerHTML = "";
@@ -337,13 +353,15 @@
       }
       count.textContent = "正在搜索……";
       form.dataset.state = "busy";
-      return index.search(query, chosen).then(function (found) {
+      return index.search(query, chosen, within).then(function (found) {
         if (mine !== run) return;
         results = found;
-        count.textContent = found.length ? "找到 " + found.length + " 个结果。" : "没有找到包含“" + query.trim() + "”的页面。";
+        var where = within === "文档" ? "维护文档中" : "评估报告与公开页面中";
+        count.textContent = found.length ? "找到 " + found.length + " 个结果。" :
+          where + "没有找到包含“" + query.trim() + "”的页面。" + (Object.keys(chosen).length ? "可以取消筛选条件再试。" : "可以换一个较短的词，或用空格分开几个词。");
         return showMore();
       }).catch(function (error) {
-        count.textContent = "搜索出错：" + error.message;
+        count.textContent = "搜索出错：" + error.message + "。请刷新页面再试；仍然出错时，可以在“全部评估”页面按区与站点查找。";
         form.dataset.state = "done";
       });
     }
@@ -352,21 +370,23 @@
       event.preventDefault();
       update(true);
     });
-    selects.forEach(function (s) { s.addEventListener("change", function () { update(true); }); });
+    selects.concat(scope ? [scope] : []).forEach(function (s) { s.addEventListener("change", function () { update(true); }); });
     more.addEventListener("click", function () { showMore(); });
     index.load().then(function () {
       fillSelects();
       form.dataset.ready = "true";
       return update(false);
     }).catch(function (error) {
-      count.textContent = "无法载入搜索索引：" + error.message;
+      count.textContent = "无法载入搜索索引：" + error.message + "。请检查网络后刷新页面。";
     });
   }
 
-  function resultItem(index, doc, row) {
+  function resultItem(index, doc, row, terms, query) {
     var item = document.createElement("li");
     var link = document.createElement("a");
-    link.href = new URL(row[0], index.folder.href.replace(/search\/$/, "")).href;
+    var page = new URL(row[0], index.folder.href.replace(/search\/$/, ""));
+    page.searchParams.set("hl", query);
+    link.href = page.href;
     link.textContent = row[1];
     item.appendChild(link);
     var facets = index.meta.facets.map(function (name, i) {
@@ -375,14 +395,118 @@
     }).filter(Boolean);
     var meta = document.createElement("span");
     meta.className = "search-result__facets";
-    meta.textContent = facets.length ? facets.join(" · ") : index.meta.kinds[index.kind[doc]];
+    var kind = index.meta.kinds[index.kind[doc]];
+    meta.textContent = [kind === "报告" ? "" : kind].concat(facets, row[2] ? [row[2]] : []).filter(Boolean).join(" · ");
     item.appendChild(meta);
+    var snippet = document.createElement("p");
+    snippet.className = "search-result__snippet";
+    item.appendChild(snippet);
+    whenShown(item, function () {
+      index.sections(doc).then(function (sections) {
+        var found = firstMatch(sections, terms);
+        if (!found) return;
+        if (found.anchor) {
+          page.hash = found.anchor;
+          link.href = page.href;
+        }
+        fillSnippet(snippet, found);
+      }).catch(function () { /* the title and its link are enough without a snippet */ });
+    });
     return item;
+  }
+
+  /* A result's snippet is fetched when the result scrolls into view: the first search stays small on a phone. */
+  function whenShown(element, action) {
+    if (!("IntersectionObserver" in window)) return action();
+    var observer = new IntersectionObserver(function (seen) {
+      if (seen.some(function (e) { return e.isIntersecting; })) {
+        observer.disconnect();
+        action();
+      }
+    }, {rootMargin: "200px"});
+    observer.observe(element);
+  }
+
+  /* Text in the normal form the index uses, character by character, with where each character came from. */
+  function folded(text) {
+    var chars = Array.from(text), out = "", from = [], at = 0;
+    chars.forEach(function (c) {
+      var n = c.normalize("NFKC").toLowerCase().replace(SEP, " ");
+      for (var k = 0; k < n.length; k++) from.push(at);
+      out += n;
+      at += c.length;
+    });
+    from.push(at);
+    return {text: out, from: from};
+  }
+
+  /* The first section (heading or text) holding every term, else the first holding one; where the first term is. */
+  function firstMatch(sections, terms) {
+    var words = terms.map(function (t) { return t.join(""); }), best = null;
+    sections.some(function (section) {
+      var heading = folded(section[1]), body = folded(section[2]);
+      var held = words.filter(function (w) { return heading.text.indexOf(w) >= 0 || body.text.indexOf(w) >= 0; });
+      if (!held.length || (best && held.length < words.length)) return false;
+      var inBody = body.text.indexOf(held[0]) >= 0, source = inBody ? body : heading, at = source.text.indexOf(held[0]);
+      best = {anchor: section[0], heading: section[1], text: inBody ? section[2] : section[1],
+              start: source.from[at], end: source.from[at + held[0].length]};
+      return held.length === words.length;
+    });
+    return best;
+  }
+
+  /* 在「heading」中：… text before <mark>the match</mark> text after …, built from text nodes only. */
+  function fillSnippet(snippet, found) {
+    var before = found.text.slice(Math.max(0, found.start - 40), found.start).replace(/\s+/g, " ");
+    var after = found.text.slice(found.end, found.end + 60).replace(/\s+/g, " ");
+    if (found.heading) {
+      var where = document.createElement("span");
+      where.className = "search-result__section";
+      where.textContent = "在“" + found.heading + "”中：";
+      snippet.appendChild(where);
+    }
+    snippet.appendChild(document.createTextNode((found.start > 40 ? "…" : "") + before));
+    var mark = document.createElement("mark");
+    mark.textContent = found.text.slice(found.start, found.end);
+    snippet.appendChild(mark);
+    snippet.appendChild(document.createTextNode(after + (found.end + 60 < found.text.length ? "…" : "")));
+  }
+
+  /* --- on arrival from a result: the words highlighted, at the section the link named --- */
+
+  function highlightOnArrival() {
+    var query = new URLSearchParams(window.location.search).get("hl");
+    var article = document.querySelector("article") || document.body;
+    if (!query || !queryTerms(query).length) return;
+    var start = window.location.hash ? document.getElementById(decodeURIComponent(window.location.hash.slice(1))) : null;
+    var walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT), nodes = [], node, seen = !start;
+    while ((node = walker.nextNode())) {
+      if (!seen && start.compareDocumentPosition(node) & Node.DOCUMENT_POSITION_FOLLOWING) seen = true;
+      if (seen && !node.parentNode.closest("script, style, svg, .headerlink")) nodes.push(node);
+    }
+    var marks = [];
+    queryTerms(query).forEach(function (term) {
+      var word = term.join("");
+      nodes.some(function (text) {
+        var f = folded(text.data), at = f.text.indexOf(word);
+        if (at < 0) return false;
+        var range = document.createRange();
+        range.setStart(text, f.from[at]);
+        range.setEnd(text, f.from[at + word.length]);
+        var mark = document.createElement("mark");
+        mark.className = "search-arrival";
+        range.surroundContents(mark);
+        marks.push(mark);
+        return true;
+      });
+    });
+    if (marks.length && !start) marks[0].scrollIntoView({block: "center"});
   }
 
   function start() {
     var base = siteBase();
     addHeaderBox(base);
+    highlightOnArrival();
     var form = document.getElementById("site-search");
     if (form) searchPage(base, form);
   }

@@ -33,8 +33,8 @@ from .page_cache import (
     site_fingerprint,
 )
 from .pages import urls
-from .provenance import BUILT_FROM_MARKER, Provenance
-from .search_index import SearchIndexBuilder, report_search_doc
+from .provenance import Provenance
+from .search_index import SearchDoc, SearchIndexBuilder, page_heading, page_search_doc, report_search_doc
 
 PAGES_PER_TASK = 50
 _active: BulkRenderer | None = None  # what forked workers render; set just before the fork
@@ -107,7 +107,7 @@ class BulkRenderer:
         else:
             entry = self.rendered(key, src, markdown)
             outcome.rendered += 1
-        return src, entry.html.replace(BUILT_FROM_MARKER, self.provenance.built_from())
+        return src, self.provenance.filled(entry.html)
 
     def rendered(self, key: str, src: str, markdown: str) -> Entry:
         """Render a page and keep it, with what a cached copy must say again (its warnings) and check (its links)."""
@@ -148,10 +148,15 @@ class BulkRenderer:
         for index in indices:
             src, html = self.page_html(index, outcome)
             write_file(html.encode("utf-8", errors="xmlcharrefreplace"), self.bulk_file(src).abs_dest_path)
-            row = self.pages.evaluated(index)
-            if row is not None:  # station pages only list reports, which are indexed themselves
-                outcome.search.add(report_search_doc(row.record, row.result, search_url(src)))
+            outcome.search.add(self.search_doc(index, src, html))
         return outcome
+
+    def search_doc(self, index: int, src: str, html: str) -> SearchDoc:
+        """A report as a reader sees it (its standing text apart), or a station page."""
+        row = self.pages.evaluated(index)
+        if row is not None:
+            return report_search_doc(row.record, row.result, search_url(src), html)
+        return page_search_doc(search_url(src), page_heading(html), html, "站点")
 
 
 class WarningsKept(logging.Handler):

@@ -8,7 +8,9 @@ A character-bigram positional index gives that exactly: a term of n ≥ 2 charac
 Files under search/ (every .bin is gzip, written with mtime 0 so the bytes are reproducible):
   meta.json            shard count, facet value tables, document count, chunk sizes
   docs.bin             per document: kind, facets (區, 服务年度, 阶段, 等级), order rank, title length — columns of varints
-  t/<chunk>.bin        JSON [[url, title], …] for CHUNK documents, fetched only for results shown
+  t/<chunk>.bin        JSON [[url, title, line], …] for CHUNK documents, fetched only for results shown
+  x/<doc>.bin          JSON [[anchor, heading, text], …]: a document's sections, fetched for the snippets of results shown
+  r/…                  the same files uncompressed, for browsers without DecompressionStream (older WeChat X5, UC, 360)
   s/<shard>.bin        every key hashed to the shard: its document list, counts, title flags, and (cold keys) positions
   h/<key>-<block>.bin  positions of a hot key (one whose positions exceed HOT_POSITIONS), in blocks of documents
 """
@@ -16,6 +18,8 @@ Files under search/ (every .bin is gzip, written with mtime 0 so the bytes are r
 from __future__ import annotations
 
 import gzip
+import hashlib
+import html as html_lib
 import json
 import re
 import shutil
@@ -27,8 +31,9 @@ import numpy as np
 
 from ..language.ruleset import NOT_GRADED
 from .pages.explain import report_title
+from .pages.report import STANDING_END, STANDING_START
 
-FORMAT = 1
+FORMAT = 2
 CHUNK = 64  # documents per title chunk
 BATCH = 256  # documents encoded together while adding
 HOT_POSITIONS = 3000  # a key with more positions than this keeps them out of its shard, in blocks
@@ -37,18 +42,48 @@ SHARD_ENTRIES = 2500  # target cold positions per shard, which sets the shard co
 GROUPS = 64  # shards are written in 64 groups (shard mod 64), each from one slice of every batch
 PLANE = 0x110000  # key = first code point × PLANE + second (0 for a unigram)
 FACETS = ("区", "服务年度", "阶段", "等级")
-KINDS = ("报告", "页面")
+# In rank order: reports first, then the standing text they carry, station and district pages, other public pages;
+# 文档 (the maintainers' pages under 参与贡献) is searched only from its own scope (docs/search.md).
+KINDS = ("报告", "固定说明", "站点", "区", "页面", "文档")
 _SEPARATORS = re.compile(r"[\W_]+")
+
+
+@dataclass(frozen=True)
+class Section:
+    """What a reader sees under one heading: the heading's id (the link goes there), its words, and the text."""
+
+    anchor: str
+    heading: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A report's standing text (the rule set's 评估依据 … 评估结果说明), indexed once for all reports that carry it."""
+
+    title: str  # e.g. 评估办法固定说明：广州市社工站评估办法 2024（中期）
+    sections: tuple[Section, ...]
+    facets: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class SearchDoc:
     url: str  # site-relative URL of the page, e.g. "reports/panyu/shiqiao-dongxi/2024-2025-中期/"
     title: str
-    text: str  # plain text the search matches against
-    kind: str  # "报告" for reports, "页面" for other pages
+    text: str  # plain text the search matches against (the sections' words, when the page has sections)
+    kind: str  # one of KINDS
     facets: dict[str, str] = field(default_factory=dict)  # reports only: 区, 服务年度, 阶段, 等级
     order: str = ""  # tie-break, newer first (e.g. the period)
+    sections: tuple[Section, ...] = ()  # for snippets and links to the section; one untitled section when empty
+    line: str = ""  # what tells the result apart under its title (station, period, stage)
+    standing: Standing | None = None
+
+    def shown_sections(self) -> tuple[Section, ...]:
+        return self.sections or (Section("", "", self.text),)
+
+
+def sections_text(sections) -> str:
+    return "\n".join(f"{s.heading}\n{s.text}" for s in sections)
 
 
 def normalise(text: str) -> str:
@@ -95,23 +130,111 @@ def report_text(record) -> str:
     return "\n".join(part for part in parts if part)
 
 
-def report_search_doc(record, result, url: str) -> SearchDoc:
+def report_search_doc(record, result, url: str, html: str | None = None) -> SearchDoc:
+    """A report as its page shows it (html), or, without the page, its own words from the record (report_text).
+
+    The page's standing text goes to the index once per rule set (Standing), not once per report."""
     facets = {"区": record.station["district"]["name"], "服务年度": record.period, "阶段": record.stage, "等级": result.grade or NOT_GRADED}
     order = f"{record.period}-{result.ruleset.stages.index(record.stage)}"  # the rule set's stage order: 末期 after 中期
-    return SearchDoc(url, report_title(record), report_text(record), "报告", facets, order)
+    if html is None:
+        return SearchDoc(url, report_title(record), report_text(record), "报告", facets, order)
+    own, standing = html_sections(html)
+    carried = None
+    if standing:
+        title = f"评估办法固定说明：{result.ruleset.title} {result.ruleset.version}（{record.stage}）"
+        carried = Standing(title, tuple(neutral(section, record) for section in standing), {"阶段": record.stage})
+    return SearchDoc(url, report_title(record), sections_text(own), "报告", facets, order, own, standing=carried)
 
 
-_TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]+>", re.S | re.I)
+def neutral(section: Section, record) -> Section:
+    """The standing text as every report carries it: the station's names in it (from the placeholders) named by role."""
+    text = section.text
+    for name, role in ((record.station["name"], "〔站点全称〕"), (record.station.get("short_name", ""), "〔站点简称〕")):
+        if name:
+            text = text.replace(name, role)
+    return Section(section.anchor, section.heading, text)
+
+
 _ARTICLE = re.compile(r"<article\b[^>]*>(.*?)</article>", re.S | re.I)
+# Tokens of the page's HTML: what is never seen (scripts, styles, a heading's ¶ link), comments, tags and text.
+_TOKENS = re.compile(
+    r"<(script|style)\b.*?</\1\s*>|<a\b[^>]*\bclass=\"headerlink\"[^>]*>.*?</a>|<!--(.*?)-->|<(/?)([a-zA-Z][\w-]*)([^>]*)>|([^<]+)",
+    re.S | re.I,
+)
+_HEADING = re.compile(r"h[1-6]$", re.I)
+_ID = re.compile(r"\bid=\"([^\"]*)\"")
+# Tags that end a run of text: words on either side of them are not one word (a table's cells, a list's items).
+_BLOCKS = frozenset(
+    "address article aside blockquote br caption dd details div dl dt figcaption figure footer h1 h2 h3 h4 h5 h6 header hr li "
+    "main nav ol p pre section summary table tbody td tfoot th thead tr ul text desc title".split()
+)
 
 
-def page_search_doc(url: str, title: str, html: str) -> SearchDoc:
-    """A hand-written or listing page: the text of its <article> (the whole HTML if it has none), tags removed."""
-    import html as html_lib
+class _SectionWriter:
+    """Collects the sections of a page as its tokens arrive: a heading with an id starts one."""
 
+    def __init__(self) -> None:
+        self.own: list[Section] = []
+        self.standing: list[Section] = []
+        self.anchor, self.heading, self.parts = "", "", []
+        self.in_heading: list[str] | None = None
+        self.in_standing = False
+
+    def close(self) -> None:
+        text = re.sub(r"\s*\n\s*", "\n", "".join(self.parts)).strip()
+        if text or self.heading:
+            (self.standing if self.in_standing else self.own).append(Section(self.anchor, self.heading, text))
+        self.heading, self.parts = "", []
+
+    def text(self, words: str) -> None:
+        (self.in_heading if self.in_heading is not None else self.parts).append(words)
+
+    def tag(self, closing: bool, name: str, attributes: str) -> None:
+        if _HEADING.match(name):
+            found = _ID.search(attributes)
+            if not closing and found:
+                self.close()
+                self.anchor, self.in_heading = html_lib.unescape(found.group(1)), []
+                return
+            if closing and self.in_heading is not None:
+                self.heading, self.in_heading = " ".join("".join(self.in_heading).split()), None
+                return
+        if name.lower() in _BLOCKS:
+            self.text("\n")
+
+    def comment(self, body: str) -> None:
+        comment = f"<!--{body}-->"
+        if comment in (STANDING_START, STANDING_END):
+            self.close()  # the section goes on under the same heading, on the other side of the line
+            self.in_standing = comment == STANDING_START
+
+
+def html_sections(html: str) -> tuple[tuple[Section, ...], tuple[Section, ...]]:
+    """The sections of a page's <article> (the whole HTML if it has none) as a reader sees them, and apart from them
+    those between the standing-text comments. Inline tags join words, block tags separate them."""
     found = _ARTICLE.search(html)
-    text = html_lib.unescape(_TAGS.sub(" ", found.group(1) if found else html))
-    return SearchDoc(url, title, text, "页面", {}, "")
+    writer = _SectionWriter()
+    for match in _TOKENS.finditer(found.group(1) if found else html):
+        if match.group(6) is not None:
+            writer.text(html_lib.unescape(match.group(6)))
+        elif match.group(4):
+            writer.tag(match.group(3) == "/", match.group(4), match.group(5))
+        elif match.group(2) is not None:
+            writer.comment(match.group(2))
+    writer.close()
+    return tuple(writer.own), tuple(writer.standing)
+
+
+def page_heading(html: str) -> str:
+    """The page's first heading as a reader sees it (a station page's title is its <h1>)."""
+    own = html_sections(html)[0]
+    return next((s.heading for s in own if s.heading), "")
+
+
+def page_search_doc(url: str, title: str, html: str, kind: str = "页面", line: str = "") -> SearchDoc:
+    """A page MkDocs renders (or a station page): its sections as a reader sees them."""
+    sections = html_sections(html)[0]
+    return SearchDoc(url, title, sections_text(sections), kind, {}, "", sections, line)
 
 
 # --- building ------------------------------------------------------------------------------------------
@@ -140,6 +263,22 @@ class _DocMeta:
     facets: tuple
     order: str
     title_length: int
+    line: str = ""
+    sections: bytes = b""  # gzip of the x/ file, packed where the document was added (in a worker, for reports)
+
+
+@dataclass
+class _Carried:
+    """A standing text and the reports that carry it: the first one (its link) and how many."""
+
+    standing: Standing
+    first_url: str
+    reports: int
+
+
+def packed_sections(sections: tuple[Section, ...]) -> bytes:
+    rows = [[s.anchor, s.heading, s.text] for s in sections]
+    return gz(json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
 class SearchIndexBuilder:
@@ -149,13 +288,26 @@ class SearchIndexBuilder:
         self.docs: list[_DocMeta] = []
         self.batches: list[_Batch] = []
         self.pending: list[str] = []  # normalised streams not yet encoded
+        self.carried: dict[str, _Carried] = {}  # standing texts by their words, in the order reports brought them
 
     def add(self, doc: SearchDoc) -> None:
         title = normalise(doc.title)
-        self.docs.append(_DocMeta(doc.url, doc.title, doc.kind, tuple(doc.facets.get(f, "") for f in FACETS), doc.order, len(title)))
+        facets = tuple(doc.facets.get(f, "") for f in FACETS)
+        sections = packed_sections(doc.shown_sections())
+        self.docs.append(_DocMeta(doc.url, doc.title, doc.kind, facets, doc.order, len(title), doc.line, sections))
         self.pending.append(title + " " + normalise(doc.text))
+        if doc.standing is not None:
+            self.carry(doc.standing, doc.url, 1)
         if len(self.pending) >= BATCH:
             self._flush()
+
+    def carry(self, standing: Standing, url: str, reports: int) -> None:
+        rows = [standing.title, sorted(standing.facets.items()), [[s.anchor, s.heading, s.text] for s in standing.sections]]
+        key = hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode("utf-8")).hexdigest()
+        if key in self.carried:
+            self.carried[key].reports += reports
+        else:
+            self.carried[key] = _Carried(standing, url, reports)
 
     def merge(self, other: SearchIndexBuilder) -> None:
         self._flush()
@@ -164,6 +316,8 @@ class SearchIndexBuilder:
         self.docs.extend(other.docs)
         for batch in other.batches:
             self.batches.append(_Batch(**{**batch.__dict__, "base": batch.base + offset}))
+        for carried in other.carried.values():
+            self.carry(carried.standing, carried.first_url, carried.reports)
 
     def __getstate__(self):
         self._flush()
@@ -176,8 +330,17 @@ class SearchIndexBuilder:
             self.pending = []
 
     def write(self, site_dir: Path) -> dict:
+        self.add_standing_texts()
         self._flush()
         return _Writer(Path(site_dir) / "search", self.docs, self.batches).write()
+
+    def add_standing_texts(self) -> None:
+        """Each standing text once, after the pages: a match there links to the first report carrying it."""
+        carried, self.carried = list(self.carried.values()), {}
+        for c in carried:
+            line = f"每份采用此规则的{c.standing.facets.get('阶段', '')}评估报告都载有这段说明（共 {c.reports} 份）；链接到其中一份。"
+            text = sections_text(c.standing.sections)
+            self.add(SearchDoc(c.first_url, c.standing.title, text, "固定说明", c.standing.facets, "", c.standing.sections, line))
 
 
 def _encode_batch(base: int, streams: list[str]) -> _Batch:
@@ -285,9 +448,14 @@ class _Writer:
         self.files += 1
         self.bytes += len(payload)
 
+    def put_packed(self, name: str, packed: bytes) -> None:
+        """A gzip file, and its uncompressed twin under r/ for browsers that cannot decompress (search.js falls back)."""
+        self.put(name, packed)
+        self.put(f"r/{name}", gzip.decompress(packed))
+
     def write(self) -> dict:
         # The search page (search/index.html) shares the folder: remove only the index's own files.
-        for folder in ("s", "h", "t"):
+        for folder in ("s", "h", "t", "x", "r"):
             shutil.rmtree(self.folder / folder, ignore_errors=True)
         self.folder.mkdir(parents=True, exist_ok=True)
         keys, cold_entries = self.key_table()
@@ -296,6 +464,8 @@ class _Writer:
         self.write_postings(keys, shards)
         facet_values = self.write_docs()
         self.write_titles()
+        for number, doc in enumerate(self.docs):
+            self.put_packed(f"x/{number}.bin", doc.sections)
         meta = {
             "format": FORMAT,
             "docs": len(self.docs),
@@ -376,7 +546,7 @@ class _Writer:
                 by_shard.setdefault(home, []).append(entry)
             for shard in range(group, shards, groups):  # every shard is written, empty or not: no 404s
                 shard_entries = by_shard.get(shard, [])
-                self.put(f"s/{shard}.bin", gz(small_varints([len(shard_entries)]) + b"".join(shard_entries)))
+                self.put_packed(f"s/{shard}.bin", gz(small_varints([len(shard_entries)]) + b"".join(shard_entries)))
 
     def bigram_entries(self, k: np.ndarray, d: np.ndarray, p: np.ndarray) -> list[tuple[int, bytes]]:
         """Every key's shard entry, encoded for all keys of a group at once (a loop over keys only slices bytes)."""
@@ -414,7 +584,7 @@ class _Writer:
             for block, (lo, hi) in enumerate(zip(cuts[:-1], cuts[1:])):
                 start = pair_at[a + lo]
                 stop = pair_at[a + hi] if a + hi < len(pair_at) else len(k)
-                self.put(f"h/{self.hot_id[key]}-{block}.bin", gz(slice_of(pos_bytes, pos_ends, start, stop)))
+                self.put_packed(f"h/{self.hot_id[key]}-{block}.bin", gz(slice_of(pos_bytes, pos_ends, start, stop)))
             head = [key // PLANE, key % PLANE, 1, b - a, len(listing), self.hot_id[key], len(cuts) - 1, *cuts[1:-1]]
             result.append((key, small_varints(head) + listing))
         return result
@@ -442,16 +612,16 @@ class _Writer:
         values = {name: sorted({d.facets[i] for d in self.docs if d.facets[i]}) for i, name in enumerate(FACETS)}
         index = {name: {v: i + 1 for i, v in enumerate(vals)} for name, vals in values.items()}
         orders = {o: i for i, o in enumerate(sorted({d.order for d in self.docs}))}
-        columns = [[KINDS.index(d.kind) if d.kind in KINDS else 1 for d in self.docs]]
+        columns = [[KINDS.index(d.kind) for d in self.docs]]
         columns += [[index[name].get(d.facets[i], 0) for d in self.docs] for i, name in enumerate(FACETS)]
         columns += [[orders[d.order] for d in self.docs], [d.title_length for d in self.docs]]
-        self.put("docs.bin", gz(b"".join(varints(c) for c in columns)))
+        self.put_packed("docs.bin", gz(b"".join(varints(c) for c in columns)))
         return values
 
     def write_titles(self) -> None:
         for chunk in range(0, len(self.docs), CHUNK):
-            rows = [[d.url, d.title] for d in self.docs[chunk : chunk + CHUNK]]
-            self.put(f"t/{chunk // CHUNK}.bin", gz(json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode()))
+            rows = [[d.url, d.title, d.line] for d in self.docs[chunk : chunk + CHUNK]]
+            self.put_packed(f"t/{chunk // CHUNK}.bin", gz(json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode()))
 
 
 def runs_of(sorted_keys: np.ndarray):

@@ -176,15 +176,21 @@ def fill_standing(template: str, record: StationRecord, rules: RuleSet) -> str:
 EXPLAINED = re.compile(r"^#{1,6}[ \t].*评估结果说明[ \t]*$", re.M)
 
 
+# Around the rule set's standing text (and 评估结果说明): invisible, so that the search index takes these words once per
+# rule set instead of once per report (site/search_index.py). Comments pass through Markdown as they are.
+STANDING_START = "<!-- standing-text -->"
+STANDING_END = "<!-- /standing-text -->"
+
+
 def background(record: StationRecord, rules: RuleSet, standing_text: str | None) -> str:
     report = record.content["report"]
-    parts = [f"## 一、{inline(stage_title(record.stage))}背景", narrative(report["background"])]
+    parts = [f"## 一、{inline(stage_title(record.stage))}背景", narrative(report["background"]), STANDING_START]
     if standing_text and standing_text.strip():
         parts.append(fill_standing(standing_text, record, rules))
     if not (standing_text and EXPLAINED.search(standing_text)):
         number = chinese_number(len(re.findall(r"^###[ \t]", standing_text or "", re.M)) + 1)
         parts += [f"### （{number}）评估结果说明", result_explanation(rules, record.stage)]
-    return "\n\n".join(parts)
+    return "\n\n".join([*parts, STANDING_END])
 
 
 def summary(record: StationRecord, result: Result) -> str:
