@@ -81,8 +81,9 @@ def add_score_table(document, rows: list[list[str]]) -> None:
                 table.cell(r, c).text = text
     for r, row in enumerate(rows):
         if len(row) == 4 and not row[3]:
-            top = next(t for t in range(r, -1, -1) if rows[t][3])
-            table.cell(top, 3).merge(table.cell(r, 3))
+            top = next((t for t in range(r, -1, -1) if rows[t][3]), None)
+            if top is not None:  # in the second half of a split table the merge was broken by the page
+                table.cell(top, 3).merge(table.cell(r, 3))
 
 
 def build(variant: str = "original") -> bytes:

@@ -21,7 +21,7 @@ from ..records import authoring, rule_tests
 from ..records.project import Project, load_project
 from ..records.schema import SCHEMA_FILE, json_schema_text
 from ..site import preview, publish, shards
-from . import impact
+from . import impact, importing
 from .arguments import ChineseArgumentParser
 
 
@@ -81,7 +81,7 @@ def argument_parser() -> argparse.ArgumentParser:
     return parser
 
 
-COMMAND_MODULES: tuple = (impact, publish, preview, shards, rule_tests, authoring)
+COMMAND_MODULES: tuple = (impact, publish, preview, shards, rule_tests, authoring, importing)
 
 
 def run_check(args) -> int:
@@ -202,8 +202,9 @@ def score_table_text(result: Result, table_label=lambda sub_district: sub_distri
     rows.append((TOTAL_LABEL + (f"（{note}）" if note else ""), "", "", plain(result.total)))
     lines = [aligned(row, column_widths(rows)) for row in rows]
     lines.insert(1, "-" * max(display(line) for line in lines))
-    lines += ["", f"等级：{result.grade or NOT_GRADED}（按分数：{result.score_grade}）", "", "一票否决："]
-    lines += [f"  [{v.status}] {v.label}" for v in result.vetoes]
+    lines += ["", f"等级：{result.grade or NOT_GRADED}（按分数：{result.score_grade}）"]
+    if result.vetoes:  # a rule set without vetoes prints no empty heading
+        lines += ["", "一票否决：", *(f"  [{v.status}] {v.label}" for v in result.vetoes)]
     return "\n".join(lines)
 
 
