@@ -219,7 +219,12 @@ class RuleWarning(SiteBuilderError):
 
 
 class EvaluationError(SiteBuilderError):
-    """A computation that cannot be carried out, such as a division by zero in the data."""
+    """A computation that cannot be carried out, such as a division by zero in the data: at the rule statement whose
+    computation failed; facts names the facts it read, where a record shows the error (records/project.py)."""
+
+    def __init__(self, pos, message: str, example: str | None = None, facts: tuple[str, ...] = ()):
+        super().__init__(pos, message, example)
+        self.facts = facts
 
 
 # --- Station records --------------------------------------------------------------------------------

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from site_harness import SEED_RECORD, copy_seed_repo
 
-from site_builder.commands.cli import main
+from site_builder.commands.cli import main, score_table_text
+from site_builder.language.evaluate import Inputs, evaluate
 from site_builder.records.project import load_project
 
 SEED = SEED_RECORD
@@ -53,6 +54,16 @@ def test_evaluate_prints_the_score_table_total_and_grade(run, repo):
     assert next(line for line in out.splitlines() if line.startswith("总分")).split() == ["总分", "89.76"]
     assert "等级：良好" in out
     assert "[未触发] 社工人员配备不足的" in out
+
+
+def test_evaluate_prints_no_veto_heading_for_a_rule_set_without_vetoes(load_rules):
+    rules_file = Path(__file__).parent / "fixtures" / "regimes" / "formula-items" / "rules" / "demo" / "formula-2025.rules"
+    rules = load_rules(rules_file.read_text(encoding="utf-8"))
+    assert rules.vetoes == ()
+    facts = {name: Decimal(10) for name in rules.facts}
+    table = score_table_text(evaluate(rules, Inputs("年度", {"服务质量": Decimal(55), "街道评价": Decimal(27)}, facts)))
+    assert "一票否决" not in table
+    assert table.splitlines()[-1] == "等级：优秀（按分数：优秀）"
 
 
 def test_evaluate_json_has_the_promised_fields(run, repo):

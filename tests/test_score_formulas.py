@@ -201,6 +201,61 @@ def test_an_unchecked_fact_a_computed_item_needs_is_an_error_at_that_fact(comput
     assert error.message == "facts.成效目标数：评分项“服务成效”由规则按公式计算，要用到事实“成效目标数”，它不能记为未核查：未核查的事实算不出分数。"
 
 
+# --- evaluation errors carry the rule's position, and a record's ----------------------------------------------
+
+GRADED_DEFINITION = """\
+规则集 定义评级 “按定义评级的示例”
+版本 “1”
+生效 2025-01-01 起
+阶段 年度
+评估方 第三方 权重 100%
+事实 扣减 数值
+事实 服务人次 数值
+评分项 综合 属于 第三方 满分 100
+定义 净得分 = 综合 - 扣减 保留 1 位
+定义 人次取整 = 取整(服务人次, 2)
+否决 人次过多 “服务人次过多” 当 服务人次 × 服务人次 < 人次取整
+否决等级 不合格
+等级 合格 当 净得分 >= 60
+等级 不合格 当 0 <= 净得分 < 60
+"""
+
+
+def test_a_graded_definition_outside_every_band_is_an_error_at_the_definition(load_rules):
+    with pytest.raises(EvaluationError) as raised:
+        evaluate(load_rules(GRADED_DEFINITION), Inputs("年度", {"综合": D(50)}, {"扣减": D(80), "服务人次": D(1)}))
+    assert where(raised.value) == at(GRADED_DEFINITION, "定义 净得分")
+    assert raised.value.message.startswith("净得分 算得 -30.0，不属于任何等级：等级（第 13–14 行）没有包含这个值。")
+    assert raised.value.facts == ("扣减",)
+
+
+@pytest.mark.parametrize(
+    ("served", "fragment", "kind"), [("1E+45", "取整(服务人次, 2)", "InvalidOperation"), ("1E+600000", "服务人次 × 服务人次", "Overflow")]
+)
+def test_a_number_too_large_for_decimal_is_an_error_at_the_expression(load_rules, served, fragment, kind):
+    with pytest.raises(EvaluationError) as raised:
+        evaluate(load_rules(GRADED_DEFINITION), Inputs("年度", {"综合": D(80)}, {"扣减": D(0), "服务人次": D(served)}))
+    assert where(raised.value) == at(GRADED_DEFINITION, fragment)
+    assert raised.value.message == f"数值超出了可计算的范围（{kind}）：请检查规则文件与记录中过大的数字。"
+    assert raised.value.facts == ("服务人次",)
+
+
+def test_a_division_by_zero_in_a_record_is_an_error_at_the_fact_naming_the_rule(tmp_path: Path):
+    repo = copy_seed_repo(tmp_path)
+    rules = (repo / RULES_FILE).read_text(encoding="utf-8")
+    veto = "否决 服务人次不足 “服务人次不足” 当 服务人次 ÷ 服务人次目标 < 0.5\n"
+    (repo / RULES_FILE).write_text(rules + "事实 服务人次 数值\n事实 服务人次目标 数值\n" + veto, encoding="utf-8")
+    text = edit_record(repo, "  社工缺少人次: 0\n", "  社工缺少人次: 0\n  服务人次: 10\n  服务人次目标: 0\n")
+    error = only_error(repo)
+    line, col = at(text, "服务人次目标: 0")
+    assert where(error) == (line, col + len("服务人次目标: "))  # the value the author typed
+    line = rules.count("\n") + 3
+    assert (
+        error.message
+        == f"facts.服务人次目标：按规则算不出这份记录的结果（规则 {RULES_FILE}:{line}）：除数为零：服务人次 ÷ 服务人次目标。请检查记录中的数据。"
+    )
+
+
 # --- the scale --------------------------------------------------------------------------------------------
 
 

@@ -222,25 +222,30 @@ def decimal_context():
         context.traps[DivisionByZero] = context.traps[InvalidOperation] = True
         try:
             yield
-        except DecimalException as error:
-            raise EvaluationError(None, f"数值超出了可计算的范围（{type(error).__name__}）：请检查规则文件与记录中过大的数字。") from None
+        except DecimalException as error:  # a last resort: Evaluation.statement locates every one it computes
+            raise EvaluationError(None, out_of_range(error)) from None
+
+
+def out_of_range(error: DecimalException) -> str:
+    return f"数值超出了可计算的范围（{type(error).__name__}）：请检查规则文件与记录中过大的数字。"
 
 
 def input_errors(ruleset: RuleSet, inputs: Inputs) -> list[EvaluationError]:
     """Inputs the evaluation cannot use: an unknown stage, a missing or misshapen score, a fact of the wrong kind."""
     errors = []
     if ruleset.stages and inputs.stage not in ruleset.stages:
-        errors.append(EvaluationError(None, f"规则集没有“{inputs.stage}”阶段，只有{'、'.join(ruleset.stages)}。"))
+        stages = next((d for d in ruleset.source.declarations if isinstance(d, ast.Stages)), None)
+        errors.append(EvaluationError(stages.pos if stages else None, f"规则集没有“{inputs.stage}”阶段，只有{'、'.join(ruleset.stages)}。"))
     for item in ruleset.items.values():
         message = computed_score_problem(item) if item.computed else score_problem(item, inputs.scores.get(item.name))
         if item.computed and item.name not in inputs.scores:
             message = None
-        errors += [EvaluationError(None, message)] if message else []
+        errors += [EvaluationError(item.pos, message)] if message else []
     for fact in ruleset.facts.values():
         value = inputs.facts.get(fact.name, UNKNOWN)
         wanted = (lambda v: isinstance(v, bool)) if fact.type == FactType.YES_NO else is_number
         if not (isinstance(value, Unchecked) or wanted(value)):
-            errors.append(EvaluationError(None, f"事实“{fact.name}”的类型是“{fact.type}”，这里给的是“{show(value)}”。"))
+            errors.append(EvaluationError(fact.pos, f"事实“{fact.name}”的类型是“{fact.type}”，这里给的是“{show(value)}”。", facts=(fact.name,)))
     return errors
 
 
@@ -291,8 +296,23 @@ class Evaluation:
         """An item's result, worked out once when first needed: a computed item may read items declared after it
         (the checks rule out cycles)."""
         if item.name not in self.items:
-            self.items[item.name] = self.item(item)
+            with self.statement(item, item.formula):
+                self.items[item.name] = self.item(item)
         return self.items[item.name]
+
+    @contextmanager
+    def statement(self, node, expr=None):
+        """Arithmetic Decimal cannot carry out in a statement outside its expressions (a sum, a conversion: numbers too
+        large for it) as an EvaluationError at that statement, naming the facts it reads."""
+        try:
+            yield
+        except DecimalException as error:
+            raise EvaluationError(node.pos, out_of_range(error), facts=self.facts_of(expr)) from None
+
+    def facts_of(self, expr) -> tuple[str, ...]:
+        """The record's facts an expression reads, directly or through definitions, in the rule file's order."""
+        read = fact_names(expr, self.rules) if expr is not None else set()
+        return tuple(name for name in self.rules.facts if name in read)
 
     def item(self, item: ast.Item) -> ItemResult:
         if item.formula is not None:
@@ -312,7 +332,7 @@ class Evaluation:
         self.step(f"{item.name}（按公式计算）", f"{self.worked(formula)} = {approximate(raw)}{rounding_note(item.rounding, score)}", item)
         if not 0 <= score <= item.maximum:
             message = f"评分项“{item.name}”按公式算得 {plain(score)}，超出了 0 到满分 {plain(item.maximum)} 的范围：{self.worked(formula)}。"
-            raise EvaluationError(item.pos, message + "请核对记录中的事实，或规则中的公式。")
+            raise EvaluationError(item.pos, message + "请核对记录中的事实，或规则中的公式。", facts=self.facts_of(formula))
         return score
 
     def number_of(self, expr, what: str, node) -> Decimal:
@@ -320,7 +340,8 @@ class Evaluation:
         value = self.value(expr)
         if isinstance(value, Unchecked):
             unchecked = [name for name in sorted(fact_names(expr, self.rules)) if isinstance(self.read_name(name), Unchecked)]
-            raise EvaluationError(node.pos, f"{what}要用到未核查的事实“{'、'.join(unchecked)}”，无法计算。请在记录中写明这些事实。")
+            message = f"{what}要用到未核查的事实“{'、'.join(unchecked)}”，无法计算。请在记录中写明这些事实。"
+            raise EvaluationError(node.pos, message, facts=tuple(name for name in unchecked if name in self.rules.facts))
         assert isinstance(value, Decimal)  # checks.py: the formula is a number
         return value
 
@@ -379,13 +400,14 @@ class Evaluation:
 
     def total(self, items: tuple[ItemResult, ...]) -> Decimal:
         """Σ converted item scores + Σ 加分 − Σ 扣分, kept within [0, 满分], then rounded as 总分 says."""
-        raw = sum((i.converted for i in items), Decimal(0))
+        node = self.rules.total or next(iter(self.rules.items.values()))
         adjustments = [self.adjustment(a) for a in self.rules.adjustments]
-        adjusted = adjusted_sum(items, adjustments)
+        with self.statement(node):
+            raw = sum((i.converted for i in items), Decimal(0))
+            adjusted = adjusted_sum(items, adjustments)
         clamped = min(max(adjusted, Decimal(0)), self.rules.scale)
         rounding = self.rules.total.rounding if self.rules.total else None
         total = self.rounded(clamped, rounding)
-        node = self.rules.total or next(iter(self.rules.items.values()))
         formula = " + ".join(plain(i.converted) for i in items) + f" = {plain(raw)}"
         if adjustments:
             terms = " ".join(f"{'+' if a.bonus else '−'} {plain(a.applied)}（{a.label}）" for a in adjustments)
@@ -412,7 +434,10 @@ class Evaluation:
         if rounding is None:
             return value
         assert rounding.mode is not None  # checks.py: a rounding names a mode, or none (四舍五入)
-        return round_decimal(value, rounding.places, rounding.mode)
+        try:
+            return round_decimal(value, rounding.places, rounding.mode)
+        except DecimalException as error:  # a value with more digits than Decimal keeps: 1E+45 保留 2 位
+            raise EvaluationError(rounding.pos, out_of_range(error)) from None
 
     def band(self, total: Decimal) -> str:
         """The grade the bands give the number they test (总分, or a 定义 or 评分项); 暂缓评级 when that is unchecked."""
@@ -425,7 +450,18 @@ class Evaluation:
             if in_band(value, band):
                 self.step("按分数评定的等级", f"{graded} {plain(value)} 满足 {band_text(band)}，等级为{band.name}", band)  # the band that matched
                 return band.name
-        raise EvaluationError(None, f"{graded} {plain(value)} 不属于任何等级。")  # a 定义 outside the bands' range
+        raise self.ungraded(graded, value)
+
+    def ungraded(self, graded: str, value: Decimal) -> EvaluationError:
+        """A graded 定义 outside every band (the checks assume it ranges as the total does): at the 定义, naming the bands."""
+        declaration = self.rules.definitions.get(graded) or self.rules.items.get(graded) or self.rules.bands[0]
+        expr = getattr(declaration, "expr", None) or getattr(declaration, "formula", None)
+        lines = sorted(band.pos.line for band in self.rules.bands)
+        message = (
+            f"{graded} 算得 {plain(value)}，不属于任何等级：等级（第 {lines[0]}–{lines[-1]} 行）没有包含这个值。"
+            "请核对记录中的数据；若这个值是可能的，请让等级包含它，或改写这条定义使它落在等级的范围内。"
+        )
+        return EvaluationError(declaration.pos, message, facts=self.facts_of(expr))
 
     # --- vetoes --------------------------------------------------------------------------------------
 
@@ -491,7 +527,10 @@ class Evaluation:
     # --- expressions ---------------------------------------------------------------------------------
 
     def value(self, expr):
-        return VALUE_OF[type(expr)](self, expr)  # keyed by the AST class: a renamed class fails loudly, here
+        try:
+            return VALUE_OF[type(expr)](self, expr)  # keyed by the AST class: a renamed class fails loudly, here
+        except DecimalException as error:  # raised by this expression itself: an inner one would be an EvaluationError
+            raise EvaluationError(expr.pos, out_of_range(error), facts=self.facts_of(expr)) from None
 
     def value_number(self, expr: ast.Number):
         return expr.value
@@ -529,7 +568,7 @@ class Evaluation:
         if isinstance(left, Unchecked) or isinstance(right, Unchecked):
             return UNKNOWN
         if expr.op == "/" and right == 0:
-            raise EvaluationError(expr.pos, f"除数为零：{render(expr)}。请检查记录中的数据。")
+            raise EvaluationError(expr.pos, f"除数为零：{render(expr)}。请检查记录中的数据。", facts=self.facts_of(expr.right))
         return ARITHMETIC[expr.op](left, right)
 
     def value_compare(self, expr: ast.Compare):

@@ -14,6 +14,7 @@ from functools import partial
 from pathlib import Path
 
 from ..errors import (
+    EvaluationError,
     HeaderError,
     Problems,
     RecordError,
@@ -385,10 +386,21 @@ def assign_and_evaluate(project: Project, record: StationRecord) -> None:
     if inputs is None or errors or record.path in project.malformed:
         return
     project.ruleset_of[record.key] = ruleset
-    result = collect(project, lambda: evaluate(ruleset, inputs))
+    result = collect(project, lambda: evaluated(record, ruleset, inputs))
     if result is not None:
         project.results[record.key] = result
         project.warnings += audit(record, result)
+
+
+def evaluated(record: StationRecord, ruleset: RuleSet, inputs) -> Result:
+    """The record's result; a computation its data makes impossible (a division by zero, a number too large) is an
+    error at the record, at the first fact the failing rule reads, naming that rule's line."""
+    try:
+        return evaluate(ruleset, inputs)
+    except EvaluationError as error:
+        keys = ("facts", error.facts[0]) if error.facts else ()
+        rule = f"（规则 {rule_location(error.pos)}）" if error.pos else ""
+        raise RecordError(record.at(*keys), ".".join(keys), f"按规则算不出这份记录的结果{rule}：{error.message}", error.example) from None
 
 
 def select_ruleset(record: StationRecord, rulesets: list[RuleSet]) -> VersionChoice:
