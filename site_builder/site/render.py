@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import cast
 
 from mkdocs.commands.build import _populate_page, get_context
@@ -33,7 +34,7 @@ from .page_cache import (
     site_fingerprint,
 )
 from .pages import urls
-from .provenance import Provenance
+from .provenance import BUILT_FROM_MARKER, Provenance
 from .search_index import SearchDoc, SearchIndexBuilder, page_heading, page_search_doc, report_search_doc
 
 PAGES_PER_TASK = 50
@@ -107,7 +108,7 @@ class BulkRenderer:
         else:
             entry = self.rendered(key, src, markdown)
             outcome.rendered += 1
-        return src, self.provenance.filled(entry.html)
+        return src, entry.html.replace(BUILT_FROM_MARKER, self.provenance.built_from())
 
     def rendered(self, key: str, src: str, markdown: str) -> Entry:
         """Render a page and keep it, with what a cached copy must say again (its warnings) and check (its links)."""
@@ -240,6 +241,16 @@ def report_search(renderer: BulkRenderer) -> SearchIndexBuilder:
     search = SearchIndexBuilder()
     for row, src in zip(renderer.pages.rows, renderer.pages.sources):
         search.add(report_search_doc(row.record, row.result, search_url(src)))
+    return search
+
+
+def search_from_pages(renderer: BulkRenderer, site_dir: Path) -> SearchIndexBuilder:
+    """Every report and station page in the index as the written pages show them, in page order, as the workers
+    would have added them: for a merged site, whose pages came from the shards (shards.py)."""
+    search = SearchIndexBuilder()
+    for index, src in enumerate(renderer.pages.sources):
+        html = (site_dir / renderer.bulk_file(src).dest_uri).read_text(encoding="utf-8")
+        search.add(renderer.search_doc(index, src, html))
     return search
 
 

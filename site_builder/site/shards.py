@@ -82,6 +82,7 @@ def merge_into(config_file: Path, shards: list[Path], site: Path) -> set[str]:
     expected = {file.dest_uri for file in config.plugins["site-builder"].bulk_files}
     arrived = merge_shards(shards, site)
     check_complete(expected, arrived)
+    config.plugins["site-builder"].write_search_from_pages(site)  # the index as the shards' pages show them
     return arrived
 
 
