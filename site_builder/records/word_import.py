@@ -517,8 +517,8 @@ def check_section_number(block: Paragraph, heading: re.Match, expected: int, con
     if written == CHINESE_DIGITS[expected] or chinese_number(written) == expected and not written.isdigit():
         return
     right = f"（{CHINESE_DIGITS[expected]}）{heading.group(2).strip()}"
-    kind = "阿拉伯数字" if plain_digits(written).isdigit() else "横线" if written in "―—-－" else "别的序号"
-    note = f"二（{CHINESE_DIGITS[expected]}）的标题原文作“{block.text}”，序号误为{kind}，按前后标题改为“{right}”。"
+    slip = "误用阿拉伯数字" if plain_digits(written).isdigit() else "误为横线" if written in "―—-－" else "与前后不合"
+    note = f"二（{CHINESE_DIGITS[expected]}）的标题原文作“{block.text}”，序号{slip}，按前后标题改为“{right}”。"
     context.extra.setdefault("transcription_notes", []).append(note)
     context.ask(block, f"标题序号不合前后顺序，按位置读作“{right}”，并写入 transcription_notes；请确认。")
 
