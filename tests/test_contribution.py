@@ -49,7 +49,6 @@ FILLED = [
     ("  购买方评分:\n", "  购买方评分: 18\n"),
     ("  督导中心评分:\n", "  督导中心评分: 13\n"),
     ("  监督方评分:\n", "  监督方评分: 9\n"),
-    ("    - sub_district:\n", "    - sub_district: 北片区\n"),
     ("  introduction:\n", "  introduction: 本次末期评估按评估办法进行。\n"),
     ("  background:\n", "  background: 评估依据购买服务协议开展。\n"),
     ("  basic_situation:\n", "  basic_situation: 本站服务北片区各社区。\n"),
