@@ -65,8 +65,21 @@ def test_csv_says_which_veto_set_a_grade_and_what_it_did(table):
 @pytest.mark.slow
 def test_csv_header_keeps_record_fields_then_items_then_results(site):
     columns = header(site)
-    assert columns[:11] == ["记录编号", "区编号", "区", "街道", "站点编号", "站点名称", "服务年度", "阶段", "评估日期", "规则集", "规则版本"]
-    assert columns[11:15] == ["服务监测", "服务成效", "运营管理", "服务质量"]
+    assert columns[:12] == [
+        "记录编号",
+        "区编号",
+        "区",
+        "街道",
+        "站点编号",
+        "站点名称",
+        "服务年度",
+        "阶段",
+        "评估日期",
+        "规则集",
+        "规则版本",
+        "报告网址",
+    ]
+    assert columns[12:16] == ["服务监测", "服务成效", "运营管理", "服务质量"]
     assert columns[-7:] == ["总分", "按分数等级", "等级", "否决结果", "决定等级的否决", "触发的否决", "未核查的否决"]
 
 
@@ -203,3 +216,57 @@ def test_sub_district_scores_are_a_long_table_so_columns_do_not_grow_with_statio
     seed = {row["片区编号"]: (row["片区名称"], row["评分"]) for row in rows if row["记录编号"] == KEYS[SEED] and row["评分项"] == "服务质量"}
     assert seed == {"东一片区": ("东1片区", "15"), "东二片区": ("东2片区", "15.26"), "西片区": ("西片区", "15")}
     assert not any("（" in column for column in header(site))
+
+
+SCORE_HEADER = ["记录编号", "规则集", "规则版本", "类别", "名称", "显示名称", "评估方", "片区编号", "片区名称", "满分", "评分", "折算分"]
+
+
+def scores_of(files: dict) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(files[urls.SCORES_CSV].decode("utf-8-sig"))))
+
+
+@pytest.mark.slow
+def test_scores_csv_is_a_long_table_with_each_item_and_each_sub_district_of_the_seed(site):
+    rows = list(csv.DictReader(io.StringIO((site / "data/scores.csv").read_text(encoding="utf-8-sig"))))
+    assert list(rows[0]) == SCORE_HEADER
+    seed = [row for row in rows if row["记录编号"] == KEYS[SEED]]
+    whole = {row["名称"]: (row["评分"], row["折算分"]) for row in seed if not row["片区编号"]}
+    assert whole["服务监测"] == ("9.82", "9.82") and whole["服务质量"][1] == "15.09"
+    quality = {row["片区名称"]: row["评分"] for row in seed if row["名称"] == "服务质量" and row["片区编号"]}
+    assert quality == {"东1片区": "15", "东2片区": "15.26", "西片区": "15"}
+
+
+@pytest.mark.parametrize("regime", ["second-edition-site", "other-shape"])
+def test_scores_csv_columns_never_depend_on_the_rule_version(regime):
+    """results.csv gains a column per item (and per 加分项/扣分项); scores.csv keeps its columns for every rule set."""
+    project = load_project(Path(__file__).parent / "fixtures" / "regimes" / regime, cache=False)
+    assert project.errors == []
+    files = open_data_files(evaluated(project), project.rulesets)
+    rows = scores_of(files)
+    assert rows and list(rows[0]) == SCORE_HEADER
+    names = {row["名称"] for row in rows}
+    assert names >= {item.name for result in project.results.values() for item in result.items}
+
+
+@pytest.mark.slow
+def test_results_csv_links_each_report_and_the_json_files_carry_the_licence_in_readable_utf8(site, table):
+    seed = by_key(table)[KEYS[SEED]]
+    assert seed["报告网址"] == f"reports/{KEYS[SEED]}/"
+    assert (site / seed["报告网址"] / "index.html").exists()
+    raw = (site / "reports" / f"{KEYS[SEED]}.json").read_text(encoding="utf-8")
+    assert "\\u" not in raw and "市桥街东西片社工服务站" in raw  # readable Chinese, as results.json
+    for data in (json.loads(raw), json.loads((site / "data/results.json").read_text(encoding="utf-8"))):
+        assert data["许可"]["名称"] == "知识共享署名 4.0 国际许可协议（CC BY 4.0）" and data["许可"]["发布单位"] == "测试区民政局"
+
+
+@pytest.mark.slow
+def test_datapackage_describes_every_csv_column_and_the_licence(site):
+    package = json.loads((site / "data/datapackage.json").read_text(encoding="utf-8"))
+    assert package["licenses"] == [{"title": "知识共享署名 4.0 国际许可协议（CC BY 4.0）"}]
+    resources = {resource["path"]: resource for resource in package["resources"]}
+    for path in ("results.csv", "scores.csv", "sub-district-scores.csv", "results.json"):
+        assert (site / "data" / path).exists()
+    assert [field["name"] for field in resources["results.csv"]["schema"]["fields"]] == header(site)
+    assert [field["name"] for field in resources["scores.csv"]["schema"]["fields"]] == SCORE_HEADER
+    page = (site / "data/index.html").read_text(encoding="utf-8")
+    assert "知识共享署名 4.0 国际许可协议（CC BY 4.0）" in page and "scores.csv" in page and "datapackage.json" in page

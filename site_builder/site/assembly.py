@@ -11,7 +11,9 @@ from ..records.source_files import STANDING_SUFFIX, read_source_text
 from .open_data import open_data_files
 from .pages import urls
 from .pages.comparison import Comparisons
+from .pages.explain import report_title
 from .pages.listings import Evaluated, all_reports_page, district_page, districts_index, station_page
+from .pages.publisher import Publisher, objection_section
 from .pages.report import report_page
 from .pages.ruleset_page import rules_index, ruleset_page
 from .provenance import Provenance
@@ -29,7 +31,9 @@ def standing_text(project: Project, rules: RuleSet) -> str | None:
     return read_source_text(project.root, name) if os.path.lexists(project.root / name) else None
 
 
-def generated_pages(project: Project, rows: list[Evaluated]) -> dict[str, str | bytes]:
+def generated_pages(
+    project: Project, rows: list[Evaluated], publisher: Publisher = Publisher(), site_url: str | None = None
+) -> dict[str, str | bytes]:
     """The pages there are a few of, rendered by MkDocs itself: listings, rule sets, open data."""
     pages: dict[str, str | bytes] = {
         urls.ALL_REPORTS: all_reports_page(rows),
@@ -41,7 +45,8 @@ def generated_pages(project: Project, rows: list[Evaluated]) -> dict[str, str | 
     for rules in project.rulesets:
         versions = [other for other in project.rulesets if other.id == rules.id]
         pages[urls.ruleset(rules)] = ruleset_page(rules, versions)
-    pages.update(open_data_files(rows, project.rulesets, project.ruleset_reason))  # data/results.csv, .json, one JSON per report, data/index.md
+    # data/results.csv, .json, scores.csv, datapackage.json, one JSON per report, data/index.md
+    pages.update(open_data_files(rows, project.rulesets, project.ruleset_reason, publisher, site_url))
     return pages
 
 
@@ -52,19 +57,20 @@ class BulkPages:
     report pages are never all held in memory at once.
     """
 
-    def __init__(self, project: Project, provenance: Provenance):
-        self.project, self.provenance = project, provenance
+    def __init__(self, project: Project, provenance: Provenance, publisher: Publisher = Publisher()):
+        self.project, self.provenance, self.publisher = project, provenance, publisher
         self.rows = evaluated(project)
         self.comparisons = Comparisons(self.rows)
         self.by_station = group(self.rows, lambda r: r.record.station_id)
         self.station_ids = list(self.by_station)
         self.sources = [urls.report(row.record) for row in self.rows] + [urls.station(s) for s in self.station_ids]
+        self.source_set = frozenset(self.sources)
         self.standing = {rules.path: standing_text(project, rules) for rules in project.rulesets}
 
     def markdown(self, index: int) -> str:
         if index < len(self.rows):
             row = self.rows[index]
-            return report_page(
+            page = report_page(
                 row.record,
                 row.result,
                 self.standing[row.result.ruleset.path],
@@ -73,6 +79,9 @@ class BulkPages:
                 history=self.by_station[row.record.station_id],
                 version_note=self.version_note(row.record.key),
             )
+            # Last, with the site's own sections (left out of print): the official report has no such section.
+            publicity = row.record.evaluation.get("publicity")
+            return page + "\n" + objection_section(self.publisher, report_title(row.record), row.record.path, publicity) + "\n"
         station_id = self.station_ids[index - len(self.rows)]
         return station_page(station_id, self.by_station[station_id])
 

@@ -1,5 +1,6 @@
-"""Open data: every evaluation as one row of data/results.csv and data/results.json, one JSON file per record
-beside its report page, and a data-dictionary page (data/index.md) describing every column.
+"""Open data: every evaluation as one row of data/results.csv and data/results.json, every score as one row of
+data/scores.csv (long form: its columns never depend on the rule version), one JSON file per record beside its report
+page, data/datapackage.json (what each file holds, under which licence) and a data-dictionary page (data/index.md).
 
 Numbers are decimal strings exactly as the rules computed them, never floats. Rows are sorted by record key and
 columns come in rule-set order, so that one commit always publishes the same bytes.
@@ -21,9 +22,11 @@ from ..language.formatting import citation_text, plain, rule_location
 from ..language.ruleset import RuleSet, VetoStatus
 from .pages import urls
 from .pages.listings import WIDE, Evaluated, veto_outcome
+from .pages.publisher import Publisher, licence_note
 from .pages.text import inline
 
 TEXT, DATE, DECIMAL, LIST = "文字", "日期（YYYY-MM-DD）", "小数（写成文字，如 89.76）", "列表（CSV 中以“、”分隔，JSON 中为数组）"
+URL = "网址"
 LIST_SEPARATOR = "、"
 BOM = "\ufeff"  # without it, Excel reads a UTF-8 CSV in the system code page and garbles the Chinese
 # A text cell starting so would run as a spreadsheet formula (OWASP, CSV injection): the ASCII characters and the
@@ -56,31 +59,41 @@ class Table:
         return {column.name: column.value(row) for column in self.columns}
 
 
-def open_data_files(rows: list[Evaluated], rulesets: list[RuleSet], reasons: dict[str, str] | None = None) -> dict[str, str | bytes]:
+def open_data_files(
+    rows: list[Evaluated],
+    rulesets: list[RuleSet],
+    reasons: dict[str, str] | None = None,
+    publisher: Publisher = Publisher(),
+    site_url: str | None = None,
+) -> dict[str, str | bytes]:
     """Every open-data file of the site by source path, the data-dictionary page included; reasons: why each record's
-    rule-set version was chosen (records/project.py ruleset_reason), by record key."""
-    table = results_table(rows, rulesets, reasons or {})
+    rule-set version was chosen (records/project.py ruleset_reason), by record key; site_url: the site's address
+    (mkdocs.yml), which the report URL column starts with."""
+    table = results_table(rows, rulesets, reasons or {}, site_url)
+    licence = licence_json(publisher)
     files: dict[str, str | bytes] = {
         urls.RESULTS_CSV: results_csv(table),
-        urls.RESULTS_JSON: results_json(table),
+        urls.RESULTS_JSON: results_json(table, licence),
+        urls.SCORES_CSV: scores_csv(table),
         urls.SUB_DISTRICT_CSV: sub_district_csv(table),
-        urls.OPEN_DATA: data_page(table),
+        urls.DATA_PACKAGE: data_package(table, publisher),
+        urls.OPEN_DATA: data_page(table, publisher),
     }
     for row in table.rows:
-        files[urls.report_data(row.record)] = record_json(row, table)
+        files[urls.report_data(row.record)] = record_json(row, table, licence)
     return files
 
 
-def results_table(rows: list[Evaluated], rulesets: list[RuleSet], reasons: dict[str, str] | None = None) -> Table:
+def results_table(rows: list[Evaluated], rulesets: list[RuleSet], reasons: dict[str, str] | None = None, site_url: str | None = None) -> Table:
     ordered = sorted(rows, key=lambda row: row.record.key)
-    columns = record_columns() + item_columns(rulesets) + adjustment_columns(rulesets) + result_columns()
+    columns = record_columns(site_url) + item_columns(rulesets) + adjustment_columns(rulesets) + result_columns()
     return Table(columns + json_only_columns(reasons or {}), ordered)
 
 
 # --- columns -------------------------------------------------------------------------------------------
 
 
-def record_columns() -> list[Column]:
+def record_columns(site_url: str | None = None) -> list[Column]:
     return [
         Column("记录编号", "评估记录的编号：区编号/站点编号/服务年度-阶段，与 stations/ 下记录文件的位置一致", TEXT, lambda r: r.record.key),
         Column("区编号", "所在区的编号", TEXT, lambda r: r.record.district_id),
@@ -93,7 +106,18 @@ def record_columns() -> list[Column]:
         Column("评估日期", "实地评估日期", DATE, lambda r: r.record.evaluation["visit_date"]),
         Column("规则集", "计算本次评估所用规则集的编号", TEXT, lambda r: r.result.ruleset.id),
         Column("规则版本", "所用规则集的版本", TEXT, lambda r: r.result.ruleset.version),
+        Column(
+            "报告网址",
+            "本评估的报告页；网站未设定网址（mkdocs.yml 的 site_url）时为相对于网站根目录的路径",
+            URL,
+            lambda r: report_url(r, site_url),
+        ),
     ]
+
+
+def report_url(row: Evaluated, site_url: str | None) -> str:
+    path = urls.url_dir(urls.report(row.record)) + "/"
+    return (site_url.rstrip("/") + "/" + path) if site_url else path
 
 
 def result_columns() -> list[Column]:
@@ -233,19 +257,99 @@ def sub_district_csv(table: Table) -> bytes:
     return csv_bytes([(name, kind) for name, _, kind in SUB_DISTRICT_COLUMNS], rows)
 
 
+SCORE_COLUMNS = [
+    ("记录编号", "与 results.csv 的记录编号相同", TEXT),
+    ("规则集", "计算所用规则集的编号", TEXT),
+    ("规则版本", "所用规则集的版本", TEXT),
+    ("类别", "评分项、加分项或扣分项", TEXT),
+    ("名称", "评分项（加分项、扣分项）在规则文件中的名称", TEXT),
+    ("显示名称", "报告评分表中的名称", TEXT),
+    ("评估方", "评分的一方（评分项才有）", TEXT),
+    ("片区编号", "按片区评分的项在该片区的评分一行；整项一行为空", TEXT),
+    ("片区名称", "报告评分表中的片区名称；整项一行为空", TEXT),
+    ("满分", "评分项的满分；加分项、扣分项的上限（没有上限时为空）", DECIMAL),
+    ("评分", "评估方给出的分数（片区一行是该片区的评分；加分项、扣分项是按公式算得的分数），未折算", DECIMAL),
+    ("折算分", "计入总分的分数（整项一行才有）", DECIMAL),
+]
+
+
+def scores_csv(table: Table) -> bytes:
+    """Every score of every evaluation, one row each (long form), so that the columns stay the same whatever items a
+    rule version has or renames: an item's whole row, then a row per sub-district it is scored in; then each
+    加分项 / 扣分项."""
+    rows: list[list[Value]] = []
+    for row in table.rows:
+        rules = [row.record.key, row.result.ruleset.id, row.result.ruleset.version]
+        for item in row.result.items:
+            rows.append(
+                [*rules, "评分项", item.name, item.label, item.party, None, None, plain(item.maximum), plain(item.score), plain(item.converted)]
+            )
+            rows += [
+                [*rules, "评分项", item.name, item.label, item.party, sub, row.record.table_label(sub), None, plain(score), None]
+                for sub, score in item.sub_scores.items()
+            ]
+        for a in row.result.adjustments:
+            cap = plain(a.cap) if a.cap is not None else None
+            rows.append([*rules, "加分项" if a.bonus else "扣分项", a.name, a.label, None, None, None, cap, plain(a.value), plain(a.applied)])
+    return csv_bytes([(name, kind) for name, _, kind in SCORE_COLUMNS], rows)
+
+
+def licence_json(publisher: Publisher) -> dict:
+    """The licence every JSON file carries, so that a file passed on alone still says under which terms."""
+    return {"名称": publisher.licence, "网址": publisher.licence_url or None, "发布单位": publisher.name, "联系方式": publisher.contact}
+
+
+FIELD_TYPES = {TEXT: "string", DATE: "date", DECIMAL: "number", LIST: "string", URL: "string"}
+
+
+def data_package(table: Table, publisher: Publisher) -> str:
+    """data/datapackage.json (Frictionless Data Package): each file, its columns and the licence, machine-readable."""
+
+    def fields(columns: Iterable[tuple[str, str, str]]) -> list[dict]:
+        return [{"name": name, "type": FIELD_TYPES[kind], "description": meaning} for name, meaning, kind in columns]
+
+    def resource(name: str, path: str, title: str, columns: Iterable[tuple[str, str, str]]) -> dict:
+        return {
+            "name": name,
+            "path": path,
+            "title": title,
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8-sig",
+            "schema": {"fields": fields(columns)},
+        }
+
+    results = [(column.name, column.meaning, column.kind) for column in table.csv_columns]
+    return dumps(
+        {
+            "name": "social-work-station-evaluations",
+            "title": "社工站评估结果",
+            "licenses": [{"title": publisher.licence, **({"path": publisher.licence_url} if publisher.licence_url else {})}],
+            "contributors": [{"title": publisher.name, "role": "publisher", "contact": publisher.contact}],
+            "resources": [
+                resource("results", "results.csv", "全部评估，一份评估一行", results),
+                resource("scores", "scores.csv", "全部评分，一项（一个片区）一行", SCORE_COLUMNS),
+                resource("sub-district-scores", "sub-district-scores.csv", "各片区评分", SUB_DISTRICT_COLUMNS),
+                {"name": "results-json", "path": "results.json", "title": "全部评估（JSON）", "format": "json", "mediatype": "application/json"},
+            ],
+        }
+    )
+
+
 def dumps(data) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-def results_json(table: Table) -> str:
-    return dumps({"字段": [column.name for column in table.columns], "评估": [table.values(row) for row in table.rows]})
+def results_json(table: Table, licence: dict | None = None) -> str:
+    return dumps({"字段": [column.name for column in table.columns], "评估": [table.values(row) for row in table.rows], "许可": licence})
 
 
-def record_json(row: Evaluated, table: Table) -> str:
+def record_json(row: Evaluated, table: Table, licence: dict | None = None) -> str:
     result = row.result
     return dumps(
         {
             "评估": table.values(row),
+            "许可": licence,
             "记录文件": row.record.path,
             "评分项明细": [item_json(item) for item in result.items],
             **({"加分与扣分": [adjustment_json(a) for a in result.adjustments]} if result.adjustments else {}),
@@ -323,7 +427,7 @@ def report_downloads(record) -> str:
     )
 
 
-def data_page(table: Table) -> str:
+def data_page(table: Table, publisher: Publisher = Publisher()) -> str:
     src = urls.OPEN_DATA
     return (
         WIDE
@@ -331,11 +435,15 @@ def data_page(table: Table) -> str:
             [
                 "# 开放数据",
                 "本网站全部评估结果都可以下载，供核对、研究与再利用。数据与报告页同源：每次生成网站时由规则文件对评估记录重新计算，不经手工整理。",
+                licence_note(publisher),
                 "## 下载",
                 downloads_list(table, src),
                 f"共 {len(table.rows)} 份评估、{len(table.csv_columns)} 列。",
                 "## 字段说明（results.csv 与 results.json）",
                 columns_table(table),
+                "## 全部评分（scores.csv）",
+                "一项评分一行（长表）：无论规则版本有哪些评分项、评分项怎样改名，列都不变，适合跨年度、跨规则版本汇总。",
+                "\n".join(["| 字段 | 含义 |", "|---|---|"] + [f"| {name} | {meaning} |" for name, meaning, _ in SCORE_COLUMNS]),
                 "## 各片区评分（sub-district-scores.csv）",
                 "\n".join(["| 字段 | 含义 |", "|---|---|"] + [f"| {name} | {meaning} |" for name, meaning, _ in SUB_DISTRICT_COLUMNS]),
                 "## 单份评估的 JSON",
@@ -353,7 +461,11 @@ def downloads_list(table: Table, src: str) -> str:
         f"- [results.csv]({urls.relative(urls.RESULTS_CSV, src)})：全部评估，一份评估一行；UTF-8 编码，带 BOM，Excel 可直接打开中文。",
         f"- [results.json]({urls.relative(urls.RESULTS_JSON, src)})：同样的行，JSON 格式：`字段` 是列名的列表，`评估` 是各行（键为列名）；"
         "另有只在 JSON 中的字段（见下表）。",
+        f"- [scores.csv]({urls.relative(urls.SCORES_CSV, src)})：全部评分，一份评估的一个评分项（或一个片区、一个加分扣分项）一行；"
+        "列不随规则版本变化。",
         f"- [sub-district-scores.csv]({urls.relative(urls.SUB_DISTRICT_CSV, src)})：按片区评分的评分项在各片区的评分，一份评估的一个片区一行。",
+        f"- [datapackage.json]({urls.relative(urls.DATA_PACKAGE, src)})：数据包说明（Frictionless Data Package）：各文件的字段、类型、含义与许可，"
+        "供程序读取。",
     ]
     if table.rows:
         example = table.rows[0].record
@@ -387,6 +499,7 @@ RECORD_JSON_KEYS = "\n".join(
         "| 键 | 内容 |",
         "|---|---|",
         "| 评估 | 与 results.json 中本评估的一行相同的字段（results.csv 的各列，以及只在 JSON 中的字段） |",
+        "| 许可 | 数据的许可协议（名称、网址）、发布单位与联系方式；results.json 顶层也有同样的“许可” |",
         "| 记录文件 | 评估记录在仓库中的位置，如 `stations/<区>/<站点>/<服务年度>-<阶段>.yaml` |",
         "| 评分项明细 | 每个评分项：名称、显示名称、评估方、满分、评分、片区评分（按片区评分的项）、折算分 |",
         "| 加分与扣分 | 规则有加分项或扣分项时：每项的名称、显示名称、类别（加分/扣分）、按公式算得的分数、上限、计入总分的分数、依据 |",

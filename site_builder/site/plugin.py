@@ -23,11 +23,14 @@ from .assembly import BulkPages, generated_pages
 from .page_cache import PageCache
 from .pages import urls
 from .pages.listings import home_summary
+from .pages.publisher import Publisher, footer_html, home_section
 from .provenance import Provenance, read_provenance
 from .render import BulkRenderer, Rendering, bulk_files, search_from_pages, with_pages
 from .search_index import SearchIndexBuilder, page_search_doc
 
 HOME_MARKER = "<!-- site-builder: 首页统计 -->"
+REPOSITORY_MARKER = "<!-- site-builder: 仓库地址 -->"  # docs/contribute.md: how to clone the repository
+THEME_DIR = Path(__file__).parent / "theme"  # the footer (partials/copyright.html) and the Chinese 404 page
 # Listings repeat what the reports say; searching them would put every listing beside every report.
 # (These are source paths and, being folders, also the start of the pages' URLs. The search page has no content.
 # Reports and station pages are indexed where they are rendered, in render.py; district pages here.)
@@ -42,6 +45,7 @@ class SiteBuilderConfig(base.Config):
 class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
     project: Project | None = None
     provenance: Provenance = Provenance()
+    publisher: Publisher = Publisher()
     bulk: BulkPages | None = None
     bulk_files: list[File] = []
     nav = None
@@ -70,6 +74,10 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
         if self.provenance.uncommitted:  # every page's footer says so, not only the reports' provenance note
             notice = f"本网站由含未提交改动的工作区生成（{len(self.provenance.uncommitted)} 个规则或记录文件），不是正式发布的版本。"
             config.copyright = f"{notice} {config.copyright}" if config.copyright else notice
+        self.publisher = Publisher.from_extra(config.extra)
+        config.extra["site_builder_footer"] = footer_html(self.publisher)
+        # Ours after a custom_dir, which the site may use to override anything, and before the theme's own templates.
+        config.theme.dirs.insert(1 if config.theme.custom_dir else 0, str(THEME_DIR))
         return config
 
     def on_pre_build(self, config) -> None:
@@ -78,11 +86,12 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
             # The same Chinese file:line:col messages as `site-builder check`; nothing is published.
             raise PluginError("站点记录或规则有错误，网站未生成：\n\n" + Problems(project.errors).format())
         self.project = project
-        self.bulk = BulkPages(project, self.provenance)
+        self.bulk = BulkPages(project, self.provenance, self.publisher)
 
     def on_files(self, files: Files, config) -> Files:
         assert self.project is not None and self.bulk is not None  # on_pre_build, which MkDocs calls first, set them
-        pages = {"reference/record-fields.md": field_reference(), **generated_pages(self.project, self.bulk.rows)}
+        generated = generated_pages(self.project, self.bulk.rows, self.publisher, config.site_url)
+        pages = {"reference/record-fields.md": field_reference(), **generated}
         for src_uri, content in pages.items():
             files.append(File.generated(config, src_uri, content=content))
         self.bulk_files = bulk_files(config, self.bulk)
@@ -111,9 +120,12 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
     def on_page_markdown(self, markdown: str, page, config, files) -> str:
         if pdf.PDF_MARKER in markdown:
             markdown = pdf.fill_marker(markdown, page.file.src_uri, pdf.wanted(self.config.pdf))
+        if REPOSITORY_MARKER in markdown:
+            markdown = markdown.replace(REPOSITORY_MARKER, clone_command(config.repo_url))
         if HOME_MARKER in markdown:
             assert self.project is not None and self.bulk is not None  # on_pre_build, which MkDocs calls first, set them
-            return markdown.replace(HOME_MARKER, home_summary(self.bulk.rows, self.project.rulesets))
+            summary = home_summary(self.bulk.rows, self.project.rulesets)
+            return markdown.replace(HOME_MARKER, f"{summary}\n\n{home_section(self.publisher)}")
         return markdown
 
     def on_page_content(self, html: str, page, config, files) -> str:
@@ -128,6 +140,16 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
         if page.title and not page.is_homepage:
             page.meta["title"] = escaped_title(page.title)
         return context
+
+    def on_post_page(self, output: str, page, config) -> str:
+        # Report and station pages get the build's commit and date after the page cache (render.py), so that a
+        # cached page holds from one commit to the next; every other page here.
+        if self.bulk is not None and page.file.src_uri in self.bulk.source_set:
+            return output
+        return self.provenance.filled(output)
+
+    def on_post_template(self, output_content: str, template_name: str, config) -> str:
+        return self.provenance.filled(output_content)  # 404.html has the footer too
 
     def on_template_context(self, context, template_name: str, config):
         if template_name == "sitemap.xml":  # MkDocs lists only the pages it renders itself
@@ -180,6 +202,17 @@ def plugin_of(config) -> SiteBuilderPlugin:
     plugin = config.plugins["site-builder"]
     assert isinstance(plugin, SiteBuilderPlugin)  # the site-builder entry point that mkdocs.yml names is this class
     return plugin
+
+
+def clone_command(repo_url: str | None) -> str:
+    """How to get the repository, for docs/contribute.md: its address when mkdocs.yml names one (repo_url)."""
+    if repo_url:
+        return f"```bash\ngit clone {repo_url}\n```"
+    return (
+        "```bash\ngit clone <仓库地址>\n```\n\n"
+        "本网站的 `mkdocs.yml` 还没有写仓库地址（`repo_url`），请向发布单位（见页面底部的联系方式）索取；"
+        "发布单位写上 `repo_url: https://…` 后，这里会显示完整的命令，页面右上角也会出现仓库的链接。"
+    )
 
 
 def escaped_title(title: str) -> str:

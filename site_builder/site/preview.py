@@ -232,7 +232,7 @@ class Preview:
             self.banners.show(self.pages_of(changed, built), project.errors)
             return True
         self.banners.clear()
-        pages = BulkPages(project, plugin.provenance)
+        pages = BulkPages(project, plugin.provenance, plugin.publisher)
         if pages.sources != plugin.bulk.sources:
             return False
         paths = {p.relative_to(self.root).as_posix() for p in changed}

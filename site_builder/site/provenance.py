@@ -10,6 +10,7 @@ yet added) make every report page say so (含未提交的改动); in CI, `site-b
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from ..records.git import git_text
@@ -24,6 +25,10 @@ class Change:
 # Report pages name the commit they were built from. The renderer writes it in after rendering, so that the
 # rendered page of an unchanged record stays the same from one commit to the next and its cached copy holds.
 BUILT_FROM_MARKER = "<!-- site-builder: 构建提交 -->"
+# Every page's footer and the home page show when the site was updated: the built commit's date, written in the same
+# way after rendering (a date from the clock would make two builds of one commit differ).
+BUILD_DATE_MARKER = "<!-- site-builder: 更新日期 -->"
+BEIJING = timezone(timedelta(hours=8))  # the readers' calendar day
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,17 @@ class Provenance:
         if not (self.repo_url and commit):
             return None
         return f"{self.repo_url.rstrip('/')}/blob/{commit}/{path}"
+
+    def filled(self, html: str) -> str:
+        """A rendered page with the build's commit and date written in where its markers stand."""
+        return html.replace(BUILT_FROM_MARKER, self.built_from()).replace(BUILD_DATE_MARKER, self.build_date())
+
+    def build_date(self) -> str:
+        """What BUILD_DATE_MARKER becomes: the date of the commit the site was built from."""
+        if self.commit_time is None:
+            return "未知（网站不是从 git 仓库生成的）"
+        date = datetime.fromtimestamp(self.commit_time, BEIJING)
+        return f"{date.year}年{date.month}月{date.day}日" + ("（含未提交的改动）" if self.uncommitted else "")
 
     def built_from(self) -> str:
         """What BUILT_FROM_MARKER becomes in the page's HTML."""

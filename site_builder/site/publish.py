@@ -13,6 +13,8 @@ How publishing works (docs/ci.md tells maintainers the same):
 - An output folder that contains, or is inside, the repository's sources is refused before anything is touched.
 - Published files get the permissions `mkdocs build` gives them (the umask's), not a temporary folder's 0700.
 - Every file-system failure (full disk, read-only folder) is a Chinese message, and the published site stays.
+- A published site says who publishes it: while mkdocs.yml's extra.publisher still holds the placeholders, the
+  build is refused with the mkdocs.yml lines to fill in (--allow-placeholders builds a preview anyway).
 """
 
 from __future__ import annotations
@@ -37,9 +39,10 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, ConfigurationError, PluginError
 
-from ..errors import SiteBuilderError
+from ..errors import Problems, SiteBuilderError, SourcePos
 from ..records.git import git_text
 from ..records.source_files import RULES_DIR, STATIONS_DIR
+from .pages.publisher import PLACEHOLDER, Publisher
 from .pausing import pause_point
 from .plugin import plugin_of
 from .provenance import uncommitted_changes
@@ -57,18 +60,28 @@ def add_command(commands) -> None:
     command.add_argument("--site-dir", default="site", metavar="目录", help="发布目录，默认 site（指向 .site-builds/ 中当前版本的链接）")
     command.add_argument("--pdf", action="store_true", help="同时为每份报告生成 PDF（reports/…/<年度>-<阶段>.pdf），报告页上出现“下载 PDF”")
     command.add_argument("--allow-uncommitted", action="store_true", help="在 CI 中也允许发布未提交的改动（每个报告页注明“含未提交的改动”）")
+    command.add_argument(
+        "--allow-placeholders", action="store_true", help="mkdocs.yml 的发布单位等信息还是示例文字时也生成网站（预览用，不应对外发布）"
+    )
     command.set_defaults(command=run_build)
 
 
 def run_build(args) -> int:
     root = Path(args.root)
-    publish_atomically(root / args.config, root / args.site_dir, pdf=args.pdf, allow_uncommitted=args.allow_uncommitted)
+    config_file = root / args.config
+    publish_atomically(config_file, root / args.site_dir, args.pdf, args.allow_uncommitted, args.allow_placeholders)
     print(f"网站已生成：{args.site_dir}/index.html")
+    for note in publishing_notes(config_file, args.allow_placeholders):
+        print(note, file=sys.stderr)
     return 0
 
 
-def publish_atomically(config_file: Path, site_dir: Path, pdf: bool = False, allow_uncommitted: bool = False) -> None:
+def publish_atomically(
+    config_file: Path, site_dir: Path, pdf: bool = False, allow_uncommitted: bool = False, allow_placeholders: bool = False
+) -> None:
     output = checked_output(config_file, site_dir, allow_uncommitted)
+    if not allow_placeholders:
+        refuse_placeholders(config_file)
     publish(output, lambda site: build_into(config_file, site, pdf))
 
 
@@ -171,6 +184,75 @@ def refuse_uncommitted(root: Path, allow: bool) -> None:
             f"{listed}\n请提交（git add、git commit）或撤销这些改动后再构建；"
             "确需发布时加 --allow-uncommitted，每个报告页会注明“含未提交的改动”。",
         )
+
+
+# --- who publishes it ------------------------------------------------------------------------------------------
+
+PUBLISHER_FIELDS = {
+    "name": ("发布单位", "name: 广州市番禺区民政局"),
+    "contact": ("联系方式", "contact: pinggu@example.gov.cn（电子邮件、网址，或电话、地址）"),
+    "licence": ("开放数据的许可协议", "licence: 知识共享署名 4.0 国际许可协议（CC BY 4.0）"),
+    "licence_url": ("许可协议的网址", "licence_url: https://creativecommons.org/licenses/by/4.0/deed.zh-hans"),
+    "objection": ("异议的提交方式", "objection: https://…/issues/new?title={标题}&body={记录}"),
+}
+
+
+def refuse_placeholders(config_file: Path) -> None:
+    """Readers must learn who publishes the results and how to reach them: placeholders are never published."""
+    try:
+        text = config_file.read_text(encoding="utf-8")
+        publisher = Publisher.from_extra(load_config(str(config_file)).extra)
+    except (ConfigurationError, Abort, OSError, UnicodeError):
+        return  # the build reports a broken or unreadable configuration itself
+    errors = [placeholder_error(config_file.name, text, key) for key in publisher.placeholders()]
+    if errors:
+        raise SiteBuilderError(
+            None,
+            f"{UNCHANGED}\n{Problems(errors).format()}\n"
+            "只想在本机预览时，加 --allow-placeholders（make site 默认就是预览）；对外发布前请填写这些值（见 docs/ci.md“第一次发布之前”）。",
+        )
+
+
+def placeholder_error(name: str, text: str, key: str) -> SiteBuilderError:
+    label, example = PUBLISHER_FIELDS[key]
+    return SiteBuilderError(
+        publisher_line(name, text, key),
+        f"extra.publisher.{key}（{label}）还是示例文字“{PLACEHOLDER}”，网站不能发布：读者要知道评估结果由谁发布、怎样联系。请把它改成实际的{label}。",
+        example,
+    )
+
+
+def publisher_line(name: str, text: str, key: str) -> SourcePos | None:
+    """Where mkdocs.yml writes extra.publisher's key (the value's column), or the publisher: line when the key is
+    missing; None when there is no publisher: line at all."""
+    lines = text.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.strip() == "publisher:"), None)
+    if start is None:
+        return None
+    indent = len(lines[start]) - len(lines[start].lstrip())
+    for number in range(start + 1, len(lines)):
+        line = lines[number]
+        if line.strip() and not line.lstrip().startswith("#") and len(line) - len(line.lstrip()) <= indent:
+            break
+        if line.lstrip().startswith(f"{key}:"):
+            value = line.index(":", line.index(key)) + 1
+            col = value + len(line[value:]) - len(line[value:].lstrip()) + 1
+            return SourcePos(name, number + 1, col, number + 1, len(line.split("#")[0].rstrip()) + 1, line_text=line)
+    return SourcePos(name, start + 1, indent + 1, start + 1, indent + len("publisher:") + 1, line_text=lines[start])
+
+
+def publishing_notes(config_file: Path, allow_placeholders: bool) -> list[str]:
+    """What a successful build still lacks for publishing: said after the build, which it does not stop."""
+    try:
+        config = load_config(str(config_file))
+    except (ConfigurationError, Abort, OSError):
+        return []
+    notes = []
+    if allow_placeholders and Publisher.from_extra(config.extra).placeholders():
+        notes.append(f"提示：这是预览：mkdocs.yml 的发布单位等信息还是示例文字“{PLACEHOLDER}”，不要对外发布（见 docs/ci.md）。")
+    if not config.site_url:
+        notes.append("提示：mkdocs.yml 没有写 site_url（网站的网址），sitemap.xml 是空的，页面没有规范链接；发布前请写上，如 site_url: https://…/")
+    return notes
 
 
 # --- one build at a time -----------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ from .page_cache import (
     site_fingerprint,
 )
 from .pages import urls
-from .provenance import BUILT_FROM_MARKER, Provenance
+from .provenance import Provenance
 from .search_index import SearchDoc, SearchIndexBuilder, page_heading, page_search_doc, report_search_doc
 
 PAGES_PER_TASK = 50
@@ -108,7 +108,7 @@ class BulkRenderer:
         else:
             entry = self.rendered(key, src, markdown)
             outcome.rendered += 1
-        return src, entry.html.replace(BUILT_FROM_MARKER, self.provenance.built_from())
+        return src, self.provenance.filled(entry.html)
 
     def rendered(self, key: str, src: str, markdown: str) -> Entry:
         """Render a page and keep it, with what a cached copy must say again (its warnings) and check (its links)."""

@@ -14,6 +14,8 @@ OPEN_DATA = "data/index.md"
 RESULTS_CSV = "data/results.csv"
 RESULTS_JSON = "data/results.json"
 SUB_DISTRICT_CSV = "data/sub-district-scores.csv"
+SCORES_CSV = "data/scores.csv"
+DATA_PACKAGE = "data/datapackage.json"
 
 
 def report(record: StationRecord) -> str:
