@@ -19,6 +19,7 @@ from site_builder.language.evaluate import (
     Inputs,
     Unchecked,
     completion_rate,
+    definition_value,
     evaluate,
 )
 from site_builder.language.ruleset import AGGREGATES, DECIMAL_ROUNDING, FUNCTIONS, ROUNDING_MODES, Function, RoundingMode
@@ -211,7 +212,34 @@ def test_operators_are_echoed_as_written(rules_text, load_rules, seed_inputs):
     text = rules_text + "定义 缺口占比 = 持证社工缺少人次 ÷ (社工缺少人次 ＋ 1)\n否决 缺口过大 当 缺口占比 ≥ 50% 评为 不合格\n"
     result = evaluate(load_rules(text), seed_inputs(facts={"社工缺少人次": D(3), "持证社工缺少人次": D(2)}))
     step = steps_of(result)["否决：缺口过大"]
-    assert step.formula == "缺口占比 0.5 ≥ 50%；其中 持证社工缺少人次 = 2、社工缺少人次 = 3；结果：触发（评为不合格）"
+    assert step.formula == "缺口占比 50% ≥ 50%；其中 持证社工缺少人次 = 2、社工缺少人次 = 3；结果：触发（评为不合格）"
+
+
+RATIOS = """\
+规则集 比例 “比例的写法”
+版本 “1”
+生效 2024-01-01 起
+阶段 年度
+评估方 甲 权重 100%
+事实 满意率 比例
+评分项 a 属于 甲 满分 90
+评分项 b 属于 甲 满分 10 = 10 × 满意率 保留 2 位
+定义 满意 = 满意率 >= 90%
+定义 满意度 = 满意率 × 1 保留 3 位
+否决 不满意 当 满意度 < 50% 评为 不合格
+等级 优秀 当 总分 >= 90
+等级 不合格 当 总分 < 90
+"""
+
+
+def test_a_ratio_is_shown_as_a_percentage_beside_a_percentage_and_wherever_a_ratio_fact_is_read(load_rules):
+    rules = load_rules(RATIOS)
+    inputs = Inputs("年度", {"a": D(85)}, {"满意率": D("0.835")})
+    result = evaluate(rules, inputs)
+    steps = steps_of(result)
+    assert steps["b（按公式计算）"].formula.startswith("10 × 满意率（其中 满意率 = 83.5%） = 8.350")
+    assert steps["否决：不满意"].formula.startswith("满意度 83.5% < 50%")  # a 定义, not a fact: 0.835 beside 50% before
+    assert definition_value(result, inputs, "满意度")[1].formula.startswith("满意率 × 1；其中 满意率 = 83.5%")
 
 
 # --- unchecked facts ---------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ has no loops. Arithmetic is decimal.Decimal throughout; rounding happens only wh
 from __future__ import annotations
 
 import operator
+import re
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -203,7 +204,9 @@ def definition_value(result: Result, inputs: Inputs, name: str) -> tuple[object,
         evaluation.items, evaluation.total_value = {item.name: item for item in result.items}, result.total
         value = evaluation.read_name(name)
         shown = compared_names(definition.expr)
-        read = "、".join(f"{n} = {show(evaluation.read_name(n))}" for n in sorted(names_in(definition.expr) - shown))
+        read = "、".join(
+            f"{n} = {named_value(result.ruleset, n, evaluation.read_name(n), inputs.stage)}" for n in sorted(names_in(definition.expr) - shown)
+        )
         condition = render(definition.expr, valued=evaluation.operand_value)
     formula = condition + (f"；其中 {read}" if read else "") + rounding_words_of(definition.rounding) + f"；结果：{show(value)}"
     return value, Step(f"定义：{name}", formula, definition.pos, definition.citation)
@@ -348,12 +351,13 @@ class Evaluation:
     def worked(self, expr) -> str:
         """The formula as written, then the values of the names it reads: 10 × 最小(1, 完成数 ÷ 目标数)；其中 完成数 = 45、…"""
         names = sorted(names_read(expr, self.rules) - compared_names(expr))
-        read = "、".join(f"{n} = {approximate_value(self.read_name(n))}" for n in names)
+        read = "、".join(f"{n} = {named_value(self.rules, n, self.read_name(n), self.inputs.stage)}" for n in names)
         return render(expr, valued=self.operand_value) + (f"（其中 {read}）" if read else "")
 
-    def operand_value(self, expr) -> str | None:
+    def operand_value(self, expr, as_percent: bool = False) -> str | None:
         """What a compared operand came to, as a comparison shows it beside the operand (社工缺少人次上限 5（中期））;
-        None for a literal, which shows itself, or an operand that cannot be worked out (a branch not taken)."""
+        None for a literal, which shows itself, or an operand that cannot be worked out (a branch not taken).
+        as_percent: the other side is a percentage (50%), so a ratio is shown as one too (45%, not 0.45)."""
         if isinstance(expr, (ast.Number, ast.Boolean)):
             return None
         try:
@@ -361,10 +365,13 @@ class Evaluation:
         except (EvaluationError, DecimalException):  # e.g. a division by zero the condition's 如果 guards against
             return None
         if not isinstance(expr, ast.Name):
-            return approximate_value(value)
+            return percent(value) if as_percent and is_number(value) else approximate_value(value)
         parameter = self.rules.parameters.get(expr.name)
         staged = parameter is not None and parameter.value is None
-        return named_value(self.rules, expr.name, value, self.inputs.stage) + (f"（{self.inputs.stage}）" if staged else "")
+        shown = named_value(self.rules, expr.name, value, self.inputs.stage)
+        if as_percent and is_number(value) and not is_percent(shown):
+            shown = percent(value)
+        return shown + (f"（{self.inputs.stage}）" if staged else "")
 
     def aggregate(self, item: ast.Item, aggregate: ast.Aggregate, sub_scores: dict[str, Decimal]) -> Decimal:
         function = aggregate.function
@@ -752,7 +759,7 @@ def computed_problems(ruleset: RuleSet, inputs: Inputs, complete: bool = True) -
     return problems
 
 
-def render(expr, names: dict[str, str] | None = None, valued: Callable[[Any], str | None] | None = None) -> str:
+def render(expr, names: dict[str, str] | None = None, valued: Callable[..., str | None] | None = None) -> str:
     """The expression as the rule file spells it: its operators as the author wrote them (×, ÷, ≥, ＞＝), brackets
     only where the order of operations needs them. names may replace names by values (a page's thresholds);
     valued, given, shows beside each side of a comparison what it came to (社工缺少人次 6 >= 社工缺少人次上限 5（中期））."""
@@ -775,7 +782,7 @@ def precedence(expr) -> int:
 @dataclass(frozen=True)
 class Renderer:
     names: dict[str, str]
-    valued: Callable[[Any], str | None] | None
+    valued: Callable[..., str | None] | None
 
     def text(self, expr, needed: int = 0) -> str:
         shown = self.bare(expr)
@@ -795,9 +802,12 @@ class Renderer:
             shown = expr.shown if isinstance(expr, ast.Binary) else expr.op
             return f"{self.text(expr.left, level)} {shown} {self.text(expr.right, level + 1)}"
         if isinstance(expr, ast.Compare):
-            parts = [self.operand(expr.operands[0])]
-            for op, operand in zip(expr.shown, expr.operands[1:]):
-                parts += [op, self.operand(operand)]
+            sides = [self.operand(operand) for operand in expr.operands]
+            if any(is_percent(side) for side in sides):  # 比例 < 50%: the other side as a percentage too
+                sides = [side if is_percent(side) else self.operand(operand, as_percent=True) for side, operand in zip(sides, expr.operands)]
+            parts = [sides[0]]
+            for op, side in zip(expr.shown, sides[1:]):
+                parts += [op, side]
             return " ".join(parts)
         if isinstance(expr, ast.Not):
             return f"非 {self.text(expr.operand, PRECEDENCE[ast.Not])}"
@@ -805,11 +815,11 @@ class Renderer:
             return f"如果 {self.text(expr.condition)} 则 {self.text(expr.then)} 否则 {self.text(expr.otherwise)}"
         return f"{expr.written}({', '.join(self.text(a) for a in expr.args)})"
 
-    def operand(self, expr) -> str:
+    def operand(self, expr, as_percent: bool = False) -> str:
         """One side of a comparison, with what it came to when values are shown: a name then its value, anything
-        longer then （= value）."""
+        longer then （= value）; as_percent when the other side is a percentage."""
         shown = self.text(expr, PRECEDENCE[ast.Compare] + 1)
-        value = self.valued(expr) if self.valued is not None else None
+        value = (self.valued(expr, as_percent) if as_percent else self.valued(expr)) if self.valued is not None else None
         if value is None:
             return shown
         return f"{shown} {value}" if isinstance(expr, ast.Name) else f"{shown}（= {value}）"
@@ -842,6 +852,11 @@ def named_value(rules: RuleSet, name: str, value, stage: str) -> str:
     if fact is not None and fact.type is FactType.RATIO and isinstance(value, Decimal):
         return percent(value)
     return approximate_value(value)
+
+
+def is_percent(shown: str) -> bool:
+    """Whether a value is shown as a percentage: 50%, 83.5%, 人员费用支出比例下限 80%（中期）."""
+    return bool(re.search(r"[%％](（[^）]*）)?$", shown))
 
 
 def approximate_value(value) -> str:
