@@ -56,7 +56,7 @@ class Provenance:
         if self.commit_time is None:
             return "未知（网站不是从 git 仓库生成的）"
         date = datetime.fromtimestamp(self.commit_time, BEIJING)
-        return f"{date.year}年{date.month}月{date.day}日" + ("（含未提交的改动）" if self.uncommitted else "")
+        return f"{date.year}年{date.month}月{date.day}日"  # uncommitted changes: the footer's own notice says so
 
     def built_from(self) -> str:
         """What BUILT_FROM_MARKER becomes in the page's HTML."""
