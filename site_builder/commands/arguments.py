@@ -25,6 +25,7 @@ EXAMPLES = {
     "check": "site-builder check\n  site-builder check --format github      在 GitHub Actions 中把错误标在文件的行上",
     "evaluate": f"site-builder evaluate {SEED}\n  site-builder evaluate {SEED} --json",
     "explain": f"site-builder explain {SEED}",
+    "export": f"site-builder export {SEED}\n  site-builder export {SEED} --out 报告/市桥中期.docx",
     "schema": "site-builder schema\n  site-builder schema --check      CI 中：文件不是最新时退出码为 1",
     "test": "site-builder test\n  site-builder test rules/guangzhou/sgz-2024.tests.yaml",
     "new": "site-builder new --district panyu --district-name 番禺区 --station dashi --name 大石街社工服务站 "

@@ -21,7 +21,7 @@ from ..records import authoring, rule_tests
 from ..records.project import Project, load_project
 from ..records.schema import SCHEMA_FILE, json_schema_text
 from ..site import preview, publish, shards
-from . import impact, importing
+from . import exporting, impact, importing
 from .arguments import ChineseArgumentParser
 
 
@@ -81,7 +81,7 @@ def argument_parser() -> argparse.ArgumentParser:
     return parser
 
 
-COMMAND_MODULES: tuple = (impact, publish, preview, shards, rule_tests, authoring, importing)
+COMMAND_MODULES: tuple = (impact, publish, preview, shards, rule_tests, authoring, importing, exporting)
 
 
 def run_check(args) -> int:

@@ -57,6 +57,11 @@ def _list_openings(text: str):
             depth -= 1
 
 
+def tokens(text: str) -> list:
+    """The markdown-it tokens of a narrative, for a reader other than the HTML renderer (the Word export)."""
+    return _parser(_NESTING_LIMIT).parse(text)
+
+
 # What only the parser can read: emphasis, escapes, characters to escape, tabs and controls, a line starting like a
 # list item, and whitespace at either end of a line (indentation, hard breaks, lines that look empty).
 _NEEDS_PARSER = re.compile(r"[*_\\&<>\"\x00-\x09\x0b-\x1f\x7f]|^(?:[-+]|[0-9]{1,9}[.)])|^[^\S\n]|[^\S\n]$", re.M)

@@ -347,14 +347,16 @@ def read_background(chapter: Chapter | None, rulesets: list[RuleSet], context: C
 def narrative_with_list(paragraphs: list[Paragraph]) -> str:
     """Paragraphs as the record's narrative: a run of “1.…” paragraphs becomes a numbered list (“1. …”)."""
     parts: list[str] = []
+    in_list = False  # whether the last part is a list (a paragraph may start with a digit too: 2025年2月20日，…)
     for paragraph in paragraphs:
         numbered = NUMBERED.match(paragraph.text)
-        if numbered and parts and parts[-1][:1].isdigit():
+        if numbered and in_list:
             parts[-1] += f"\n{int(numbered.group(1))}. {numbered.group(2)}"
         elif numbered:
             parts.append(f"{int(numbered.group(1))}. {numbered.group(2)}")
         else:
             parts.append(paragraph.text)
+        in_list = bool(numbered)
     return "\n\n".join(parts)
 
 

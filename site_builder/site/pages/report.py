@@ -51,7 +51,7 @@ def report_page(
         summary(record, result),
         feedback_round(record),
         grade_section(record, result, grade_text),
-        f"## 五、结语\n\n{narrative(record.content['report']['conclusion'])}",
+        f"## {CHAPTERS['conclusion']}\n\n{narrative(record.content['report']['conclusion'])}",
         transcription_note(record),
         site_findings(record, result, provenance, comparisons, history, version_note),
     ]
@@ -158,6 +158,11 @@ def standing_parts(standing_text: str | None) -> tuple[str | None, str | None]:
 def fill_standing(template: str, record: StationRecord, rules: RuleSet) -> str:
     """The rule set's standing text with this record's names and the rule set's figures (rule_figures) in its
     placeholders; only these placeholders exist."""
+    return standing(template, standing_values(record, rules))
+
+
+def standing_values(record: StationRecord, rules: RuleSet) -> dict[str, str]:
+    """What the standing text's placeholders stand for in this record's report (the page and the Word export)."""
     station, evaluation = record.station, record.evaluation
     # What a record leaves out is named by its role, not by Guangzhou's offices (区民政部门): any regime's text reads.
     values = {
@@ -169,7 +174,7 @@ def fill_standing(template: str, record: StationRecord, rules: RuleSet) -> str:
         "评估机构": evaluation.get("evaluator", {}).get("organisation", "评估机构"),
         "购买方": evaluation.get("purchaser", station["street"]),
     }
-    return standing(template, values | rule_figures(rules))
+    return values | rule_figures(rules)
 
 
 # A standing text that words 评估结果说明 itself (its figures as placeholders) replaces the generated one.
@@ -184,7 +189,7 @@ STANDING_END = "<!-- /standing-text -->"
 
 def background(record: StationRecord, rules: RuleSet, standing_text: str | None) -> str:
     report = record.content["report"]
-    parts = [f"## 一、{inline(stage_title(record.stage))}背景", narrative(report["background"]), STANDING_START]
+    parts = [f"## {background_heading(record.stage)}", narrative(report["background"]), STANDING_START]
     if standing_text and standing_text.strip():
         parts.append(fill_standing(standing_text, record, rules))
     if not (standing_text and EXPLAINED.search(standing_text)):
@@ -197,20 +202,45 @@ def summary(record: StationRecord, result: Result) -> str:
     """二、评估总结: the sections the record holds, numbered in order (a regime without sub-district scoring or without
     a supervision centre has no such section)."""
     report = record.content["report"]
-    sections = [
-        ("社工站基本情况", [narrative(report["basic_situation"]), station_facts(record)]),
-        ("各项目服务进度情况", [narrative(report["progress"]), indicator_table(record, result), progress_chart(record, result)]),
-        ("项目运营管理", [findings(report["operations"])]),
-        ("服务成效和服务监测情况", [findings(report["outcomes"]), people_tables(record)]),
-        ("服务质量情况", [sub_district_sections(record)]),
-        ("购买方反馈情况", [findings(report.get("purchaser_feedback", {}))]),
-        (report.get("supervision_feedback", {}).get("title", "督导方反馈"), [findings(report.get("supervision_feedback", {}))]),
-    ]
+    bodies = {
+        "basic_situation": [narrative(report["basic_situation"]), station_facts(record)],
+        "progress": [narrative(report["progress"]), indicator_table(record, result), progress_chart(record, result)],
+        "operations": [findings(report["operations"])],
+        "outcomes": [findings(report["outcomes"]), people_tables(record)],
+        "sub_districts": [sub_district_sections(record)],
+        "purchaser_feedback": [findings(report.get("purchaser_feedback", {}))],
+        "supervision_feedback": [findings(report.get("supervision_feedback", {}))],
+    }
+    sections = [(heading, bodies[key]) for key, heading in summary_headings(record)]
     present = [(heading, [b for b in bodies if b]) for heading, bodies in sections if any(bodies)]
-    parts = ["## 二、评估总结"]
+    parts = [f"## {CHAPTERS['summary']}"]
     for index, (heading, bodies) in enumerate(present, 1):
         parts += [f"### （{chinese_number(index)}）{inline(heading)}", *bodies]
     return "\n\n".join(parts)
+
+
+# The official report's chapter headings after 一 (whose title names the stage: background_heading).
+CHAPTERS = {"summary": "二、评估总结", "feedback": "三、评估反馈", "grade": "四、评估等级", "conclusion": "五、结语"}
+
+
+def background_heading(stage: str, quote=inline) -> str:
+    """一's heading names the stage as the report does: 一、中期评估背景."""
+    return f"一、{quote(stage_title(stage))}背景"
+
+
+def summary_headings(record: StationRecord) -> list[tuple[str, str]]:
+    """二's sections as (report key, heading), in the official report's order; the supervision centre's section is
+    titled as the record titles it."""
+    supervision = record.content["report"].get("supervision_feedback", {}).get("title", "督导方反馈")
+    return [
+        ("basic_situation", "社工站基本情况"),
+        ("progress", "各项目服务进度情况"),
+        ("operations", "项目运营管理"),
+        ("outcomes", "服务成效和服务监测情况"),
+        ("sub_districts", "服务质量情况"),
+        ("purchaser_feedback", "购买方反馈情况"),
+        ("supervision_feedback", supervision),
+    ]
 
 
 def progress_chart(record: StationRecord, result: Result) -> str:
@@ -303,9 +333,13 @@ def people_tables(record: StationRecord) -> str:
     return "\n".join(["| 服务评价与社区培育 | 数量 |", "|---|--:|"] + [f"| {inline(k)} | {inline(v)} |" for k, v in rows])
 
 
+# A findings section's two numbered parts, under the section's introduction; each part's items are numbered （1）（2）….
+FINDING_PARTS = (("positives", "1. 值得肯定的地方"), ("concerns", "2. 需要关注的地方"))
+
+
 def findings(section: dict, level: str = "####") -> str:
     parts = [narrative(section.get("intro"))]
-    for key, heading in (("positives", "1. 值得肯定的地方"), ("concerns", "2. 需要关注的地方")):
+    for key, heading in FINDING_PARTS:
         if key in section:
             parts += [f"{level} {heading}", narrative(section.get(f"{key}_intro")), numbered(section[key])]
     return "\n\n".join(p for p in parts if p)
@@ -345,34 +379,48 @@ def figures_table(figures: dict) -> str:
     return "\n".join(["| 片区数据 | 数值 |", "|---|--:|"] + rows)
 
 
+# 三's two answers, numbered 1. and 2. in the official report.
+FEEDBACK_LABELS = (("on_site", "现场反馈："), ("draft", "对评估报告初稿的反馈："))
+
+
 def feedback_round(record: StationRecord) -> str:
     round_ = record.content["report"]["feedback_round"]
-    answers = "".join(
-        f"<li>{narrative_html(round_[key], lead=label)}</li>" for key, label in (("on_site", "现场反馈："), ("draft", "对评估报告初稿的反馈："))
+    answers = "".join(f"<li>{narrative_html(round_[key], lead=label)}</li>" for key, label in FEEDBACK_LABELS)
+    return "\n\n".join(
+        p for p in [f"## {CHAPTERS['feedback']}", narrative(round_.get("introduction")), f'<ol class="feedback-round">{answers}</ol>'] if p
     )
-    return "\n\n".join(p for p in ["## 三、评估反馈", narrative(round_.get("introduction")), f'<ol class="feedback-round">{answers}</ol>'] if p)
 
 
-def fired_outcomes(result: Result) -> str:
-    """“整改不到位” when every veto takes the 否决等级; else each with its outcome: “台账不全”（等级最高评为合格）."""
+def fired_outcomes(result: Result, quote=inline) -> str:
+    """“整改不到位” when every veto takes the 否决等级; else each with its outcome: “台账不全”（等级最高评为合格）.
+    quote makes record and rule text safe where it lands (inline for the page; str for a Word document)."""
     fired = [veto for veto in result.vetoes if veto.status == FIRED]
     explicit = {veto.name for veto in result.ruleset.vetoes if veto.outcome is not None}
     if not explicit & {veto.name for veto in fired}:
-        return f"“{inline('、'.join(result.fired))}”"
-    return "、".join(f"“{inline(veto.name)}”（{inline(veto.outcome)}）" for veto in fired)
+        return f"“{quote('、'.join(result.fired))}”"
+    return "、".join(f"“{quote(veto.name)}”（{quote(veto.outcome)}）" for veto in fired)
+
+
+def grade_statement(record: StationRecord, result: Result, quote=inline) -> str:
+    """四's statement of the grade: 经过评估，…本次中期评估的等级为“良好”（89.76分）。, and the veto that set it."""
+    grade = f"“{quote(result.grade)}”" if result.grade else NOT_GRADED
+    statement = f"经过评估，{quote(record.station['short_name'])}本次{quote(stage_title(record.stage))}的等级为{grade}（{plain(result.total)}分）。"
+    if result.fired:
+        statement += f"按分数为“{quote(result.score_grade)}”，因一票否决情形{fired_outcomes(result, quote)}，等级确定为{grade}。"
+    return statement
+
+
+TABLE_LEAD = "以下是详细的评分情况："
 
 
 def grade_section(record: StationRecord, result: Result, grade_text: str | None) -> str:
     """四、评估等级: the rule set's own paragraph (its figures filled from the rules) or one generated from the rules,
     the statement of the grade, and the score table."""
     rules = result.ruleset
-    grade = f"“{inline(result.grade)}”" if result.grade else NOT_GRADED
-    statement = f"经过评估，{inline(record.station['short_name'])}本次{inline(stage_title(record.stage))}的等级为{grade}（{plain(result.total)}分）。"
-    if result.fired:
-        statement += f"按分数为“{inline(result.score_grade)}”，因一票否决情形{fired_outcomes(result)}，等级确定为{grade}。"
+    statement = grade_statement(record, result)
     paragraph = fill_standing(grade_text, record, rules) if grade_text and grade_text.strip() else weights_and_bands(rules)
     return "\n\n".join(
-        ["## 四、评估等级", paragraph, statement, "以下是详细的评分情况：", score_chart(result), score_table_html(result, record.table_label)]
+        [f"## {CHAPTERS['grade']}", paragraph, statement, TABLE_LEAD, score_chart(result), score_table_html(result, record.table_label)]
     )
 
 
