@@ -36,6 +36,8 @@ HTML_PAYLOADS = [
     "[a](&#x6A;avascript:alert(1))",
     "<details open ontoggle=alert(1)>",
     "<style>@import'http://x/x.css';</style>",
+    # closes the <mark> a search snippet or the highlight on arrival puts around the query (docs/assets/search.js)
+    "</mark><script>alert('mark')</script>",
 ]
 
 # Personal data as staff paste it into a record (site_builder/records/privacy.py). Each text goes into a narrative line of

@@ -20,6 +20,7 @@ import pytest
 from hostile_corpus import HTML_PAYLOADS
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from playwright.sync_api import expect
 from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import LiteralScalarString
 from site_harness import ARTIFACTS, SEED_REPO, Watch, build_site, serve
@@ -227,6 +228,31 @@ def test_hostile_pages_run_no_script_in_chromium(hostile_site, page):
         assert "</title><script>alert('title')</script>" in page.title()
         page.screenshot(path=str(ARTIFACTS / "hostile-report.png"), full_page=False)
     assert watch.problems == []
+
+
+# The snippet's own elements: the section it was found in, and the query marked.
+SNIPPET_ELEMENTS = "s => Array.from(s.querySelectorAll('*'), e => e.tagName.toLowerCase() + '.' + e.className)"
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.parametrize(("query", "payload"), [("onerror", HTML_PAYLOADS[5]), ("mark script", HTML_PAYLOADS[-1])])
+def test_search_finds_hostile_text_and_shows_it_as_text(hostile_site, page, query, payload):
+    """The search page's snippet and the report's highlight on arrival carry the payload as the text it was (the page
+    fixture fails the test on any dialog, script error or request for another host)."""
+    assert "onerror" in HTML_PAYLOADS[5] and "</mark>" in HTML_PAYLOADS[-1]
+    with serve(hostile_site) as base:
+        page.goto(f"{base}/search/?q={query}")
+        snippet = page.locator("#search-results li .search-result__snippet").first
+        expect(snippet.locator("mark").first).to_be_visible(timeout=15000)
+        assert payload in snippet.text_content()
+        assert snippet.evaluate(SNIPPET_ELEMENTS) == ["span.search-result__section", "mark."]
+        assert page.locator("#search-results :is(img, script, svg, iframe, [onerror])").count() == 0
+        page.locator("#search-results li a").first.click()
+        expect(page.locator("mark.search-arrival").first).to_be_attached()
+        assert sorted(page.locator("mark.search-arrival").all_text_contents()) == sorted(query.split())  # each word once
+        assert page.evaluate("document.querySelectorAll('article :is(img, iframe, [onerror], [onload])').length") == 0
+        assert page.evaluate("Array.from(document.scripts).filter(s => s.text.includes('alert(')).length") == 0
 
 
 def test_a_narrative_nested_too_deeply_is_refused_at_its_line(tmp_path):

@@ -500,7 +500,21 @@
         return true;
       });
     });
-    if (marks.length && !start) marks[0].scrollIntoView({block: "center"});
+    if (marks.length) whenLaidOut(function () { reveal(marks[0]); });
+  }
+
+  /* The match in view: the link's section heading may sit a screen or more above it. Kept where the browser's own
+     scroll to the #section put it when the match is already on screen, below the sticky header. */
+  function reveal(mark) {
+    var box = mark.getBoundingClientRect(), header = document.querySelector(".md-header");
+    var top = header ? header.getBoundingClientRect().bottom : 0;
+    if (box.top < top || box.bottom > window.innerHeight) mark.scrollIntoView({block: "center"});
+  }
+
+  /* After the page's load, when the browser has made its own scroll to the #section (which would undo ours). */
+  function whenLaidOut(action) {
+    if (document.readyState === "complete") return window.requestAnimationFrame(action);
+    window.addEventListener("load", function () { window.requestAnimationFrame(action); });
   }
 
   function start() {
