@@ -67,46 +67,76 @@ def newest_first(rows: list[Evaluated]) -> list[Evaluated]:
 
 
 COLUMNS = ("区", "街道", "社工站", "服务年度", "阶段", "评估日期", "总分", "等级")
+STATION_COLUMNS = ("服务年度", "阶段", "评估日期", "总分", "等级", "报告")  # a station's own page: its history
 FILTERED = ("区", "街道", "服务年度", "阶段", "等级")
+# A filter whose choices follow another's: once a 区 is chosen, the 街道 filter offers only that district's streets.
+FOLLOWS = {"街道": "区"}
 
 
 VETO_COLUMN = "一票否决"  # shown only where a row of the table has a grade set by a veto: never a column empty on every row
 
 
-def evaluations_table(rows: list[Evaluated], current: str, table_id: str) -> str:
-    """A sortable, filterable table of evaluations (tables.js adds the controls; without it, a plain table). The grade
-    cell stays the grade alone (the filter matches it whole); a veto that set it is said in a column of its own."""
-    with_vetoes = any(row.verdict for row in rows)
-    columns = COLUMNS + ((VETO_COLUMN,) if with_vetoes else ())
-    head = "".join(
-        f'<th scope="col"{" data-filter" if name in FILTERED else ""}{" data-numeric" if name == "总分" else ""}>{name}</th>' for name in columns
-    )
-    body = "\n".join(evaluation_row(row, current, with_vetoes) for row in newest_first(rows))
+def evaluations_table(rows: list[Evaluated], current: str, table_id: str, columns: tuple[str, ...] = COLUMNS, controls: bool = False) -> str:
+    """A table of evaluations, rows in the order given; a listing of stations is sortable, and with controls tables.js
+    adds filters, the 每站最新一次 view and paging (without JavaScript, the whole table reads). The grade cell stays the
+    grade alone (the filter matches it whole); a veto that set it is said in a column of its own. Every cell carries
+    its column's name (data-label): on a phone, extra.css lays each row out as a card, which names a bare number."""
+    if any(row.verdict for row in rows):
+        columns = columns[:-1] + (VETO_COLUMN, columns[-1]) if columns[-1] == "报告" else columns + (VETO_COLUMN,)
+    head = "".join(header_cell(name, controls) for name in columns)
+    latest = latest_per_station(rows)
+    body = "\n".join(evaluation_row(row, current, columns, row.record.key in latest) for row in rows)
+    listing = "社工站" in columns  # a station's own history is short and in time order: no sorting
+    caption = f"评估一览（共 {len(rows)} 份，点击表头排序）" if listing else f"历次评估（共 {len(rows)} 份）"
+    attributes = (" data-sortable" if listing else "") + (" data-controls" if controls else "")
     return (
-        f'<div class="evaluations"><table id="{escaped(table_id)}" data-sortable>\n<caption>评估一览（共 {len(rows)} 份，'
-        f"点击表头排序）</caption>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table></div>"
+        f'<div class="evaluations"><table id="{escaped(table_id)}"{attributes}>\n'
+        f"<caption>{caption}</caption>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table></div>"
     )
 
 
-def evaluation_row(row: Evaluated, current: str, with_vetoes: bool = False) -> str:
+def header_cell(name: str, controls: bool) -> str:
+    attributes = " data-filter" if controls and name in FILTERED else ""
+    attributes += f' data-follows="{FOLLOWS[name]}"' if controls and name in FOLLOWS else ""
+    attributes += " data-numeric" if name == "总分" else ""
+    return f'<th scope="col"{attributes}>{name}</th>'
+
+
+def latest_per_station(rows: list[Evaluated]) -> set[str]:
+    """The keys of each station's newest record: the 每站最新一次 view shows only these."""
+    newest: dict[str, str] = {}
+    for row in newest_first(rows):
+        newest.setdefault(row.record.station_id, row.record.key)
+    return set(newest.values())
+
+
+def evaluation_row(row: Evaluated, current: str, columns: tuple[str, ...] = COLUMNS, latest: bool = False) -> str:
+    cells = row_cells(row, current)
+    tds = "".join(f'<td data-label="{name}"{VETO_CELL if name == VETO_COLUMN else ""}>{cells[name]}</td>' for name in columns)
+    vetoed_class = ' class="vetoed"' if row.vetoed else ""
+    return f"<tr{vetoed_class}{' data-latest' if latest else ''}>{tds}</tr>"
+
+
+VETO_CELL = ' class="veto-verdict"'
+
+
+def row_cells(row: Evaluated, current: str) -> dict[str, str]:
+    """Each column's cell of one row, as HTML (record text escaped here, the one place it enters a listing)."""
     record = row.record
     station = record.station
-    report = urls.href(urls.report(record), current)
-    cells = [
-        station["district"]["name"],
-        station["street"],
-        f'<a href="{href(report)}">{escaped(station["name"])}</a>',
-        record.period,
-        record.stage,
-        record.evaluation["visit_date"],
-        plain(row.result.total),
-        row.grade,
-    ]
-    tds = "".join(f"<td>{c if i == 2 else escaped(c)}</td>" for i, c in enumerate(cells))
-    if with_vetoes:
-        tds += f'<td class="veto-verdict">{veto_marker(row.verdict)}</td>'
-    vetoed_class = ' class="vetoed"' if row.vetoed else ""
-    return f"<tr{vetoed_class}>{tds}</tr>"
+    report = href(urls.href(urls.report(record), current))
+    return {
+        "区": escaped(station["district"]["name"]),
+        "街道": escaped(station["street"]),
+        "社工站": f'<a href="{report}">{escaped(station["name"])}</a>',
+        "服务年度": escaped(record.period),
+        "阶段": escaped(record.stage),
+        "评估日期": escaped(str(record.evaluation["visit_date"])),
+        "总分": escaped(plain(row.result.total)),
+        "等级": escaped(row.grade),
+        VETO_COLUMN: veto_marker(row.verdict),
+        "报告": f'<a href="{report}">查看报告</a>',
+    }
 
 
 def verdict_span(result: Result) -> str:
@@ -115,23 +145,27 @@ def verdict_span(result: Result) -> str:
     return f'<span class="veto-verdict" data-veto>{veto_marker(verdict)}</span>' if verdict else ""
 
 
-def veto_marker(verdict: str, safe=escaped) -> str:
-    """A verdict with a visible mark before it (the words carry the meaning, the mark only draws the eye); safe is
-    escaped for raw HTML, inline for a Markdown table."""
-    return f'<span class="veto-mark" aria-hidden="true">⚠</span> {safe(verdict)}' if verdict else ""
+def veto_marker(verdict: str) -> str:
+    """A verdict with a visible mark before it, as HTML (the words carry the meaning, the mark only draws the eye)."""
+    return f'<span class="veto-mark" aria-hidden="true">⚠</span> {escaped(verdict)}' if verdict else ""
 
 
 def grade_counts(rows: list[Evaluated], rules: list[RuleSet]) -> str:
-    """Evaluations per grade; where vetoes set some grades, a column says how many of each count were set so."""
+    """Evaluations per grade, in two scopes said in the header: each station's latest evaluation, and every evaluation
+    of every year and stage; where vetoes set some grades, a column says how many of all were set so."""
+    latest = latest_per_station(rows)
     counts = Counter(row.grade for row in rows)
+    latest_counts = Counter(row.grade for row in rows if row.record.key in latest)
     by_veto = Counter(row.grade for row in rows if row.vetoed)
     order = [band.name for ruleset in rules for band in ruleset.bands]
     names = list(dict.fromkeys(order + sorted(counts)))
+    head = f"| 等级 | 每站最新一次（{len(latest)} 份） | 全部评估（各年度、各阶段，{len(rows)} 份） |"
     if not by_veto:
-        lines = ["| 等级 | 评估份数 |", "|---|--:|"] + [f"| {inline(name)} | {counts.get(name, 0)} |" for name in names]
+        lines = [head, "|---|--:|--:|"]
+        lines += [f"| {inline(name)} | {latest_counts.get(name, 0)} | {counts.get(name, 0)} |" for name in names]
         return "\n".join(lines)
-    lines = ["| 等级 | 评估份数 | 其中由一票否决评定 |", "|---|--:|--:|"]
-    lines += [f"| {inline(name)} | {counts.get(name, 0)} | {by_veto.get(name, 0)} |" for name in names]
+    lines = [head + " 其中由一票否决评定（全部评估） |", "|---|--:|--:|--:|"]
+    lines += [f"| {inline(name)} | {latest_counts.get(name, 0)} | {counts.get(name, 0)} | {by_veto.get(name, 0)} |" for name in names]
     return "\n".join(lines)
 
 
@@ -160,7 +194,7 @@ def all_reports_page(rows: list[Evaluated]) -> str:
         + "# 全部评估\n\n按区、街道、服务年度、阶段、等级筛选，或点击表头按总分等排序。\n\n"
         + downloads
         + "\n\n"
-        + evaluations_table(rows, urls.ALL_REPORTS, "all-reports")
+        + evaluations_table(newest_first(rows), urls.ALL_REPORTS, "all-reports", controls=True)
         + "\n"
     )
 
@@ -185,7 +219,7 @@ def district_page(district_id: str, rows: list[Evaluated]) -> str:
     station_links = "、".join(f"[{inline(label)}]({urls.relative(urls.station(sid), current)})" for sid, label in stations)
     return (
         WIDE + f"# {inline(name)}\n\n本区共有 {len(stations)} 个社工站的 {len(rows)} 份评估报告。\n\n"
-        f"社工站：{station_links}\n\n{listing_charts(rows)}\n\n{evaluations_table(rows, current, 'district-reports')}\n"
+        f"社工站：{station_links}\n\n{listing_charts(rows)}\n\n{evaluations_table(newest_first(rows), current, 'district-reports', controls=True)}\n"
     )
 
 
@@ -202,15 +236,6 @@ def station_page(station_id: str, rows: list[Evaluated]) -> str:
         "## 历次评估",
         "",
     ]
-    with_vetoes = any(row.verdict for row in rows)
-    veto_head, veto_rule = (f" {VETO_COLUMN} |", "---|") if with_vetoes else ("", "")
-    lines += [f"| 服务年度 | 阶段 | 评估日期 | 总分 | 等级 |{veto_head} 报告 |", f"|---|---|---|--:|---|{veto_rule}---|"]
-    for row in sorted(rows, key=lambda r: r.record.visit_date):
-        record = row.record
-        report = urls.relative(urls.report(record), current)
-        veto_cell = f" {veto_marker(row.verdict, inline)} |" if with_vetoes else ""
-        lines.append(
-            f"| {inline(record.period)} | {inline(record.stage)} | {record.evaluation['visit_date']} | "
-            f"{plain(row.result.total)} | {inline(row.grade)} |{veto_cell} [查看报告]({report}) |"
-        )
+    history = sorted(rows, key=lambda row: (row.record.visit_date, row.record.key))
+    lines.append(evaluations_table(history, current, "station-reports", STATION_COLUMNS))
     return "\n".join(lines) + "\n"
