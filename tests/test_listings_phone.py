@@ -168,6 +168,7 @@ def test_a_filter_that_matches_nothing_says_what_to_try(browser, site_url):
     expect(empty).to_be_visible()
     expect(empty).to_contain_text("没有符合条件的评估")
     expect(empty).to_contain_text("换一个更短的词")
+    expect(page.locator("#all-reports")).to_be_hidden()  # no header above nothing
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "listings-empty-390.png"))
     empty.get_by_role("button", name="清除全部筛选").click()
