@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,7 +141,7 @@ def import_folder(folder: Path, args) -> int:
     return 0 if counts[IMPORTED] == len(outcomes) else 1
 
 
-def table_text(rows: list[tuple[str, ...]]) -> str:
+def table_text(rows: Sequence[tuple[str, ...]]) -> str:
     from ..errors import display_width
 
     widths = [max(display_width(row[i]) for row in rows) + 2 for i in range(len(rows[0]) - 1)]

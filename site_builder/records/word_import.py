@@ -229,8 +229,7 @@ def chapters(blocks: list[Paragraph | Table]) -> tuple[list[Paragraph], dict[str
     for block in blocks:
         if isinstance(block, Paragraph) and not block.text:
             continue
-        match = CHAPTER.match(block.text) if isinstance(block, Paragraph) else None
-        if match:
+        if isinstance(block, Paragraph) and (match := CHAPTER.match(block.text)):
             current = found.setdefault(chapter_key(match.group(2)), Chapter(block))
         elif current is not None:
             current.blocks.append(block)
@@ -731,7 +730,7 @@ def sub_district_figures(paragraphs: list[Paragraph], context: Context) -> dict:
     figures: dict = {}
     for paragraph in paragraphs:
         text = plain_digits(paragraph.text)
-        found = {}
+        found: dict = {}
         for key, pattern in FIGURES.items():
             match = pattern.search(text)
             if match and key == "households":

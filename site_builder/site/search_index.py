@@ -176,7 +176,8 @@ class _SectionWriter:
     def __init__(self) -> None:
         self.own: list[Section] = []
         self.standing: list[Section] = []
-        self.anchor, self.heading, self.parts = "", "", []
+        self.anchor, self.heading = "", ""
+        self.parts: list[str] = []
         self.in_heading: list[str] | None = None
         self.in_standing = False
 

@@ -244,7 +244,7 @@ def narrative_blocks(text: str | None, lead: str = "") -> list[Block]:
             blocks.append(Text(tuple(r for r in runs if r.text)))
             runs = []
     if lead:
-        first = blocks[0].runs if blocks else ()
+        first = blocks[0].runs if blocks and isinstance(blocks[0], Text) else ()
         blocks[:1] = [Text((Run(lead), *first))]
     return blocks
 

@@ -212,11 +212,11 @@ def summary(record: StationRecord, result: Result) -> str:
         "supervision_feedback": [findings(report.get("supervision_feedback", {}))],
     }
     sections = [(heading, bodies[key]) for key, heading in summary_headings(record)]
-    present = [(heading, [b for b in bodies if b]) for heading, bodies in sections if any(bodies)]
-    parts = [f"## {CHAPTERS['summary']}"]
-    for index, (heading, bodies) in enumerate(present, 1):
-        parts += [f"### （{chinese_number(index)}）{inline(heading)}", *bodies]
-    return "\n\n".join(parts)
+    present = [(heading, [part for part in parts if part]) for heading, parts in sections if any(parts)]
+    lines = [f"## {CHAPTERS['summary']}"]
+    for index, (heading, shown) in enumerate(present, 1):
+        lines += [f"### （{chinese_number(index)}）{inline(heading)}", *shown]
+    return "\n\n".join(lines)
 
 
 # The official report's chapter headings after 一 (whose title names the stage: background_heading).
