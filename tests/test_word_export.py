@@ -5,6 +5,7 @@ cell is merged over the sub-district rows, the styles set a CJK font, and nothin
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 import tempfile
@@ -16,6 +17,7 @@ import docx
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from site_harness import copy_seed_repo
 
 from site_builder.commands.cli import main
 from site_builder.language.score_rows import score_rows
@@ -194,3 +196,27 @@ def test_libreoffice_renders_the_export(tmp_path):
     text = subprocess.run(["pdftotext", str(tmp_path / "seed.pdf"), "-"], capture_output=True, text=True, check=True).stdout
     flat = "".join(text.split())
     assert record.evaluation["title"] in flat and f"（{result.total}分）" in flat and "15.09" in flat
+
+
+REPORT = "reports/panyu/shiqiao-dongxi/2024-2025-中期"
+DOWNLOAD_WORD = re.compile(r'<a class="docx-download" href="([^"]+)"[^>]*>下载 Word</a>')
+
+
+@pytest.mark.slow
+def test_build_with_docx_puts_the_report_beside_its_page_and_links_it_and_without_it_neither(tmp_path, monkeypatch):
+    monkeypatch.delenv("SITE_BUILDER_DOCX", raising=False)
+    repo = copy_seed_repo(tmp_path / "repo", site=True)
+    assert main(["--root", str(repo), "build", "--docx"]) == 0
+    site = repo / "site"
+    document = site / f"{REPORT}.docx"
+    word = docx.Document(io.BytesIO(document.read_bytes()))
+    _, record, result = exported(SEED_REPO)
+    assert word.paragraphs[0].text == record.evaluation["title"]
+    assert word.tables[0].rows[-1].cells[-1].text == str(result.total) == "89.76"
+    link = DOWNLOAD_WORD.search((site / REPORT / "index.html").read_text(encoding="utf-8"))
+    assert link and (site / REPORT / link.group(1)).resolve() == document.resolve()
+    # Built again without the option, from the same page cache: the cached page with the link must not be reused.
+    assert main(["--root", str(repo), "build"]) == 0
+    assert list(site.rglob("*.docx")) == []
+    page = (site / REPORT / "index.html").read_text(encoding="utf-8")
+    assert "下载 Word" not in page and "site-builder: Word" not in page

@@ -32,7 +32,9 @@ EXAMPLES = {
     "--period 2025-2026 --stage 末期 --date 2026-08-20",
     "fmt": "site-builder fmt\n  site-builder fmt --check stations/panyu/      只显示差异，不写入",
     "diff": "site-builder diff\n  site-builder diff main --json",
-    "build": "site-builder build\n  site-builder build --pdf      同时生成每份报告的 PDF",
+    "import": "site-builder import 报告.docx\n  site-builder import 报告/      导入目录中的每份 .docx，列表显示结果",
+    "build": "site-builder build\n  site-builder build --pdf      同时生成每份报告的 PDF\n"
+    "  site-builder build --docx     同时生成每份报告的 Word 文档",
     "serve": "site-builder serve\n  site-builder serve --port 8001      8000 端口被占用时换一个",
     "shard": "site-builder shard build --districts panyu,huangpu --out shard-1\n  site-builder shard merge shard-1 shard-2 --site-dir site",
     "shard build": "site-builder shard build --districts panyu,huangpu --out shard-1",

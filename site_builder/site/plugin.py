@@ -18,7 +18,7 @@ from ..errors import Problems, SiteBuilderError
 from ..records.project import Project, load_project
 from ..records.schema_doc import field_reference
 from ..records.source_files import RULES_DIR, STATIONS_DIR
-from . import pdf
+from . import pdf, word_export
 from .assembly import BulkPages, generated_pages
 from .page_cache import PageCache
 from .pages import urls
@@ -40,6 +40,7 @@ UNSEARCHED = ("reports/", "districts/index.md", "stations/", "search.md")
 class SiteBuilderConfig(base.Config):
     root = config_options.Type(str, default=".")
     pdf = config_options.Type(bool, default=False)  # a PDF beside every report page (site_builder/pdf.py)
+    docx = config_options.Type(bool, default=False)  # a Word document beside every report page (site/word_export.py)
 
 
 class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
@@ -65,8 +66,9 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
 
     def on_config(self, config):
         # The effective choice, with SITE_BUILDER_PDF: the page cache keys pages on the configuration (report pages
-        # link their PDF only when PDFs are made).
+        # link their PDF only when PDFs are made); the same for the Word documents.
         self.config.pdf = pdf.wanted(self.config.pdf)
+        self.config.docx = word_export.wanted(self.config.docx)
         self.provenance = read_provenance(self.root(config), config.repo_url)
         if self.provenance.commit_time and "SOURCE_DATE_EPOCH" not in os.environ:
             # Same commit, same bytes: the sitemap's dates come from the commit, not from the clock.
@@ -120,6 +122,8 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
     def on_page_markdown(self, markdown: str, page, config, files) -> str:
         if pdf.PDF_MARKER in markdown:
             markdown = pdf.fill_marker(markdown, page.file.src_uri, pdf.wanted(self.config.pdf))
+        if word_export.DOCX_MARKER in markdown:
+            markdown = word_export.fill_marker(markdown, page.file.src_uri, word_export.wanted(self.config.docx))
         if REPOSITORY_MARKER in markdown:
             markdown = markdown.replace(REPOSITORY_MARKER, clone_command(config.repo_url))
         if HOME_MARKER in markdown:
@@ -169,10 +173,15 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
             logging.getLogger("mkdocs.plugins.site_builder").info(
                 f"报告与站点页面 {outcome.rendered + outcome.from_cache} 个（新渲染 {outcome.rendered}，取自缓存 {outcome.from_cache}）"
             )
-        if self.project is None or not pdf.wanted(self.config.pdf):
-            return
+        if self.project is not None and pdf.wanted(self.config.pdf):
+            self.write_pdfs(config, self.project)
+        if self.project is not None and word_export.wanted(self.config.docx):
+            written = word_export.write_reports(Path(config.site_dir), self.project)
+            logging.getLogger("mkdocs.plugins.site_builder").info(f"已生成 {written} 份报告的 Word 文档")
+
+    def write_pdfs(self, config, project: Project) -> None:
         try:
-            timing = pdf.render_reports(Path(config.site_dir), [urls.report(r) for r in self.project.records], site_url=config.site_url)
+            timing = pdf.render_reports(Path(config.site_dir), [urls.report(r) for r in project.records], site_url=config.site_url)
         except SiteBuilderError as error:
             raise PluginError(error.format()) from None
         logging.getLogger("mkdocs.plugins.site_builder").info(timing.summary())

@@ -59,6 +59,9 @@ def add_command(commands) -> None:
     command.add_argument("--config", default="mkdocs.yml", metavar="文件", help="MkDocs 配置文件，默认 mkdocs.yml")
     command.add_argument("--site-dir", default="site", metavar="目录", help="发布目录，默认 site（指向 .site-builds/ 中当前版本的链接）")
     command.add_argument("--pdf", action="store_true", help="同时为每份报告生成 PDF（reports/…/<年度>-<阶段>.pdf），报告页上出现“下载 PDF”")
+    command.add_argument(
+        "--docx", action="store_true", help="同时为每份报告生成可编辑的 Word 文档（reports/…/<年度>-<阶段>.docx），报告页上出现“下载 Word”"
+    )
     command.add_argument("--allow-uncommitted", action="store_true", help="在 CI 中也允许发布未提交的改动（每个报告页注明“含未提交的改动”）")
     command.add_argument(
         "--allow-placeholders", action="store_true", help="mkdocs.yml 的发布单位等信息还是示例文字时也生成网站（预览用，不应对外发布）"
@@ -69,7 +72,7 @@ def add_command(commands) -> None:
 def run_build(args) -> int:
     root = Path(args.root)
     config_file = root / args.config
-    publish_atomically(config_file, root / args.site_dir, args.pdf, args.allow_uncommitted, args.allow_placeholders)
+    publish_atomically(config_file, root / args.site_dir, args.pdf, args.allow_uncommitted, args.allow_placeholders, docx=args.docx)
     print(f"网站已生成：{args.site_dir}/index.html")
     for note in publishing_notes(config_file, args.allow_placeholders):
         print(note, file=sys.stderr)
@@ -77,12 +80,17 @@ def run_build(args) -> int:
 
 
 def publish_atomically(
-    config_file: Path, site_dir: Path, pdf: bool = False, allow_uncommitted: bool = False, allow_placeholders: bool = False
+    config_file: Path,
+    site_dir: Path,
+    pdf: bool = False,
+    allow_uncommitted: bool = False,
+    allow_placeholders: bool = False,
+    docx: bool = False,
 ) -> None:
     output = checked_output(config_file, site_dir, allow_uncommitted)
     if not allow_placeholders:
         refuse_placeholders(config_file)
-    publish(output, lambda site: build_into(config_file, site, pdf))
+    publish(output, lambda site: build_into(config_file, site, pdf, docx=docx))
 
 
 def checked_output(config_file: Path, site_dir: Path, allow_uncommitted: bool = False) -> Output:
@@ -94,7 +102,7 @@ def checked_output(config_file: Path, site_dir: Path, allow_uncommitted: bool = 
     return output
 
 
-def build_into(config_file: Path, staging: Path, pdf: bool = False, districts: set[str] | None = None):
+def build_into(config_file: Path, staging: Path, pdf: bool = False, districts: set[str] | None = None, docx: bool = False):
     """Build the site into staging; returns the MkDocs configuration the build ran with.
 
     districts: render only these districts' report and station pages (a shard; the empty set for none), None for all."""
@@ -104,6 +112,8 @@ def build_into(config_file: Path, staging: Path, pdf: bool = False, districts: s
         plugin = plugin_of(config)
         if pdf:  # the PDFs are part of the build: a failed one leaves the published site as it was
             plugin.config.pdf = True
+        if docx:  # so are the Word documents
+            plugin.config.docx = True
         plugin.districts = districts
         config.plugins.on_startup(command="build", dirty=False)
         try:
