@@ -25,7 +25,7 @@ from site_builder.records.project import load_project
 from site_builder.records.word_import import MERGED, Table, import_report, read_document, record_text
 from site_builder.records.yaml_source import load_yaml, to_plain
 from site_builder.site.assembly import standing_text
-from site_builder.site.pages.report import SITE_SECTION
+from site_builder.site.pages.report import SITE_SECTION, grade_statement
 from site_builder.site.word_export import EAST_ASIAN_FONT, docx_bytes
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -80,12 +80,9 @@ NARRATIVE = st.text(alphabet="社工站服务居民开展活动良好完善提�
 )
 
 
-@pytest.mark.xfail(
-    reason="open: a generated example (one positive, three concerns, new scores) comes back with report differing; not yet diagnosed", strict=False
-)
 # Each example loads a repository twice: few examples, and no shrinking (a failure prints its example as found).
 @settings(
-    max_examples=8, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate], suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=30, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate], suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     conclusion=NARRATIVE,
@@ -109,13 +106,18 @@ def test_generated_records_come_back_from_their_word_export(tmp_path, conclusion
         record["scores"]["服务质量"][sub_district] = Decimal(score) / 100
     record["scores"]["购买方评分"] = purchaser
     record["station"]["sub_districts"][1]["communities"] = communities
-    record.pop("stated")  # the evaluation changes with the scores; the export states the computed result
+    # The evaluation changes with the scores, and the export (like the report page) states the computed result: the
+    # original report's total and grade, and its sentence 经过评估…等级为“良好”（89.76分）, no longer hold.
+    record.pop("stated")
+    record["report"].pop("grade_statement")
     path.write_text(record_text(record, SEED, "hypothesis"), encoding="utf-8")
     committed, back, _ = round_trip(root, SEED, work)
     project = load_project(root)
-    result = project.results[project.records[0].key]
+    record_read, result = project.records[0], project.results[project.records[0].key]
+    statement = back["report"].pop("grade_statement")
     assert without(back, (*NOT_CARRIED, "stated")) == without(committed, (*NOT_CARRIED, "stated"))
     assert back["stated"] == {"total": result.total, "grade": result.grade}
+    assert statement == grade_statement(record_read, result, str)
     shutil.rmtree(work)
 
 
