@@ -121,6 +121,23 @@ def test_generated_records_come_back_from_their_word_export(tmp_path, conclusion
     shutil.rmtree(work)
 
 
+REGIME_RECORDS = [
+    (root, Path(path.relative_to(root).as_posix())) for root in FIXTURE_ROOTS[1:] for path in sorted((root / "stations").rglob("*.yaml"))
+]
+
+
+@pytest.mark.parametrize(("root", "record_path"), REGIME_RECORDS, ids=lambda p: p.as_posix().replace("/", "_") if isinstance(p, Path) else "")
+def test_regime_records_come_back_with_their_rule_set_and_scores(root, record_path, tmp_path):
+    """Rule sets without standing text (or whose text the report does not repeat) are recognised by the score table's
+    items; the rest of these small records does not travel yet (their background states no visit date or evaluator)."""
+    project = load_project(root)
+    if not any(r.path == record_path.as_posix() and r.key in project.results for r in project.records):
+        pytest.skip("an erroneous fixture record: it has no evaluation to export")
+    committed, back, _ = round_trip(root, record_path, tmp_path)
+    assert back["evaluation"]["rules"]["id"] == committed["evaluation"]["rules"]["id"]
+    assert back["scores"] == committed["scores"]
+
+
 @pytest.mark.parametrize("root", FIXTURE_ROOTS, ids=lambda p: p.name)
 def test_every_fixture_record_exports_a_document_that_opens(root, tmp_path):
     project = load_project(root)

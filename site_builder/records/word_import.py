@@ -280,7 +280,7 @@ def import_report(path: Path, blocks: list[Paragraph | Table], rulesets: list[Ru
         )
     context = Context(extra={"standing": standing_texts(root, rulesets)})
     read_front(front, rulesets, context)
-    ruleset = read_background(found.get("背景"), rulesets, context)
+    ruleset = read_background(found.get("背景"), rulesets, context) or ruleset_from_score_table(found["等级"], rulesets, context)
     read_summary(found.get("总结"), context)
     read_feedback(found.get("反馈"), context)
     read_grade(found["等级"], ruleset, context)
@@ -333,7 +333,7 @@ DURATION = re.compile(r"评估为期([0-9一二三四五六七八九十]+)天")
 
 def read_background(chapter: Chapter | None, rulesets: list[RuleSet], context: Context) -> RuleSet | None:
     if chapter is None:
-        return only_ruleset(rulesets, context)
+        return None
     own = [b for b in chapter.blocks if isinstance(b, Paragraph)]
     first_standing = next((i for i, p in enumerate(own) if SECTION.match(p.text)), len(own))
     lead, standing = own[:first_standing], own[first_standing:]
@@ -435,10 +435,8 @@ def recognised_ruleset(standing: list[Paragraph], rulesets: list[RuleSet], conte
             best, best_matches = ruleset, matches
     if best is None or best_matches <= 0:
         if standing:
-            context.ask(
-                standing[0], "一（一）起的说明文字与任何规则集的固定说明文字都不同，未能确定所用规则集；请在 evaluation.rules 写明，并核对这些段落。"
-            )
-        return only_ruleset(rulesets, context) if not standing else None
+            context.ask(standing[0], "一（一）起的说明文字与任何规则集的固定说明文字都不同，未写入记录；请核对这些段落。")
+        return None
     lines = standing_lines(ruleset_standing_text(best, context) or "")
     for paragraph in standing:
         filled = standing_match(paragraph, lines)
@@ -453,11 +451,43 @@ def recognised_ruleset(standing: list[Paragraph], rulesets: list[RuleSet], conte
     return best
 
 
-def only_ruleset(rulesets: list[RuleSet], context: Context) -> RuleSet | None:
-    if len(rulesets) == 1:
-        return rulesets[0]
-    context.ask(None, "报告没有可以识别的固定说明文字，未能确定所用规则集；请在 evaluation.rules 写明规则集编号与版本。")
-    return None
+def ruleset_from_score_table(chapter: Chapter, rulesets: list[RuleSet], context: Context) -> RuleSet | None:
+    """Without standing text to go by (a rule set may have none): the rule set whose scored items the score table's
+    rows name, most rows first; of several versions of it, the one in force on the visit date."""
+    labels = {row_item_name(row.label) for table in chapter.blocks if isinstance(table, Table) for row in score_rows_of(list(table.rows))[0]}
+    named = {ruleset.path: sum(1 for label in labels if score_item(label, ruleset) is not None) for ruleset in rulesets}
+    most = max(named.values(), default=0)
+    fitting = [r for r in rulesets if most > 0 and named[r.path] == most and context.evaluation.get("stage", r.stages[0]) in r.stages]
+    if len({r.id for r in fitting}) != 1:
+        if len(rulesets) == 1:
+            return rulesets[0]
+        context.ask(None, "报告没有可以识别的固定说明文字，评分表的评分项也不能确定所用规则集；请在 evaluation.rules 写明规则集编号与版本。")
+        return None
+    chosen = version_in_force(fitting, context.evaluation.get("visit_date"))
+    if chosen is None:
+        chosen = max(fitting, key=lambda r: r.effective.start)
+        context.extra["version_unknown"] = True  # the check chooses it by the visit date, once a person fills that in
+        context.ask(
+            None,
+            f"未能按实地评估日期确定规则集“{chosen.id}”的版本，evaluation.rules 只写了编号（检查时按实地评估日期选定版本）；"
+            f"评分表按最新的版本 {chosen.version} 读取，请填写 evaluation.visit_date 后核对。",
+        )
+    context.notes.append(f"规则集“{chosen.id}”（版本 {chosen.version}）是按评分表的评分项认出的（报告中没有它的固定说明文字）。")
+    return chosen
+
+
+def version_in_force(versions: list[RuleSet], visit: datetime.date | None) -> RuleSet | None:
+    if len(versions) == 1:
+        return versions[0]
+    if visit is None:
+        return None
+    return next((r for r in versions if r.effective.start <= visit and (r.effective.end is None or visit <= r.effective.end)), None)
+
+
+def row_item_name(label: str) -> str:
+    """服务质量（西片区） → 服务质量: a sub-district's row names its item before the brackets."""
+    match = LABELLED_ROW.match(label)
+    return match.group(1) if match else label
 
 
 STANDING_FIELDS = {"组织评估的部门": ("evaluation", "commissioned_by"), "购买方": ("evaluation", "purchaser"), "站点简称": ("station", "short_name")}
@@ -1005,7 +1035,8 @@ def ordered(mapping: dict, order: tuple[str, ...]) -> dict:
 def assembled(context: Context, ruleset: RuleSet | None) -> dict:
     """The record in schema order; facts the report does not state are 未核查 with the reason 报告未载明."""
     if ruleset is not None:
-        context.evaluation["rules"] = {"id": ruleset.id, "version": ruleset.version}
+        version = {} if context.extra.pop("version_unknown", False) else {"version": ruleset.version}
+        context.evaluation["rules"] = {"id": ruleset.id, **version}
     record: dict = {"station": ordered(context.station, STATION_ORDER), "evaluation": ordered(context.evaluation, EVALUATION_ORDER)}
     record["scores"] = context.extra.get("scores", {})
     if context.extra.get("stated"):
