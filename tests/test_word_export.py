@@ -133,9 +133,11 @@ def test_regime_records_come_back_with_their_rule_set_and_scores(root, record_pa
     project = load_project(root)
     if not any(r.path == record_path.as_posix() and r.key in project.results for r in project.records):
         pytest.skip("an erroneous fixture record: it has no evaluation to export")
-    committed, back, _ = round_trip(root, record_path, tmp_path)
+    committed, back, review = round_trip(root, record_path, tmp_path)
     assert back["evaluation"]["rules"]["id"] == committed["evaluation"]["rules"]["id"]
     assert back["scores"] == committed["scores"]
+    # The export's own converted scores hold, including a party's converted to the total's scale (90 of 100 → 270).
+    assert [item for item in review if "折算分" in item] == []
 
 
 @pytest.mark.parametrize("root", FIXTURE_ROOTS, ids=lambda p: p.name)

@@ -875,7 +875,7 @@ def read_score_rows(rows: list[tuple[str | None, ...]], table: Table, ruleset: R
         if not is_number(row.score):
             context.ask(table, f"评分表“{row.label}”的评分“{row.score}”不是数字，未写入，请填写。")
             continue
-        check_row(row, item, sub, context, table)
+        check_row(row, item, sub, context, table, ruleset)
         if sub and item.aggregate:
             scores.setdefault(item.name, {})[sub] = as_number(row.score)
             labels.append(sub)
@@ -890,10 +890,12 @@ def read_score_rows(rows: list[tuple[str | None, ...]], table: Table, ruleset: R
         stated.setdefault("total", Decimal(total))
 
 
-def check_row(row: ScoreRow, item, sub: str | None, context: Context, table: Table) -> None:
+def check_row(row: ScoreRow, item, sub: str | None, context: Context, table: Table, ruleset: RuleSet | None) -> None:
     if is_number(row.maximum) and Decimal(row.maximum) != item.maximum:
         context.ask(table, f"评分表“{row.label}”的标准分 {row.maximum} 与规则集的满分 {item.maximum} 不同，请核对。")
-    if not item.aggregate and row.converted and is_number(row.converted) and Decimal(row.converted) != Decimal(row.score):
+    # A party scored on its own scale (按百分制折算) converts its items: 90 of 100 is 270 of the total's 1000.
+    converts = ruleset is not None and ruleset.converted_maximum(item) != item.maximum
+    if not item.aggregate and not converts and row.converted and is_number(row.converted) and Decimal(row.converted) != Decimal(row.score):
         context.ask(table, f"评分表“{row.label}”的折算分 {row.converted} 与评分 {row.score} 不同（规则：折算分即评分），请核对。")
     if sub and not item.aggregate:
         context.ask(table, f"评分表“{row.label}”按片区写出，但规则集的“{item.name}”不按片区评分，请核对。")
