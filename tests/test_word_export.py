@@ -136,8 +136,11 @@ def test_regime_records_come_back_with_their_rule_set_and_scores(root, record_pa
     committed, back, review = round_trip(root, record_path, tmp_path)
     assert back["evaluation"]["rules"]["id"] == committed["evaluation"]["rules"]["id"]
     assert back["scores"] == committed["scores"]
-    # The export's own converted scores hold, including a party's converted to the total's scale (90 of 100 → 270).
-    assert [item for item in review if "折算分" in item] == []
+    # Every row is placed: the export's converted scores hold, a party's converted to the total's scale (90 of 100 → 270)
+    # included, and each row names an item of the rule set.
+    assert [item for item in review if "折算分" in item or "不是规则集的评分项" in item] == []
+    # Rows the rules compute (a formula item, 加分项, 扣分项) are named as such, with the figure, for the facts behind them.
+    assert all("由规则按事实计算" in item for item in review if "评分表的" in item)
 
 
 @pytest.mark.parametrize("root", FIXTURE_ROOTS, ids=lambda p: p.name)

@@ -869,6 +869,13 @@ def read_score_rows(rows: list[tuple[str | None, ...]], table: Table, ruleset: R
         match = LABELLED_ROW.match(row.label)
         name, sub = (match.group(1), match.group(2)) if match else (row.label, None)
         item = score_item(name, ruleset)
+        if item is None and computed_row(row.label, ruleset):
+            context.ask(
+                table,
+                f"评分表的“{row.label}”（{row.score}）由规则按事实计算，记录中不写它的分数；"
+                "报告未载明所依据的事实（facts），请按实际填写，否则计算结果与报告不同。",
+            )
+            continue
         if item is None:
             context.ask(table, f"评分表的“{row.label}”不是规则集的评分项，未写入 scores，请确认。")
             continue
@@ -899,6 +906,15 @@ def check_row(row: ScoreRow, item, sub: str | None, context: Context, table: Tab
         context.ask(table, f"评分表“{row.label}”的折算分 {row.converted} 与评分 {row.score} 不同（规则：折算分即评分），请核对。")
     if sub and not item.aggregate:
         context.ask(table, f"评分表“{row.label}”按片区写出，但规则集的“{item.name}”不按片区评分，请核对。")
+
+
+def computed_row(label: str, ruleset: RuleSet | None) -> bool:
+    """A row the rules compute (an item with a formula, a 加分项 or 扣分项 as score_rows labels it): no record scores it."""
+    if ruleset is None:
+        return False
+    items = {name for i in ruleset.items.values() if i.computed for name in (i.name, i.label)}
+    adjustments = {f"{'加分' if a.bonus else '扣分'}：{a.label or a.name}" for a in ruleset.adjustments}
+    return label in items or label in adjustments
 
 
 def score_item(name: str, ruleset: RuleSet | None):
