@@ -127,15 +127,21 @@ REGIME_RECORDS = [
 
 
 @pytest.mark.parametrize(("root", "record_path"), REGIME_RECORDS, ids=lambda p: p.as_posix().replace("/", "_") if isinstance(p, Path) else "")
-def test_regime_records_come_back_with_their_rule_set_and_scores(root, record_path, tmp_path):
+def test_regime_records_come_back_with_their_rule_set_scores_and_narrative(root, record_path, tmp_path):
     """Rule sets without standing text (or whose text the report does not repeat) are recognised by the score table's
-    items; the rest of these small records does not travel yet (their background states no visit date or evaluator)."""
+    items. What these small records' documents do not state stays behind: their background names no visit date,
+    evaluator or assessed period, and the station's street, district name and operator are in no report section."""
     project = load_project(root)
     if not any(r.path == record_path.as_posix() and r.key in project.results for r in project.records):
         pytest.skip("an erroneous fixture record: it has no evaluation to export")
     committed, back, review = round_trip(root, record_path, tmp_path)
     assert back["evaluation"]["rules"]["id"] == committed["evaluation"]["rules"]["id"]
     assert back["scores"] == committed["scores"]
+    # The narrative, the sub-districts with their communities, and the short name (from the grade sentence) come back.
+    assert without(back["report"], ("grade_statement",)) == without(committed["report"], ("grade_statement",))
+    assert back["station"]["short_name"] == committed["station"]["short_name"]
+    if committed["report"].get("sub_districts"):
+        assert back["station"]["sub_districts"] == committed["station"]["sub_districts"]
     # Every row is placed: the export's converted scores hold, a party's converted to the total's scale (90 of 100 → 270)
     # included, and each row names an item of the rule set.
     assert [item for item in review if "折算分" in item or "不是规则集的评分项" in item] == []

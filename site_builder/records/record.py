@@ -33,6 +33,9 @@ from .yaml_source import (
     to_plain,
 )
 
+# 二（七）'s heading when the record names no supervision centre (report.supervision_feedback.title): the report page
+# and the Word export print it, and the Word import leaves it out of the record again.
+SUPERVISION_TITLE = "督导方反馈"
 TYPE_NAMES = {
     "string": "文字",
     "number": "数字",

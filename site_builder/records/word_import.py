@@ -31,6 +31,7 @@ from pathlib import Path
 
 from ..errors import SiteBuilderError
 from ..language.ruleset import RuleSet
+from .record import SUPERVISION_TITLE
 from .source_files import STANDING_SUFFIX, STATIONS, list_sources, read_source_text
 from .yaml_source import fast_mapping
 
@@ -196,7 +197,9 @@ SECTION = re.compile(r"^（([一二三四五六七八九十―—\-－]|[0-9０-
 BLOCK = re.compile(r"^([0-9０-９]+)[.．、]\s*(值得肯定的地方|需要关注的地方|需关注的地方)$")
 ITEM = re.compile(r"^（([0-9０-９]+)）\s*(.+)$", re.S)
 NUMBERED = re.compile(r"^([0-9０-９]+)[.．、]\s*(.+)$", re.S)
-SUB_DISTRICT = re.compile(r"^(\S{1,12}?片区)[：:](.+)$")
+# A sub-district's line in 二（五）: 西片区：德兴社区、沙圩一村; or another short name (全站) followed by a list of
+# communities without a sentence's punctuation, as the export writes a record's sub-districts.
+SUB_DISTRICT = re.compile(r"^(\S{1,12}?片区|[^\s\d（(：:，,。；、]{1,12})[：:]([^。；：:]+)$")
 
 
 def chinese_number(text: str) -> int | None:
@@ -676,7 +679,8 @@ def read_findings_into(key: str):
     def read(heading: Paragraph, paragraphs: list[Paragraph], context: Context) -> None:
         section = findings(paragraphs, context)
         if key == "supervision_feedback":
-            section = {"title": SECTION.match(heading.text).group(2).strip()} | section  # type: ignore[union-attr]
+            title = SECTION.match(heading.text).group(2).strip()  # type: ignore[union-attr]
+            section = section if title == SUPERVISION_TITLE else {"title": title} | section
         context.report[key] = section
         if key == "outcomes":
             for paragraph in paragraphs:
@@ -813,6 +817,7 @@ def read_feedback(chapter: Chapter | None, context: Context) -> None:
 
 # --- 四、评估等级: the grade sentence and the score table --------------------------------------------------------------
 
+GRADE_STATION = re.compile(r"^经过评估，(.{1,30}?)本次")  # 经过评估，市桥街东西片社工站本次中期评估的等级为…: its short name
 GRADE_SENTENCE = re.compile(r"等级为[“\"]?([^”\"（(]+)[”\"]?[（(]([0-9]+(?:\.[0-9]+)?)分[）)]")
 
 
@@ -825,6 +830,9 @@ def read_grade(chapter: Chapter, ruleset: RuleSet | None, context: Context) -> N
         grade = GRADE_SENTENCE.search(plain_digits(block.text))
         if grade:
             context.report["grade_statement"] = block.text
+            named = GRADE_STATION.match(block.text)
+            if named and "short_name" not in context.station:  # the introduction's （简称…） comes first
+                context.station["short_name"] = named.group(1)
             context.extra["stated"] = {"total": Decimal(grade.group(2)), "grade": grade.group(1)}
         else:
             context.ask(block, "四、评估等级中的这一段既不是规则集的说明，也不是等级的表述，未写入记录，请确定它的位置。")
@@ -976,6 +984,10 @@ def declare_sub_districts(context: Context) -> None:
         else:
             context.ask(None, f"评分表有“{label}”，二（五）中没有这个片区的小节，未能写出它的社区，请填写 station.sub_districts。")
         declared.append(entry)
+    if not declared:  # no item scored by sub-district: 二（五）'s headings are the sub-districts
+        declared = [{"id": h["name"].translate(NUMERALS), "name": h["name"], "communities": h["communities"]} for h in headings]
+        renamed = {h["name"]: h["name"].translate(NUMERALS) for h in headings}
+        by_key = {}
     for heading in by_key.values():
         context.ask(heading["paragraph"], f"片区“{heading['name']}”在评分表中没有分数，请核对评分表与片区名称。")
     scores = context.extra.get("scores", {})

@@ -9,7 +9,7 @@ from ...language.evaluate import FIRED, NOT_CHECKED, NOT_FIRED, Result, completi
 from ...language.formatting import percent_figure, plain
 from ...language.ruleset import NOT_GRADED, RuleSet
 from ...records.narrative import without_comments
-from ...records.record import StationRecord
+from ...records.record import SUPERVISION_TITLE, StationRecord
 from ..open_data import report_downloads
 from ..pdf import PDF_MARKER
 from ..provenance import BUILT_FROM_MARKER, Provenance
@@ -234,7 +234,7 @@ def background_heading(stage: str, quote=inline) -> str:
 def summary_headings(record: StationRecord) -> list[tuple[str, str]]:
     """二's sections as (report key, heading), in the official report's order; the supervision centre's section is
     titled as the record titles it."""
-    supervision = record.content["report"].get("supervision_feedback", {}).get("title", "督导方反馈")
+    supervision = record.content["report"].get("supervision_feedback", {}).get("title", SUPERVISION_TITLE)
     return [
         ("basic_situation", "社工站基本情况"),
         ("progress", "各项目服务进度情况"),
