@@ -26,10 +26,9 @@ from urllib.parse import urljoin
 
 from ..errors import SiteBuilderError
 from ..records.jobs import LOST, WorkerLost, WorkerPool
+from .pages.downloads import PDF
 from .pausing import pause_point
 
-PDF_MARKER = "<!-- site-builder: PDF -->"  # report.py puts it where the link goes; the plugin fills or drops it
-ENV = "SITE_BUILDER_PDF"
 JOBS_ENV = "SITE_BUILDER_PDF_JOBS"
 REPORTS_PER_WORKER = 100
 REPORTS_PER_TASK = 5
@@ -37,26 +36,6 @@ PDF_VARIANT = "pdf/ua-1"  # tagged, with the document's language and title: read
 
 _STYLESHEET = re.compile(r'<link rel="stylesheet" href="([^"]+)"\s*/?>')
 _RELATIVE_LINK = re.compile(r'(<a\b[^>]*?)\shref="(?![a-z][a-z0-9+.-]*:|#|/)([^"]*)"', re.I)
-
-
-def wanted(option: bool) -> bool:
-    """PDFs are produced when the plugin option says so or the environment asks for them."""
-    return option or os.environ.get(ENV, "").strip().lower() in ("1", "true", "yes", "on")
-
-
-def pdf_path(report_src: str) -> str:
-    """reports/panyu/shiqiao-dongxi/2024-2025-中期.md → the same path ending in .pdf (beside the page's folder)."""
-    return posixpath.splitext(report_src)[0] + ".pdf"
-
-
-def pdf_link(report_src: str) -> str:
-    """The 下载 PDF link for a report page's links line (raw HTML: MkDocs checks only links to pages)."""
-    name = posixpath.basename(pdf_path(report_src))
-    return f' · <a class="pdf-download" href="../{name}" type="application/pdf">下载 PDF</a>'
-
-
-def fill_marker(markdown: str, report_src: str, produced: bool) -> str:
-    return markdown.replace(PDF_MARKER, pdf_link(report_src) if produced else "")
 
 
 @dataclass(frozen=True)
@@ -86,7 +65,7 @@ def render_reports(site_dir: Path, report_srcs: list[str], jobs: int | None = No
     jobs = jobs or default_jobs()
     base = site_url.rstrip("/") + "/" if site_url else None
     tasks = [
-        (str(site_dir / posixpath.splitext(src)[0] / "index.html"), str(site_dir / pdf_path(src)), base and base + posixpath.splitext(src)[0] + "/")
+        (str(site_dir / posixpath.splitext(src)[0] / "index.html"), str(site_dir / PDF.path(src)), base and base + posixpath.splitext(src)[0] + "/")
         for src in report_srcs
     ]
     started = time.perf_counter()

@@ -22,6 +22,7 @@ from . import pdf, word_export
 from .assembly import BulkPages, generated_pages
 from .page_cache import PageCache
 from .pages import urls
+from .pages.downloads import PDF, WORD
 from .pages.listings import home_summary
 from .pages.publisher import Publisher, footer_html, home_section
 from .provenance import Provenance, read_provenance
@@ -67,8 +68,8 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
     def on_config(self, config):
         # The effective choice, with SITE_BUILDER_PDF: the page cache keys pages on the configuration (report pages
         # link their PDF only when PDFs are made); the same for the Word documents.
-        self.config.pdf = pdf.wanted(self.config.pdf)
-        self.config.docx = word_export.wanted(self.config.docx)
+        self.config.pdf = PDF.wanted(self.config.pdf)
+        self.config.docx = WORD.wanted(self.config.docx)
         self.provenance = read_provenance(self.root(config), config.repo_url)
         if self.provenance.commit_time and "SOURCE_DATE_EPOCH" not in os.environ:
             # Same commit, same bytes: the sitemap's dates come from the commit, not from the clock.
@@ -120,10 +121,9 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
         self.renderer.render(indices)
 
     def on_page_markdown(self, markdown: str, page, config, files) -> str:
-        if pdf.PDF_MARKER in markdown:
-            markdown = pdf.fill_marker(markdown, page.file.src_uri, pdf.wanted(self.config.pdf))
-        if word_export.DOCX_MARKER in markdown:
-            markdown = word_export.fill_marker(markdown, page.file.src_uri, word_export.wanted(self.config.docx))
+        for download, option in ((PDF, self.config.pdf), (WORD, self.config.docx)):
+            if download.marker in markdown:
+                markdown = download.fill_marker(markdown, page.file.src_uri, download.wanted(option))
         if REPOSITORY_MARKER in markdown:
             markdown = markdown.replace(REPOSITORY_MARKER, clone_command(config.repo_url))
         if HOME_MARKER in markdown:
@@ -173,9 +173,9 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
             logging.getLogger("mkdocs.plugins.site_builder").info(
                 f"报告与站点页面 {outcome.rendered + outcome.from_cache} 个（新渲染 {outcome.rendered}，取自缓存 {outcome.from_cache}）"
             )
-        if self.project is not None and pdf.wanted(self.config.pdf):
+        if self.project is not None and PDF.wanted(self.config.pdf):
             self.write_pdfs(config, self.project)
-        if self.project is not None and word_export.wanted(self.config.docx):
+        if self.project is not None and WORD.wanted(self.config.docx):
             written = word_export.write_reports(Path(config.site_dir), self.project)
             logging.getLogger("mkdocs.plugins.site_builder").info(f"已生成 {written} 份报告的 Word 文档")
 

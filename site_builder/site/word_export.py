@@ -27,7 +27,6 @@ import datetime
 import html
 import io
 import os
-import posixpath
 import re
 import zipfile
 from dataclasses import dataclass
@@ -42,10 +41,10 @@ from ..records.record import StationRecord
 from .assembly import standing_text
 from .escaped_text import ESCAPED_END, ESCAPED_START
 from .pages import urls
+from .pages.downloads import WORD
 from .pages.explain import chinese_number, report_title, result_explanation, stage_title, weights_and_bands
 from .pages.report import (
     CHAPTERS,
-    DOCX_MARKER,
     EXPLAINED,
     FEEDBACK_LABELS,
     FINDING_PARTS,
@@ -445,36 +444,13 @@ def reproducible(document, when: datetime.datetime) -> bytes:
 
 # --- beside every report page (site-builder build --docx) ------------------------------------------------------
 
-ENV = "SITE_BUILDER_DOCX"
-WORD_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-def wanted(option: bool) -> bool:
-    """Word documents are attached when the plugin option `docx` says so or the environment asks for them."""
-    return option or os.environ.get(ENV, "").strip().lower() in ("1", "true", "yes", "on")
-
-
-def docx_path(report_src: str) -> str:
-    """reports/panyu/shiqiao-dongxi/2024-2025-中期.md → the same path ending in .docx (beside the page's folder)."""
-    return posixpath.splitext(report_src)[0] + ".docx"
-
-
-def docx_link(report_src: str) -> str:
-    """The 下载 Word link for a report page's links line, after 下载 PDF (raw HTML: MkDocs checks only links to pages)."""
-    name = posixpath.basename(docx_path(report_src))
-    return f' · <a class="docx-download" href="../{name}" type="{WORD_TYPE}">下载 Word</a>'
-
-
-def fill_marker(markdown: str, report_src: str, produced: bool) -> str:
-    return markdown.replace(DOCX_MARKER, docx_link(report_src) if produced else "")
-
 
 def write_reports(site_dir: Path, project: Project) -> int:
     """Each report's .docx beside its page in a built site; returns how many were written. From the project, not
     the rendered pages, in this process (measured about 0.06 s a report on the 市桥 record)."""
     for record in project.records:
         result = project.results[record.key]
-        target = site_dir / docx_path(urls.report(record))
+        target = site_dir / WORD.path(urls.report(record))
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(docx_bytes(record, result, standing_text(project, result.ruleset)))
     return len(project.records)

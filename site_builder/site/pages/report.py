@@ -11,11 +11,11 @@ from ...language.ruleset import NOT_GRADED, RuleSet
 from ...records.narrative import without_comments
 from ...records.record import SUPERVISION_TITLE, StationRecord
 from ..open_data import report_downloads
-from ..pdf import PDF_MARKER
 from ..provenance import BUILT_FROM_MARKER, Provenance
 from . import urls
 from .charts import contract_elapsed, history_chart, indicator_chart, score_chart
 from .comparison import Comparisons, comparison_section
+from .downloads import PDF, WORD
 from .explain import (
     chinese_number,
     report_title,
@@ -61,9 +61,6 @@ def report_page(
 # The site's own checks and notes, after the official text and left out of print and PDF (print.css hides this
 # heading and everything after it): the printed report is the official report.
 SITE_SECTION = "网站核对与说明"
-# Where the 下载 Word link goes, after 下载 PDF; the plugin fills or drops it (word_export.py, which reads this module,
-# so the marker lives here rather than there).
-DOCX_MARKER = "<!-- site-builder: Word -->"
 
 
 def site_findings(
@@ -139,7 +136,7 @@ def title_block(record: StationRecord, result: Result, src: str) -> str:
         f'<div class="result-card" role="group" aria-label="评估结果">'
         f"<span>总分 <strong data-total>{plain(result.total)}</strong></span>"
         f"<span>等级 <strong data-grade>{escaped(grade)}</strong></span>{verdict_span(result)}"
-        f"<span>{escaped(stage_title(record.stage))} · {chinese_date(evaluation['visit_date'])}</span></div>\n\n{links}{PDF_MARKER}{DOCX_MARKER}"
+        f"<span>{escaped(stage_title(record.stage))} · {chinese_date(evaluation['visit_date'])}</span></div>\n\n{links}{PDF.marker}{WORD.marker}"
     )
 
 
